@@ -1,0 +1,593 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alerts.h"
+#include "calibration.h"
+#include "event-queue.h"
+#include "fusion.h"
+#include "macro.h"
+#include "posture.h"
+#include "psoas/psoas.h"
+#include "sitting.h"
+#include "stretch.h"
+#include "vec.h"
+
+/* Beyond these a sample is not a measurement of a person: a broken bus read or a saturated part. */
+#define MAX_ACCEL (16.0f * STANDARD_GRAVITY)
+#define MAX_GYRO 35.0f
+/* A gap longer than this restarts the orientation and motion estimates. */
+#define GAP_RESET_US 1000000
+/* Time across a gap longer than this is not attributed to any posture. */
+#define GAP_ACCOUNT_MAX_US 2000000
+#define US_PER_DAY (86400LL * US_PER_SEC)
+#define US_PER_MINUTE (60LL * US_PER_SEC)
+
+struct psoas_engine {
+        struct psoas_config config;
+        bool allocated;
+
+        Fusion fusion;
+        PostureClassifier posture;
+        Calibrator calibrator;
+        SittingTracker sitting;
+        AlertPolicy alerts;
+        StretchPlanner stretches;
+        EventQueue events;
+
+        bool has_last;
+        int64_t last_us;
+
+        bool has_clock;
+        int64_t clock_t_us;
+        int64_t clock_local_us;
+
+        float neutral_inclination_deg;
+        struct psoas_state state;
+};
+
+const char *psoas_version(void) {
+        return PSOAS_VERSION_STRING;
+}
+
+static const char *const posture_names[_PSOAS_POSTURE_MAX] = {
+        [PSOAS_POSTURE_UNKNOWN] = "unknown",
+        [PSOAS_POSTURE_STANDING] = "standing",
+        [PSOAS_POSTURE_SITTING] = "sitting",
+        [PSOAS_POSTURE_WALKING] = "walking",
+        [PSOAS_POSTURE_LYING] = "lying",
+};
+
+const char *psoas_posture_to_string(enum psoas_posture posture) {
+        if ((unsigned)posture >= _PSOAS_POSTURE_MAX)
+                return NULL;
+        return posture_names[posture];
+}
+
+int psoas_posture_from_string(const char *s) {
+        if (!s)
+                return -EINVAL;
+        for (unsigned i = 0; i < _PSOAS_POSTURE_MAX; i++)
+                if (strcmp(s, posture_names[i]) == 0)
+                        return (int)i;
+        return -EINVAL;
+}
+
+const char *psoas_alert_kind_to_string(enum psoas_alert_kind kind) {
+        static const char *const names[_PSOAS_ALERT_KIND_MAX] = {
+                [PSOAS_ALERT_SITTING] = "sitting",
+                [PSOAS_ALERT_TILT] = "tilt",
+        };
+        return (unsigned)kind < _PSOAS_ALERT_KIND_MAX ? names[kind] : NULL;
+}
+
+const char *psoas_stretch_result_to_string(enum psoas_stretch_result result) {
+        static const char *const names[_PSOAS_STRETCH_RESULT_MAX] = {
+                [PSOAS_STRETCH_VERIFIED] = "verified",
+                [PSOAS_STRETCH_SELF_REPORTED] = "self-reported",
+        };
+        return (unsigned)result < _PSOAS_STRETCH_RESULT_MAX ? names[result] : NULL;
+}
+
+const char *psoas_event_type_to_string(enum psoas_event_type type) {
+        static const char *const names[_PSOAS_EVENT_TYPE_MAX] = {
+                [PSOAS_EVENT_POSTURE_CHANGED] = "posture-changed",
+                [PSOAS_EVENT_CALIBRATED] = "calibrated",
+                [PSOAS_EVENT_CALIBRATION_FAILED] = "calibration-failed",
+                [PSOAS_EVENT_FORWARD_LEARNED] = "forward-learned",
+                [PSOAS_EVENT_BOUT_STARTED] = "bout-started",
+                [PSOAS_EVENT_BOUT_ENDED] = "bout-ended",
+                [PSOAS_EVENT_ALERT] = "alert",
+                [PSOAS_EVENT_STRETCH_PROMPT] = "stretch-prompt",
+                [PSOAS_EVENT_STRETCH_DONE] = "stretch-done",
+                [PSOAS_EVENT_DAY_CHANGED] = "day-changed",
+        };
+        return (unsigned)type < _PSOAS_EVENT_TYPE_MAX ? names[type] : NULL;
+}
+
+const char *psoas_calibration_error_to_string(enum psoas_calibration_error error) {
+        static const char *const messages[_PSOAS_CALIBRATION_ERROR_MAX] = {
+                [PSOAS_CALIBRATION_OK] = "calibrated",
+                [PSOAS_CALIBRATION_MOVING] = "you moved: stand tall and hold still for a few seconds",
+                [PSOAS_CALIBRATION_NOT_UPRIGHT] = "you are not upright: stand in your usual good posture",
+                [PSOAS_CALIBRATION_WINDOW_SHORT] =
+                        "the calibration window holds less than one second of samples",
+                [PSOAS_CALIBRATION_CANCELLED] = "calibration was cancelled",
+        };
+        return (unsigned)error < _PSOAS_CALIBRATION_ERROR_MAX ? messages[error] : NULL;
+}
+
+size_t psoas_engine_size(void) {
+        return sizeof(struct psoas_engine);
+}
+
+static void engine_setup(struct psoas_engine *e, const struct psoas_config *config, bool allocated) {
+        memset(e, 0, sizeof(*e));
+        e->config = *config;
+        e->allocated = allocated;
+
+        size_t n;
+        const struct psoas_stretch *catalog = psoas_stretch_default_catalog(&n);
+
+        fusion_init(&e->fusion, config->use_gyro);
+        posture_classifier_init(&e->posture);
+        calibrator_init(&e->calibrator);
+        sitting_tracker_init(&e->sitting, config);
+        alert_policy_init(&e->alerts, config);
+        stretch_planner_init(&e->stretches, catalog, n);
+        event_queue_init(&e->events);
+
+        e->state.posture = PSOAS_POSTURE_UNKNOWN;
+        e->state.quat[0] = 1.0f;
+        e->state.today = e->sitting.today;
+}
+
+int psoas_engine_init(
+        void *memory, size_t size, const struct psoas_config *config, struct psoas_engine **ret) {
+        int r;
+
+        if (!memory || !config || !ret)
+                return -EINVAL;
+        if (size < sizeof(struct psoas_engine) || ((uintptr_t)memory % 16) != 0)
+                return -ENOBUFS;
+        r = psoas_config_validate(config, NULL);
+        if (r < 0)
+                return r;
+
+        engine_setup(memory, config, false);
+        *ret = memory;
+        return 0;
+}
+
+int psoas_engine_new(const struct psoas_config *config, struct psoas_engine **ret) {
+        struct psoas_engine *e;
+        int r;
+
+        if (!config || !ret)
+                return -EINVAL;
+        r = psoas_config_validate(config, NULL);
+        if (r < 0)
+                return r;
+
+        e = malloc(sizeof(*e));
+        if (!e)
+                return -ENOMEM;
+        engine_setup(e, config, true);
+        *ret = e;
+        return 0;
+}
+
+struct psoas_engine *psoas_engine_free(struct psoas_engine *e) {
+        if (e && e->allocated)
+                free(e);
+        return NULL;
+}
+
+/* The wearer's forward from the configuration, made perpendicular to the calibrated vertical. */
+static bool engine_configured_forward(const struct psoas_engine *e, const float up[3], float ret[3]) {
+        if (!e->config.forward_known)
+                return false;
+        float f[3];
+        vec3_copy(f, e->config.forward);
+        vec3_axpy(f, -vec3_dot(f, up), up);
+        if (vec3_normalize(f) < 1e-3f)
+                return false;
+        vec3_copy(ret, f);
+        return true;
+}
+
+int psoas_engine_set_config(struct psoas_engine *e, const struct psoas_config *config) {
+        int r;
+
+        if (!e || !config)
+                return -EINVAL;
+        r = psoas_config_validate(config, NULL);
+        if (r < 0)
+                return r;
+
+        bool forward_changed = config->forward_known != e->config.forward_known ||
+                (config->forward_known &&
+                        memcmp(config->forward, e->config.forward, sizeof(config->forward)) != 0);
+        e->config = *config;
+        e->fusion.use_gyro = config->use_gyro;
+        sitting_tracker_set_config(&e->sitting, config);
+        alert_policy_set_config(&e->alerts, config);
+
+        if (forward_changed && e->posture.calibrated) {
+                float f[3];
+                if (engine_configured_forward(e, e->posture.up0, f)) {
+                        vec3_copy(e->posture.forward, f);
+                        e->posture.forward_known = true;
+                }
+                e->neutral_inclination_deg = calibration_neutral_inclination(
+                        e->posture.up0, e->posture.forward_known, e->posture.forward);
+        }
+        return 0;
+}
+
+int psoas_engine_set_catalog(struct psoas_engine *e, const struct psoas_stretch *stretches, size_t n) {
+        if (!e)
+                return -EINVAL;
+        if (!stretches || n == 0)
+                stretches = psoas_stretch_default_catalog(&n);
+        return stretch_planner_set_catalog(&e->stretches, stretches, n);
+}
+
+const struct psoas_stretch *psoas_engine_get_catalog(const struct psoas_engine *e, size_t *ret_n) {
+        if (!e)
+                return NULL;
+        if (ret_n)
+                *ret_n = e->stretches.n;
+        return e->stretches.catalog;
+}
+
+void psoas_engine_set_clock(struct psoas_engine *e, int64_t t_us, int64_t local_us) {
+        if (!e)
+                return;
+        e->has_clock = true;
+        e->clock_t_us = t_us;
+        e->clock_local_us = local_us;
+}
+
+int64_t psoas_engine_local_time(const struct psoas_engine *e, int64_t t_us) {
+        if (!e || !e->has_clock)
+                return 0;
+        return e->clock_local_us + (t_us - e->clock_t_us);
+}
+
+static int64_t floor_div(int64_t a, int64_t b) {
+        int64_t q = a / b;
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static int32_t engine_day(const struct psoas_engine *e, int64_t t_us) {
+        if (!e->has_clock)
+                return 0;
+        return (int32_t)floor_div(psoas_engine_local_time(e, t_us), US_PER_DAY);
+}
+
+static int32_t engine_minute_of_day(const struct psoas_engine *e, int64_t t_us) {
+        if (!e->has_clock)
+                return -1;
+        int64_t local = psoas_engine_local_time(e, t_us);
+        int64_t in_day = local - floor_div(local, US_PER_DAY) * US_PER_DAY;
+        return (int32_t)(in_day / US_PER_MINUTE);
+}
+
+static void engine_push(struct psoas_engine *e, const struct psoas_event *event) {
+        event_queue_push(&e->events, event);
+}
+
+static bool sample_valid(const struct psoas_sample *s) {
+        for (unsigned i = 0; i < 3; i++) {
+                if (!isfinite(s->accel[i]) || fabsf(s->accel[i]) > MAX_ACCEL)
+                        return false;
+                if (s->has_gyro && (!isfinite(s->gyro[i]) || fabsf(s->gyro[i]) > MAX_GYRO))
+                        return false;
+        }
+        return true;
+}
+
+static void engine_calibrated(
+        struct psoas_engine *e, int64_t t_us, const float up[3], const float bias[3], bool has_bias) {
+        float forward[3] = { 0.0f, 0.0f, 0.0f };
+        bool forward_known = engine_configured_forward(e, up, forward);
+
+        if (has_bias && e->fusion.use_gyro)
+                vec3_copy(e->fusion.bias, bias);
+        posture_classifier_set_calibration(&e->posture, up, forward_known, forward);
+        e->neutral_inclination_deg = calibration_neutral_inclination(up, forward_known, forward);
+
+        struct psoas_event ev = { .type = PSOAS_EVENT_CALIBRATED, .t_us = t_us };
+        ev.calibrated.neutral_inclination_deg = e->neutral_inclination_deg;
+        engine_push(e, &ev);
+}
+
+static void engine_run_calibrator(
+        struct psoas_engine *e, int64_t t_us, const float acc[3], const float *gyro, bool still) {
+        float up[3], bias[3];
+        bool has_bias = false;
+        enum psoas_calibration_error error = PSOAS_CALIBRATION_OK;
+
+        switch (calibrator_update(&e->calibrator, t_us, acc, gyro, still,
+                posture_classifier_energy(&e->posture), up, bias, &has_bias, &error)) {
+        case CALIBRATOR_PENDING:
+                return;
+        case CALIBRATOR_DONE: {
+                float forward[3];
+                /* With a configured mounting we know what upright looks like: refuse a lying "neutral". */
+                if (e->config.forward_known) {
+                        float f[3];
+                        vec3_copy(f, e->config.forward);
+                        vec3_normalize(f);
+                        if (fabsf(vec3_dot(f, up)) > 0.7071f || !engine_configured_forward(e, up, forward)) {
+                                error = PSOAS_CALIBRATION_NOT_UPRIGHT;
+                                break;
+                        }
+                }
+                engine_calibrated(e, t_us, up, bias, has_bias);
+                return;
+        }
+        case CALIBRATOR_FAILED:
+                break;
+        }
+
+        struct psoas_event ev = { .type = PSOAS_EVENT_CALIBRATION_FAILED, .t_us = t_us };
+        ev.calibration_failed.reason = error;
+        engine_push(e, &ev);
+}
+
+static void engine_alerts(struct psoas_engine *e, int64_t t_us, float tilt) {
+        Alert alert;
+        const PostureClassifier *p = &e->posture;
+        const SittingTracker *s = &e->sitting;
+
+        if (alert_policy_update(&e->alerts, t_us, engine_minute_of_day(e, t_us), p->posture, s->in_bout,
+                    s->bout_start_us, p->calibrated && p->forward_known, tilt, &alert) > 0) {
+                struct psoas_event ev = { .type = PSOAS_EVENT_ALERT, .t_us = t_us };
+                ev.alert.kind = alert.kind;
+                ev.alert.level = alert.level;
+                ev.alert.duration_s = alert.duration_s;
+                engine_push(e, &ev);
+                e->sitting.today.alerts++;
+
+                int idx = stretch_planner_select(&e->stretches, alert.kind);
+                if (idx >= 0) {
+                        struct psoas_event prompt = { .type = PSOAS_EVENT_STRETCH_PROMPT, .t_us = t_us };
+                        prompt.prompt.stretch = (uint32_t)idx;
+                        prompt.prompt.cause = alert.kind;
+                        engine_push(e, &prompt);
+                        stretch_planner_prompted(
+                                &e->stretches, (uint32_t)idx, t_us, e->config.stretch_window_s);
+                }
+        }
+}
+
+static void engine_update_state(struct psoas_engine *e, int64_t t_us, float tilt) {
+        struct psoas_state *st = &e->state;
+        const PostureClassifier *p = &e->posture;
+
+        st->t_us = t_us;
+        st->posture = p->posture;
+        st->confidence = p->confidence;
+        st->calibrated = p->calibrated;
+        st->calibrating = calibrator_running(&e->calibrator);
+        st->forward_known = p->forward_known;
+        st->tilt_deg = tilt;
+        if (p->calibrated && p->forward_known)
+                st->inclination_deg = tilt + e->neutral_inclination_deg;
+        else if (p->calibrated)
+                st->inclination_deg =
+                        e->neutral_inclination_deg + posture_classifier_deviation(p, e->fusion.up);
+        else
+                st->inclination_deg = calibration_neutral_inclination(e->fusion.up, false, NULL);
+        memcpy(st->quat, e->fusion.q, sizeof(st->quat));
+        vec3_copy(st->gyro_bias, e->fusion.bias);
+        st->in_bout = e->sitting.in_bout;
+        st->bout_start_us = e->sitting.in_bout ? e->sitting.bout_start_us : 0;
+        st->has_last_break = e->sitting.has_last_break;
+        st->last_break_us = e->sitting.last_break_us;
+        st->snoozed_until_us = e->alerts.snoozed_until_us > t_us ? e->alerts.snoozed_until_us : 0;
+        st->inhibited = e->alerts.inhibited;
+        st->today = e->sitting.today;
+        st->events_dropped = e->events.dropped;
+}
+
+int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *sample) {
+        if (!e || !sample)
+                return -EINVAL;
+        if (!sample_valid(sample)) {
+                e->state.samples_rejected++;
+                return -EINVAL;
+        }
+        if (e->has_last && sample->t_us <= e->last_us) {
+                e->state.samples_rejected++;
+                return -ESTALE;
+        }
+
+        int64_t t = sample->t_us;
+        int64_t gap = e->has_last ? t - e->last_us : 0;
+        float dt = (float)gap / (float)US_PER_SEC;
+        const float *gyro = sample->has_gyro ? sample->gyro : NULL;
+
+        if (gap > GAP_RESET_US) {
+                /* Nothing is known about what happened in between: start the estimates afresh. */
+                fusion_reset(&e->fusion);
+                posture_classifier_reset_motion(&e->posture);
+                dt = 0.0f;
+                if (calibrator_running(&e->calibrator)) {
+                        calibrator_cancel(&e->calibrator);
+                        struct psoas_event ev = { .type = PSOAS_EVENT_CALIBRATION_FAILED, .t_us = t };
+                        ev.calibration_failed.reason = PSOAS_CALIBRATION_CANCELLED;
+                        engine_push(e, &ev);
+                }
+        }
+        e->has_last = true;
+        e->last_us = t;
+        e->state.samples_accepted++;
+
+        float vertical =
+                e->fusion.initialized ? fusion_vertical_acceleration(&e->fusion, sample->accel) : 0.0f;
+        posture_classifier_update_motion(&e->posture, t, dt, sample->accel, gyro, vertical);
+        bool still = posture_classifier_still(&e->posture);
+        fusion_update(&e->fusion, dt, sample->accel, gyro, still);
+
+        engine_run_calibrator(e, t, sample->accel, gyro, still);
+
+        enum psoas_posture previous = e->posture.posture;
+        if (posture_classifier_update(&e->posture, t, dt, &e->fusion,
+                    fusion_vertical_acceleration(&e->fusion, sample->accel))) {
+                e->neutral_inclination_deg =
+                        calibration_neutral_inclination(e->posture.up0, true, e->posture.forward);
+                struct psoas_event ev = { .type = PSOAS_EVENT_FORWARD_LEARNED, .t_us = t };
+                engine_push(e, &ev);
+        }
+        if (e->posture.posture != previous) {
+                struct psoas_event ev = { .type = PSOAS_EVENT_POSTURE_CHANGED, .t_us = t };
+                ev.posture.posture = e->posture.posture;
+                ev.posture.previous = previous;
+                engine_push(e, &ev);
+        }
+
+        float tilt = posture_classifier_tilt(&e->posture, e->fusion.up);
+        double accounted = gap <= GAP_ACCOUNT_MAX_US ? (double)gap / (double)US_PER_SEC : 0.0;
+        sitting_tracker_update(&e->sitting, t, accounted, engine_day(e, t), e->posture.posture,
+                e->posture.calibrated && e->posture.forward_known, tilt, &e->events);
+
+        engine_alerts(e, t, tilt);
+
+        uint32_t verified;
+        if (stretch_planner_update(&e->stretches, t, accounted, e->posture.posture, &verified) > 0) {
+                struct psoas_event ev = { .type = PSOAS_EVENT_STRETCH_DONE, .t_us = t };
+                ev.stretch.stretch = verified;
+                ev.stretch.result = PSOAS_STRETCH_VERIFIED;
+                engine_push(e, &ev);
+                e->sitting.today.stretches_verified++;
+        }
+
+        engine_update_state(e, t, tilt);
+        return 0;
+}
+
+const struct psoas_state *psoas_engine_get_state(const struct psoas_engine *e) {
+        return e ? &e->state : NULL;
+}
+
+int psoas_engine_pop_event(struct psoas_engine *e, struct psoas_event *ret) {
+        if (!e || !ret)
+                return -EINVAL;
+        return event_queue_pop(&e->events, ret) ? 1 : 0;
+}
+
+int psoas_engine_calibrate(struct psoas_engine *e) {
+        if (!e)
+                return -EINVAL;
+        return calibrator_start(
+                &e->calibrator, e->config.calibration_still_s, e->config.calibration_timeout_s);
+}
+
+int psoas_engine_calibrate_window(struct psoas_engine *e, int64_t start_us, int64_t end_us) {
+        if (!e)
+                return -EINVAL;
+        return calibrator_start_window(&e->calibrator, start_us, end_us);
+}
+
+void psoas_engine_calibrate_cancel(struct psoas_engine *e) {
+        if (!e || !calibrator_running(&e->calibrator))
+                return;
+        calibrator_cancel(&e->calibrator);
+        struct psoas_event ev = { .type = PSOAS_EVENT_CALIBRATION_FAILED, .t_us = e->last_us };
+        ev.calibration_failed.reason = PSOAS_CALIBRATION_CANCELLED;
+        engine_push(e, &ev);
+}
+
+int psoas_engine_get_calibration(const struct psoas_engine *e, struct psoas_calibration *ret) {
+        if (!e || !ret)
+                return -EINVAL;
+        if (!e->posture.calibrated)
+                return -ENODATA;
+        struct psoas_calibration c = { .forward_known = e->posture.forward_known };
+        vec3_copy(c.up, e->posture.up0);
+        vec3_copy(c.forward, e->posture.forward);
+        c.neutral_inclination_deg = e->neutral_inclination_deg;
+        *ret = c;
+        return 0;
+}
+
+int psoas_engine_set_calibration(struct psoas_engine *e, const struct psoas_calibration *c) {
+        if (!e || !c)
+                return -EINVAL;
+        for (unsigned i = 0; i < 3; i++)
+                if (!isfinite(c->up[i]) || !isfinite(c->forward[i]))
+                        return -EINVAL;
+        if (fabsf(vec3_norm(c->up) - 1.0f) > 1e-3f)
+                return -EINVAL;
+        if (c->forward_known &&
+                (fabsf(vec3_norm(c->forward) - 1.0f) > 1e-3f || fabsf(vec3_dot(c->up, c->forward)) > 1e-3f))
+                return -EINVAL;
+
+        posture_classifier_set_calibration(&e->posture, c->up, c->forward_known, c->forward);
+        e->neutral_inclination_deg = calibration_neutral_inclination(c->up, c->forward_known, c->forward);
+        e->state.calibrated = true;
+        e->state.forward_known = c->forward_known;
+        e->state.posture = e->posture.posture;
+        return 0;
+}
+
+void psoas_engine_snooze(struct psoas_engine *e, int64_t until_us) {
+        if (!e)
+                return;
+        if (e->has_last && until_us <= e->last_us)
+                until_us = 0;
+        alert_policy_snooze(&e->alerts, until_us);
+        e->state.snoozed_until_us = until_us;
+}
+
+void psoas_engine_set_inhibited(struct psoas_engine *e, bool inhibited) {
+        if (!e)
+                return;
+        alert_policy_set_inhibited(&e->alerts, inhibited);
+        e->state.inhibited = inhibited;
+}
+
+int psoas_engine_report_stretch(struct psoas_engine *e, const char *id) {
+        uint32_t idx;
+        int r;
+
+        if (!e || !id)
+                return -EINVAL;
+        r = stretch_planner_report(&e->stretches, id, &idx);
+        if (r <= 0)
+                return r;
+
+        struct psoas_event ev = { .type = PSOAS_EVENT_STRETCH_DONE, .t_us = e->last_us };
+        ev.stretch.stretch = idx;
+        ev.stretch.result = PSOAS_STRETCH_SELF_REPORTED;
+        engine_push(e, &ev);
+        e->sitting.today.stretches_self_reported++;
+        e->state.today = e->sitting.today;
+        return 0;
+}
+
+int psoas_engine_restore(
+        struct psoas_engine *e, const struct psoas_day_stats *stats, int64_t bout_start_local_us) {
+        if (!e || !stats)
+                return -EINVAL;
+        if (!e->has_clock)
+                return -ENODATA;
+
+        int64_t now = e->has_last ? e->last_us : e->clock_t_us;
+        if (stats->day != engine_day(e, now))
+                return -ESTALE;
+
+        bool in_bout = bout_start_local_us != 0;
+        int64_t bout_start = e->clock_t_us + (bout_start_local_us - e->clock_local_us);
+        sitting_tracker_restore(&e->sitting, stats, in_bout, bout_start);
+        e->state.today = e->sitting.today;
+        e->state.in_bout = in_bout;
+        e->state.bout_start_us = in_bout ? bout_start : 0;
+        return 0;
+}

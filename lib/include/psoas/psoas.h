@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * libpsoas: the psoas posture engine.
+ *
+ * Feed timestamped IMU samples from a sensor worn on the pelvis; read back orientation, anterior pelvic tilt,
+ * posture, sitting bouts, alerts and stretch prompts. Pure C11: no I/O, no logging, no allocation after
+ * psoas_engine_new() (or none at all with psoas_engine_init() on caller-provided memory). All timing comes from
+ * the sample timestamps, so replaying a recording at any speed gives identical results.
+ *
+ * Fallible functions return 0 (or a positive value) on success and a negative errno value on failure. Output
+ * parameters are named ret_* and are written only on success.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PSOAS_VERSION_MAJOR 0
+#define PSOAS_VERSION_MINOR 1
+#define PSOAS_VERSION_MICRO 0
+#define PSOAS_VERSION_STRING "0.1.0"
+
+#if defined(__GNUC__)
+#define PSOAS_API __attribute__((visibility("default")))
+#else
+#define PSOAS_API
+#endif
+
+/* Version of the library actually linked, e.g. "0.1.0". */
+PSOAS_API const char *psoas_version(void);
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* Postures */
+
+enum psoas_posture {
+        PSOAS_POSTURE_UNKNOWN,
+        PSOAS_POSTURE_STANDING,
+        PSOAS_POSTURE_SITTING,
+        PSOAS_POSTURE_WALKING,
+        PSOAS_POSTURE_LYING,
+        _PSOAS_POSTURE_MAX,
+};
+
+/* "unknown", "standing", "sitting", "walking", "lying"; NULL for values out of range. */
+PSOAS_API const char *psoas_posture_to_string(enum psoas_posture posture);
+/* Returns the posture (>= 0) or -EINVAL. */
+PSOAS_API int psoas_posture_from_string(const char *s);
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* Samples */
+
+struct psoas_sample {
+        /* Monotonic time of the sample in microseconds, any epoch. Must increase from sample to sample. */
+        int64_t t_us;
+        /* Specific force in m/s² in the sensor's frame: at rest it reads +9.81 along the axis pointing up. */
+        float accel[3];
+        /* Angular rate in rad/s in the same frame, right-handed. Ignored unless has_gyro. */
+        float gyro[3];
+        bool has_gyro;
+};
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* Configuration. Initialise with psoas_config_init(), change what you need, check with psoas_config_validate(). */
+
+struct psoas_config {
+        /* Fuse the gyroscope when samples carry one. false: accelerometer-only even when they do. */
+        bool use_gyro;
+
+        /* The wearer's forward direction in the sensor's frame, when known from configuration. Otherwise the
+         * engine learns it from motion (sitting down rotates the pelvis backwards). Need not be unit length or
+         * exactly perpendicular to vertical: only its component perpendicular to the calibrated vertical counts. */
+        bool forward_known;
+        float forward[3];
+
+        /* Calibration: seconds of stillness captured for the neutral posture, and how long to wait for them. */
+        float calibration_still_s;   /* default 3, range 1..30 */
+        float calibration_timeout_s; /* default 15, range 2..600 */
+
+        /* Sitting: a break counts only after this long standing or walking. */
+        float break_s; /* default 60, range 10..3600 */
+        /* First sitting alert after this long in one bout, then again every sitting_repeat_s. */
+        float sitting_alert_s;  /* default 1800, range 60..86400 */
+        float sitting_repeat_s; /* default 600, range 60..86400 */
+
+        /* Tilt alert: standing with anterior tilt at least tilt_alert_deg above neutral for tilt_alert_s. */
+        float tilt_alert_deg; /* default 10, range 2..45 */
+        float tilt_alert_s;   /* default 120, range 5..3600 */
+
+        /* Quiet hours in minutes after local midnight, [start, end), may wrap past midnight; start == end: none. */
+        int32_t quiet_start_min; /* default 0, range 0..1439 */
+        int32_t quiet_end_min;   /* default 0, range 0..1439 */
+
+        /* How long after a prompt the engine watches for the prompted stretch to verify it. */
+        float stretch_window_s; /* default 600, range 60..7200 */
+};
+
+PSOAS_API void psoas_config_init(struct psoas_config *config);
+/* 0 when valid; otherwise -EINVAL or -ERANGE, and *ret_field (if not NULL) names the offending field. */
+PSOAS_API int psoas_config_validate(const struct psoas_config *config, const char **ret_field);
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* Stretch catalog: plain data. The engine keeps pointers to the caller's array and strings. */
+
+enum psoas_stretch_place {
+        PSOAS_PLACE_DESK = 1 << 0,  /* can be done standing by the desk */
+        PSOAS_PLACE_FLOOR = 1 << 1, /* needs the floor (or a mat) */
+};
+
+enum psoas_stretch_target {
+        PSOAS_TARGET_HIP_FLEXORS = 1 << 0, /* psoas, iliacus, rectus femoris */
+        PSOAS_TARGET_QUADRICEPS = 1 << 1,
+        PSOAS_TARGET_GLUTES = 1 << 2,
+        PSOAS_TARGET_CORE = 1 << 3,
+        PSOAS_TARGET_PIRIFORMIS = 1 << 4,
+};
+
+/* How the sensor can confirm the stretch was done. */
+enum psoas_stretch_check {
+        PSOAS_CHECK_NONE,    /* self-report only */
+        PSOAS_CHECK_UPRIGHT, /* pelvis upright and still (standing, kneeling) for the hold time */
+        PSOAS_CHECK_FLOOR,   /* pelvis on the floor (lying, bridging, quadruped) for the duration */
+        _PSOAS_CHECK_MAX,
+};
+
+struct psoas_stretch {
+        const char *id;           /* short identifier, [a-z0-9-]+ */
+        const char *title;        /* "Kneeling hip-flexor stretch" */
+        const char *muscles;      /* "psoas, iliacus, rectus femoris" */
+        const char *instructions; /* a few sentences */
+        const char *safety;       /* when to stop */
+        uint32_t hold_min_s;      /* hold per side in seconds, 0 when rep-based */
+        uint32_t hold_max_s;
+        uint32_t reps_min; /* repetitions (per side when per_side), 0 when hold-based */
+        uint32_t reps_max;
+        bool per_side;
+        uint32_t places;  /* enum psoas_stretch_place flags */
+        uint32_t targets; /* enum psoas_stretch_target flags */
+        enum psoas_stretch_check check;
+};
+
+/* The catalog compiled into the library (from data/stretches.json). */
+PSOAS_API const struct psoas_stretch *psoas_stretch_default_catalog(size_t *ret_n);
+/* 0 when the entry is complete and consistent; otherwise -EINVAL and *ret_field names the field. */
+PSOAS_API int psoas_stretch_validate(const struct psoas_stretch *stretch, const char **ret_field);
+/* Seconds the sensor must see the stretch for it to count as verified (all sides and reps). */
+PSOAS_API uint32_t psoas_stretch_verify_seconds(const struct psoas_stretch *stretch);
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* Daily statistics, in the local day given by psoas_engine_set_clock(). */
+
+#define PSOAS_TILT_HIST_MIN_DEG (-45.0f)
+#define PSOAS_TILT_HIST_BIN_DEG 0.5f
+#define PSOAS_TILT_HIST_BINS 180
+
+struct psoas_day_stats {
+        int32_t day; /* local days since 1970-01-01 */
+        double sitting_s, standing_s, walking_s, lying_s, unknown_s;
+        uint32_t sitting_bouts;
+        double longest_bout_s;
+        uint32_t alerts;
+        uint32_t breaks;
+        uint32_t stretches_verified;
+        uint32_t stretches_self_reported;
+        /* Tilt while standing (calibrated only): time-weighted sum, seconds at or above the alert threshold,
+         * and a histogram in seconds per 0.5° bin from -45° (values outside land in the end bins). */
+        double tilt_sum_deg_s;
+        double tilt_s;
+        double high_tilt_s;
+        float tilt_hist_s[PSOAS_TILT_HIST_BINS];
+};
+
+/* Mean standing tilt in degrees, 0 when there is none. */
+PSOAS_API double psoas_day_stats_tilt_mean(const struct psoas_day_stats *stats);
+/* Standing tilt percentile (0..100) in degrees from the histogram, 0 when there is none. */
+PSOAS_API double psoas_day_stats_tilt_percentile(const struct psoas_day_stats *stats, double percentile);
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* Calibration */
+
+enum psoas_calibration_error {
+        PSOAS_CALIBRATION_OK,
+        PSOAS_CALIBRATION_MOVING,        /* no stillness long enough before the timeout */
+        PSOAS_CALIBRATION_NOT_UPRIGHT,   /* still, but far from upright relative to the known mounting */
+        PSOAS_CALIBRATION_WINDOW_SHORT,  /* an explicit window shorter than one second or without samples */
+        PSOAS_CALIBRATION_CANCELLED,     /* psoas_engine_calibrate_cancel(), or a gap in the samples */
+        _PSOAS_CALIBRATION_ERROR_MAX,
+};
+
+/* A sentence fit to show the wearer, e.g. "you moved: stand still for 3 s". */
+PSOAS_API const char *psoas_calibration_error_to_string(enum psoas_calibration_error error);
+
+struct psoas_calibration {
+        float up[3];      /* the body's vertical in the sensor frame at neutral standing (unit) */
+        float forward[3]; /* the wearer's forward in the sensor frame (unit, perpendicular to up) */
+        bool forward_known;
+        float neutral_inclination_deg; /* sagittal inclination at neutral, see struct psoas_state */
+};
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* Events, queued by psoas_engine_feed() and friends, read with psoas_engine_pop_event(). */
+
+enum psoas_alert_kind {
+        PSOAS_ALERT_SITTING,
+        PSOAS_ALERT_TILT,
+        _PSOAS_ALERT_KIND_MAX,
+};
+/* "sitting", "tilt" */
+PSOAS_API const char *psoas_alert_kind_to_string(enum psoas_alert_kind kind);
+
+enum psoas_stretch_result {
+        PSOAS_STRETCH_VERIFIED,      /* the sensor saw it */
+        PSOAS_STRETCH_SELF_REPORTED, /* the wearer said so */
+        _PSOAS_STRETCH_RESULT_MAX,
+};
+/* "verified", "self-reported" */
+PSOAS_API const char *psoas_stretch_result_to_string(enum psoas_stretch_result result);
+
+enum psoas_event_type {
+        PSOAS_EVENT_POSTURE_CHANGED,
+        PSOAS_EVENT_CALIBRATED,
+        PSOAS_EVENT_CALIBRATION_FAILED,
+        PSOAS_EVENT_FORWARD_LEARNED, /* the sagittal direction was learned from motion */
+        PSOAS_EVENT_BOUT_STARTED,
+        PSOAS_EVENT_BOUT_ENDED, /* bout.is_break: ended by a confirmed break (standing or walking) */
+        PSOAS_EVENT_ALERT,
+        PSOAS_EVENT_STRETCH_PROMPT,
+        PSOAS_EVENT_STRETCH_DONE,
+        PSOAS_EVENT_DAY_CHANGED, /* the local day rolled over; the finished day is in day.previous */
+        _PSOAS_EVENT_TYPE_MAX,
+};
+PSOAS_API const char *psoas_event_type_to_string(enum psoas_event_type type);
+
+struct psoas_event {
+        enum psoas_event_type type;
+        int64_t t_us; /* sample time at which it happened */
+        union {
+                struct {
+                        enum psoas_posture posture;
+                        enum psoas_posture previous;
+                } posture;
+                struct {
+                        float neutral_inclination_deg;
+                } calibrated;
+                struct {
+                        enum psoas_calibration_error reason;
+                } calibration_failed;
+                struct {
+                        int64_t start_us;  /* sample time the bout began */
+                        double duration_s; /* for BOUT_ENDED: start to the first sample of the break */
+                        bool is_break;
+                } bout;
+                struct {
+                        enum psoas_alert_kind kind;
+                        uint32_t level;    /* 1..3 */
+                        double duration_s; /* sitting: bout length; tilt: time above threshold */
+                } alert;
+                struct {
+                        uint32_t stretch; /* index into the catalog */
+                        enum psoas_alert_kind cause;
+                } prompt;
+                struct {
+                        uint32_t stretch;
+                        enum psoas_stretch_result result;
+                } stretch;
+                struct {
+                        int32_t previous;
+                        int32_t current;
+                } day;
+        };
+};
+
+/* Events not read when the queue is full are dropped, oldest first, and counted in state.events_dropped.
+ * Reading them after every psoas_engine_feed() (or every few samples) never drops any. */
+#define PSOAS_EVENT_QUEUE_SIZE 64
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* Per-sample state */
+
+struct psoas_state {
+        int64_t t_us; /* time of the last accepted sample */
+        enum psoas_posture posture;
+        float confidence; /* 0..1 */
+
+        bool calibrated;
+        bool calibrating;
+        bool forward_known;
+        /* Anterior pelvic tilt relative to the calibrated neutral, positive anterior (0 until calibrated). */
+        float tilt_deg;
+        /* Sagittal inclination relative to gravity: the angle of the sensor's axis nearest the body's vertical
+         * from true vertical, positive when rotated anteriorly. Equals tilt_deg + neutral inclination. */
+        float inclination_deg;
+        /* Orientation of the sensor relative to an earth frame with z up, as w, x, y, z: rotates sensor-frame
+         * vectors into the earth frame. Yaw is arbitrary (there is no magnetometer). */
+        float quat[4];
+        /* Estimated gyroscope bias in rad/s (sensor frame). */
+        float gyro_bias[3];
+
+        bool in_bout;          /* a sitting bout is in progress (short stands do not end it) */
+        int64_t bout_start_us; /* valid when in_bout */
+        bool has_last_break;
+        int64_t last_break_us; /* when the last confirmed break began */
+        int64_t snoozed_until_us; /* 0 when not snoozed */
+        bool inhibited;
+
+        struct psoas_day_stats today;
+
+        uint64_t samples_accepted;
+        uint64_t samples_rejected; /* non-finite values, absurd magnitudes, time not increasing */
+        uint64_t events_dropped;
+};
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* The engine */
+
+struct psoas_engine;
+
+/* Allocates with malloc(); everything else is allocation-free. */
+PSOAS_API int psoas_engine_new(const struct psoas_config *config, struct psoas_engine **ret);
+PSOAS_API struct psoas_engine *psoas_engine_free(struct psoas_engine *engine);
+
+/* For targets without malloc: psoas_engine_size() bytes of memory aligned to 16, owned by the caller. */
+PSOAS_API size_t psoas_engine_size(void);
+PSOAS_API int psoas_engine_init(void *memory, size_t size, const struct psoas_config *config,
+        struct psoas_engine **ret);
+
+/* Replace the configuration (a reload); the state and calibration are kept. -EINVAL/-ERANGE when invalid. */
+PSOAS_API int psoas_engine_set_config(struct psoas_engine *engine, const struct psoas_config *config);
+
+/* Use this catalog (borrowed: it must outlive the engine or the next call). NULL/0 selects the default.
+ * -EINVAL when an entry is invalid; the old catalog stays. */
+PSOAS_API int psoas_engine_set_catalog(struct psoas_engine *engine, const struct psoas_stretch *stretches,
+        size_t n);
+PSOAS_API const struct psoas_stretch *psoas_engine_get_catalog(const struct psoas_engine *engine,
+        size_t *ret_n);
+
+/* Map sample time to local wall time: at sample time t_us the local time was local_us (µs since the epoch,
+ * shifted by the UTC offset). Used only for day boundaries and quiet hours; call again when the clock jumps or
+ * the UTC offset changes. Without it every sample is on day 0 and there are no quiet hours. */
+PSOAS_API void psoas_engine_set_clock(struct psoas_engine *engine, int64_t t_us, int64_t local_us);
+/* Local wall time of a sample time, with the current mapping. */
+PSOAS_API int64_t psoas_engine_local_time(const struct psoas_engine *engine, int64_t t_us);
+
+/* Feed one sample. 0: accepted. -EINVAL: non-finite or absurd values (|a| > 16 g, |ω| > 35 rad/s).
+ * -ESTALE: time not after the previous sample. Rejected samples change nothing but the counters. */
+PSOAS_API int psoas_engine_feed(struct psoas_engine *engine, const struct psoas_sample *sample);
+
+PSOAS_API const struct psoas_state *psoas_engine_get_state(const struct psoas_engine *engine);
+
+/* Pops the oldest event into *ret; returns 1, or 0 when the queue is empty. */
+PSOAS_API int psoas_engine_pop_event(struct psoas_engine *engine, struct psoas_event *ret);
+
+/* Start calibrating at the next sample: the engine waits up to calibration_timeout_s for calibration_still_s of
+ * stillness and queues CALIBRATED or CALIBRATION_FAILED. -EBUSY while one is running. */
+PSOAS_API int psoas_engine_calibrate(struct psoas_engine *engine);
+/* Calibrate on exactly the samples in [start_us, end_us] (for recordings): the wearer must be still throughout.
+ * The result is queued when the first sample after end_us arrives. */
+PSOAS_API int psoas_engine_calibrate_window(struct psoas_engine *engine, int64_t start_us, int64_t end_us);
+PSOAS_API void psoas_engine_calibrate_cancel(struct psoas_engine *engine);
+/* -ENODATA when not calibrated. */
+PSOAS_API int psoas_engine_get_calibration(const struct psoas_engine *engine, struct psoas_calibration *ret);
+/* Restore a saved calibration. -EINVAL when its vectors are not unit length or not perpendicular. */
+PSOAS_API int psoas_engine_set_calibration(struct psoas_engine *engine, const struct psoas_calibration *cal);
+
+/* No alerts until sample time until_us; 0 (or any time already past) cancels. */
+PSOAS_API void psoas_engine_snooze(struct psoas_engine *engine, int64_t until_us);
+/* No alerts while inhibited (the daemon holds the count of inhibitors). */
+PSOAS_API void psoas_engine_set_inhibited(struct psoas_engine *engine, bool inhibited);
+
+/* The wearer reports that a stretch was done. Queues STRETCH_DONE (self-reported) unless the sensor already
+ * verified the same prompt. -ENOENT for an unknown id. */
+PSOAS_API int psoas_engine_report_stretch(struct psoas_engine *engine, const char *id);
+
+/* Restore today's totals and the current bout after a restart. stats->day must be the current local day
+ * (else -ESTALE and nothing changes). bout_start_local_us is the local wall time the bout began, 0 for none. */
+PSOAS_API int psoas_engine_restore(struct psoas_engine *engine, const struct psoas_day_stats *stats,
+        int64_t bout_start_local_us);
+
+#ifdef __cplusplus
+}
+#endif

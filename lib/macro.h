@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Small helpers private to libpsoas. */
+
+#include <stddef.h>
+
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define CLAMP(x, lo, hi) ((x) < (lo) ? (lo) : (x) > (hi) ? (hi) : (x))
+#define US_PER_SEC 1000000LL
+#define DEG_PER_RAD 57.29577951308232f
+#define RAD_PER_DEG 0.017453292519943295f
+#define STANDARD_GRAVITY 9.80665f
+
+#define _unused_ __attribute__((unused))
+#define _pure_ __attribute__((pure))

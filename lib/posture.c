@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <math.h>
+#include <string.h>
+#ifdef PSOAS_DEBUG_EPISODES
+#include <stdio.h>
+#endif
+
+#include "macro.h"
+#include "posture.h"
+#include "vec.h"
+
+/* Motion detector time constants and thresholds (m/s², rad/s). The wearer counts as still when the
+ * accelerometer's and gyroscope's short-term fluctuations are small: quiet standing sways well below these. */
+#define MOTION_LP_TAU_S 0.3f
+#define MOTION_VAR_TAU_S 0.15f
+#define STILL_ACC_RMS 0.35f
+#define STILL_GYRO_RMS 0.15f
+
+/* Steps: peaks of the (4 Hz) vertical acceleration, at a walking cadence. */
+#define VERT_LP_TAU_S 0.04f
+#define STEP_PEAK 1.0f
+#define STEP_REARM (-0.3f)
+#define STEP_MIN_INTERVAL_US 250000
+#define STEP_MAX_INTERVAL_US 1300000
+#define WALK_END_US 1500000
+#define STEP_REGULARITY 1.6f
+#define STEPS_FROM_FEET 3
+#define STEPS_FROM_SEAT 4
+#define WALK_ONSET_RMS 1.5f
+#define WALK_ONSET_S 0.4f
+
+/* A transition episode ends after this much stillness, or is judged anyway after a long fidget. */
+#define EPISODE_END_STILL_S 0.1f
+#define EPISODE_MAX_US 8000000
+/* The vertical acceleration of sitting down or standing up: both extremes must reach this. */
+#define TRANSITION_VERT_MIN 0.6f
+
+/* Orientation thresholds in degrees from the calibrated vertical. */
+/* Reclined sitting reaches 60° from standing; lying on the back or side is 80° or more. */
+#define LYING_ENTER_DEG 70.0f
+#define LYING_LEAVE_DEG 55.0f
+#define LYING_DWELL_S 1.0f
+/* Backwards rotation nobody stands with: sitting, whatever the transition looked like. */
+#define SITTING_POSTERIOR_DEG 25.0f
+#define SITTING_DEVIATION_DEG 30.0f /* before the forward direction is known */
+#define SITTING_DWELL_S 1.0f
+
+/* Learning the forward direction: still sitting, rotated at least this much from the standing vertical. */
+#define FORWARD_MIN_DEG 8.0f
+#define FORWARD_MAX_DEG 60.0f
+#define FORWARD_LEARN_S 4.0f
+#define FORWARD_CONSISTENCY 0.8f
+
+void posture_classifier_init(PostureClassifier *p) {
+        memset(p, 0, sizeof(*p));
+        p->posture = PSOAS_POSTURE_UNKNOWN;
+}
+
+void posture_classifier_reset_motion(PostureClassifier *p) {
+        memset(&p->motion, 0, sizeof(p->motion));
+        memset(&p->episode, 0, sizeof(p->episode));
+}
+
+void posture_classifier_set_calibration(
+        PostureClassifier *p, const float up0[3], bool forward_known, const float forward[3]) {
+        vec3_copy(p->up0, up0);
+        p->calibrated = true;
+        p->forward_known = forward_known;
+        if (forward_known)
+                vec3_copy(p->forward, forward);
+        p->posture = PSOAS_POSTURE_STANDING; /* calibration happens standing */
+        p->confidence = 0.8f;
+        p->sitting_angle_s = p->lying_angle_s = 0.0f;
+        p->last_transition = TRANSITION_NONE;
+        memset(p->forward_sum, 0, sizeof(p->forward_sum));
+        p->forward_weight = p->forward_s = 0.0f;
+}
+
+static inline float smoothing(float dt, float tau) {
+        return dt / (tau + dt);
+}
+
+/* Walking has a cadence; the jolts of sitting down, rising or fidgeting do not. True when the last n steps
+ * came at a steady rhythm. */
+static bool steps_regular(const MotionDetector *m, unsigned n) {
+        if (m->n_steps < n)
+                return false;
+        int64_t shortest = INT64_MAX, longest = 0;
+        for (unsigned i = ELEMENTSOF(m->steps_us) - n + 1; i < ELEMENTSOF(m->steps_us); i++) {
+                int64_t interval = m->steps_us[i] - m->steps_us[i - 1];
+                shortest = MIN(shortest, interval);
+                longest = MAX(longest, interval);
+        }
+        return (float)longest <= STEP_REGULARITY * (float)shortest;
+}
+
+static void motion_detect_steps(MotionDetector *m, int64_t t_us) {
+        if (m->armed && m->vert_lp > STEP_PEAK) {
+                m->armed = false;
+                if (m->n_steps > 0 && t_us - m->last_step_us < STEP_MIN_INTERVAL_US)
+                        return;
+                if (m->n_steps > 0 && t_us - m->last_step_us > STEP_MAX_INTERVAL_US)
+                        m->n_steps = 0; /* too slow for walking: start counting again */
+                memmove(m->steps_us, m->steps_us + 1, sizeof(m->steps_us) - sizeof(m->steps_us[0]));
+                m->steps_us[ELEMENTSOF(m->steps_us) - 1] = t_us;
+                if (m->n_steps < ELEMENTSOF(m->steps_us))
+                        m->n_steps++;
+                m->last_step_us = t_us;
+                /* Someone already on their feet starts walking within three steps; from a seat it takes a
+                 * fourth, because rising and settling jolt the pelvis too. */
+                if (steps_regular(m, STEPS_FROM_SEAT) || (steps_regular(m, STEPS_FROM_FEET) && m->on_feet))
+                        m->walking = true;
+        } else if (!m->armed && m->vert_lp < STEP_REARM)
+                m->armed = true;
+
+        if (m->n_steps > 0 && t_us - m->last_step_us > WALK_END_US) {
+                m->walking = false;
+                m->n_steps = 0;
+        }
+}
+
+void posture_classifier_update_motion(PostureClassifier *p, int64_t t_us, float dt, const float acc[3],
+        const float *gyro, float vertical_acc) {
+        MotionDetector *m = &p->motion;
+
+        if (!m->initialized) {
+                vec3_copy(m->acc_lp, acc);
+                if (gyro)
+                        vec3_copy(m->gyro_lp, gyro);
+                m->initialized = true;
+                return;
+        }
+
+        float a_lp = smoothing(dt, MOTION_LP_TAU_S), a_var = smoothing(dt, MOTION_VAR_TAU_S);
+        float d[3], dd;
+        for (unsigned i = 0; i < 3; i++) {
+                m->acc_lp[i] += a_lp * (acc[i] - m->acc_lp[i]);
+                d[i] = acc[i] - m->acc_lp[i];
+        }
+        dd = vec3_dot(d, d);
+        m->acc_var += a_var * (dd - m->acc_var);
+
+        m->has_gyro = gyro != NULL;
+        if (gyro) {
+                for (unsigned i = 0; i < 3; i++) {
+                        m->gyro_lp[i] += a_lp * (gyro[i] - m->gyro_lp[i]);
+                        d[i] = gyro[i] - m->gyro_lp[i];
+                }
+                dd = vec3_dot(d, d);
+                m->gyro_var += a_var * (dd - m->gyro_var);
+        }
+
+        bool still = m->acc_var < STILL_ACC_RMS * STILL_ACC_RMS &&
+                (!gyro || m->gyro_var < STILL_GYRO_RMS * STILL_GYRO_RMS);
+        if (still) {
+                m->still_s += dt;
+                m->moving_s = 0.0f;
+        } else {
+                m->still_s = 0.0f;
+                m->moving_s += dt;
+        }
+
+        m->vert_lp += smoothing(dt, VERT_LP_TAU_S) * (vertical_acc - m->vert_lp);
+        motion_detect_steps(m, t_us);
+}
+
+bool posture_classifier_still(const PostureClassifier *p) {
+        return p->motion.initialized && p->motion.still_s > 0.0f;
+}
+
+float posture_classifier_energy(const PostureClassifier *p) {
+        return sqrtf(p->motion.acc_var);
+}
+
+float posture_classifier_tilt(const PostureClassifier *p, const float up[3]) {
+        if (!p->calibrated || !p->forward_known)
+                return 0.0f;
+        return atan2f(-vec3_dot(up, p->forward), vec3_dot(up, p->up0)) * DEG_PER_RAD;
+}
+
+float posture_classifier_deviation(const PostureClassifier *p, const float up[3]) {
+        if (!p->calibrated)
+                return 0.0f;
+        return vec3_angle(up, p->up0) * DEG_PER_RAD;
+}
+
+/* The vertical displacement over the episode. It starts and ends at rest, so the integrated velocity must
+ * return to zero. Two errors would break that. An accelerometer whose offset differs along different axes reads
+ * a different |g| once the pelvis has rotated: that step is measured at the end (gravity_end, at rest) and
+ * removed in proportion to how far the rotation had got. What remains (tilt error while turning) is removed as
+ * a linear trend of the velocity before integrating again. */
+static float episode_rise(const TransitionEpisode *e, float gravity_end) {
+        if (e->n_bins < 2)
+                return 0.0f;
+        float step = gravity_end - e->gravity_start;
+        float angle_end = e->bin_angle[e->n_bins - 1];
+        float v_end = 0.0f;
+        float corrected[EPISODE_BINS];
+        for (unsigned i = 0; i < e->n_bins; i++) {
+                float progress = angle_end > 0.05f ? CLAMP(e->bin_angle[i] / angle_end, 0.0f, 1.0f)
+                                                   : (float)(i + 1) / (float)e->n_bins;
+                corrected[i] = e->bins[i] - step * progress * EPISODE_BIN_S;
+                v_end += corrected[i];
+        }
+        float v = 0.0f, h = 0.0f;
+        for (unsigned i = 0; i < e->n_bins; i++) {
+                v += corrected[i];
+                h += (v - v_end * (float)(i + 1) / (float)e->n_bins) * EPISODE_BIN_S;
+        }
+        return h;
+}
+
+/* Sitting down lowers the pelvis, usually turns it away from the standing vertical, and brakes at the end (the
+ * vertical acceleration's minimum comes before its maximum); standing up does the opposite. Each cue alone
+ * fails for some people (an upright sitter barely rotates; a slow, careful sitter hardly brakes), so they
+ * vote, each scaled by what a clear case shows: 40 cm of height, 5° of rotation. */
+#define VOTE_RISE_M 0.4f
+#define VOTE_ROTATION_DEG 5.0f
+#define SIGNIFICANT_RISE_M 0.15f
+#define VOTE_ORDER 0.5f
+#define VOTE_DECIDES 0.5f
+
+static TransitionKind episode_judge(
+        const PostureClassifier *p, const TransitionEpisode *e, const float up[3], float gravity_end) {
+        float rise = episode_rise(e, gravity_end);
+        bool braked = e->vert_max >= TRANSITION_VERT_MIN && e->vert_min <= -TRANSITION_VERT_MIN;
+
+        if (!braked && fabsf(rise) < SIGNIFICANT_RISE_M)
+                return TRANSITION_NONE; /* a fidget, not a change of posture */
+
+        float rotation = posture_classifier_deviation(p, up) - posture_classifier_deviation(p, e->up_start);
+        float vote = -rise / VOTE_RISE_M + rotation / VOTE_ROTATION_DEG;
+        if (braked)
+                vote += e->vert_min_us < e->vert_max_us ? VOTE_ORDER : -VOTE_ORDER;
+
+        if (vote > VOTE_DECIDES)
+                return TRANSITION_DOWN;
+        if (vote < -VOTE_DECIDES)
+                return TRANSITION_UP;
+        return TRANSITION_NONE;
+}
+
+static TransitionKind episode_update(
+        PostureClassifier *p, int64_t t_us, float dt, float vertical_acc, const float up[3], float gravity) {
+        TransitionEpisode *e = &p->episode;
+        const MotionDetector *m = &p->motion;
+
+        if (m->walking) {
+                e->active = false;
+                return TRANSITION_NONE;
+        }
+        if (!e->active) {
+                if (m->still_s > 0.0f)
+                        return TRANSITION_NONE;
+                e->active = true;
+                e->start_us = t_us;
+                e->vert_min = e->vert_max = 0.0f;
+                e->vert_min_us = e->vert_max_us = t_us;
+                e->n_bins = 0;
+                e->bin_dv = e->bin_s = 0.0f;
+                e->gravity_start = gravity;
+                vec3_copy(e->up_start, up);
+        }
+        e->bin_dv += vertical_acc * dt;
+        e->bin_s += dt;
+        if (e->bin_s >= EPISODE_BIN_S) {
+                if (e->n_bins < EPISODE_BINS) {
+                        e->bins[e->n_bins] = e->bin_dv;
+                        e->bin_angle[e->n_bins] = vec3_angle(up, e->up_start);
+                        e->n_bins++;
+                }
+                e->bin_dv = e->bin_s = 0.0f;
+        }
+        if (m->vert_lp < e->vert_min) {
+                e->vert_min = m->vert_lp;
+                e->vert_min_us = t_us;
+        }
+        if (m->vert_lp > e->vert_max) {
+                e->vert_max = m->vert_lp;
+                e->vert_max_us = t_us;
+        }
+        if (m->still_s >= EPISODE_END_STILL_S || t_us - e->start_us > EPISODE_MAX_US) {
+                e->active = false;
+#ifdef PSOAS_DEBUG_EPISODES
+                fprintf(stderr,
+                        "episode %.2f %.2f dev0 %.1f min %.2f@%.2f max %.2f@%.2f -> %d dev %.1f post %.1f "
+                        "rise %.3f\n",
+                        e->start_us / 1e6, t_us / 1e6, posture_classifier_deviation(p, e->up_start),
+                        e->vert_min, e->vert_min_us / 1e6, e->vert_max, e->vert_max_us / 1e6, 0,
+                        posture_classifier_deviation(p, up), -posture_classifier_tilt(p, up),
+                        episode_rise(e, vec3_norm(m->acc_lp)));
+                fprintf(stderr, "judged %d\n", episode_judge(p, e, up, vec3_norm(m->acc_lp)));
+#endif
+                return episode_judge(p, e, up, vec3_norm(m->acc_lp));
+        }
+        return TRANSITION_NONE;
+}
+
+static bool forward_learn(PostureClassifier *p, float dt, const float up[3], float deviation) {
+        if (p->forward_known || p->posture != PSOAS_POSTURE_SITTING || !posture_classifier_still(p))
+                return false;
+        if (deviation < FORWARD_MIN_DEG || deviation > FORWARD_MAX_DEG)
+                return false;
+
+        float perp[3];
+        vec3_copy(perp, up);
+        vec3_axpy(perp, -vec3_dot(up, p->up0), p->up0);
+        vec3_axpy(p->forward_sum, dt, perp);
+        p->forward_weight += vec3_norm(perp) * dt;
+        p->forward_s += dt;
+        if (p->forward_s < FORWARD_LEARN_S)
+                return false;
+        if (vec3_norm(p->forward_sum) < FORWARD_CONSISTENCY * p->forward_weight)
+                return false; /* the backward rotations disagree: keep watching */
+
+        /* Sitting rotates the pelvis backwards, which turns "up" towards the wearer's front. */
+        vec3_copy(p->forward, p->forward_sum);
+        vec3_axpy(p->forward, -vec3_dot(p->forward, p->up0), p->up0);
+        vec3_normalize(p->forward);
+        p->forward_known = true;
+        return true;
+}
+
+bool posture_classifier_update(
+        PostureClassifier *p, int64_t t_us, float dt, const Fusion *fusion, float vertical_acc) {
+        const float *up = fusion->up;
+
+        if (!p->calibrated) {
+                p->posture = PSOAS_POSTURE_UNKNOWN;
+                p->confidence = 0.0f;
+                return false;
+        }
+
+        float deviation = posture_classifier_deviation(p, up);
+        float posterior = -posture_classifier_tilt(p, up);
+        p->motion.on_feet = p->posture == PSOAS_POSTURE_STANDING || p->posture == PSOAS_POSTURE_WALKING;
+        TransitionKind transition = episode_update(p, t_us, dt, vertical_acc, up, fusion->gravity);
+        enum psoas_posture next = p->posture;
+
+        if (deviation >= (p->posture == PSOAS_POSTURE_LYING ? LYING_LEAVE_DEG : LYING_ENTER_DEG))
+                p->lying_angle_s += dt;
+        else
+                p->lying_angle_s = 0.0f;
+
+        bool sitting_angle =
+                p->forward_known ? posterior >= SITTING_POSTERIOR_DEG : deviation >= SITTING_DEVIATION_DEG;
+        if (sitting_angle && p->lying_angle_s == 0.0f)
+                p->sitting_angle_s += dt;
+        else
+                p->sitting_angle_s = 0.0f;
+
+        /* Someone standing who starts moving hard with a step in it is walking: say so at once rather than
+         * after the cadence is confirmed. Should it turn out to be sitting down, the episode's judgement
+         * follows. */
+        if (p->motion.on_feet && posture_classifier_energy(p) >= WALK_ONSET_RMS && p->motion.n_steps > 0 &&
+                t_us - p->motion.last_step_us < STEP_MAX_INTERVAL_US)
+                p->walk_onset_s += dt;
+        else
+                p->walk_onset_s = 0.0f;
+
+        if (p->lying_angle_s >= LYING_DWELL_S ||
+                (p->posture == PSOAS_POSTURE_LYING && p->lying_angle_s > 0.0f)) {
+                next = PSOAS_POSTURE_LYING;
+                p->confidence = 0.95f;
+        } else if ((p->motion.walking || p->walk_onset_s >= WALK_ONSET_S) &&
+                p->posture != PSOAS_POSTURE_LYING) {
+                next = PSOAS_POSTURE_WALKING;
+                p->confidence = 0.9f;
+        } else if (p->posture == PSOAS_POSTURE_LYING) {
+                /* Risen from lying: people sit up first (on the edge of the bed, the sofa). Rising lifts the
+                 * pelvis whether one sits or stands, so the vertical pattern cannot tell them apart; walking or
+                 * a later stand-up will. */
+                if (!p->episode.active) {
+                        next = PSOAS_POSTURE_SITTING;
+                        p->confidence = 0.6f;
+                }
+        } else if (p->sitting_angle_s >= SITTING_DWELL_S) {
+                next = PSOAS_POSTURE_SITTING;
+                p->confidence = 0.95f;
+        } else if (transition == TRANSITION_DOWN) {
+                next = PSOAS_POSTURE_SITTING;
+                p->confidence = 0.75f;
+        } else if (transition == TRANSITION_UP) {
+                next = PSOAS_POSTURE_STANDING;
+                p->confidence = 0.75f;
+        } else if (p->posture == PSOAS_POSTURE_WALKING || p->posture == PSOAS_POSTURE_UNKNOWN) {
+                /* Walking stopped: the wearer is on their feet. */
+                next = PSOAS_POSTURE_STANDING;
+                p->confidence = 0.8f;
+        }
+        if (transition != TRANSITION_NONE)
+                p->last_transition = transition;
+        p->posture = next;
+
+        return forward_learn(p, dt, up, deviation);
+}

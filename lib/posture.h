@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Posture classification from the fused orientation and the motion it sees.
+ *
+ * Orientation alone cannot tell sitting from standing for everyone: a belt-worn sensor rotates backwards by
+ * 20-45° for a slumped sitter but by only a few degrees for someone who sits upright, less than two standing
+ * postures of the same person may differ. So the classifier also watches the transitions: sitting down
+ * accelerates the pelvis downwards first and brakes it at the end (the vertical acceleration's minimum comes
+ * before its maximum); standing up does the opposite. The posture holds between transitions, unless the
+ * orientation is unambiguous (lying, or a large backward rotation), or the wearer walks.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fusion.h"
+#include "psoas/psoas.h"
+
+/* Time-based smoothing of the motion, so that every rate from 12.5 to 1000 Hz behaves the same. */
+typedef struct MotionDetector {
+        bool initialized;
+        float acc_lp[3];
+        float acc_var;
+        float gyro_lp[3];
+        float gyro_var;
+        bool has_gyro;
+        float still_s; /* how long the wearer has been still */
+        float moving_s; /* how long not still */
+
+        /* Step detection on the vertical acceleration. */
+        float vert_lp;
+        bool armed; /* went below zero since the last step */
+        int64_t steps_us[4];
+        unsigned n_steps;
+        int64_t last_step_us;
+        bool walking;
+        bool on_feet; /* the classifier's posture is standing or walking: fewer steps make a walk */
+} MotionDetector;
+
+/* A movement between two rests: the evidence for a postural transition. */
+#define EPISODE_BIN_S 0.02f
+#define EPISODE_BINS 400 /* 8 s of 20 ms bins */
+
+typedef struct TransitionEpisode {
+        bool active;
+        int64_t start_us;
+        /* Vertical velocity increments in 20 ms bins, to integrate once the movement is over. */
+        float bins[EPISODE_BINS];
+        float bin_angle[EPISODE_BINS]; /* rotation from the start, radians, at the end of each bin */
+        unsigned n_bins;
+        float gravity_start; /* |a| at rest before the movement */
+        float bin_dv;
+        float bin_s;
+        float rise_m; /* the vertical displacement the episode ended with, + up */
+        float vert_lp;
+        float vert_min, vert_max;
+        int64_t vert_min_us, vert_max_us;
+        float up_start[3];
+} TransitionEpisode;
+
+typedef enum TransitionKind {
+        TRANSITION_NONE,
+        TRANSITION_DOWN, /* sitting down */
+        TRANSITION_UP, /* standing up */
+} TransitionKind;
+
+typedef struct PostureClassifier {
+        MotionDetector motion;
+        TransitionEpisode episode;
+        TransitionKind last_transition;
+
+        bool calibrated;
+        float up0[3]; /* the body's vertical at neutral standing, sensor frame */
+        bool forward_known;
+        float forward[3]; /* the wearer's forward, perpendicular to up0 */
+
+        enum psoas_posture posture;
+        float confidence;
+        float sitting_angle_s; /* how long the orientation alone has said "sitting" */
+        float lying_angle_s;
+        float walk_onset_s; /* on one's feet, moving hard, with a step in it */
+
+        /* Learning the forward direction from sitting. */
+        float forward_sum[3];
+        float forward_weight;
+        float forward_s;
+} PostureClassifier;
+
+void posture_classifier_init(PostureClassifier *p);
+/* Forget the motion history (after a gap); the posture stays. */
+void posture_classifier_reset_motion(PostureClassifier *p);
+void posture_classifier_set_calibration(
+        PostureClassifier *p, const float up0[3], bool forward_known, const float forward[3]);
+
+/* Motion features first (the fusion needs "still"), then the posture once the fusion has run. */
+void posture_classifier_update_motion(PostureClassifier *p, int64_t t_us, float dt, const float acc[3],
+        const float *gyro, float vertical_acc);
+bool posture_classifier_still(const PostureClassifier *p);
+float posture_classifier_energy(const PostureClassifier *p);
+
+/* Returns true when the forward direction was learned by this sample. */
+bool posture_classifier_update(
+        PostureClassifier *p, int64_t t_us, float dt, const Fusion *fusion, float vertical_acc);
+
+/* Anterior tilt and the angle from the calibrated vertical, in degrees, for an up vector in the sensor frame. */
+float posture_classifier_tilt(const PostureClassifier *p, const float up[3]);
+float posture_classifier_deviation(const PostureClassifier *p, const float up[3]);

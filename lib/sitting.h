@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Sitting bouts, breaks and the per-day totals. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "event-queue.h"
+#include "psoas/psoas.h"
+
+typedef struct SittingTracker {
+        float break_s;
+        float tilt_alert_deg; /* for today.high_tilt_s */
+
+        bool has_last;
+        int64_t last_t_us;
+        enum psoas_posture posture; /* of the last sample */
+
+        bool in_bout;
+        int64_t bout_start_us;
+        /* Out of the seat during a bout: since when, and how much of that was standing or walking. */
+        bool away;
+        int64_t away_since_us;
+        double away_upright_s;
+
+        bool has_last_break;
+        int64_t last_break_us;
+
+        struct psoas_day_stats today;
+        bool has_previous;
+        struct psoas_day_stats previous; /* the day before today, once the day has rolled over */
+} SittingTracker;
+
+void sitting_tracker_init(SittingTracker *s, const struct psoas_config *config);
+void sitting_tracker_set_config(SittingTracker *s, const struct psoas_config *config);
+
+/* Accounts the interval since the previous sample (dt_s, already capped by the engine across gaps) to the
+ * previous sample's posture, then takes this sample's posture. day is the local day of this sample. tilt_deg
+ * counts only when calibrated and standing. Pushes BOUT_STARTED, BOUT_ENDED and DAY_CHANGED. */
+void sitting_tracker_update(SittingTracker *s, int64_t t_us, double dt_s, int32_t day,
+        enum psoas_posture posture, bool calibrated, float tilt_deg, EventQueue *q);
+
+/* Length of the current bout at t_us, 0 when none. */
+double sitting_tracker_bout_seconds(const SittingTracker *s, int64_t t_us);
+
+/* Replaces today's totals with *stats (stats->day included). When in_bout, resumes a bout that began at
+ * bout_start_us (any break in progress is forgotten); otherwise the tracker's own bout, if any, is kept. */
+void sitting_tracker_restore(
+        SittingTracker *s, const struct psoas_day_stats *stats, bool in_bout, int64_t bout_start_us);
