@@ -12,8 +12,9 @@
 #define KP_MOVING 0.25f
 /* Integral gain for the bias while moving: slow, because walking makes the error noisy. */
 #define KI_MOVING 0.01f
-/* Time constant of the direct bias estimate while still. */
-#define BIAS_TAU_S 1.5f
+/* Time constant of the direct bias estimate while still: long enough that the slow sway of someone sitting
+ * or standing "still" averages out of it. */
+#define BIAS_TAU_S 8.0f
 /* |a| off 1 g by this much halves the accelerometer's weight. */
 #define ACC_MAGNITUDE_SCALE 1.0f
 /* Accelerometer-only low-pass time constants. */

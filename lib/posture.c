@@ -44,6 +44,12 @@
 #define SITTING_POSTERIOR_DEG 25.0f
 #define SITTING_DEVIATION_DEG 30.0f /* before the forward direction is known */
 #define SITTING_DWELL_S 1.0f
+/* Risen from lying: within this of the standing vertical (or turned forwards) is standing. Without the forward
+ * direction an upright sitter cannot be told from a stander, and sitting is the likelier. */
+#define RISEN_STANDING_DEG 2.5f
+/* After a gap in the samples, with no transition seen. */
+#define GAP_SITTING_POSTERIOR_DEG 10.0f
+#define GAP_SITTING_DEVIATION_DEG 12.0f
 
 /* Learning the forward direction: still sitting, rotated at least this much from the standing vertical. */
 #define FORWARD_MIN_DEG 8.0f
@@ -59,6 +65,8 @@ void posture_classifier_init(PostureClassifier *p) {
 void posture_classifier_reset_motion(PostureClassifier *p) {
         memset(&p->motion, 0, sizeof(p->motion));
         memset(&p->episode, 0, sizeof(p->episode));
+        /* Whatever happened during the gap was not seen: judge the posture afresh from the orientation. */
+        p->after_gap = true;
 }
 
 void posture_classifier_set_calibration(
@@ -217,6 +225,7 @@ static float episode_rise(const TransitionEpisode *e, float gravity_end) {
 #define VOTE_RISE_M 0.4f
 #define VOTE_ROTATION_DEG 5.0f
 #define SIGNIFICANT_RISE_M 0.15f
+#define SIGNIFICANT_ROTATION_DEG 10.0f
 #define VOTE_ORDER 0.5f
 #define VOTE_DECIDES 0.5f
 
@@ -224,11 +233,11 @@ static TransitionKind episode_judge(
         const PostureClassifier *p, const TransitionEpisode *e, const float up[3], float gravity_end) {
         float rise = episode_rise(e, gravity_end);
         bool braked = e->vert_max >= TRANSITION_VERT_MIN && e->vert_min <= -TRANSITION_VERT_MIN;
+        float rotation = posture_classifier_deviation(p, up) - posture_classifier_deviation(p, e->up_start);
 
-        if (!braked && fabsf(rise) < SIGNIFICANT_RISE_M)
+        if (!braked && fabsf(rise) < SIGNIFICANT_RISE_M && fabsf(rotation) < SIGNIFICANT_ROTATION_DEG)
                 return TRANSITION_NONE; /* a fidget, not a change of posture */
 
-        float rotation = posture_classifier_deviation(p, up) - posture_classifier_deviation(p, e->up_start);
         float vote = -rise / VOTE_RISE_M + rotation / VOTE_ROTATION_DEG;
         if (braked)
                 vote += e->vert_min_us < e->vert_max_us ? VOTE_ORDER : -VOTE_ORDER;
@@ -367,11 +376,13 @@ bool posture_classifier_update(
                 next = PSOAS_POSTURE_WALKING;
                 p->confidence = 0.9f;
         } else if (p->posture == PSOAS_POSTURE_LYING) {
-                /* Risen from lying: people sit up first (on the edge of the bed, the sofa). Rising lifts the
-                 * pelvis whether one sits or stands, so the vertical pattern cannot tell them apart; walking or
-                 * a later stand-up will. */
+                /* Risen from lying. The vertical pattern cannot tell sitting up from getting up (the pelvis
+                 * turns by 90° on the way), so go by where it ended: back at the standing vertical is standing;
+                 * anything reclined is sitting, which is what most people do first (the edge of the bed, the
+                 * sofa). Walking or a later stand-up corrects a wrong guess. */
                 if (!p->episode.active) {
-                        next = PSOAS_POSTURE_SITTING;
+                        bool upright = p->forward_known && posterior < RISEN_STANDING_DEG;
+                        next = upright ? PSOAS_POSTURE_STANDING : PSOAS_POSTURE_SITTING;
                         p->confidence = 0.6f;
                 }
         } else if (p->sitting_angle_s >= SITTING_DWELL_S) {
@@ -388,6 +399,17 @@ bool posture_classifier_update(
                 next = PSOAS_POSTURE_STANDING;
                 p->confidence = 0.8f;
         }
+        if (p->after_gap && posture_classifier_still(p) && next != PSOAS_POSTURE_LYING &&
+                next != PSOAS_POSTURE_WALKING) {
+                /* No transition to go by: only the orientation. Upright counts as standing unless the pelvis is
+                 * turned back as far as sitting turns it. */
+                bool sitting = p->forward_known ? posterior >= GAP_SITTING_POSTERIOR_DEG
+                                                : deviation >= GAP_SITTING_DEVIATION_DEG;
+                next = sitting ? PSOAS_POSTURE_SITTING : PSOAS_POSTURE_STANDING;
+                p->confidence = 0.6f;
+                p->after_gap = false;
+        } else if (next == PSOAS_POSTURE_LYING || next == PSOAS_POSTURE_WALKING)
+                p->after_gap = false;
         if (transition != TRANSITION_NONE)
                 p->last_transition = transition;
         p->posture = next;

@@ -80,7 +80,9 @@ typedef struct PostureClassifier {
         float confidence;
         float sitting_angle_s; /* how long the orientation alone has said "sitting" */
         float lying_angle_s;
-        float walk_onset_s; /* on one's feet, moving hard, with a step in it */
+        float walk_onset_s;
+        bool after_gap;
+        /* the samples had a gap: judge the posture from the orientation once still */ /* on one's feet, moving hard, with a step in it */
 
         /* Learning the forward direction from sitting. */
         float forward_sum[3];

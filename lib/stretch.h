@@ -15,8 +15,9 @@ typedef struct StretchPlanner {
         int32_t last_pick[_PSOAS_ALERT_KIND_MAX]; /* -1: none yet */
         int32_t last_prompt; /* the previous prompt of either cause, -1: none yet */
 
-        /* The last prompt: has_prompt says stretch is meaningful; pending while it is still being watched for;
-         * verified once the sensor confirmed it (kept after pending ends, so a self-report is not counted twice). */
+        /* The last prompt: has_prompt says stretch is meaningful; pending while it is still watched for;
+         * verified once the sensor confirmed it (kept after pending ends, so that a self-report is not
+         * counted twice). */
         bool has_prompt;
         bool pending;
         uint32_t stretch;
@@ -34,14 +35,15 @@ int stretch_planner_set_catalog(StretchPlanner *p, const struct psoas_stretch *c
 
 /* The stretch for an alert of this cause, rotated so the same one does not come twice in a row.
  * Returns its index, or -ENOENT when the catalog has none that fits (-EINVAL for a cause out of range).
- * SITTING: hip-flexor stretches doable by the desk. TILT: glute or core work, or an upright hip-flexor stretch
- * doable by the desk. */
+ * SITTING: hip-flexor stretches doable by the desk. TILT: glute or core work, or an upright hip-flexor
+ * stretch doable by the desk. */
 int stretch_planner_select(StretchPlanner *p, enum psoas_alert_kind cause);
 
 /* Starts watching for stretch idx, prompted at t_us, for window_s seconds. Replaces any earlier prompt. */
 void stretch_planner_prompted(StretchPlanner *p, uint32_t idx, int64_t t_us, double window_s);
 
-/* Accounts dt_s in this posture to the pending prompt. Returns 1 and *ret_idx when it becomes verified now. */
+/* Accounts dt_s in this posture to the pending prompt (only the part after the prompt). Returns 1 and
+ * *ret_idx when it becomes verified now. */
 int stretch_planner_update(
         StretchPlanner *p, int64_t t_us, double dt_s, enum psoas_posture posture, uint32_t *ret_idx);
 

@@ -1,0 +1,804 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <float.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "csv.h"
+#include "format.h"
+#include "macro.h"
+
+static const char *const column_names[_CSV_COLUMN_MAX] = {
+        [CSV_COLUMN_T] = "t",
+        [CSV_COLUMN_AX] = "ax",
+        [CSV_COLUMN_AY] = "ay",
+        [CSV_COLUMN_AZ] = "az",
+        [CSV_COLUMN_GX] = "gx",
+        [CSV_COLUMN_GY] = "gy",
+        [CSV_COLUMN_GZ] = "gz",
+};
+
+struct CsvReader {
+        int fd;
+        bool close_fd;
+        bool eof;
+        char *name;
+
+        /* buf[0..len) holds data read and not yet consumed from pos on; lines_end is just after the last '\n' in
+         * it, so every line before lines_end ends in '\n' and the parser needs no bounds checks. */
+        char *buf;
+        size_t size; /* capacity; one more byte is allocated for the '\n' added to an unterminated last line */
+        size_t len;
+        size_t pos;
+        size_t lines_end;
+
+        unsigned long line; /* lines consumed so far */
+        unsigned long blank_line; /* the first blank line, 0 when none: only blank lines may follow it */
+        bool started; /* the first line has been seen */
+        unsigned n_columns; /* per line, 0 until known */
+        CsvColumn order[_CSV_COLUMN_MAX];
+        bool has_gyro;
+
+        bool has_previous;
+        int64_t previous_t_us;
+
+        int error; /* sticky, once reading failed */
+        char message[512];
+};
+
+/* ------------------------------------------------------------------------------------------------------- */
+/* Numbers */
+
+typedef struct Decimal {
+        bool negative;
+        bool exact; /* no nonzero digit beyond the 19 the mantissa holds was dropped */
+        uint64_t mantissa; /* at most 19 significant digits */
+        int64_t exponent; /* value = ±mantissa × 10^exponent */
+} Decimal;
+
+static const double pow10_double[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+        1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+
+static const uint64_t pow10_u64[] = {
+        1ull,
+        10ull,
+        100ull,
+        1000ull,
+        10000ull,
+        100000ull,
+        1000000ull,
+        10000000ull,
+        100000000ull,
+        1000000000ull,
+        10000000000ull,
+        100000000000ull,
+        1000000000000ull,
+        10000000000000ull,
+        100000000000000ull,
+        1000000000000000ull,
+        10000000000000000ull,
+        100000000000000000ull,
+        1000000000000000000ull,
+        10000000000000000000ull,
+};
+
+/* INT64_MAX / 10^k: the largest mantissa that k more zeros leave in range (a table, as a division is slow). */
+static const uint64_t us_limit[] = {
+        INT64_MAX / 1ull,
+        INT64_MAX / 10ull,
+        INT64_MAX / 100ull,
+        INT64_MAX / 1000ull,
+        INT64_MAX / 10000ull,
+        INT64_MAX / 100000ull,
+        INT64_MAX / 1000000ull,
+        INT64_MAX / 10000000ull,
+        INT64_MAX / 100000000ull,
+        INT64_MAX / 1000000000ull,
+        INT64_MAX / 10000000000ull,
+        INT64_MAX / 100000000000ull,
+        INT64_MAX / 1000000000000ull,
+        INT64_MAX / 10000000000000ull,
+        INT64_MAX / 100000000000000ull,
+        INT64_MAX / 1000000000000000ull,
+        INT64_MAX / 10000000000000000ull,
+        INT64_MAX / 100000000000000000ull,
+        INT64_MAX / 1000000000000000000ull,
+};
+
+static inline bool is_digit(char c) {
+        return (unsigned char)(c - '0') < 10;
+}
+
+static inline bool is_blank(char c) {
+        return c == ' ' || c == '\t';
+}
+
+/* Scans [+-]digits[.digits][(e|E)[+-]digits] with at least one mantissa digit. Returns the end of what was
+ * scanned, or NULL when p does not start with a number. Digits past the 19th significant one only move the
+ * exponent: 19 digits are far more than a float, or a time in microseconds, can use. */
+static const char *decimal_scan(const char *p, Decimal *ret) {
+        Decimal d = { .exact = true };
+        unsigned digits = 0;
+        bool any = false;
+
+        if (*p == '-' || *p == '+') {
+                d.negative = *p == '-';
+                p++;
+        }
+
+        for (; is_digit(*p); p++) {
+                any = true;
+                if (digits < 19) {
+                        d.mantissa = d.mantissa * 10 + (uint64_t)(*p - '0');
+                        digits += d.mantissa != 0; /* leading zeros are not significant */
+                } else {
+                        d.exponent++;
+                        if (*p != '0')
+                                d.exact = false;
+                }
+        }
+
+        if (*p == '.') {
+                p++;
+                for (; is_digit(*p); p++) {
+                        any = true;
+                        if (digits < 19) {
+                                d.mantissa = d.mantissa * 10 + (uint64_t)(*p - '0');
+                                digits += d.mantissa != 0;
+                                d.exponent--;
+                        } else if (*p != '0')
+                                d.exact = false;
+                }
+        }
+
+        if (!any)
+                return NULL;
+
+        if (*p == 'e' || *p == 'E') {
+                const char *q = p + 1;
+                bool negative = false;
+                int64_t e = 0;
+
+                if (*q == '-' || *q == '+') {
+                        negative = *q == '-';
+                        q++;
+                }
+                if (!is_digit(*q))
+                        return NULL;
+                for (; is_digit(*q); q++)
+                        if (e < 1000000) /* saturate: anything this large is out of range anyway */
+                                e = e * 10 + (*q - '0');
+                d.exponent += negative ? -e : e;
+                p = q;
+        }
+
+        *ret = d;
+        return p;
+}
+
+/* The text [start, end) is what decimal_scan() accepted as d. */
+static double decimal_to_double(const Decimal *d, const char *start, const char *end) {
+        double v;
+
+        if (d->mantissa == 0)
+                v = 0.0;
+        else if (d->exact && d->mantissa <= (UINT64_C(1) << 53) && d->exponent >= -22 && d->exponent <= 22)
+                /* Both operands are exact doubles, so the one rounding of × or ÷ gives the correctly rounded
+                 * result. This is every number a sensor log holds. */
+                v = d->exponent >= 0 ? (double)d->mantissa * pow10_double[d->exponent]
+                                     : (double)d->mantissa / pow10_double[-d->exponent];
+        else {
+                char buf[128];
+                size_t n = (size_t)(end - start);
+
+                if (n < sizeof(buf)) {
+                        /* Rare: let libc round it. We never call setlocale(), so '.' is the decimal point. */
+                        memcpy(buf, start, n);
+                        buf[n] = '\0';
+                        return strtod(buf, NULL);
+                }
+                /* An absurdly long spelling: a few ulps of error are still far below float precision. */
+                v = (double)d->mantissa * pow(10.0, (double)d->exponent);
+        }
+
+        return d->negative ? -v : v;
+}
+
+static int decimal_to_us(const Decimal *d, int64_t *ret_us) {
+        int64_t k = d->exponent + 6;
+        uint64_t v;
+
+        if (d->mantissa == 0)
+                v = 0;
+        else if (k >= 0) {
+                if (k > 18 || d->mantissa > us_limit[k])
+                        return -ERANGE;
+                v = d->mantissa * pow10_u64[k];
+        } else if (k < -19)
+                v = 0; /* the mantissa has at most 19 digits, so this is below 0.1 µs */
+        else {
+                uint64_t p = pow10_u64[-k], r = d->mantissa % p;
+
+                v = d->mantissa / p;
+                if (r >= p - r) /* round half away from zero; written so that 2r cannot overflow */
+                        v++;
+        }
+
+        if (v > (uint64_t)INT64_MAX)
+                return -ERANGE;
+
+        *ret_us = d->negative ? -(int64_t)v : (int64_t)v;
+        return 0;
+}
+
+int csv_parse_double(const char *s, double *ret) {
+        const char *end;
+        Decimal d;
+        double v;
+
+        end = decimal_scan(s, &d);
+        if (!end || *end != '\0')
+                return -EINVAL;
+        v = decimal_to_double(&d, s, end);
+        if (!isfinite(v))
+                return -ERANGE;
+
+        *ret = v;
+        return 0;
+}
+
+int csv_parse_time_us(const char *s, int64_t *ret_us) {
+        const char *end;
+        Decimal d;
+
+        end = decimal_scan(s, &d);
+        if (!end || *end != '\0')
+                return -EINVAL;
+        return decimal_to_us(&d, ret_us);
+}
+
+size_t csv_format_time(char *buf, int64_t t_us) {
+        char *p = buf;
+        uint64_t u, frac;
+
+        if (t_us < 0) {
+                *p++ = '-';
+                u = -(uint64_t)t_us;
+        } else
+                u = (uint64_t)t_us;
+
+        p = format_u64(p, u / 1000000);
+        frac = u % 1000000;
+        if (frac != 0) {
+                size_t n = 6;
+
+                *p++ = '.';
+                format_digits(p, frac, 6);
+                while (p[n - 1] == '0')
+                        n--;
+                p += n;
+        }
+
+        *p = '\0';
+        return (size_t)(p - buf);
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
+/* Messages */
+
+static _printf_(3, 4) int reader_fail(CsvReader *r, unsigned long line, const char *format, ...) {
+        va_list ap;
+        int n;
+
+        n = snprintf(r->message, sizeof(r->message), "%s:%lu: ", r->name, line);
+        if (n < 0 || (size_t)n >= sizeof(r->message))
+                n = 0;
+        va_start(ap, format);
+        vsnprintf(r->message + n, sizeof(r->message) - (size_t)n, format, ap);
+        va_end(ap);
+
+        r->error = -EBADMSG;
+        return r->error;
+}
+
+/* Quotes a field for a message: printable, and short enough to read. */
+static const char *field_quote(const char *start, const char *end, char *buf, size_t size) {
+        size_t n = 0, max = size - 4;
+
+        for (const char *p = start; p < end; p++) {
+                if (n >= max) {
+                        memcpy(buf + n - 3, "...", 3);
+                        break;
+                }
+                buf[n++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+        }
+        buf[n] = '\0';
+        return buf;
+}
+
+/* The end of the field that starts at p: the next ',', or the end of the line (without its '\r'). */
+static const char *field_end(const char *p) {
+        while (*p != ',' && *p != '\n' && !(*p == '\r' && p[1] == '\n'))
+                p++;
+        return p;
+}
+
+/* Trims blanks (and, for header names, double quotes) around [*start, *end). */
+static void field_trim(const char **start, const char **end, bool quotes) {
+        while (*start < *end && is_blank(**start))
+                (*start)++;
+        while (*end > *start && is_blank((*end)[-1]))
+                (*end)--;
+        if (quotes && *end - *start >= 2 && **start == '"' && (*end)[-1] == '"') {
+                (*start)++;
+                (*end)--;
+        }
+}
+
+static unsigned line_count_fields(const char *line) {
+        unsigned n = 1;
+
+        for (const char *p = field_end(line); *p == ','; p = field_end(p + 1))
+                n++;
+        return n;
+}
+
+static int column_from_name(const char *start, const char *end) {
+        size_t n = (size_t)(end - start);
+
+        for (int c = 0; c < _CSV_COLUMN_MAX; c++)
+                if (strlen(column_names[c]) == n && strncasecmp(column_names[c], start, n) == 0)
+                        return c;
+        return -ENOENT;
+}
+
+/* NaN and infinities, as printf() and most tools write them: not numbers we accept, but worth naming. */
+static bool word_is_nonfinite(const char *start, const char *end) {
+        static const char *const words[] = { "nan", "inf", "infinity", "-nan", "+nan", "-inf", "+inf",
+                "-infinity", "+infinity" };
+        size_t n = (size_t)(end - start);
+
+        for (size_t i = 0; i < ELEMENTSOF(words); i++)
+                if (strlen(words[i]) == n && strncasecmp(words[i], start, n) == 0)
+                        return true;
+        return false;
+}
+
+static bool line_looks_like_header(const char *line) {
+        const char *start = line, *end = field_end(line);
+
+        field_trim(&start, &end, true);
+        return column_from_name(start, end) >= 0;
+}
+
+/* Called when the fast path could not parse a line: says precisely what is wrong with it. index is the field
+ * the fast path stopped at. */
+static int reader_diagnose(CsvReader *r, unsigned long line, const char *text, unsigned index) {
+        const char *start = text, *end;
+        unsigned n_fields;
+        CsvColumn column;
+        char quoted[64];
+        Decimal d;
+
+        if (line_looks_like_header(text))
+                return reader_fail(
+                        r, line, "header in the wrong place (only the first line may be a header)");
+
+        n_fields = line_count_fields(text);
+        if (n_fields != r->n_columns)
+                return reader_fail(r, line, "expected %u columns, found %u", r->n_columns, n_fields);
+
+        for (unsigned i = 0; i < index; i++)
+                start = field_end(start) + 1;
+        end = field_end(start);
+        column = r->order[index];
+        field_trim(&start, &end, false);
+
+        if (start == end)
+                return reader_fail(r, line, "column %s is empty", column_names[column]);
+        if (word_is_nonfinite(start, end))
+                return reader_fail(r, line, "column %s: '%s' is not a finite number", column_names[column],
+                        field_quote(start, end, quoted, sizeof(quoted)));
+
+        const char *p = decimal_scan(start, &d);
+        if (!p || p != end)
+                return reader_fail(r, line, "column %s: '%s' is not a number", column_names[column],
+                        field_quote(start, end, quoted, sizeof(quoted)));
+        return reader_fail(r, line, "column %s: '%s' is out of range", column_names[column],
+                field_quote(start, end, quoted, sizeof(quoted)));
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
+/* Lines */
+
+static int reader_parse_header(CsvReader *r, unsigned long line, const char *text) {
+        bool seen[_CSV_COLUMN_MAX] = {};
+        unsigned n = 0, n_gyro = 0;
+        char quoted[64];
+
+        for (const char *p = text;; p++) {
+                const char *start = p, *end = field_end(p);
+                int c;
+
+                field_trim(&start, &end, true);
+                c = column_from_name(start, end);
+                if (c < 0)
+                        return reader_fail(r, line,
+                                "unknown column '%s' in the header (expected t, ax, ay, az and optionally "
+                                "gx, gy, gz)",
+                                field_quote(start, end, quoted, sizeof(quoted)));
+                if (seen[c])
+                        return reader_fail(
+                                r, line, "column %s appears twice in the header", column_names[c]);
+                seen[c] = true;
+                r->order[n++] = (CsvColumn)c;
+                if (c >= CSV_COLUMN_GX)
+                        n_gyro++;
+
+                p = field_end(p);
+                if (*p != ',')
+                        break;
+        }
+
+        for (int c = CSV_COLUMN_T; c <= CSV_COLUMN_AZ; c++)
+                if (!seen[c])
+                        return reader_fail(r, line, "the header lacks column %s", column_names[c]);
+        if (n_gyro != 0 && n_gyro != 3)
+                for (int c = CSV_COLUMN_GX; c <= CSV_COLUMN_GZ; c++)
+                        if (!seen[c])
+                                return reader_fail(r, line,
+                                        "the header lacks column %s (gyro columns come in threes)",
+                                        column_names[c]);
+
+        r->n_columns = n;
+        r->has_gyro = n_gyro == 3;
+        return 0;
+}
+
+/* The first line decides between a header and data, and for data how many columns there are. Returns 1 when
+ * it is data to parse. */
+static int reader_start(CsvReader *r, unsigned long line, const char *text) {
+        const char *start = text, *end = field_end(text);
+        unsigned n;
+
+        field_trim(&start, &end, true);
+        if (start < end &&
+                ((*start >= 'a' && *start <= 'z') || (*start >= 'A' && *start <= 'Z') || *start == '_' ||
+                        *start == '"') &&
+                !word_is_nonfinite(start, end))
+                return reader_parse_header(r, line, text);
+
+        n = line_count_fields(text);
+        if (n != 4 && n != 7)
+                return reader_fail(
+                        r, line, "expected 4 columns (t,ax,ay,az) or 7 (t,ax,ay,az,gx,gy,gz), found %u", n);
+        for (unsigned i = 0; i < n; i++)
+                r->order[i] = (CsvColumn)i;
+        r->n_columns = n;
+        r->has_gyro = n == 7;
+        return 1;
+}
+
+/* The spelling nearly every logger writes, -?digits(.digits)? with at most 15 digits, in one tight loop per part:
+ * this is where the time goes. Returns the end, or NULL for anything else (decimal_scan() then decides). A loop
+ * per digit beat parsing eight digits at once with SWAR arithmetic here: sensor values are short, and SWAR's
+ * chain of multiplications cost more than the few branches it saves. */
+static inline const char *fixed_scan(const char *p, Decimal *ret) {
+        const char *start;
+        uint64_t m = 0;
+        unsigned n, f = 0;
+        bool negative = *p == '-';
+
+        p += negative;
+        start = p;
+        while (is_digit(*p))
+                m = m * 10 + (uint64_t)(*p++ - '0');
+        n = (unsigned)(p - start);
+        if (*p == '.') {
+                start = ++p;
+                while (is_digit(*p))
+                        m = m * 10 + (uint64_t)(*p++ - '0');
+                f = (unsigned)(p - start);
+                n += f;
+        }
+        /* 1..15 digits: exact in a double (and no overflow); an exponent is for decimal_scan(). */
+        if (n - 1 >= 15 || (*p | 0x20) == 'e')
+                return NULL;
+
+        *ret = (Decimal){ .negative = negative, .exact = true, .mantissa = m, .exponent = -(int64_t)f };
+        return p;
+}
+
+/* Parses the field at p into values[] or *t_us and checks what follows it. Returns the start of the next field
+ * (or line), or NULL when this is not what the fast paths accept: reader_diagnose() then says why. */
+static inline const char *reader_parse_field(
+        const char *p, CsvColumn column, bool last, double values[], int64_t *t_us) {
+        const char *start, *end;
+        Decimal d;
+
+        end = fixed_scan(p, &d);
+        if (end && (last ? (*end == '\n' || *end == '\r') : *end == ',')) {
+                if (column == CSV_COLUMN_T) {
+                        if (decimal_to_us(&d, t_us) < 0)
+                                return NULL;
+                } else {
+                        /* At most 15 digits, so the signed integer and the power of ten are exact doubles,
+                         * and the one rounding of the division gives the correctly rounded value. The sign goes
+                         * on the integer, where it is a conditional move rather than a branch that the random
+                         * signs of a gyroscope's noise would mispredict. */
+                        int64_t m = d.negative ? -(int64_t)d.mantissa : (int64_t)d.mantissa;
+
+                        values[column] = (double)m / pow10_double[-d.exponent];
+                }
+        } else {
+                /* Anything else: blanks, a '+', an exponent, many digits. */
+                while (is_blank(*p))
+                        p++;
+                start = p;
+                end = decimal_scan(p, &d);
+                if (!end)
+                        return NULL;
+                if (column == CSV_COLUMN_T) {
+                        if (decimal_to_us(&d, t_us) < 0)
+                                return NULL;
+                } else {
+                        double v = decimal_to_double(&d, start, end);
+
+                        if (!(fabs(v) <= FLT_MAX))
+                                return NULL;
+                        values[column] = v;
+                }
+                while (is_blank(*end))
+                        end++;
+        }
+
+        if (!last)
+                return *end == ',' ? end + 1 : NULL;
+        if (*end == '\r')
+                end++;
+        return *end == '\n' ? end + 1 : NULL;
+}
+
+/* Parses one data line that ends in '\n' into *ret. Returns the start of the next line, or NULL with the
+ * reader's error set. */
+static const char *reader_parse_data(CsvReader *r, unsigned long line, const char *text, CsvRecord *ret) {
+        double values[_CSV_COLUMN_MAX] = {};
+        const char *p = text;
+        int64_t t_us = 0;
+
+        for (unsigned i = 0; i < r->n_columns; i++) {
+                p = reader_parse_field(p, r->order[i], i + 1 == r->n_columns, values, &t_us);
+                if (!p) {
+                        reader_diagnose(r, line, text, i);
+                        return NULL;
+                }
+        }
+
+        if (r->has_previous && t_us <= r->previous_t_us) {
+                char now[CSV_TIME_MAX], before[CSV_TIME_MAX];
+
+                csv_format_time(now, t_us);
+                csv_format_time(before, r->previous_t_us);
+                if (t_us == r->previous_t_us)
+                        reader_fail(r, line,
+                                "column t: time does not advance (%s s again; samples must be at least 1 µs "
+                                "apart)",
+                                now);
+                else
+                        reader_fail(r, line, "column t: time goes backwards (%s s after %s s)", now, before);
+                return NULL;
+        }
+        r->has_previous = true;
+        r->previous_t_us = t_us;
+
+        *ret = (CsvRecord){
+                .t_us = t_us,
+                .accel = { (float)values[CSV_COLUMN_AX], (float)values[CSV_COLUMN_AY],
+                        (float)values[CSV_COLUMN_AZ] },
+                .gyro = { (float)values[CSV_COLUMN_GX], (float)values[CSV_COLUMN_GY],
+                        (float)values[CSV_COLUMN_GZ] },
+                .line = line,
+        };
+        return p;
+}
+
+static bool line_is_blank(const char *p) {
+        while (is_blank(*p) || *p == '\r')
+                p++;
+        return *p == '\n';
+}
+
+/* Moves the unconsumed tail to the front and reads until the buffer holds a whole line, or the input ends. */
+static int reader_fill(CsvReader *r) {
+        size_t keep = r->len - r->pos;
+
+        memmove(r->buf, r->buf + r->pos, keep);
+        r->len = keep;
+        r->pos = 0;
+        r->lines_end = 0;
+
+        while (!r->eof) {
+                size_t old = r->len;
+                ssize_t n;
+
+                if (r->len == r->size)
+                        return reader_fail(r, r->line + 1, "line too long (more than %zu bytes)", r->size);
+
+                n = read(r->fd, r->buf + r->len, r->size - r->len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0) {
+                        r->eof = true;
+                        break;
+                }
+
+                r->len += (size_t)n;
+                for (size_t i = r->len; i > old; i--)
+                        if (r->buf[i - 1] == '\n') {
+                                r->lines_end = i;
+                                return 0;
+                        }
+        }
+
+        /* The last line lacks its '\n': add it (the buffer has room for one more byte). */
+        if (r->len > 0) {
+                r->buf[r->len++] = '\n';
+                r->lines_end = r->len;
+        }
+        return 0;
+}
+
+int csv_reader_read(CsvReader *r, CsvRecord *ret) {
+        int k;
+
+        if (r->error < 0)
+                return r->error;
+
+        for (;;) {
+                const char *text, *next;
+                unsigned long line;
+
+                if (r->pos >= r->lines_end) {
+                        if (r->eof)
+                                return 0;
+                        k = reader_fill(r);
+                        if (k < 0)
+                                return (r->error = k);
+                        if (r->pos >= r->lines_end)
+                                return 0;
+                }
+
+                text = r->buf + r->pos;
+                line = ++r->line;
+
+                if (!r->started) {
+                        r->started = true;
+                        /* A UTF-8 byte order mark, as spreadsheets write it. */
+                        if (strncmp(text, "\xef\xbb\xbf", 3) == 0) {
+                                text += 3;
+                                r->pos += 3;
+                        }
+                        if (!line_is_blank(text)) {
+                                k = reader_start(r, line, text);
+                                if (k < 0)
+                                        return k;
+                                if (k == 0) {
+                                        r->pos = (size_t)((char *)memchr(text, '\n', r->lines_end - r->pos) +
+                                                1 - r->buf);
+                                        continue;
+                                }
+                        }
+                }
+
+                if (*text == '\n' || *text == '\r' || is_blank(*text)) {
+                        if (line_is_blank(text)) {
+                                if (r->blank_line == 0)
+                                        r->blank_line = line;
+                                r->pos = (size_t)((char *)memchr(text, '\n', r->lines_end - r->pos) + 1 -
+                                        r->buf);
+                                continue;
+                        }
+                }
+
+                if (r->blank_line != 0)
+                        return reader_fail(r, r->blank_line,
+                                "empty line (only the end of the input may have empty lines)");
+                next = reader_parse_data(r, line, text, ret);
+                if (!next)
+                        return r->error;
+                r->pos = (size_t)(next - r->buf);
+                return 1;
+        }
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
+/* Life cycle */
+
+int csv_reader_new(int fd, const char *name, size_t buffer_size, CsvReader **ret) {
+        CsvReader *r;
+
+        if (fd < 0 || !name || buffer_size < 2 || !ret)
+                return -EINVAL;
+
+        r = calloc(1, sizeof(*r));
+        if (!r)
+                return -ENOMEM;
+        r->fd = fd;
+        r->close_fd = fd != STDIN_FILENO;
+        r->size = buffer_size;
+        r->name = strdup(name);
+        r->buf = malloc(buffer_size + 1);
+        if (!r->name || !r->buf) {
+                r->close_fd = false; /* the caller keeps the fd when we fail */
+                csv_reader_free(r);
+                return -ENOMEM;
+        }
+
+        *ret = r;
+        return 0;
+}
+
+CsvReader *csv_reader_free(CsvReader *r) {
+        if (!r)
+                return NULL;
+        if (r->close_fd && r->fd >= 0)
+                close(r->fd);
+        free(r->buf);
+        free(r->name);
+        free(r);
+        return NULL;
+}
+
+/* Checks what fd is before reading it: a directory opens fine and fails only at the first read, so say
+ * "cannot open" for it now. */
+static int reader_new_checked(int fd, const char *name, CsvReader **ret) {
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (S_ISREG(st.st_mode))
+                (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+
+        return csv_reader_new(fd, name, CSV_READER_BUFFER_SIZE, ret);
+}
+
+int csv_reader_open(const char *path, CsvReader **ret) {
+        _cleanup_close_ int fd = -EBADF;
+        int k;
+
+        if (strcmp(path, "-") == 0)
+                return reader_new_checked(STDIN_FILENO, "<stdin>", ret);
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        k = reader_new_checked(fd, path, ret);
+        if (k < 0)
+                return k;
+        TAKE_FD(fd); /* the reader owns it now */
+        return 0;
+}
+
+const char *csv_reader_error(const CsvReader *r) {
+        return r->error == -EBADMSG ? r->message : "";
+}
+
+const char *csv_reader_name(const CsvReader *r) {
+        return r->name;
+}
+
+bool csv_reader_has_gyro(const CsvReader *r) {
+        return r->has_gyro;
+}

@@ -1,0 +1,402 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# One behaviour of psoas-analyze per run: analyze-test.sh PSOAS_ANALYZE CASE
+# meson registers each case as its own test (tests/analyze/meson.build); exit 77 would mean skipped.
+# Nothing here asserts posture accuracy, which is the engine's business and still being tuned: only what any
+# working engine must give (a still, upright recording calibrates; samples beyond 16 g are rejected).
+
+set -eu
+
+bin=$1
+case=$2
+here=$(cd "$(dirname "$0")" && pwd)
+py=/usr/bin/python3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+fail() {
+        echo "FAIL ($case): $*" >&2
+        exit 1
+}
+
+gen() {
+        "$py" "$here/gen-recording.py" "$@"
+}
+
+# run EXPECTED_STATUS ARGS...: runs psoas-analyze with stdout in $tmp/out and stderr in $tmp/err.
+run() {
+        want=$1
+        shift
+        status=0
+        "$bin" "$@" >"$tmp/out" 2>"$tmp/err" || status=$?
+        if [ "$status" -ne "$want" ]; then
+                echo "--- stderr:" >&2
+                cat "$tmp/err" >&2
+                fail "psoas-analyze $* exited with $status, expected $want"
+        fi
+}
+
+# expect_stderr TEXT: the last run's stderr contains TEXT (fixed string).
+expect_stderr() {
+        grep -qF -- "$1" "$tmp/err" || fail "stderr lacks '$1'; it is: $(cat "$tmp/err")"
+}
+
+# bad_input NAME CONTENT MESSAGE: CONTENT in a file NAME gives exit 65 and "NAME:LINE: ..." == MESSAGE.
+bad_input() {
+        printf "$2" >"$tmp/$1"
+        run 65 "$tmp/$1"
+        expect_stderr "$tmp/$1:$3"
+        [ ! -s "$tmp/out" ] || fail "the summary was printed despite the error"
+}
+
+# json_check FILE PYTHON: runs PYTHON with `doc` bound to the parsed JSON of FILE; it asserts.
+json_check() {
+        "$py" - "$1" "$2" <<'EOF'
+import json, sys
+with open(sys.argv[1]) as f:
+    doc = json.load(f)
+exec(sys.argv[2])
+EOF
+}
+
+case_header_optional() {
+        gen --seconds 5 >"$tmp/with.csv"
+        gen --seconds 5 --no-header >"$tmp/without.csv"
+        run 0 --output samples "$tmp/with.csv"
+        mv "$tmp/out" "$tmp/with.out"
+        run 0 --output samples "$tmp/without.csv"
+        cmp -s "$tmp/with.out" "$tmp/out" || fail "the header changed the analysis"
+        [ "$(wc -l <"$tmp/out")" -eq 501 ] || fail "expected 500 rows and a header"
+}
+
+case_four_columns() {
+        gen --seconds 5 --columns 4 >"$tmp/rec.csv"
+        run 0 --json "$tmp/rec.csv"
+        json_check "$tmp/out" 'assert doc["gyro"] is False, doc["gyro"]; assert doc["samples"] == 500, doc["samples"]'
+        gen --seconds 5 --columns 4 --no-header >"$tmp/rec.csv"
+        run 0 --output samples "$tmp/rec.csv"
+        [ "$(wc -l <"$tmp/out")" -eq 501 ] || fail "expected 500 rows and a header"
+        run 0 "$tmp/rec.csv"
+        grep -q '^Gyroscope  *none in the input$' "$tmp/out" || fail "the summary does not say there is no gyro"
+}
+
+case_no_gyro() {
+        gen --seconds 5 >"$tmp/rec.csv"
+        run 0 --json --no-gyro "$tmp/rec.csv"
+        json_check "$tmp/out" 'assert doc["gyro"] is False'
+        run 0 --json "$tmp/rec.csv"
+        json_check "$tmp/out" 'assert doc["gyro"] is True'
+}
+
+case_bad_number() {
+        bad_input rec.csv 't,ax,ay,az\n0,0,0,9.8\n0.01,0,abc,9.8\n' "3: column ay: 'abc' is not a number"
+        bad_input rec.csv '0,0,0,9.8,0,0,0\n0.01,0,0,9.8,0,0,1.2.3\n' "2: column gz: '1.2.3' is not a number"
+        bad_input rec.csv '0,0,0,9.8\n0.01,0,1e99,9.8\n' "2: column ay: '1e99' is out of range"
+}
+
+case_bad_empty_field() {
+        bad_input rec.csv '0,0,0,9.8\n0.01,0,,9.8\n' "2: column ay is empty"
+}
+
+case_bad_column_count() {
+        bad_input rec.csv '0,0,0,9.8\n0.01,0,0,9.8,1\n' "2: expected 4 columns, found 5"
+        bad_input rec.csv 't,ax,ay,az,gx,gy,gz\n0,0,0,9.8,0,0,0\n0.01,0,0,9.8\n' "3: expected 7 columns, found 4"
+        bad_input rec.csv '0,0,9.8\n' "1: expected 4 columns (t,ax,ay,az) or 7 (t,ax,ay,az,gx,gy,gz), found 3"
+}
+
+case_bad_header() {
+        bad_input rec.csv '0,0,0,9.8\nt,ax,ay,az\n' "2: header in the wrong place"
+        bad_input rec.csv 'time,ax,ay,az\n0,0,0,9.8\n' "1: unknown column 'time'"
+        bad_input rec.csv 't,ax,ay\n0,0,0\n' "1: the header lacks column az"
+}
+
+case_nan_inf() {
+        bad_input rec.csv '0,0,0,9.8\n0.01,nan,0,9.8\n' "2: column ax: 'nan' is not a finite number"
+        bad_input rec.csv '0,0,0,9.8,0,0,0\n0.01,0,0,9.8,0,-inf,0\n' "2: column gy: '-inf' is not a finite number"
+        bad_input rec.csv '0,0,0,9.8\n0.01,0,0,Infinity\n' "2: column az: 'Infinity' is not a finite number"
+}
+
+case_time_backwards() {
+        bad_input rec.csv '0,0,0,9.8\n0.02,0,0,9.8\n0.01,0,0,9.8\n' "3: column t: time goes backwards (0.01 s after 0.02 s)"
+        bad_input rec.csv '0,0,0,9.8\n0.01,0,0,9.8\n0.01,0,0,9.8\n' "3: column t: time does not advance"
+}
+
+case_blank_line() {
+        bad_input rec.csv '0,0,0,9.8\n\n0.01,0,0,9.8\n' "2: empty line"
+}
+
+case_crlf() {
+        gen --seconds 3 --crlf >"$tmp/crlf.csv"
+        printf '\r\n\n' >>"$tmp/crlf.csv"
+        gen --seconds 3 >"$tmp/lf.csv"
+        run 0 --output samples "$tmp/lf.csv"
+        mv "$tmp/out" "$tmp/lf.out"
+        run 0 --output samples "$tmp/crlf.csv"
+        cmp -s "$tmp/lf.out" "$tmp/out" || fail "CRLF changed the analysis"
+}
+
+case_samples_rows() {
+        gen --seconds 7 >"$tmp/rec.csv"
+        run 0 --output samples "$tmp/rec.csv"
+        "$py" - "$tmp/rec.csv" "$tmp/out" <<'EOF'
+import csv, sys
+with open(sys.argv[1]) as f:
+    inp = list(csv.reader(f))[1:]
+with open(sys.argv[2]) as f:
+    rows = list(csv.reader(f))
+assert rows[0] == ["t", "posture", "tilt_deg", "inclination_deg", "sitting_s"], rows[0]
+rows = rows[1:]
+assert len(rows) == len(inp) == 700, (len(rows), len(inp))
+postures = {"unknown", "standing", "sitting", "walking", "lying"}
+for i, (row, src) in enumerate(zip(rows, inp)):
+    assert len(row) == 5, (i, row)
+    assert abs(float(row[0]) - float(src[0])) < 1e-6, (i, row[0], src[0])
+    assert row[1] in postures, row
+    for v in row[2:]:
+        float(v)
+    assert float(row[4]) >= 0, row
+EOF
+}
+
+case_samples_quat() {
+        gen --seconds 5 >"$tmp/rec.csv"
+        run 0 --output samples --quat "$tmp/rec.csv"
+        "$py" - "$tmp/out" <<'EOF'
+import csv, math, sys
+with open(sys.argv[1]) as f:
+    rows = list(csv.reader(f))
+assert rows[0] == ["t", "posture", "tilt_deg", "inclination_deg", "sitting_s", "qw", "qx", "qy", "qz"], rows[0]
+assert len(rows) == 501, len(rows)
+for row in rows[1:]:
+    assert len(row) == 9, row
+    n = math.sqrt(sum(float(v) ** 2 for v in row[5:]))
+    assert abs(n - 1) < 1e-3, (row, n)
+EOF
+}
+
+case_summary_json() {
+        gen --seconds 20 >"$tmp/rec.csv"
+        run 0 --json --calibrate-first 5 "$tmp/rec.csv"
+        json_check "$tmp/out" '
+for k in ["input", "samples", "first_t", "last_t", "duration_s", "gyro", "calibration", "forward", "posture_s",
+          "sitting_bouts", "breaks", "alerts", "stretch_prompts", "stretches_verified", "samples_rejected"]:
+    assert k in doc, k
+assert doc["samples"] == 2000, doc["samples"]
+assert abs(doc["duration_s"] - 19.99) < 1e-6, doc["duration_s"]
+assert set(doc["posture_s"]) == {"standing", "sitting", "walking", "lying", "unknown"}, doc["posture_s"]
+assert set(doc["sitting_bouts"]) == {"count", "longest_s"}
+assert set(doc["alerts"]) >= {"sitting", "tilt"}
+for k in ["requested", "status", "ok", "neutral_inclination_deg", "message"]:
+    assert k in doc["calibration"], k
+assert doc["calibration"]["requested"] == "first"
+assert doc["samples_rejected"] == 0
+'
+}
+
+case_summary_text() {
+        gen --seconds 10 >"$tmp/rec.csv"
+        run 0 "$tmp/rec.csv"
+        for label in Input Samples Gyroscope Calibration Standing Sitting Walking Lying 'Sitting bouts' Alerts \
+                'Stretch prompts' 'Stretches done' 'Samples rejected'; do
+                grep -q "^$label " "$tmp/out" || fail "no '$label' line in the summary"
+        done
+        # Aligned: every value starts in the same column.
+        "$py" - "$tmp/out" <<'EOF'
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) >= 10, lines
+for line in lines:
+    assert len(line) > 20 and line[19] == " " and line[20] != " ", repr(line)
+EOF
+}
+
+case_events_json() {
+        gen --pattern sit-stand --seconds 60 >"$tmp/rec.csv"
+        run 0 --output events --json --calibrate-first 5 "$tmp/rec.csv"
+        json_check "$tmp/out" '
+assert isinstance(doc, list), type(doc)
+assert len(doc) >= 1, doc
+last = None
+for e in doc:
+    assert isinstance(e["t"], (int, float)) and isinstance(e["type"], str), e
+    assert last is None or e["t"] >= last, (last, e)
+    last = e["t"]
+'
+        # No events is an empty array, not nothing.
+        printf '0,0,0,9.8\n' >"$tmp/one.csv"
+        run 0 --output events --json "$tmp/one.csv"
+        json_check "$tmp/out" 'assert doc == [], doc'
+}
+
+case_events_text() {
+        gen --pattern sit-stand --seconds 60 >"$tmp/rec.csv"
+        run 0 --output events --calibrate-first 5 "$tmp/rec.csv"
+        [ -s "$tmp/out" ] || fail "no events (a calibration at least was expected)"
+        # One event a line: the time in seconds, then words.
+        if grep -vqE '^ *-?[0-9]+\.[0-9]{3}  [a-z]' "$tmp/out"; then
+                fail "a line is not 'TIME  words': $(grep -vE '^ *-?[0-9]+\.[0-9]{3}  [a-z]' "$tmp/out" | head -1)"
+        fi
+        grep -q 'calibrat' "$tmp/out" || fail "the calibration is not among the events"
+}
+
+case_calibrate_syntax() {
+        gen --seconds 2 >"$tmp/rec.csv"
+        for arg in 5 a,b 5,1 5,5 1,2,3 '' ,5 5, nan,5; do
+                run 64 --calibrate "$arg" "$tmp/rec.csv"
+                expect_stderr "--calibrate '$arg': expected START,END"
+                [ ! -s "$tmp/out" ] || fail "output despite a usage error"
+        done
+        for arg in 0 -1 x 1s ''; do
+                run 64 --calibrate-first "$arg" "$tmp/rec.csv"
+                expect_stderr "--calibrate-first '$arg': expected a positive number of seconds"
+        done
+        run 64 --calibrate 1,2 --calibrate-first 3 "$tmp/rec.csv"
+        expect_stderr "exclude one another"
+}
+
+case_calibrate_still() {
+        gen --seconds 30 >"$tmp/rec.csv"
+        run 0 --json --calibrate 2,8 "$tmp/rec.csv"
+        json_check "$tmp/out" '
+c = doc["calibration"]
+assert c["status"] == "ok" and c["ok"] is True, c
+assert isinstance(c["neutral_inclination_deg"], (int, float)), c
+assert abs(c["neutral_inclination_deg"]) < 5, c
+'
+        run 0 --calibrate-first 5 "$tmp/rec.csv"
+        grep -q '^Calibration  *done at ' "$tmp/out" || fail "the summary does not say calibrated: $(cat "$tmp/out")"
+        # A window past the end of the recording never finishes: said, but not an error.
+        run 0 --json --calibrate 100,110 "$tmp/rec.csv"
+        json_check "$tmp/out" 'assert doc["calibration"]["status"] == "not-finished", doc["calibration"]'
+        expect_stderr "warning: calibration not finished"
+}
+
+case_calibrate_failed() {
+        # A window shorter than a second cannot calibrate (the API says so): reported, yet not an error.
+        gen --seconds 10 >"$tmp/rec.csv"
+        run 0 --json --calibrate 2,2.5 "$tmp/rec.csv"
+        json_check "$tmp/out" '
+c = doc["calibration"]
+assert c["status"] == "failed" and c["ok"] is False and c["error"] == "window-short", c
+assert isinstance(c["message"], str) and c["message"], c
+assert c["neutral_inclination_deg"] is None, c
+'
+        expect_stderr "warning: calibration failed at "
+        run 0 --calibrate 2,2.5 "$tmp/rec.csv"
+        grep -q '^Calibration  *failed at ' "$tmp/out" || fail "the summary does not say it failed"
+        run 0 --output events --calibrate 2,2.5 "$tmp/rec.csv"
+        grep -q 'calibration failed: ' "$tmp/out" || fail "no calibration-failed event"
+}
+
+case_stdin() {
+        gen --seconds 5 >"$tmp/rec.csv"
+        run 0 --output samples "$tmp/rec.csv"
+        mv "$tmp/out" "$tmp/file.out"
+        status=0
+        "$bin" --output samples - <"$tmp/rec.csv" >"$tmp/out" 2>"$tmp/err" || status=$?
+        [ "$status" -eq 0 ] || fail "reading standard input exited with $status: $(cat "$tmp/err")"
+        cmp -s "$tmp/file.out" "$tmp/out" || fail "standard input gave a different analysis"
+        # Through a pipe, which delivers small blocks.
+        status=0
+        cat "$tmp/rec.csv" | "$bin" --json - >"$tmp/out" 2>"$tmp/err" || status=$?
+        [ "$status" -eq 0 ] || fail "a pipe exited with $status"
+        json_check "$tmp/out" 'assert doc["samples"] == 500 and doc["input"] == "<stdin>", doc'
+        # Errors name the input as <stdin>.
+        status=0
+        printf '0,0,0,9.8\nx,0,0,9.8\n' | "$bin" - >"$tmp/out" 2>"$tmp/err" || status=$?
+        [ "$status" -eq 65 ] || fail "bad standard input exited with $status"
+        expect_stderr "<stdin>:2: column t: 'x' is not a number"
+}
+
+case_missing_file() {
+        run 66 "$tmp/does-not-exist.csv"
+        expect_stderr "cannot open $tmp/does-not-exist.csv"
+        run 66 "$tmp"
+        expect_stderr "cannot open $tmp"
+}
+
+case_no_samples() {
+        : >"$tmp/empty.csv"
+        run 65 "$tmp/empty.csv"
+        expect_stderr "no samples"
+        printf 't,ax,ay,az\n' >"$tmp/header.csv"
+        run 65 "$tmp/header.csv"
+        expect_stderr "no samples"
+}
+
+case_stream_error() {
+        gen --seconds 1 --no-header >"$tmp/rec.csv"
+        "$py" - "$tmp/rec.csv" <<'EOF'
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+lines[49] = lines[49].replace(",", ",x", 1)
+open(sys.argv[1], "w").write("\n".join(lines) + "\n")
+EOF
+        run 65 --output samples "$tmp/rec.csv"
+        expect_stderr "$tmp/rec.csv:50: column ax:"
+        # The header and the 49 good rows before the bad line were written.
+        [ "$(wc -l <"$tmp/out")" -eq 50 ] || fail "expected 50 lines before the error, got $(wc -l <"$tmp/out")"
+}
+
+case_rejected_sample() {
+        printf '0,0,0,9.8\n0.01,0,0,9.8\n0.02,1000,0,9.8\n0.03,0,0,9.8\n' >"$tmp/rec.csv"
+        run 0 --json "$tmp/rec.csv"
+        json_check "$tmp/out" 'assert doc["samples_rejected"] == 1 and doc["samples"] == 4, doc'
+        expect_stderr "$tmp/rec.csv:3: warning: the engine rejected this sample"
+        run 0 --output samples "$tmp/rec.csv"
+        [ "$(wc -l <"$tmp/out")" -eq 5 ] || fail "a rejected sample must still have its row"
+}
+
+case_config_invalid() {
+        gen --seconds 2 >"$tmp/rec.csv"
+        run 64 --sitting-alert 0.1 "$tmp/rec.csv"
+        expect_stderr "--sitting-alert 0.1: out of range (sitting_alert_s)"
+        run 64 --break 1 "$tmp/rec.csv"
+        expect_stderr "--break 1: out of range (break_s)"
+        run 64 --tilt-threshold 90 "$tmp/rec.csv"
+        expect_stderr "--tilt-threshold 90: out of range (tilt_alert_deg)"
+        run 64 --tilt-threshold abc "$tmp/rec.csv"
+        expect_stderr "--tilt-threshold 'abc': not a number"
+        run 64 --forward 0,0,0 "$tmp/rec.csv"
+        expect_stderr "--forward '0,0,0'"
+        run 64 --quiet-hours 22:00-07:00 "$tmp/rec.csv"
+        expect_stderr "--quiet-hours needs --start"
+        run 64 --start 2024-02-30T08:00 "$tmp/rec.csv"
+        expect_stderr "--start '2024-02-30T08:00'"
+        run 0 --sitting-alert 45 --break 120 --tilt-threshold 12 --forward 1,0,0 --start '2024-05-01 08:00' \
+                --quiet-hours 22:00-07:00 "$tmp/rec.csv"
+}
+
+case_usage() {
+        run 64
+        expect_stderr "no input"
+        run 64 --bogus x
+        run 64 --output nonsense x
+        expect_stderr "--output 'nonsense'"
+        run 64 --output samples --json x
+        expect_stderr "--json is for"
+        run 64 --quat x
+        expect_stderr "--quat adds columns to --output samples only"
+        run 64 a b
+        run 0 --help
+        grep -q -- '--calibrate-first' "$tmp/out" || fail "--help does not list --calibrate-first"
+        run 0 --version
+        grep -q '^psoas-analyze [0-9]' "$tmp/out" || fail "--version says: $(cat "$tmp/out")"
+}
+
+case_days() {
+        # 30 s across midnight: two days, the time of day in the events.
+        gen --seconds 30 >"$tmp/rec.csv"
+        run 0 --json --start 2024-05-01T23:59:50 "$tmp/rec.csv"
+        json_check "$tmp/out" 'assert doc["days"] == 2, doc["days"]; assert doc["samples"] == 3000'
+        run 0 --output events --json --start 2024-05-01T23:59:50 "$tmp/rec.csv"
+        json_check "$tmp/out" '
+assert all(e["time"].startswith("2024-05-0") for e in doc), doc
+assert [e for e in doc if e.get("current") == "2024-05-02" and e.get("previous") == "2024-05-01"], doc
+'
+}
+
+fn=case_$(printf '%s' "$case" | tr - _)
+command -v "$fn" >/dev/null 2>&1 || fail "no such case"
+"$fn"

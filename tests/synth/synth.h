@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * A synthetic pelvis-worn IMU with ground truth, for engine-level tests, benchmarks and sample recordings.
+ *
+ * Conventions
+ *
+ *   Earth frame: z up, x and y horizontal (yaw is arbitrary; the scenario starts at yaw 0).
+ *   Pelvis frame: x forward (anterior), y left, z up, at neutral standing.
+ *   Pelvis orientation: R_pe = Rz(yaw)·Ry(pitch)·Rx(roll), rotating pelvis-frame vectors into the earth
+ *     frame. Positive pitch is an anterior tilt: the rotation about +y takes the forward axis downward.
+ *     Supine lying is pitch -90°, lying on the right side roll +90° (left axis up), on the left side -90°.
+ *   Ground-truth tilt: pitch relative to neutral standing, in degrees; neutral standing is pitch 0 in every
+ *     scenario, so tilt_deg == pitch. Sitting is a posterior tilt (negative).
+ *   Mounting: R_sp has the sensor's axes, expressed in the pelvis frame, as its columns (it rotates
+ *     sensor-frame vectors into the pelvis frame). Sensor orientation R_se = R_pe·R_sp.
+ *   Accelerometer: specific force in m/s² in the sensor frame, f = R_se^T·(a_lin + [0, 0, g]), g = 9.80665,
+ *     so it reads +g along the axis pointing up at rest.
+ *   Gyroscope: body angular rate in the sensor frame, rad/s, right-handed: ω = 2·q*·dq/dt, differentiating
+ *     the analytic orientation numerically (central difference, h = 0.1 ms).
+ *   Quaternions are w, x, y, z.
+ *
+ * A scenario is a list of segments; the generator turns it into samples at a given rate. The motion is a
+ * pure function of the seed, the scenario and time, so the same seed gives the same motion at every rate,
+ * with or without MEMS errors and jitter; sensor noise and drift come from their own streams. Everything is
+ * deterministic for a seed (own PRNG, no libc rand()).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "psoas/psoas.h"
+
+#define SYNTH_GRAVITY 9.80665
+
+typedef enum SynthSegmentType {
+        SYNTH_STAND, /* upright; param: amplitude in degrees of slow tilt changes (0: neutral, sway only) */
+        SYNTH_STAND_TILTED, /* upright, holding an anterior tilt of param degrees */
+        SYNTH_SIT_DOWN, /* transition, 1.5..2.5 s: lean anteriorly, descend ~0.45 m, end in posterior tilt */
+        SYNTH_SIT, /* posterior tilt with slow variations and occasional fidgets */
+        SYNTH_STAND_UP, /* transition, 1.5..2.5 s: lean anteriorly, rise, end at neutral */
+        SYNTH_WALK, /* 1.6..2.0 steps/s at ~1.3 m/s, with turns */
+        SYNTH_LIE_DOWN, /* transition, 3..5 s; param: enum SynthLie */
+        SYNTH_LIE, /* lying still, breathing, occasional shifts */
+        SYNTH_GET_UP, /* transition, 3..5 s, from lying to neutral standing */
+        _SYNTH_SEGMENT_TYPE_MAX,
+} SynthSegmentType;
+
+typedef enum SynthLie {
+        SYNTH_LIE_SUPINE = 0, /* pitch -90° */
+        SYNTH_LIE_RIGHT = 1, /* roll +90° */
+        SYNTH_LIE_LEFT = 2, /* roll -90° */
+        SYNTH_LIE_RANDOM = 3, /* one of the above, per seed */
+} SynthLie;
+
+/* "stand", "stand_tilted", "sit_down", ...; NULL when out of range. */
+const char *synth_segment_type_to_string(SynthSegmentType type);
+/* The segment type (>= 0) or -EINVAL. */
+int synth_segment_type_from_string(const char *s);
+
+typedef struct SynthSegment {
+        SynthSegmentType type;
+        double duration_s;
+        double param;
+} SynthSegment;
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* Scenarios */
+
+typedef struct SynthScenario SynthScenario;
+
+/* An empty scenario. The seed randomises what synth_scenario_add() leaves open: transition durations. */
+int synth_scenario_new(uint64_t seed, SynthScenario **ret);
+SynthScenario *synth_scenario_free(SynthScenario *s);
+/* Appends a segment. duration_s <= 0 picks a seeded duration for transitions (1.5..2.5 s for sitting down
+ * and standing up, 3..5 s for lying down and getting up) and is -EINVAL for the others. */
+int synth_scenario_add(SynthScenario *s, SynthSegmentType type, double duration_s, double param);
+size_t synth_scenario_n_segments(const SynthScenario *s);
+const SynthSegment *synth_scenario_segment(const SynthScenario *s, size_t i);
+double synth_scenario_duration(const SynthScenario *s);
+
+/* Named scenarios, all starting with at least 10 s of still neutral standing:
+ *   "test"    a compact sequence of every segment type (~6 min)
+ *   "morning" about two hours at a desk
+ *   "day"     exactly 24 h of an office day, night included
+ * -ENOENT for an unknown name. */
+int synth_scenario_named(const char *name, uint64_t seed, SynthScenario **ret);
+extern const char *const synth_scenario_names[]; /* NULL-terminated */
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* Mountings */
+
+/* Named mountings, NULL-terminated: "identity", "belt-front-x-up", "belt-front-y-up", "belt-back",
+ * "belt-left", "belt-right", "sacrum-flat", "upside-down". */
+extern const char *const synth_mount_names[];
+/* The mounting quaternion q_sp for a name, or a uniformly random rotation for "random" (from seed).
+ * -ENOENT for an unknown name. */
+int synth_mount_lookup(const char *name, uint64_t seed, double ret_q[4]);
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* MEMS errors */
+
+enum {
+        SYNTH_ERR_ACCEL_NOISE = 1 << 0,
+        SYNTH_ERR_ACCEL_OFFSET = 1 << 1,
+        SYNTH_ERR_ACCEL_SCALE = 1 << 2,
+        SYNTH_ERR_GYRO_BIAS = 1 << 3,
+        SYNTH_ERR_GYRO_DRIFT = 1 << 4,
+        SYNTH_ERR_GYRO_NOISE = 1 << 5,
+        SYNTH_ERR_ALL = (1 << 6) - 1,
+};
+
+/* The error magnitudes (set by synth_options_init(), change as needed) ... */
+typedef struct SynthErrorModel {
+        double accel_noise; /* white noise rms per axis, m/s² (0.02) */
+        double accel_offset_max; /* offset: random direction, magnitude uniform up to this, m/s² (50 mg) */
+        double accel_scale_sd; /* per-axis scale error standard deviation (0.01), clamped to 3 sd */
+        double gyro_bias_max; /* per-axis bias uniform in ±this, rad/s (3 °/s) */
+        double gyro_drift_sd; /* drift: Gauss-Markov process, stationary sd per axis, rad/s (0.15 °/s) */
+        double gyro_drift_tau_s; /* and correlation time (600 s) */
+        double gyro_noise; /* white noise rms per axis, rad/s (0.005) */
+} SynthErrorModel;
+
+/* ... and the values drawn for a seed (sensor frame). */
+typedef struct SynthErrors {
+        double accel_offset[3]; /* m/s² */
+        double accel_scale[3]; /* multiplier - 1 */
+        double gyro_bias[3]; /* rad/s, constant part; the drift adds to it */
+} SynthErrors;
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* The generator */
+
+typedef struct SynthOptions {
+        double rate_hz; /* 12.5..1000 (100) */
+        uint64_t seed; /* motion details, mounting "random", errors, noise (1) */
+        int64_t start_us; /* timestamp of the first sample (0) */
+        double duration_s; /* stop after this many seconds; <= 0: the whole scenario (0) */
+        double q_sp[4]; /* mounting, see synth_mount_lookup() (identity) */
+        unsigned errors; /* SYNTH_ERR_* flags (SYNTH_ERR_ALL) */
+        SynthErrorModel model;
+        double jitter; /* timestamp jitter, uniform in ±jitter periods; 0..0.45 (0) */
+} SynthOptions;
+
+void synth_options_init(SynthOptions *o);
+
+typedef struct SynthTruth {
+        double t_s; /* since the start of the scenario (the sample's own, jittered, time) */
+        size_t segment;
+        SynthSegmentType type;
+        double segment_t_s; /* since the segment began */
+        double segment_left_s; /* until it ends */
+
+        /* The segment's posture, PSOAS_POSTURE_UNKNOWN during transitions (sit_down, stand_up, lie_down,
+         * get_up), which also set transition. */
+        enum psoas_posture posture;
+        bool transition;
+        /* Seconds since the current posture began: since the end of the last transition, or since the start
+         * of a segment whose posture differs from the previous one (standing -> walking), or since the start
+         * of the scenario. During a transition, since the transition began. */
+        double settled_s;
+        /* Not walking, not in a transition, and the true angular rate below 20 °/s. */
+        bool still_or_slow;
+
+        double tilt_deg; /* anterior pelvic tilt relative to neutral standing */
+        double pitch_deg, roll_deg, yaw_deg;
+        double rate_dps; /* |ω| */
+
+        double q_se[4]; /* sensor orientation: sensor frame -> earth frame */
+        double accel[3]; /* error-free specific force, sensor frame, m/s² */
+        double gyro[3]; /* error-free angular rate, sensor frame, rad/s */
+        double lin_accel[3]; /* linear acceleration of the pelvis, earth frame, m/s² */
+        double gyro_error[3]; /* the gyro's bias + drift now (sensor frame, rad/s), without white noise */
+        double accel_offset[3]; /* the accelerometer's offset (sensor frame, m/s²) */
+} SynthTruth;
+
+typedef struct Synth Synth;
+
+/* -EINVAL for options out of range or an empty scenario. The scenario is copied. */
+int synth_new(const SynthScenario *scenario, const SynthOptions *options, Synth **ret);
+Synth *synth_free(Synth *g);
+
+/* The next sample and (when ret_truth is not NULL) its truth: 1, or 0 at the end. The sample always carries
+ * a gyro (has_gyro = true); clear it for accelerometer-only use. */
+int synth_next(Synth *g, struct psoas_sample *ret_sample, SynthTruth *ret_truth);
+/* Back to the first sample: the same samples again, bit for bit. */
+void synth_rewind(Synth *g);
+
+size_t synth_n_samples(const Synth *g);
+double synth_duration(const Synth *g);
+/* The wearer's forward and the body's up (pelvis x and z at neutral) in the sensor frame:
+ * R_sp^T·e_x and R_sp^T·e_z. */
+void synth_forward(const Synth *g, double ret[3]);
+void synth_up(const Synth *g, double ret[3]);
+/* The errors drawn for this seed (all zero for those not enabled). */
+void synth_get_errors(const Synth *g, SynthErrors *ret);
+/* "standing", "sitting", "walking", "lying", or "transition" for the truth's posture. */
+const char *synth_truth_posture_name(const SynthTruth *truth);
