@@ -114,7 +114,6 @@ typedef struct Context {
         uint64_t n_posture_changes;
         uint64_t n_alerts[_PSOAS_ALERT_KIND_MAX];
         uint64_t n_prompts;
-        uint64_t n_stretches[_PSOAS_STRETCH_RESULT_MAX];
         bool forward_learned;
         CalibrationStatus calibration;
         enum psoas_calibration_error calibration_error;
@@ -366,10 +365,6 @@ static void event_count(Context *c, const struct psoas_event *e) {
                 break;
         case PSOAS_EVENT_STRETCH_PROMPT:
                 c->n_prompts++;
-                break;
-        case PSOAS_EVENT_STRETCH_DONE:
-                if ((unsigned)e->stretch.result < _PSOAS_STRETCH_RESULT_MAX)
-                        c->n_stretches[e->stretch.result]++;
                 break;
         default:
                 break;
