@@ -280,7 +280,7 @@ size_t csv_format_time(char *buf, int64_t t_us) {
                 size_t n = 6;
 
                 *p++ = '.';
-                format_digits(p, frac, 6);
+                format_digits(p, (uint32_t)frac, 6);
                 while (p[n - 1] == '0')
                         n--;
                 p += n;

@@ -34,13 +34,21 @@ static inline char *format_u64(char *p, uint64_t v) {
         return p;
 }
 
-/* Writes exactly n (even) digits of v, two at a time. */
-static inline __attribute__((always_inline)) char *format_digits(char *p, uint64_t v, unsigned n) {
-        for (unsigned i = n; i > 0; i -= 2) {
-                memcpy(p + i - 2, digit_pairs + 2 * (v % 100), 2);
-                v /= 100;
+/* Writes exactly n (2, 4 or 6) digits of v < 10^n, two at a time, in 32-bit arithmetic: unrolled with constant
+ * divisors, this is a few multiplications. */
+static inline __attribute__((always_inline)) char *format_digits(char *p, uint32_t v, unsigned n) {
+        if (n >= 6) {
+                memcpy(p, digit_pairs + 2 * (v / 10000), 2);
+                v %= 10000;
+                p += 2;
         }
-        return p + n;
+        if (n >= 4) {
+                memcpy(p, digit_pairs + 2 * (v / 100), 2);
+                v %= 100;
+                p += 2;
+        }
+        memcpy(p, digit_pairs + 2 * v, 2);
+        return p + 2;
 }
 
 /* v rounded to 2 or 6 decimals. Always inlined with a constant `decimals`, so that the divisions below become
@@ -60,10 +68,10 @@ static inline __attribute__((always_inline)) char *format_fixed(char *p, double 
         p = format_u64(p, q / scale_u);
         *p++ = '.';
         if (decimals == 3) {
-                uint64_t frac = q % scale_u;
+                uint32_t frac = (uint32_t)(q % scale_u);
 
                 *p++ = (char)('0' + frac / 100);
                 return format_digits(p, frac % 100, 2);
         }
-        return format_digits(p, q % scale_u, decimals);
+        return format_digits(p, (uint32_t)(q % scale_u), decimals);
 }

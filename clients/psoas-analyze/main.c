@@ -864,6 +864,11 @@ static void context_warn_calibration(const Context *c) {
 
         if (c->calibration == CALIBRATION_FAILED || c->calibration == CALIBRATION_PENDING)
                 log_error("warning: calibration %s", calibration_words(c, buf, sizeof(buf)));
+        else if (c->calibration == CALIBRATION_NOT_REQUESTED)
+                /* The engine classifies postures relative to the calibrated neutral: without one, the whole
+                 * recording is "unknown", which looks like a broken engine unless we say why. */
+                log_error("warning: no calibration requested, and postures and tilt need one "
+                          "(--calibrate, --calibrate-first or --calibrate-auto)");
 }
 
 static int context_finish_output(Context *c) {

@@ -309,6 +309,15 @@ case_stdin() {
         expect_stderr "<stdin>:2: column t: 'x' is not a number"
 }
 
+case_write_error() {
+        [ -w /dev/full ] || exit 77
+        gen --seconds 5 >"$tmp/rec.csv"
+        status=0
+        "$bin" --output samples "$tmp/rec.csv" >/dev/full 2>"$tmp/err" || status=$?
+        [ "$status" -eq 74 ] || fail "writing to a full device exited with $status"
+        expect_stderr "cannot write the output"
+}
+
 case_missing_file() {
         run 66 "$tmp/does-not-exist.csv"
         expect_stderr "cannot open $tmp/does-not-exist.csv"
