@@ -1,9 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <math.h>
 #include <string.h>
-#ifdef PSOAS_DEBUG_EPISODES
-#include <stdio.h>
-#endif
 
 #include "macro.h"
 #include "posture.h"
@@ -79,7 +76,6 @@ void posture_classifier_set_calibration(
         p->posture = PSOAS_POSTURE_STANDING; /* calibration happens standing */
         p->confidence = 0.8f;
         p->sitting_angle_s = p->lying_angle_s = 0.0f;
-        p->last_transition = TRANSITION_NONE;
         memset(p->forward_sum, 0, sizeof(p->forward_sum));
         p->forward_weight = p->forward_s = 0.0f;
 }
@@ -148,7 +144,6 @@ void posture_classifier_update_motion(PostureClassifier *p, int64_t t_us, float 
         dd = vec3_dot(d, d);
         m->acc_var += a_var * (dd - m->acc_var);
 
-        m->has_gyro = gyro != NULL;
         if (gyro) {
                 for (unsigned i = 0; i < 3; i++) {
                         m->gyro_lp[i] += a_lp * (gyro[i] - m->gyro_lp[i]);
@@ -162,10 +157,8 @@ void posture_classifier_update_motion(PostureClassifier *p, int64_t t_us, float 
                 (!gyro || m->gyro_var < STILL_GYRO_RMS * STILL_GYRO_RMS);
         if (still) {
                 m->still_s += dt;
-                m->moving_s = 0.0f;
         } else {
                 m->still_s = 0.0f;
-                m->moving_s += dt;
         }
 
         m->vert_lp += smoothing(dt, VERT_LP_TAU_S) * (vertical_acc - m->vert_lp);
@@ -290,16 +283,6 @@ static TransitionKind episode_update(
         }
         if (m->still_s >= EPISODE_END_STILL_S || t_us - e->start_us > EPISODE_MAX_US) {
                 e->active = false;
-#ifdef PSOAS_DEBUG_EPISODES
-                fprintf(stderr,
-                        "episode %.2f %.2f dev0 %.1f min %.2f@%.2f max %.2f@%.2f -> %d dev %.1f post %.1f "
-                        "rise %.3f\n",
-                        e->start_us / 1e6, t_us / 1e6, posture_classifier_deviation(p, e->up_start),
-                        e->vert_min, e->vert_min_us / 1e6, e->vert_max, e->vert_max_us / 1e6, 0,
-                        posture_classifier_deviation(p, up), -posture_classifier_tilt(p, up),
-                        episode_rise(e, vec3_norm(m->acc_lp)));
-                fprintf(stderr, "judged %d\n", episode_judge(p, e, up, vec3_norm(m->acc_lp)));
-#endif
                 return episode_judge(p, e, up, vec3_norm(m->acc_lp));
         }
         return TRANSITION_NONE;
@@ -410,8 +393,6 @@ bool posture_classifier_update(
                 p->after_gap = false;
         } else if (next == PSOAS_POSTURE_LYING || next == PSOAS_POSTURE_WALKING)
                 p->after_gap = false;
-        if (transition != TRANSITION_NONE)
-                p->last_transition = transition;
         p->posture = next;
 
         return forward_learn(p, dt, up, deviation);

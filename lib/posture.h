@@ -25,9 +25,7 @@ typedef struct MotionDetector {
         float acc_var;
         float gyro_lp[3];
         float gyro_var;
-        bool has_gyro;
         float still_s; /* how long the wearer has been still */
-        float moving_s; /* how long not still */
 
         /* Step detection on the vertical acceleration. */
         float vert_lp;
@@ -53,8 +51,6 @@ typedef struct TransitionEpisode {
         float gravity_start; /* |a| at rest before the movement */
         float bin_dv;
         float bin_s;
-        float rise_m; /* the vertical displacement the episode ended with, + up */
-        float vert_lp;
         float vert_min, vert_max;
         int64_t vert_min_us, vert_max_us;
         float up_start[3];
@@ -69,7 +65,6 @@ typedef enum TransitionKind {
 typedef struct PostureClassifier {
         MotionDetector motion;
         TransitionEpisode episode;
-        TransitionKind last_transition;
 
         bool calibrated;
         float up0[3]; /* the body's vertical at neutral standing, sensor frame */
