@@ -79,22 +79,22 @@ struct psoas_config {
         float forward[3];
 
         /* Calibration: seconds of stillness captured for the neutral posture, and how long to wait for them. */
-        float calibration_still_s;   /* default 3, range 1..30 */
+        float calibration_still_s; /* default 3, range 1..30 */
         float calibration_timeout_s; /* default 15, range 2..600 */
 
         /* Sitting: a break counts only after this long standing or walking. */
         float break_s; /* default 60, range 10..3600 */
         /* First sitting alert after this long in one bout, then again every sitting_repeat_s. */
-        float sitting_alert_s;  /* default 1800, range 60..86400 */
+        float sitting_alert_s; /* default 1800, range 60..86400 */
         float sitting_repeat_s; /* default 600, range 60..86400 */
 
         /* Tilt alert: standing with anterior tilt at least tilt_alert_deg above neutral for tilt_alert_s. */
         float tilt_alert_deg; /* default 10, range 2..45 */
-        float tilt_alert_s;   /* default 120, range 5..3600 */
+        float tilt_alert_s; /* default 120, range 5..3600 */
 
         /* Quiet hours in minutes after local midnight, [start, end), may wrap past midnight; start == end: none. */
         int32_t quiet_start_min; /* default 0, range 0..1439 */
-        int32_t quiet_end_min;   /* default 0, range 0..1439 */
+        int32_t quiet_end_min; /* default 0, range 0..1439 */
 
         /* How long after a prompt the engine watches for the prompted stretch to verify it. */
         float stretch_window_s; /* default 600, range 60..7200 */
@@ -108,7 +108,7 @@ PSOAS_API int psoas_config_validate(const struct psoas_config *config, const cha
 /* Stretch catalog: plain data. The engine keeps pointers to the caller's array and strings. */
 
 enum psoas_stretch_place {
-        PSOAS_PLACE_DESK = 1 << 0,  /* can be done standing by the desk */
+        PSOAS_PLACE_DESK = 1 << 0, /* can be done standing by the desk */
         PSOAS_PLACE_FLOOR = 1 << 1, /* needs the floor (or a mat) */
 };
 
@@ -122,24 +122,24 @@ enum psoas_stretch_target {
 
 /* How the sensor can confirm the stretch was done. */
 enum psoas_stretch_check {
-        PSOAS_CHECK_NONE,    /* self-report only */
+        PSOAS_CHECK_NONE, /* self-report only */
         PSOAS_CHECK_UPRIGHT, /* pelvis upright and still (standing, kneeling) for the hold time */
-        PSOAS_CHECK_FLOOR,   /* pelvis on the floor (lying, bridging, quadruped) for the duration */
+        PSOAS_CHECK_FLOOR, /* pelvis on the floor (lying, bridging, quadruped) for the duration */
         _PSOAS_CHECK_MAX,
 };
 
 struct psoas_stretch {
-        const char *id;           /* short identifier, [a-z0-9-]+ */
-        const char *title;        /* "Kneeling hip-flexor stretch" */
-        const char *muscles;      /* "psoas, iliacus, rectus femoris" */
+        const char *id; /* short identifier, [a-z0-9-]+ */
+        const char *title; /* "Kneeling hip-flexor stretch" */
+        const char *muscles; /* "psoas, iliacus, rectus femoris" */
         const char *instructions; /* a few sentences */
-        const char *safety;       /* when to stop */
-        uint32_t hold_min_s;      /* hold per side in seconds, 0 when rep-based */
+        const char *safety; /* when to stop */
+        uint32_t hold_min_s; /* hold per side in seconds, 0 when rep-based */
         uint32_t hold_max_s;
         uint32_t reps_min; /* repetitions (per side when per_side), 0 when hold-based */
         uint32_t reps_max;
         bool per_side;
-        uint32_t places;  /* enum psoas_stretch_place flags */
+        uint32_t places; /* enum psoas_stretch_place flags */
         uint32_t targets; /* enum psoas_stretch_target flags */
         enum psoas_stretch_check check;
 };
@@ -185,10 +185,10 @@ PSOAS_API double psoas_day_stats_tilt_percentile(const struct psoas_day_stats *s
 
 enum psoas_calibration_error {
         PSOAS_CALIBRATION_OK,
-        PSOAS_CALIBRATION_MOVING,        /* no stillness long enough before the timeout */
-        PSOAS_CALIBRATION_NOT_UPRIGHT,   /* still, but far from upright relative to the known mounting */
-        PSOAS_CALIBRATION_WINDOW_SHORT,  /* an explicit window shorter than one second or without samples */
-        PSOAS_CALIBRATION_CANCELLED,     /* psoas_engine_calibrate_cancel(), or a gap in the samples */
+        PSOAS_CALIBRATION_MOVING, /* no stillness long enough before the timeout */
+        PSOAS_CALIBRATION_NOT_UPRIGHT, /* still, but far from upright relative to the known mounting */
+        PSOAS_CALIBRATION_WINDOW_SHORT, /* an explicit window shorter than one second or without samples */
+        PSOAS_CALIBRATION_CANCELLED, /* psoas_engine_calibrate_cancel(), or a gap in the samples */
         _PSOAS_CALIBRATION_ERROR_MAX,
 };
 
@@ -196,7 +196,7 @@ enum psoas_calibration_error {
 PSOAS_API const char *psoas_calibration_error_to_string(enum psoas_calibration_error error);
 
 struct psoas_calibration {
-        float up[3];      /* the body's vertical in the sensor frame at neutral standing (unit) */
+        float up[3]; /* the body's vertical in the sensor frame at neutral standing (unit) */
         float forward[3]; /* the wearer's forward in the sensor frame (unit, perpendicular to up) */
         bool forward_known;
         float neutral_inclination_deg; /* sagittal inclination at neutral, see struct psoas_state */
@@ -214,7 +214,7 @@ enum psoas_alert_kind {
 PSOAS_API const char *psoas_alert_kind_to_string(enum psoas_alert_kind kind);
 
 enum psoas_stretch_result {
-        PSOAS_STRETCH_VERIFIED,      /* the sensor saw it */
+        PSOAS_STRETCH_VERIFIED, /* the sensor saw it */
         PSOAS_STRETCH_SELF_REPORTED, /* the wearer said so */
         _PSOAS_STRETCH_RESULT_MAX,
 };
@@ -251,13 +251,13 @@ struct psoas_event {
                         enum psoas_calibration_error reason;
                 } calibration_failed;
                 struct {
-                        int64_t start_us;  /* sample time the bout began */
+                        int64_t start_us; /* sample time the bout began */
                         double duration_s; /* for BOUT_ENDED: start to the first sample of the break */
                         bool is_break;
                 } bout;
                 struct {
                         enum psoas_alert_kind kind;
-                        uint32_t level;    /* 1..3 */
+                        uint32_t level; /* 1..3 */
                         double duration_s; /* sitting: bout length; tilt: time above threshold */
                 } alert;
                 struct {
@@ -301,7 +301,7 @@ struct psoas_state {
         /* Estimated gyroscope bias in rad/s (sensor frame). */
         float gyro_bias[3];
 
-        bool in_bout;          /* a sitting bout is in progress (short stands do not end it) */
+        bool in_bout; /* a sitting bout is in progress (short stands do not end it) */
         int64_t bout_start_us; /* valid when in_bout */
         bool has_last_break;
         int64_t last_break_us; /* when the last confirmed break began */
@@ -326,18 +326,18 @@ PSOAS_API struct psoas_engine *psoas_engine_free(struct psoas_engine *engine);
 
 /* For targets without malloc: psoas_engine_size() bytes of memory aligned to 16, owned by the caller. */
 PSOAS_API size_t psoas_engine_size(void);
-PSOAS_API int psoas_engine_init(void *memory, size_t size, const struct psoas_config *config,
-        struct psoas_engine **ret);
+PSOAS_API int psoas_engine_init(
+        void *memory, size_t size, const struct psoas_config *config, struct psoas_engine **ret);
 
 /* Replace the configuration (a reload); the state and calibration are kept. -EINVAL/-ERANGE when invalid. */
 PSOAS_API int psoas_engine_set_config(struct psoas_engine *engine, const struct psoas_config *config);
 
 /* Use this catalog (borrowed: it must outlive the engine or the next call). NULL/0 selects the default.
  * -EINVAL when an entry is invalid; the old catalog stays. */
-PSOAS_API int psoas_engine_set_catalog(struct psoas_engine *engine, const struct psoas_stretch *stretches,
-        size_t n);
-PSOAS_API const struct psoas_stretch *psoas_engine_get_catalog(const struct psoas_engine *engine,
-        size_t *ret_n);
+PSOAS_API int psoas_engine_set_catalog(
+        struct psoas_engine *engine, const struct psoas_stretch *stretches, size_t n);
+PSOAS_API const struct psoas_stretch *psoas_engine_get_catalog(
+        const struct psoas_engine *engine, size_t *ret_n);
 
 /* Map sample time to local wall time: at sample time t_us the local time was local_us (µs since the epoch,
  * shifted by the UTC offset). Used only for day boundaries and quiet hours; call again when the clock jumps or
@@ -378,8 +378,8 @@ PSOAS_API int psoas_engine_report_stretch(struct psoas_engine *engine, const cha
 
 /* Restore today's totals and the current bout after a restart. stats->day must be the current local day
  * (else -ESTALE and nothing changes). bout_start_local_us is the local wall time the bout began, 0 for none. */
-PSOAS_API int psoas_engine_restore(struct psoas_engine *engine, const struct psoas_day_stats *stats,
-        int64_t bout_start_local_us);
+PSOAS_API int psoas_engine_restore(
+        struct psoas_engine *engine, const struct psoas_day_stats *stats, int64_t bout_start_local_us);
 
 #ifdef __cplusplus
 }
