@@ -142,7 +142,6 @@ static void engine_setup(struct psoas_engine *e, const struct psoas_config *conf
 
         e->state.posture = PSOAS_POSTURE_UNKNOWN;
         e->state.quat[0] = 1.0f;
-        e->state.today = e->sitting.today;
 }
 
 int psoas_engine_init(
@@ -392,7 +391,6 @@ static void engine_update_state(struct psoas_engine *e, int64_t t_us, float tilt
         st->last_break_us = e->sitting.last_break_us;
         st->snoozed_until_us = e->alerts.snoozed_until_us > t_us ? e->alerts.snoozed_until_us : 0;
         st->inhibited = e->alerts.inhibited;
-        st->today = e->sitting.today;
         st->events_dropped = e->events.dropped;
 }
 
@@ -473,7 +471,13 @@ int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *sample)
 }
 
 const struct psoas_state *psoas_engine_get_state(const struct psoas_engine *e) {
-        return e ? &e->state : NULL;
+        if (!e)
+                return NULL;
+        /* The day's statistics (with their tilt histogram, some 800 bytes) live in the sitting tracker; copy
+         * them into the state when it is read rather than on every sample. The engine is never defined const,
+         * so writing through the cast is sound. */
+        ((struct psoas_engine *)e)->state.today = e->sitting.today;
+        return &e->state;
 }
 
 int psoas_engine_pop_event(struct psoas_engine *e, struct psoas_event *ret) {
@@ -568,7 +572,6 @@ int psoas_engine_report_stretch(struct psoas_engine *e, const char *id) {
         ev.stretch.result = PSOAS_STRETCH_SELF_REPORTED;
         engine_push(e, &ev);
         e->sitting.today.stretches_self_reported++;
-        e->state.today = e->sitting.today;
         return 0;
 }
 
@@ -586,7 +589,6 @@ int psoas_engine_restore(
         bool in_bout = bout_start_local_us != 0;
         int64_t bout_start = e->clock_t_us + (bout_start_local_us - e->clock_local_us);
         sitting_tracker_restore(&e->sitting, stats, in_bout, bout_start);
-        e->state.today = e->sitting.today;
         e->state.in_bout = in_bout;
         e->state.bout_start_us = in_bout ? bout_start : 0;
         return 0;
