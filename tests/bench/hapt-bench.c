@@ -4,13 +4,14 @@
  * streamed through libpsoas sample by sample as the daemon would, calibrated on its first labelled standing
  * segment, and the engine's posture at each sample is compared with the label.
  *
- *   hapt-bench [--no-gyro] [--min-balanced PCT] [--max-over-limit N] [--per-recording] DIR
+ *   hapt-bench [--no-gyro] [--min-balanced PCT] [--max-over-limit N] [--per-recording] [--only EXP] DIR
  *
  * Prints recall per class (sitting, standing, walking = labels 1-3, lying), balanced accuracy, the sitting-time
  * error of each recording (transitions and unlabelled samples excluded) and the decision latency after each
  * postural transition. --min-balanced PCT and --max-over-limit N make it exit 1 when balanced accuracy is
  * below PCT or more than N recordings have a sitting-time error over 3 %: the regression guard the test suite
- * runs.
+ * runs. --only EXP scores one recording and prints its labelled segments beside the engine's posture changes,
+ * for diagnosing a miss.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -169,6 +170,7 @@ int main(int argc, char **argv) {
         if (optind != argc - 1) {
                 fprintf(stderr,
                         "usage: %s [--no-gyro] [--min-balanced PCT] [--max-over-limit N] [--per-recording] "
+                        "[--only EXP] "
                         "HAPT_DIR\n",
                         argv[0]);
                 return 64;
