@@ -125,6 +125,14 @@ static double percentile(double *v, size_t n, double p) {
         return v[i];
 }
 
+static void usage(FILE *f, const char *program) {
+        fprintf(f,
+                "usage: %s [--no-gyro] [--min-balanced PCT] [--max-over-limit N] [--per-recording] [--only "
+                "EXP] "
+                "HAPT_DIR\n",
+                program);
+}
+
 int main(int argc, char **argv) {
         bool use_gyro = true, check = false, per_recording = false;
         int only = 0, max_over_limit = 0;
@@ -159,20 +167,14 @@ int main(int argc, char **argv) {
                         only = atoi(optarg);
                         break;
                 case 'h':
-                        printf("usage: %s [--no-gyro] [--min-balanced PCT] [--max-over-limit N] "
-                               "[--per-recording] HAPT_DIR\n",
-                                argv[0]);
+                        usage(stdout, argv[0]);
                         return 0;
                 default:
                         return 64;
                 }
         }
         if (optind != argc - 1) {
-                fprintf(stderr,
-                        "usage: %s [--no-gyro] [--min-balanced PCT] [--max-over-limit N] [--per-recording] "
-                        "[--only EXP] "
-                        "HAPT_DIR\n",
-                        argv[0]);
+                usage(stderr, argv[0]);
                 return 64;
         }
         const char *dir = argv[optind];
