@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The stretch catalog as a data file (data/stretches.json, installed to PKGDATADIR and replaceable by the
+ * admin), read with json-c into the engine's struct psoas_stretch array. The format is the one lib/gen-catalog.py
+ * documents and checks at build time; this reader checks the same rules at run time.
+ */
+
+#include <stddef.h>
+
+#include <psoas/psoas.h>
+
+typedef struct Catalog {
+        struct psoas_stretch *stretches; /* strings owned by the catalog */
+        size_t n;
+} Catalog;
+
+/* Errors as config_load(): -errno for the file, -EINVAL for its contents, with *ret_error a malloc'ed
+ * "FILE: stretches[3].hold_seconds: …" sentence. */
+int catalog_load(const char *path, Catalog **ret, char **ret_error);
+int catalog_parse(const char *name, const char *json, size_t size, Catalog **ret, char **ret_error);
+Catalog *catalog_free(Catalog *c);
