@@ -29,6 +29,23 @@
                 _taken;                                                                                     \
         })
 
+#include <stdbool.h>
+#include <string.h>
+
+static inline bool streq(const char *a, const char *b) {
+        return strcmp(a, b) == 0;
+}
+
+static inline bool streq_ptr(const char *a, const char *b) {
+        if (!a || !b)
+                return a == b;
+        return strcmp(a, b) == 0;
+}
+
+static inline bool isempty(const char *s) {
+        return !s || !s[0];
+}
+
 static inline void freep(void *p) {
         free(*(void **)p);
 }

@@ -1,3 +1,1155 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Placeholder until the module lands. */
-#include "source.h"
+#include <errno.h>
+#include <grp.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "build-config.h"
+#include "config.h"
+#include "log.h"
+#include "manager.h"
+#include "record.h"
+
+#define USEC_PER_SEC 1000000ull
+#define USEC_PER_DAY (86400ll * 1000000ll)
+
+/* No sample for this long (wall time) and the sensor is stalled. */
+#define STALL_USEC (2 * USEC_PER_SEC)
+/* Retry delays after a sensor fault: doubling, capped so that a returning device is back within 5 s. */
+#define RETRY_MIN_USEC (250 * 1000ull)
+#define RETRY_MAX_USEC (2 * USEC_PER_SEC)
+/* Tilt emission: at most 1 Hz and only on 1° of change, 10 Hz while a client holds a live claim. */
+#define TILT_PERIOD_USEC USEC_PER_SEC
+#define TILT_LIVE_PERIOD_USEC (USEC_PER_SEC / 10)
+#define TILT_MIN_CHANGE_DEG 1.0
+/* Saving: at most every 30 s of sample time (so a crash loses less than a minute of the day), and at most once a
+ * second of wall time (so a fast replay does not fsync continuously). */
+#define SAVE_SAMPLE_USEC (30 * USEC_PER_SEC)
+#define SAVE_WALL_USEC USEC_PER_SEC
+/* Absurd samples are dropped before the engine sees them. */
+#define ACCEL_MAX_MS2 (16.0f * 9.80665f)
+#define GYRO_MAX_RADS 35.0f
+
+static const char *const sensor_state_table[_SENSOR_STATE_MAX] = {
+        [SENSOR_ABSENT] = "absent",   [SENSOR_STARTING] = "starting", [SENSOR_STREAMING] = "streaming",
+        [SENSOR_STALLED] = "stalled", [SENSOR_REPLAY] = "replay",     [SENSOR_ERROR] = "error",
+};
+
+const char *sensor_state_to_string(SensorState s) {
+        return s >= 0 && s < _SENSOR_STATE_MAX ? sensor_state_table[s] : NULL;
+}
+
+static uint64_t now_usec(clockid_t clock) {
+        struct timespec ts;
+
+        clock_gettime(clock, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+static long utc_offset_at(int64_t realtime_us) {
+        time_t t = (time_t) (realtime_us / (int64_t) USEC_PER_SEC);
+        struct tm tm;
+
+        if (!localtime_r(&t, &tm))
+                return 0;
+        return tm.tm_gmtoff;
+}
+
+static int64_t floor_div64(int64_t a, int64_t b) {
+        int64_t q = a / b;
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+uint32_t stretch_hold_seconds(const struct psoas_stretch *s) {
+        /* The upper end of the range: "hold 30 s" is what a wearer is told, the lower end is what verification
+         * accepts. */
+        return s->hold_max_s;
+}
+
+uint32_t stretch_repetitions(const struct psoas_stretch *s) {
+        return s->reps_max;
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
+/* Construction */
+
+Inhibitor *inhibitor_free(Inhibitor *i) {
+        if (!i)
+                return NULL;
+        sd_bus_track_unref(i->track);
+        free(i->app_id);
+        free(i->reason);
+        free(i->owner);
+        free(i);
+        return NULL;
+}
+
+int manager_new(const ManagerOptions *options, Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        int r;
+
+        m = calloc(1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        m->options = *options;
+        m->sensor_state = SENSOR_ABSENT;
+        m->posture = PSOAS_POSTURE_UNKNOWN;
+        m->next_cookie = 1;
+        m->current_day = INT32_MIN;
+
+        m->batch = calloc(MANAGER_BATCH, sizeof(*m->batch));
+        if (!m->batch)
+                return -ENOMEM;
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+static void sensor_stop(Manager *m);
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+
+        sensor_stop(m);
+        m->stall_timer = sd_event_source_disable_unref(m->stall_timer);
+        m->retry_timer = sd_event_source_disable_unref(m->retry_timer);
+        m->calibrate_timer = sd_event_source_disable_unref(m->calibrate_timer);
+        m->calibrate_call = sd_bus_message_unref(m->calibrate_call);
+        while (m->inhibitors) {
+                Inhibitor *i = m->inhibitors;
+                m->inhibitors = i->next;
+                inhibitor_free(i);
+        }
+        m->live_track = sd_bus_track_unref(m->live_track);
+        if (m->record)
+                fclose(m->record);
+        m->bus = sd_bus_flush_close_unref(m->bus);
+        m->event = sd_event_unref(m->event);
+        m->engine = psoas_engine_free(m->engine);
+        m->store = state_store_free(m->store);
+        m->catalog = catalog_free(m->catalog);
+        m->config = config_free(m->config);
+        free(m->config_path);
+        free(m->sensor_description);
+        free(m->batch);
+        free(m);
+        return NULL;
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
+/* Configuration */
+
+static int default_config_path(Manager *m, char **ret) {
+        const char *xdg;
+        char *p;
+
+        if (!m->options.user_bus)
+                p = strdup(CONFIG_DEFAULT_PATH);
+        else if ((xdg = getenv("XDG_CONFIG_HOME")) && xdg[0] == '/') {
+                if (asprintf(&p, "%s/psoas/psoasd.json", xdg) < 0)
+                        p = NULL;
+        } else {
+                const char *home = getenv("HOME");
+                if (!home || home[0] != '/')
+                        return -ENXIO;
+                if (asprintf(&p, "%s/.config/psoas/psoasd.json", home) < 0)
+                        p = NULL;
+        }
+        if (!p)
+                return -ENOMEM;
+        *ret = p;
+        return 0;
+}
+
+static int state_directory(Manager *m, const Config *c, char **ret) {
+        const char *e;
+        char *p = NULL;
+
+        if (m->options.state_directory)
+                p = strdup(m->options.state_directory);
+        else if (c->state_directory)
+                p = strdup(c->state_directory);
+        else if ((e = getenv("STATE_DIRECTORY")) && e[0] == '/')
+                /* systemd's StateDirectory=: the first of a colon-separated list. */
+                p = strndup(e, strcspn(e, ":"));
+        else if (!m->options.user_bus)
+                p = strdup("/var/lib/psoas");
+        else if ((e = getenv("XDG_STATE_HOME")) && e[0] == '/') {
+                if (asprintf(&p, "%s/psoas", e) < 0)
+                        p = NULL;
+        } else {
+                const char *home = getenv("HOME");
+                if (!home || home[0] != '/')
+                        return -ENXIO;
+                if (asprintf(&p, "%s/.local/state/psoas", home) < 0)
+                        p = NULL;
+        }
+        if (!p)
+                return -ENOMEM;
+        *ret = p;
+        return 0;
+}
+
+/* Loads everything the configuration names into new objects; nothing in m changes unless all of it is good. */
+typedef struct LoadedConfig {
+        Config *config;
+        Catalog *catalog;
+        gid_t gid;
+        bool gid_valid;
+} LoadedConfig;
+
+static void loaded_config_done(LoadedConfig *l) {
+        l->config = config_free(l->config);
+        l->catalog = catalog_free(l->catalog);
+}
+
+static int load_config(Manager *m, LoadedConfig *ret) {
+        _cleanup_free_ char *error = NULL;
+        LoadedConfig l = {};
+        struct group *g;
+        int r;
+
+        r = config_load(m->config_path, !m->config_path_explicit, &l.config, &error);
+        if (r < 0) {
+                log_id(LOG_ERR, MESSAGE_ID_CONFIG_REJECTED, r, "Configuration rejected: %s",
+                       error ?: m->config_path);
+                return -EINVAL;
+        }
+
+        if (l.config->stretch_catalog) {
+                _cleanup_free_ char *cat_error = NULL;
+
+                r = catalog_load(l.config->stretch_catalog, &l.catalog, &cat_error);
+                if (r < 0) {
+                        log_id(LOG_ERR, MESSAGE_ID_CONFIG_REJECTED, r, "Configuration rejected: %s: %s",
+                               m->config_path, cat_error ?: l.config->stretch_catalog);
+                        loaded_config_done(&l);
+                        return -EINVAL;
+                }
+        } else if (access(PKGDATADIR "/stretches.json", F_OK) == 0) {
+                _cleanup_free_ char *cat_error = NULL;
+
+                /* The installed catalog may have been edited by the admin; a broken one is reported, and the
+                 * built-in catalog keeps the daemon useful. */
+                r = catalog_load(PKGDATADIR "/stretches.json", &l.catalog, &cat_error);
+                if (r < 0)
+                        log_warning_errno(r, "Ignoring the stretch catalog, using the built-in one: %s",
+                                          cat_error ?: PKGDATADIR "/stretches.json");
+        }
+
+        /* Who may change state on the system bus. A group that does not exist leaves only root. */
+        g = l.config->access_group ? getgrnam(l.config->access_group) : NULL;
+        if (g) {
+                l.gid = g->gr_gid;
+                l.gid_valid = true;
+        } else if (l.config->access_group && !m->options.user_bus)
+                log_notice("Group '%s' does not exist: only root may change psoasd's state.",
+                           l.config->access_group);
+
+        *ret = l;
+        return 0;
+}
+
+static void apply_source_options(Manager *m) {
+        const Config *c = m->config;
+
+        m->source_options = (SourceOptions){
+                .uri = m->options.sensor_uri ?: c->sensor_uri,
+                .device = c->sensor_device,
+                .gyro_device = c->sensor_gyro_device,
+                .rate_hz = c->sensor_rate_hz,
+                .has_mount_matrix = c->sensor_has_mount_matrix,
+                .wakeups_per_s = 4,
+                .replay_path = m->options.replay_path,
+                .replay_speed = m->options.replay_speed,
+        };
+        memcpy(m->source_options.mount_matrix, c->sensor_mount_matrix, sizeof(c->sensor_mount_matrix));
+}
+
+static int catalog_apply(Manager *m, Catalog *catalog) {
+        if (catalog)
+                return psoas_engine_set_catalog(m->engine, catalog->stretches, catalog->n);
+        return psoas_engine_set_catalog(m->engine, NULL, 0);
+}
+
+static int sensor_start(Manager *m);
+static void sensor_schedule_retry(Manager *m);
+
+static int manager_reload(Manager *m) {
+        LoadedConfig l = {};
+        bool sensor_changed;
+        int r;
+
+        log_info("Reloading the configuration from %s.", m->config_path);
+        r = load_config(m, &l);
+        if (r < 0) {
+                log_warning("Keeping the previous configuration.");
+                return r;
+        }
+
+        r = psoas_engine_set_config(m->engine, &l.config->engine);
+        if (r >= 0)
+                r = catalog_apply(m, l.catalog);
+        if (r < 0) {
+                log_id(LOG_ERR, MESSAGE_ID_CONFIG_REJECTED, r, "Configuration rejected: %s: the engine refused it.",
+                       m->config_path);
+                (void) psoas_engine_set_config(m->engine, &m->config->engine);
+                loaded_config_done(&l);
+                return r;
+        }
+
+        sensor_changed = !m->options.replay_path &&
+                         (!!l.config->sensor_uri != !!m->config->sensor_uri ||
+                          (l.config->sensor_uri && strcmp(l.config->sensor_uri, m->config->sensor_uri) != 0) ||
+                          !!l.config->sensor_device != !!m->config->sensor_device ||
+                          (l.config->sensor_device &&
+                           strcmp(l.config->sensor_device, m->config->sensor_device) != 0) ||
+                          !!l.config->sensor_gyro_device != !!m->config->sensor_gyro_device ||
+                          (l.config->sensor_gyro_device &&
+                           strcmp(l.config->sensor_gyro_device, m->config->sensor_gyro_device) != 0) ||
+                          l.config->sensor_rate_hz != m->config->sensor_rate_hz ||
+                          l.config->sensor_has_mount_matrix != m->config->sensor_has_mount_matrix ||
+                          memcmp(l.config->sensor_mount_matrix, m->config->sensor_mount_matrix,
+                                 sizeof(l.config->sensor_mount_matrix)) != 0);
+
+        config_free(m->config);
+        catalog_free(m->catalog);
+        m->config = l.config;
+        m->catalog = l.catalog;
+        m->access_gid = l.gid;
+        m->access_gid_valid = l.gid_valid;
+        apply_source_options(m);
+
+        if (sensor_changed) {
+                log_info("Sensor settings changed: restarting the sensor.");
+                sensor_stop(m);
+                if (sensor_start(m) < 0)
+                        sensor_schedule_retry(m);
+        }
+        (void) sd_notify(false, "RELOADING=0\nREADY=1");
+        return 0;
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
+/* Time */
+
+int32_t manager_today(Manager *m) {
+        int64_t now = (int64_t) now_usec(CLOCK_REALTIME);
+
+        if (m->engine && m->clock_synced) {
+                const struct psoas_state *st = psoas_engine_get_state(m->engine);
+                if (st->samples_accepted > 0)
+                        return st->today.day;
+        }
+        return (int32_t) floor_div64(now + (int64_t) utc_offset_at(now) * (int64_t) USEC_PER_SEC, USEC_PER_DAY);
+}
+
+static int64_t to_realtime(Manager *m, int64_t t_us) {
+        return t_us + m->realtime_offset_us;
+}
+
+/* Tells the engine how sample time maps to local time, and restores today's totals once. */
+static void clock_sync(Manager *m, int64_t t_us) {
+        int64_t realtime = (int64_t) now_usec(CLOCK_REALTIME);
+        long gmtoff;
+
+        m->realtime_offset_us = realtime - t_us;
+        gmtoff = utc_offset_at(realtime);
+        m->utc_offset_s = gmtoff;
+        psoas_engine_set_clock(m->engine, t_us, realtime + (int64_t) gmtoff * (int64_t) USEC_PER_SEC);
+        m->clock_synced = true;
+}
+
+static void restore_state(Manager *m, int64_t t_us) {
+        struct psoas_day_stats stats;
+        CurrentState current = {};
+        int32_t today;
+        int r;
+
+        m->restored = true;
+        if (!m->store)
+                return;
+
+        today = (int32_t) floor_div64(psoas_engine_local_time(m->engine, t_us), USEC_PER_DAY);
+        r = state_store_load_current(m->store, &current);
+        if (r >= 0) {
+                if (current.calibrated) {
+                        r = psoas_engine_set_calibration(m->engine, &current.calibration);
+                        if (r < 0)
+                                log_warning_errno(r, "Ignoring the saved calibration: %m");
+                        else
+                                log_info("Restored the calibration (neutral inclination %.1f°).",
+                                         (double) current.calibration.neutral_inclination_deg);
+                }
+                m->last_break_us = current.last_break_realtime_us > 0 ? (uint64_t) current.last_break_realtime_us
+                                                                       : 0;
+        }
+
+        r = state_store_load_day(m->store, today, &stats);
+        if (r < 0)
+                return;
+        r = psoas_engine_restore(m->engine, &stats,
+                                 current.day == today && current.in_bout
+                                         ? current.bout_start_realtime_us +
+                                                   (int64_t) m->utc_offset_s * (int64_t) USEC_PER_SEC
+                                         : 0);
+        if (r < 0)
+                log_warning_errno(r, "Could not restore today's statistics: %m");
+        else
+                log_info("Continuing today: %.0f min sat so far%s.", stats.sitting_s / 60,
+                         current.day == today && current.in_bout ? ", in a sitting bout" : "");
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
+/* Persistence */
+
+static int save_state(Manager *m) {
+        const struct psoas_state *st;
+        CurrentState current = {};
+        int r;
+
+        if (!m->store || !m->engine || !m->clock_synced)
+                return 0;
+
+        st = psoas_engine_get_state(m->engine);
+        current.day = st->today.day;
+        current.in_bout = st->in_bout;
+        current.bout_start_realtime_us = st->in_bout ? to_realtime(m, st->bout_start_us) : 0;
+        current.last_break_realtime_us = (int64_t) m->last_break_us;
+        current.calibrated = psoas_engine_get_calibration(m->engine, &current.calibration) >= 0;
+
+        r = state_store_save_day(m->store, &st->today);
+        if (r >= 0)
+                r = state_store_save_current(m->store, &current);
+        if (r < 0) {
+                if (!m->save_failed_logged)
+                        log_error_errno(r, "Could not save statistics to %s (will keep trying): %m",
+                                        state_store_directory(m->store));
+                m->save_failed_logged = true;
+                return r;
+        }
+        if (m->save_failed_logged)
+                log_notice("Statistics saved to %s again.", state_store_directory(m->store));
+        m->save_failed_logged = false;
+        m->saved_t_us = st->t_us;
+        m->saved_mono_us = now_usec(CLOCK_MONOTONIC);
+        return 0;
+}
+
+static void maybe_save(Manager *m) {
+        const struct psoas_state *st = psoas_engine_get_state(m->engine);
+
+        if (st->t_us - m->saved_t_us < (int64_t) SAVE_SAMPLE_USEC)
+                return;
+        if (now_usec(CLOCK_MONOTONIC) - m->saved_mono_us < SAVE_WALL_USEC)
+                return;
+        (void) save_state(m);
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
+/* Status and properties */
+
+static void update_status(Manager *m, bool force) {
+        const struct psoas_state *st;
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        char posture[64] = "";
+
+        if (!force && now - m->status_mono_us < 10 * USEC_PER_SEC)
+                return;
+        m->status_mono_us = now;
+
+        st = m->engine ? psoas_engine_get_state(m->engine) : NULL;
+        if (st && st->samples_accepted > 0) {
+                if (st->in_bout)
+                        snprintf(posture, sizeof(posture), "; %s, sitting bout %.0f min",
+                                 psoas_posture_to_string(st->posture),
+                                 (double) (st->t_us - st->bout_start_us) / 60e6);
+                else
+                        snprintf(posture, sizeof(posture), "; %s", psoas_posture_to_string(st->posture));
+        }
+
+        switch (m->sensor_state) {
+        case SENSOR_STREAMING:
+                sd_notifyf(false, "STATUS=Streaming %.0f Hz from %s%s", m->sample_rate,
+                           m->sensor_description ?: "the sensor", posture);
+                break;
+        case SENSOR_REPLAY:
+                sd_notifyf(false, "STATUS=%s %s%s", m->replay_finished ? "Finished" : "Playing",
+                           m->sensor_description ?: "a recording", posture);
+                break;
+        case SENSOR_STARTING:
+                sd_notifyf(false, "STATUS=Starting %s", m->sensor_description ?: "the sensor");
+                break;
+        case SENSOR_STALLED:
+                sd_notify(false, "STATUS=Sensor stalled: no samples for 2 s; retrying");
+                break;
+        case SENSOR_ABSENT:
+                sd_notify(false, "STATUS=Waiting for the sensor to appear");
+                break;
+        default:
+                sd_notify(false, "STATUS=Sensor error; retrying");
+                break;
+        }
+}
+
+static void set_sensor_state(Manager *m, SensorState s) {
+        static const char *const changed[] = { "SensorState", NULL };
+
+        if (m->sensor_state == s)
+                return;
+        m->sensor_state = s;
+        (void) bus_emit_changes(m, changed);
+        update_status(m, true);
+}
+
+static void set_sensor_info(Manager *m, const char *description, double rate) {
+        const char *changed[3] = {};
+        size_t n = 0;
+
+        if (!description)
+                description = "";
+        if (!m->sensor_description || strcmp(m->sensor_description, description) != 0) {
+                free(m->sensor_description);
+                m->sensor_description = strdup(description);
+                changed[n++] = "Sensor";
+        }
+        if (rate != m->sample_rate) {
+                m->sample_rate = rate;
+                changed[n++] = "SampleRate";
+        }
+        if (n > 0)
+                (void) bus_emit_changes(m, changed);
+}
+
+/* Brings the bus up to date after a batch or a method call: emits only what changed. */
+static void update_properties(Manager *m) {
+        const struct psoas_state *st = psoas_engine_get_state(m->engine);
+        const char *changed[10];
+        size_t n = 0;
+        uint64_t sitting_since = 0, last_break = m->last_break_us, snoozed = 0;
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        bool live = m->live_track && sd_bus_track_count(m->live_track) > 0;
+
+        if (st->posture != m->posture) {
+                m->posture = st->posture;
+                changed[n++] = "Posture";
+        }
+        if (st->calibrated != m->calibrated) {
+                m->calibrated = st->calibrated;
+                changed[n++] = "Calibrated";
+        }
+        if (m->clock_synced) {
+                if (st->in_bout)
+                        sitting_since = (uint64_t) to_realtime(m, st->bout_start_us);
+                if (st->has_last_break)
+                        last_break = (uint64_t) to_realtime(m, st->last_break_us);
+                if (st->snoozed_until_us > 0)
+                        snoozed = (uint64_t) to_realtime(m, st->snoozed_until_us);
+        }
+        if (sitting_since != m->sitting_since_us) {
+                m->sitting_since_us = sitting_since;
+                changed[n++] = "SittingSince";
+        }
+        if (last_break != m->last_break_us) {
+                m->last_break_us = last_break;
+                changed[n++] = "LastBreak";
+        }
+        if (snoozed != m->snoozed_until_us) {
+                m->snoozed_until_us = snoozed;
+                changed[n++] = "SnoozedUntil";
+        }
+        if (st->inhibited != m->inhibited) {
+                m->inhibited = st->inhibited;
+                changed[n++] = "Inhibited";
+        }
+
+        m->tilt = st->tilt_deg;
+        m->inclination = st->inclination_deg;
+        if (live ? (now - m->tilt_emitted_mono_us >= TILT_LIVE_PERIOD_USEC && m->tilt != m->tilt_emitted)
+                 : (now - m->tilt_emitted_mono_us >= TILT_PERIOD_USEC &&
+                    fabs(m->tilt - m->tilt_emitted) >= TILT_MIN_CHANGE_DEG)) {
+                m->tilt_emitted = m->tilt;
+                m->tilt_emitted_mono_us = now;
+                changed[n++] = "Tilt";
+                changed[n++] = "Inclination";
+        }
+
+        changed[n] = NULL;
+        if (n > 0)
+                (void) bus_emit_changes(m, changed);
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
+/* Engine events */
+
+static void calibration_finish(Manager *m, int error, enum psoas_calibration_error reason, double neutral) {
+        m->calibrate_timer = sd_event_source_disable_unref(m->calibrate_timer);
+        if (m->calibrate_call)
+                bus_calibrate_reply(m, error, reason, neutral);
+        m->calibrate_call = sd_bus_message_unref(m->calibrate_call);
+}
+
+static void handle_event(Manager *m, const struct psoas_event *ev) {
+        const struct psoas_stretch *catalog;
+        size_t n_catalog;
+        char message[256];
+
+        switch (ev->type) {
+        case PSOAS_EVENT_CALIBRATED:
+                log_info("Calibrated: neutral inclination %.1f°.", (double) ev->calibrated.neutral_inclination_deg);
+                calibration_finish(m, 0, PSOAS_CALIBRATION_OK, ev->calibrated.neutral_inclination_deg);
+                (void) save_state(m);
+                break;
+        case PSOAS_EVENT_CALIBRATION_FAILED:
+                log_info("Calibration refused: %s.", psoas_calibration_error_to_string(ev->calibration_failed.reason));
+                calibration_finish(m, -EAGAIN, ev->calibration_failed.reason, 0);
+                break;
+        case PSOAS_EVENT_FORWARD_LEARNED:
+                log_info("Learned which way is forward from the wearer's motion.");
+                (void) save_state(m);
+                break;
+        case PSOAS_EVENT_BOUT_ENDED:
+                if (ev->bout.is_break)
+                        (void) bus_emit_break_taken(m, (uint64_t) llround(ev->bout.duration_s));
+                break;
+        case PSOAS_EVENT_ALERT:
+                if (ev->alert.kind == PSOAS_ALERT_SITTING)
+                        snprintf(message, sizeof(message), "You have been sitting for %.0f min",
+                                 floor(ev->alert.duration_s / 60));
+                else
+                        snprintf(message, sizeof(message),
+                                 "Your pelvis has been tilted forward by %.0f° for %.0f min while standing",
+                                 (double) psoas_engine_get_state(m->engine)->tilt_deg,
+                                 fmax(1, floor(ev->alert.duration_s / 60)));
+                (void) bus_emit_alert(m, psoas_alert_kind_to_string(ev->alert.kind), message, ev->alert.level);
+                break;
+        case PSOAS_EVENT_STRETCH_PROMPT:
+                catalog = psoas_engine_get_catalog(m->engine, &n_catalog);
+                if (ev->prompt.stretch < n_catalog)
+                        (void) bus_emit_stretch_prompt(m, &catalog[ev->prompt.stretch]);
+                break;
+        case PSOAS_EVENT_STRETCH_DONE:
+                catalog = psoas_engine_get_catalog(m->engine, &n_catalog);
+                if (ev->stretch.result == PSOAS_STRETCH_VERIFIED && ev->stretch.stretch < n_catalog)
+                        (void) bus_emit_stretch_verified(m, catalog[ev->stretch.stretch].id);
+                break;
+        case PSOAS_EVENT_DAY_CHANGED:
+                if (m->store) {
+                        int r = state_store_prune(m->store, ev->day.current);
+                        if (r < 0)
+                                log_warning_errno(r, "Could not remove old statistics: %m");
+                }
+                break;
+        default:
+                break;
+        }
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
+/* Samples */
+
+static bool sample_sane(const struct psoas_sample *s) {
+        float a2 = 0, g2 = 0;
+
+        for (size_t i = 0; i < 3; i++) {
+                if (!isfinite(s->accel[i]) || (s->has_gyro && !isfinite(s->gyro[i])))
+                        return false;
+                a2 += s->accel[i] * s->accel[i];
+                g2 += s->gyro[i] * s->gyro[i];
+        }
+        return a2 <= ACCEL_MAX_MS2 * ACCEL_MAX_MS2 && (!s->has_gyro || g2 <= GYRO_MAX_RADS * GYRO_MAX_RADS);
+}
+
+static void measure_rate(Manager *m, int64_t t_us) {
+        if (m->rate_samples++ == 0) {
+                m->rate_t0_us = t_us;
+                return;
+        }
+        /* Two seconds of timestamps give the rate to a tenth of a hertz, whatever the jitter. */
+        if (t_us - m->rate_t0_us >= 2 * (int64_t) USEC_PER_SEC) {
+                double rate = (double) (m->rate_samples - 1) * 1e6 / (double) (t_us - m->rate_t0_us);
+                set_sensor_info(m, m->sensor_description, round(rate * 10) / 10);
+        }
+}
+
+static void process_samples(Manager *m, struct psoas_sample *samples, size_t n) {
+        struct psoas_event ev;
+
+        for (size_t i = 0; i < n; i++) {
+                struct psoas_sample *s = &samples[i];
+                int32_t day;
+
+                if (!sample_sane(s)) {
+                        m->samples_dropped++;
+                        continue;
+                }
+
+                if (!m->clock_synced)
+                        clock_sync(m, s->t_us);
+                if (!m->restored) {
+                        restore_state(m, s->t_us);
+                        if (m->options.calibrate_first_s > 0)
+                                (void) psoas_engine_calibrate_window(
+                                        m->engine, s->t_us,
+                                        s->t_us + (int64_t) (m->options.calibrate_first_s * 1e6));
+                }
+
+                /* The day's statistics are saved before the first sample of the next day is fed: after it,
+                 * the engine's state already describes the new day. */
+                day = (int32_t) floor_div64(psoas_engine_local_time(m->engine, s->t_us), USEC_PER_DAY);
+                if (day != m->current_day) {
+                        if (m->current_day != INT32_MIN && m->store)
+                                (void) save_state(m);
+                        m->current_day = day;
+                }
+
+                if (psoas_engine_feed(m->engine, s) < 0) {
+                        m->samples_dropped++;
+                        continue;
+                }
+                m->samples_fed++;
+                if (m->sample_rate == 0)
+                        measure_rate(m, s->t_us);
+                if (m->record && record_write(m->record, m->record_has_gyro, s) < 0) {
+                        log_error("Could not write to %s; recording stopped.", m->options.record_path);
+                        fclose(m->record);
+                        m->record = NULL;
+                }
+
+                while (psoas_engine_pop_event(m->engine, &ev) > 0)
+                        handle_event(m, &ev);
+        }
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
+/* The sensor */
+
+static void sensor_lost(Manager *m, int error, const char *why);
+
+static void sensor_stop(Manager *m) {
+        m->source_event = sd_event_source_disable_unref(m->source_event);
+        m->source = source_free(m->source);
+        if (m->stall_timer)
+                (void) sd_event_source_set_enabled(m->stall_timer, SD_EVENT_OFF);
+}
+
+static void stall_timer_rearm(Manager *m) {
+        if (!m->stall_timer || m->options.replay_path)
+                return;
+        (void) sd_event_source_set_time_relative(m->stall_timer, STALL_USEC);
+        (void) sd_event_source_set_enabled(m->stall_timer, SD_EVENT_ONESHOT);
+}
+
+static void sensor_finished(Manager *m, int error) {
+        static const char *const changed[] = { "SensorState", NULL };
+
+        if (error == -EPIPE)
+                log_info("Replay finished: %s.", m->sensor_description ?: "");
+        else
+                log_error("Replay stopped: %s", error == -EBADMSG && m->source ? source_replay_error(m->source)
+                                                                                : strerror(-error));
+        m->replay_finished = true;
+        m->source_event = sd_event_source_disable_unref(m->source_event);
+        (void) save_state(m);
+        if (m->record)
+                (void) record_flush(m->record);
+        if (error != -EPIPE) {
+                m->sensor_state = SENSOR_ERROR;
+                (void) bus_emit_changes(m, changed);
+        }
+        update_status(m, true);
+        calibration_finish(m, -ENODEV, PSOAS_CALIBRATION_CANCELLED, 0);
+        if (m->options.exit_on_end) {
+                m->exit_status = error == -EPIPE ? 0 : 1;
+                (void) sd_event_exit(m->event, m->exit_status);
+        }
+}
+
+/* Takes what the source has, a bounded number of batches so that the bus is never starved. */
+static int sensor_drain(Manager *m) {
+        bool got = false;
+        int r = 0;
+
+        for (unsigned i = 0; i < 64; i++) {
+                r = m->source->ops->read_batch(m->source, m->batch, MANAGER_BATCH);
+                if (r <= 0)
+                        break;
+                got = true;
+                process_samples(m, m->batch, (size_t) r);
+        }
+
+        if (got) {
+                if (m->sensor_state == SENSOR_STARTING) {
+                        if (m->sensor_lost_logged)
+                                log_id(LOG_NOTICE, MESSAGE_ID_SENSOR_BACK, 0, "Sensor back: %s.",
+                                       m->sensor_description ?: "");
+                        m->sensor_lost_logged = false;
+                        m->retry_delay_us = 0;
+                        set_sensor_state(m, SENSOR_STREAMING);
+                } else if (m->sensor_state == SENSOR_STALLED)
+                        set_sensor_state(m, SENSOR_STREAMING);
+                stall_timer_rearm(m);
+                update_properties(m);
+                maybe_save(m);
+                if (m->record)
+                        (void) record_flush(m->record);
+                update_status(m, false);
+        }
+
+        if (r < 0 && r != -EAGAIN) {
+                if (m->options.replay_path)
+                        sensor_finished(m, r);
+                else
+                        sensor_lost(m, r, r == -ENODEV ? "the device went away" : "read error");
+                return r;
+        }
+        return 0;
+}
+
+static int on_source_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+
+        if (revents & (EPOLLERR | EPOLLHUP) && !(revents & EPOLLIN)) {
+                sensor_lost(m, -ENODEV, "the device went away");
+                return 0;
+        }
+        (void) sensor_drain(m);
+        return 0;
+}
+
+static int on_source_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        /* Timer-driven sources want their own pace, not sd-event's default 250 ms slack. */
+        (void) sd_event_source_set_time_accuracy(s, 1000);
+
+        if (sensor_drain(m) < 0)
+                return 0;
+        if (m->source_event) {
+                (void) sd_event_source_set_time_relative(m->source_event, m->source->poll_interval_us);
+                (void) sd_event_source_set_enabled(m->source_event, SD_EVENT_ONESHOT);
+        }
+        return 0;
+}
+
+static int on_stall(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        sensor_lost(m, -ETIMEDOUT, "no samples for 2 s");
+        return 0;
+}
+
+static int on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        if (sensor_start(m) < 0)
+                sensor_schedule_retry(m);
+        return 0;
+}
+
+static void sensor_schedule_retry(Manager *m) {
+        m->retry_delay_us = m->retry_delay_us == 0 ? RETRY_MIN_USEC : m->retry_delay_us * 2;
+        if (m->retry_delay_us > RETRY_MAX_USEC)
+                m->retry_delay_us = RETRY_MAX_USEC;
+
+        if (!m->retry_timer) {
+                if (sd_event_add_time_relative(m->event, &m->retry_timer, CLOCK_MONOTONIC, m->retry_delay_us, 0,
+                                               on_retry, m) < 0)
+                        log_error("Cannot schedule a sensor retry; the sensor will not come back.");
+                return;
+        }
+        (void) sd_event_source_set_time_relative(m->retry_timer, m->retry_delay_us);
+        (void) sd_event_source_set_enabled(m->retry_timer, SD_EVENT_ONESHOT);
+}
+
+static void sensor_lost(Manager *m, int error, const char *why) {
+        sensor_stop(m);
+        if (!m->sensor_lost_logged)
+                log_id(LOG_WARNING, MESSAGE_ID_SENSOR_LOST, error, "Sensor lost (%s): %s. Retrying.", why,
+                       m->sensor_description ?: "");
+        m->sensor_lost_logged = true;
+        calibration_finish(m, -ENODEV, PSOAS_CALIBRATION_CANCELLED, 0);
+        set_sensor_state(m, error == -ETIMEDOUT ? SENSOR_STALLED : error == -ENODEV ? SENSOR_ABSENT : SENSOR_ERROR);
+        sensor_schedule_retry(m);
+}
+
+/* Opens the source and hooks it into the loop. On failure the state says why and the caller retries. */
+static int sensor_start(Manager *m) {
+        _cleanup_free_ char *error = NULL;
+        const SourceOps *ops = m->options.replay_path ? &source_replay_ops : &source_iio_ops;
+        int fd, r;
+
+        sensor_stop(m);
+        r = source_new(ops, &m->source);
+        if (r < 0)
+                return r;
+
+        r = ops->open(m->source, &m->source_options, &error);
+        if (r < 0) {
+                if (!m->sensor_lost_logged)
+                        log_id(LOG_WARNING, MESSAGE_ID_SENSOR_LOST, r, "No sensor: %s",
+                               error ?: strerror(-r));
+                m->sensor_lost_logged = true;
+                m->source = source_free(m->source);
+                set_sensor_state(m, r == -ENODEV || r == -ENOENT ? SENSOR_ABSENT : SENSOR_ERROR);
+                return r;
+        }
+
+        m->rate_samples = 0;
+        set_sensor_info(m, m->source->description, m->source->rate_hz);
+        if (m->options.record_path && !m->record) {
+                m->record_has_gyro = m->source->has_gyro;
+                r = record_open(m->options.record_path, m->record_has_gyro, &m->record);
+                if (r < 0)
+                        log_error_errno(r, "Cannot record to %s: %m", m->options.record_path);
+        }
+
+        fd = ops->get_fd(m->source);
+        if (fd >= 0)
+                r = sd_event_add_io(m->event, &m->source_event, fd, EPOLLIN, on_source_io, m);
+        else
+                r = sd_event_add_time_relative(m->event, &m->source_event, CLOCK_MONOTONIC,
+                                               m->source->poll_interval_us, 1000, on_source_timer, m);
+        if (r < 0) {
+                m->source = source_free(m->source);
+                return log_error_errno(r, "Cannot watch the sensor: %m");
+        }
+        if (fd < 0)
+                (void) sd_event_source_set_enabled(m->source_event, SD_EVENT_ONESHOT);
+
+        if (m->options.replay_path)
+                set_sensor_state(m, SENSOR_REPLAY);
+        else {
+                set_sensor_state(m, SENSOR_STARTING);
+                if (!m->stall_timer) {
+                        r = sd_event_add_time_relative(m->event, &m->stall_timer, CLOCK_MONOTONIC, STALL_USEC, 0,
+                                                       on_stall, m);
+                        if (r < 0)
+                                return log_error_errno(r, "Cannot watch for stalls: %m");
+                }
+                stall_timer_rearm(m);
+        }
+        log_info("Reading %s.", m->source->description ?: "the sensor");
+        return 0;
+}
+
+bool manager_sensor_active(Manager *m) {
+        return m->source && !m->replay_finished &&
+               (m->sensor_state == SENSOR_STREAMING || m->sensor_state == SENSOR_REPLAY ||
+                m->sensor_state == SENSOR_STARTING);
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
+/* Actions behind the bus methods */
+
+int manager_snooze(Manager *m, uint32_t seconds) {
+        const struct psoas_state *st = psoas_engine_get_state(m->engine);
+
+        if (seconds == 0)
+                psoas_engine_snooze(m->engine, 0);
+        else {
+                /* In sample time, so that a replay snoozes for the recording's minutes. Before the first
+                 * sample, sample time starts at the clock sync, which is now. */
+                int64_t now = st->samples_accepted > 0 ? st->t_us : 0;
+                psoas_engine_snooze(m->engine, now + (int64_t) seconds * (int64_t) USEC_PER_SEC);
+        }
+        update_properties(m);
+        return 0;
+}
+
+int manager_set_inhibited(Manager *m, bool inhibited) {
+        psoas_engine_set_inhibited(m->engine, inhibited);
+        update_properties(m);
+        return 0;
+}
+
+void manager_update_live(Manager *m) {
+        /* A new live claim gets the current tilt right away. */
+        m->tilt_emitted_mono_us = 0;
+        if (m->engine)
+                update_properties(m);
+}
+
+static int on_calibrate_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        psoas_engine_calibrate_cancel(m->engine);
+        calibration_finish(m, -ETIMEDOUT, PSOAS_CALIBRATION_CANCELLED, 0);
+        return 0;
+}
+
+int manager_calibrate(Manager *m, sd_bus_message *call) {
+        double speed = m->options.replay_path && m->options.replay_speed > 1 ? m->options.replay_speed : 1;
+        uint64_t timeout;
+        int r;
+
+        if (m->calibrate_call)
+                return -EBUSY;
+        if (!manager_sensor_active(m))
+                return -ENODEV;
+
+        r = psoas_engine_calibrate(m->engine);
+        if (r < 0)
+                return r;
+
+        /* The engine times out in sample time; this wall-clock guard catches samples that stop coming. */
+        timeout = (uint64_t) ((double) m->config->engine.calibration_timeout_s / speed * 1e6) + 5 * USEC_PER_SEC;
+        r = sd_event_add_time_relative(m->event, &m->calibrate_timer, CLOCK_MONOTONIC, timeout, 0,
+                                       on_calibrate_timeout, m);
+        if (r < 0) {
+                psoas_engine_calibrate_cancel(m->engine);
+                return r;
+        }
+        m->calibrate_call = sd_bus_message_ref(call);
+        log_info("Calibrating: waiting for %.0f s of stillness.", (double) m->config->engine.calibration_still_s);
+        return 0;
+}
+
+int manager_get_day(Manager *m, int32_t day, struct psoas_day_stats *ret) {
+        const struct psoas_state *st = psoas_engine_get_state(m->engine);
+        int r;
+
+        if (st->samples_accepted > 0 && day == st->today.day) {
+                *ret = st->today;
+                return 0;
+        }
+        if (m->store) {
+                r = state_store_load_day(m->store, day, ret);
+                if (r >= 0)
+                        return 0;
+                if (r != -ENOENT)
+                        return r;
+        }
+        /* A day without data is a day of zeros. */
+        *ret = (struct psoas_day_stats){ .day = day };
+        return 0;
+}
+
+uint64_t manager_sitting_today_s(Manager *m) {
+        const struct psoas_state *st = psoas_engine_get_state(m->engine);
+
+        if (st->samples_accepted == 0 && m->store) {
+                struct psoas_day_stats stats;
+                if (state_store_load_day(m->store, manager_today(m), &stats) >= 0)
+                        return (uint64_t) llround(stats.sitting_s);
+                return 0;
+        }
+        return (uint64_t) llround(st->today.sitting_s);
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
+/* Start and run */
+
+static int on_signal_exit(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        log_info("Received SIG%s: stopping.", sigabbrev_np((int) si->ssi_signo));
+        (void) sd_event_exit(m->event, 0);
+        return 0;
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        (void) sd_notify(false, "RELOADING=1");
+        if (manager_reload(m) < 0)
+                (void) sd_notify(false, "READY=1\nSTATUS=Configuration rejected; keeping the previous one");
+        return 0;
+}
+
+int manager_start(Manager *m) {
+        _cleanup_free_ char *state_dir = NULL;
+        LoadedConfig l = {};
+        int r;
+
+        if (m->options.config_path) {
+                m->config_path = strdup(m->options.config_path);
+                if (!m->config_path)
+                        return log_error_errno(ENOMEM, "Out of memory.");
+                m->config_path_explicit = true;
+        } else {
+                r = default_config_path(m, &m->config_path);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot find the configuration directory: %m");
+        }
+
+        r = load_config(m, &l);
+        if (r < 0)
+                return r;
+        m->config = l.config;
+        m->catalog = l.catalog;
+        m->access_gid = l.gid;
+        m->access_gid_valid = l.gid_valid;
+        apply_source_options(m);
+
+        r = psoas_engine_new(&m->config->engine, &m->engine);
+        if (r < 0) {
+                log_id(LOG_ERR, MESSAGE_ID_CONFIG_REJECTED, r, "Configuration rejected: %s: %m", m->config_path);
+                return -EINVAL;
+        }
+        r = catalog_apply(m, m->catalog);
+        if (r < 0) {
+                log_id(LOG_ERR, MESSAGE_ID_CONFIG_REJECTED, r, "Configuration rejected: the stretch catalog: %m");
+                return -EINVAL;
+        }
+
+        r = state_directory(m, m->config, &state_dir);
+        if (r < 0)
+                return log_error_errno(r, "Cannot find the state directory: %m");
+        r = state_store_open(state_dir, m->config->state_keep_days, &m->store);
+        if (r < 0)
+                /* Not fatal: postures and alerts still work, only history is lost. */
+                log_error_errno(r, "Cannot use the state directory %s, statistics will not be kept: %m",
+                                state_dir);
+
+        r = sd_event_add_signal(m->event, NULL, SIGTERM | SD_EVENT_SIGNAL_PROCMASK, on_signal_exit, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGINT | SD_EVENT_SIGNAL_PROCMASK, on_signal_exit, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGHUP | SD_EVENT_SIGNAL_PROCMASK, on_sighup, m);
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up signal handling: %m");
+        r = sd_event_set_watchdog(m->event, true);
+        if (r < 0)
+                log_warning_errno(r, "Cannot enable the watchdog: %m");
+
+        r = bus_posture_register(m);
+        if (r < 0)
+                return r;
+
+        r = sensor_start(m);
+        if (r < 0) {
+                if (m->options.replay_path)
+                        return log_error_errno(r, "Cannot replay %s: %m", m->options.replay_path);
+                sensor_schedule_retry(m);
+        }
+        return 0;
+}
+
+int manager_run(Manager *m) {
+        int r;
+
+        (void) sd_notify(false, "READY=1");
+        update_status(m, true);
+
+        r = sd_event_loop(m->event);
+        (void) sd_notify(false, "STOPPING=1\nSTATUS=Saving statistics and stopping");
+        (void) save_state(m);
+        sensor_stop(m);
+        if (m->record)
+                (void) record_flush(m->record);
+        if (r < 0)
+                return log_error_errno(r, "Event loop failed: %m");
+        return m->exit_status;
+}

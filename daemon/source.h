@@ -68,3 +68,6 @@ extern const SourceOps source_replay_ops;
 int source_new(const SourceOps *ops, Source **ret);
 /* Closes (when open) and frees; accepts NULL. */
 Source *source_free(Source *s);
+
+/* source-replay.c: "FILE:LINE: what is wrong" after read_batch returned -EBADMSG. */
+const char *source_replay_error(Source *s);

@@ -21,7 +21,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "build-config.h"
 #include "csv.h"
 #include "format.h"
 #include "macro.h"

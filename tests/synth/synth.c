@@ -424,6 +424,21 @@ static void build_morning(Builder *b) {
         add(b, SYNTH_STAND, vary(b, 60, 0.1), 0);
 }
 
+/* For the daemon's tests and the demo: five minutes of standing first, so that a client has time to ask for a
+ * calibration even when the recording is replayed fast, then one long bout with an alert, a break, a walk and a
+ * tilted stand. */
+static void build_daemon(Builder *b) {
+        add(b, SYNTH_STAND, 300, 0);
+        sit_bout(b, 31 * 60);
+        add(b, SYNTH_STAND, 120, 3);
+        add(b, SYNTH_WALK, 180, 0);
+        add(b, SYNTH_STAND_TILTED, 180, 12);
+        add(b, SYNTH_STAND, 60, 3);
+        sit_bout(b, 10 * 60);
+        add(b, SYNTH_WALK, 60, 0);
+        add(b, SYNTH_STAND, 30, 0);
+}
+
 static double builder_total(Builder *b) {
         return synth_scenario_duration(b->s);
 }
@@ -498,7 +513,7 @@ static void build_day(Builder *b) {
         }
 }
 
-const char *const synth_scenario_names[] = { "test", "morning", "day", NULL };
+const char *const synth_scenario_names[] = { "test", "morning", "day", "daemon", NULL };
 
 int synth_scenario_named(const char *name, uint64_t seed, SynthScenario **ret) {
         Builder b = {};
@@ -517,6 +532,8 @@ int synth_scenario_named(const char *name, uint64_t seed, SynthScenario **ret) {
                 build_morning(&b);
         else if (strcmp(name, "day") == 0)
                 build_day(&b);
+        else if (strcmp(name, "daemon") == 0)
+                build_daemon(&b);
         else
                 b.r = -ENOENT;
 

@@ -85,6 +85,7 @@ double synth_scenario_duration(const SynthScenario *s);
  *   "test"    a compact sequence of every segment type (~6 min)
  *   "morning" about two hours at a desk
  *   "day"     exactly 24 h of an office day, night included
+ *   "daemon"  about an hour for psoasd's tests and the demo: 5 min of standing, a 31 min bout, a break
  * -ENOENT for an unknown name. */
 int synth_scenario_named(const char *name, uint64_t seed, SynthScenario **ret);
 extern const char *const synth_scenario_names[]; /* NULL-terminated */

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The Manager holds all of psoasd's state: the event loop, the bus connection, the engine, the sample source, the
+ * configuration and the state store. main.c builds it, bus-posture.c exposes it, nothing else keeps state.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include <psoas/psoas.h>
+
+#include "catalog.h"
+#include "macro.h"
+#include "config.h"
+#include "source.h"
+#include "state.h"
+
+typedef enum SensorState {
+        SENSOR_ABSENT,
+        SENSOR_STARTING,
+        SENSOR_STREAMING,
+        SENSOR_STALLED,
+        SENSOR_REPLAY,
+        SENSOR_ERROR,
+        _SENSOR_STATE_MAX,
+} SensorState;
+
+const char *sensor_state_to_string(SensorState s);
+
+typedef struct Inhibitor Inhibitor;
+struct Inhibitor {
+        struct Manager *manager;
+        uint32_t cookie;
+        char *app_id;
+        char *reason;
+        char *owner; /* unique bus name of the caller */
+        sd_bus_track *track; /* drops the inhibitor when the caller leaves the bus */
+        Inhibitor *next;
+};
+
+/* What the command line asked for; the configuration file fills in the rest. */
+typedef struct ManagerOptions {
+        bool user_bus;
+        const char *config_path; /* NULL: the default for the bus */
+        const char *sensor_uri; /* overrides sensor.uri */
+        const char *replay_path;
+        double replay_speed;
+        bool exit_on_end;
+        double calibrate_first_s; /* replay: calibrate on the recording's first seconds */
+        const char *record_path;
+        const char *state_directory; /* overrides state.directory */
+} ManagerOptions;
+
+/* Samples taken from the source per read_batch() call. */
+#define MANAGER_BATCH 512
+
+typedef struct Manager {
+        sd_event *event;
+        sd_bus *bus;
+        ManagerOptions options;
+        char *config_path;
+        bool config_path_explicit;
+        Config *config;
+        Catalog *catalog; /* NULL: the catalog compiled into libpsoas */
+        gid_t access_gid;
+        bool access_gid_valid;
+        struct psoas_engine *engine;
+        StateStore *store;
+
+        /* The sample source and its faults. */
+        SourceOptions source_options;
+        Source *source;
+        sd_event_source *source_event; /* io or timer */
+        sd_event_source *stall_timer;
+        sd_event_source *retry_timer;
+        uint64_t retry_delay_us;
+        SensorState sensor_state;
+        char *sensor_description;
+        double sample_rate;
+        int64_t rate_t0_us; /* measuring the rate of a source that does not know it (a replay) */
+        uint64_t rate_samples;
+        bool sensor_lost_logged;
+        bool replay_finished;
+        uint64_t samples_dropped; /* invalid samples from the source, counted but never fed */
+        uint64_t samples_fed;
+        struct psoas_sample *batch;
+        FILE *record;
+        bool record_has_gyro;
+
+        /* Sample time ↔ wall time. realtime µs = t_us + realtime_offset_us. */
+        bool clock_synced;
+        int64_t realtime_offset_us;
+        long utc_offset_s;
+        int32_t current_day;
+        bool restored;
+
+        /* What the bus has last been told, to emit only changes. */
+        enum psoas_posture posture;
+        double tilt, inclination;
+        bool calibrated;
+        uint64_t sitting_since_us, last_break_us, snoozed_until_us;
+        bool inhibited;
+        uint64_t tilt_emitted_mono_us;
+        double tilt_emitted;
+
+        /* Clients. */
+        Inhibitor *inhibitors;
+        uint32_t next_cookie;
+        sd_bus_track *live_track;
+        sd_bus_message *calibrate_call; /* a Calibrate() awaiting its reply */
+        sd_event_source *calibrate_timer;
+
+        /* Persistence. */
+        int64_t saved_t_us; /* sample time of the last save */
+        uint64_t saved_mono_us;
+        bool save_failed_logged;
+
+        /* Status. */
+        uint64_t status_mono_us;
+        int exit_status;
+} Manager;
+
+int manager_new(const ManagerOptions *options, Manager **ret);
+Manager *manager_free(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+
+/* Loads the configuration, the catalog and the saved state, opens the bus and starts the sensor. Returns 78-worthy
+ * -EINVAL (the message already logged) for a bad configuration. */
+int manager_start(Manager *m);
+/* Runs the loop until SIGTERM/SIGINT (or the end of a replay with --exit-on-end); returns the exit status. */
+int manager_run(Manager *m);
+
+/* Used by the bus methods. */
+int manager_snooze(Manager *m, uint32_t seconds);
+int manager_set_inhibited(Manager *m, bool inhibited);
+void manager_update_live(Manager *m);
+int manager_calibrate(Manager *m, sd_bus_message *call);
+int manager_get_day(Manager *m, int32_t day, struct psoas_day_stats *ret);
+int32_t manager_today(Manager *m);
+bool manager_sensor_active(Manager *m);
+uint64_t manager_sitting_today_s(Manager *m);
+uint32_t stretch_hold_seconds(const struct psoas_stretch *s);
+uint32_t stretch_repetitions(const struct psoas_stretch *s);
+
+/* bus-posture.c */
+int bus_posture_register(Manager *m);
+int bus_emit_changes(Manager *m, const char *const *names);
+int bus_emit_alert(Manager *m, const char *kind, const char *message, uint32_t level);
+int bus_emit_stretch_prompt(Manager *m, const struct psoas_stretch *s);
+int bus_emit_stretch_verified(Manager *m, const char *id);
+int bus_emit_break_taken(Manager *m, uint64_t seconds);
+void bus_calibrate_reply(Manager *m, int error, enum psoas_calibration_error reason, double neutral_inclination);
+Inhibitor *inhibitor_free(Inhibitor *i);
