@@ -1,0 +1,487 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""psoasd's D-Bus API against the real daemon replaying recordings on a private session bus.
+
+One meson test per case: dbus-run-session -- python3 test-bus.py CASE.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.dirname(__file__))
+from psoasd_test import Bus, CallError, Daemon, main, synth  # noqa: E402
+
+REC = os.environ.get('PSOAS_RECORDING', '')
+INVALID_ARGS = 'org.freedesktop.DBus.Error.InvalidArgs'
+
+
+def now_us():
+    return int(time.time() * 1e6)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The interface
+
+
+def interface_signature(xml_text):
+    """The interface's members as comparable tuples: names, types, directions and annotations, no docs."""
+    root = ET.fromstring(xml_text)
+    for iface in root.iter('interface'):
+        if iface.get('name') != 'org.psoas.Posture1':
+            continue
+        members = set()
+        for child in iface:
+            annotations = tuple(sorted((a.get('name'), a.get('value')) for a in child.findall('annotation')))
+            if child.tag == 'property':
+                members.add(('property', child.get('name'), child.get('type'), child.get('access'), annotations))
+            elif child.tag in ('method', 'signal'):
+                args = tuple((a.get('name'), a.get('type'), a.get('direction', 'in' if child.tag == 'method'
+                                                                             else 'out'))
+                             for a in child.findall('arg'))
+                members.add((child.tag, child.get('name'), args, annotations))
+        return members
+    raise AssertionError('no org.psoas.Posture1 interface in the XML')
+
+
+def case_introspection_matches_xml():
+    bus = Bus()
+    with Daemon(bus, '--replay', REC, '--speed', '1'):
+        live = interface_signature(bus.introspect())
+    with open(os.environ['PSOAS_XML']) as f:
+        shipped = interface_signature(f.read())
+    missing = shipped - live
+    extra = live - shipped
+    assert not missing and not extra, f'live introspection differs from the XML:\n' \
+        f'  only in the XML: {sorted(missing)}\n  only in the daemon: {sorted(extra)}'
+
+
+def case_properties_initial():
+    bus = Bus()
+    with Daemon(bus, '--replay', REC, '--speed', '1'):
+        props = bus.get_all()
+        expected = {'Posture', 'Tilt', 'Inclination', 'Calibrated', 'SittingSince', 'SittingToday', 'LastBreak',
+                    'SensorState', 'Sensor', 'SampleRate', 'SnoozedUntil', 'Inhibited', 'Version'}
+        assert set(props) == expected, sorted(props)
+        assert props['SensorState'] == 'replay', props['SensorState']
+        assert props['Calibrated'] is False
+        assert props['Posture'] == 'unknown'
+        assert props['SittingSince'] == 0 and props['SnoozedUntil'] == 0 and props['Inhibited'] is False
+        assert 'replay of' in props['Sensor'], props['Sensor']
+        assert props['Version'].count('.') == 2, props['Version']
+        # The rate is measured from the recording's timestamps after 2 s of samples.
+        bus.wait(lambda: abs(bus.get('SampleRate') - 100) < 2, 10, 'SampleRate near 100 Hz')
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The scripted morning: stand, calibrate, sit 31 min, stand up and walk
+
+
+def case_scripted_session():
+    bus = Bus()
+    with Daemon(bus, '--replay', REC, '--speed', '200') as d:
+        # The recording starts with 5 min of still standing (1.5 s at 200×): calibrate in it.
+        neutral, = bus.call('Calibrate')
+        assert -90 < neutral < 90, neutral
+        assert bus.get('Calibrated') is True
+        assert True in bus.changes_of('Calibrated'), bus.changes
+
+        bus.wait(lambda: bus.get('Posture') == 'sitting', 20, 'sitting')
+        since = bus.get('SittingSince')
+        assert since > 0
+        assert 'sitting' in bus.changes_of('Posture')
+        assert since in bus.changes_of('SittingSince')
+
+        bus.wait(lambda: bus.signals_named('Alert'), 30, 'a sitting alert')
+        kind, message, level = bus.signals_named('Alert')[0]
+        assert (kind, level) == ('sitting', 1), (kind, level)
+        assert 'sitting for 30 min' in message, message
+        bus.wait(lambda: bus.signals_named('StretchPrompt'), 5, 'a stretch prompt')
+        sid, title, instructions, hold, reps = bus.signals_named('StretchPrompt')[0]
+        listed = {s[0]: s for s in bus.call('ListStretches')[0]}
+        assert sid in listed and listed[sid][1] == title and listed[sid][3] == instructions
+        assert (hold > 0) != (reps > 0), (hold, reps)
+
+        bus.wait(lambda: bus.signals_named('BreakTaken'), 30, 'the break')
+        seconds, = bus.signals_named('BreakTaken')[0]
+        assert 31 * 60 - 30 <= seconds <= 31 * 60 + 90, seconds
+        assert bus.get('SittingSince') == 0
+        assert bus.get('LastBreak') > since
+        bus.wait(lambda: 'walking' in bus.changes_of('Posture'), 20, 'walking')
+
+        day = bus.call('GetDay', '(s)', '')[0]
+        for key in ('sitting_seconds', 'standing_seconds', 'walking_seconds', 'lying_seconds', 'sitting_bouts',
+                    'longest_bout_seconds', 'alerts', 'breaks', 'stretches_verified', 'stretches_self_reported',
+                    'tilt_mean', 'tilt_p90', 'high_tilt_seconds'):
+            assert key in day, key
+        assert 31 * 60 - 30 <= day['sitting_seconds'] <= 31 * 60 + 90, day
+        assert day['sitting_bouts'] == 1 and day['breaks'] == 1 and day['alerts'] >= 1, day
+        assert day['standing_seconds'] >= 300, day
+        assert abs(bus.get('SittingToday') - day['sitting_seconds']) <= 60
+        # Tilt changes were signalled, rate-limited.
+        assert bus.changes_of('Tilt'), 'no Tilt changes'
+        # The tilted stand later in the recording gives a tilt alert.
+        bus.wait(lambda: any(a[0] == 'tilt' for a in bus.signals_named('Alert')), 30, 'a tilt alert')
+        assert 'tilted forward' in [a for a in bus.signals_named('Alert') if a[0] == 'tilt'][0][1]
+
+
+def case_calibrate_not_still():
+    bus = Bus()
+    with Daemon(bus, '--replay', REC, '--speed', '100', '--calibrate-first', '5'):
+        bus.wait(lambda: bus.get('Posture') == 'walking', 60, 'walking')
+        try:
+            bus.call('Calibrate')
+        except CallError as e:
+            assert e.name == 'org.psoas.Posture1.Error.NotStill', e
+            assert 'still' in e.message or 'moved' in e.message, e.message
+        else:
+            raise AssertionError('Calibrate succeeded while walking')
+        assert bus.get('Calibrated') is True, 'the old calibration must stay'
+
+
+def case_calibrate_busy_and_no_sensor():
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp:
+        short = synth('--scenario', 'daemon', '--rate', '50', '--duration', '12', path=os.path.join(tmp, 's.csv'))
+        with Daemon(bus, '--replay', short, '--speed', '1'):
+            started = time.monotonic()
+            first = bus.call_async('Calibrate')
+            try:
+                bus.call('Calibrate')
+            except CallError as e:
+                assert e.name == 'org.psoas.Posture1.Error.Busy', e
+            else:
+                raise AssertionError('a second Calibrate was not refused')
+            bus.wait(lambda: first, 10, 'the first Calibrate to finish')
+            assert 'reply' in first, first
+            # The recording ends after 12 s: then there is no sensor to calibrate with.
+            time.sleep(max(0, 13 - (time.monotonic() - started)))
+            try:
+                bus.call('Calibrate')
+            except CallError as e:
+                assert e.name == 'org.psoas.Posture1.Error.NoSensor', e
+            else:
+                raise AssertionError('Calibrate succeeded without a sensor')
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Snooze, inhibit, live claims
+
+
+def case_snooze():
+    bus = Bus()
+    with Daemon(bus, '--replay', REC, '--speed', '1', '--calibrate-first', '5'):
+        bus.wait(lambda: bus.get('Calibrated'), 20, 'calibration')
+        before = now_us()
+        bus.call('Snooze', '(u)', 900)
+        until = bus.get('SnoozedUntil')
+        assert before + 890e6 <= until <= now_us() + 910e6, (until - before) / 1e6
+        assert until in bus.changes_of('SnoozedUntil')
+        bus.call('Snooze', '(u)', 0)
+        assert bus.get('SnoozedUntil') == 0
+        for bad in (14401, 100000, 2**32 - 1):
+            try:
+                bus.call('Snooze', '(u)', bad)
+            except CallError as e:
+                assert e.name == INVALID_ARGS and str(bad) in e.message, e
+            else:
+                raise AssertionError(f'Snooze({bad}) accepted')
+        bus.call('Snooze', '(u)', 14400)
+        assert bus.get('SnoozedUntil') > 0
+        # Wrong argument types are refused by the bus layer with InvalidArgs too.
+        try:
+            bus.call('Snooze', '(s)', 'ten')
+        except CallError as e:
+            assert e.name == INVALID_ARGS, e
+        else:
+            raise AssertionError('Snooze("ten") accepted')
+
+
+def case_snooze_silences_alerts():
+    bus = Bus()
+    with Daemon(bus, '--replay', REC, '--speed', '300', '--calibrate-first', '5'):
+        bus.call('Snooze', '(u)', 14400)
+        bus.wait(lambda: bus.signals_named('BreakTaken'), 60, 'the end of the long bout')
+        assert not [a for a in bus.signals_named('Alert') if a[0] == 'sitting'], bus.signals_named('Alert')
+
+
+INHIBITOR_CLIENT = r'''
+import sys, gi
+gi.require_version('Gio', '2.0')
+from gi.repository import Gio, GLib
+conn = Gio.bus_get_sync(Gio.BusType.SESSION, None)
+r = conn.call_sync('org.psoas.Posture1', '/org/psoas/Posture1', 'org.psoas.Posture1', 'Inhibit',
+                   GLib.Variant('(ss)', ('film-player', 'watching a film')), None, 0, 5000, None)
+print(r.unpack()[0], flush=True)
+sys.stdin.read()
+'''
+
+
+def case_inhibit():
+    bus = Bus()
+    with Daemon(bus, '--replay', REC, '--speed', '300', '--calibrate-first', '5'):
+        cookie, = bus.call('Inhibit', '(ss)', 'meeting', 'a long call')
+        assert cookie > 0
+        assert bus.get('Inhibited') is True
+        assert True in bus.changes_of('Inhibited')
+        # Nothing while inhibited: the long bout passes without a sitting alert.
+        bus.wait(lambda: bus.signals_named('BreakTaken'), 60, 'the end of the long bout')
+        assert not [a for a in bus.signals_named('Alert') if a[0] == 'sitting'], bus.signals_named('Alert')
+
+        for app, reason in (('', 'x'), ('a' * 256, 'x'), ('app', 'r' * 1025), ('app\n', 'x')):
+            try:
+                bus.call('Inhibit', '(ss)', app, reason)
+            except CallError as e:
+                assert e.name == INVALID_ARGS, e
+            else:
+                raise AssertionError(f'Inhibit({app[:10]!r}…) accepted')
+        try:
+            bus.call('Uninhibit', '(u)', cookie + 1000)
+        except CallError as e:
+            assert e.name == INVALID_ARGS, e
+        else:
+            raise AssertionError('Uninhibit of an unknown cookie accepted')
+        bus.call('Uninhibit', '(u)', cookie)
+        assert bus.get('Inhibited') is False
+
+
+def case_inhibitor_dropped_when_client_exits():
+    bus = Bus()
+    with Daemon(bus, '--replay', REC, '--speed', '1') as d:
+        client = subprocess.Popen(['/usr/bin/python3', '-c', INHIBITOR_CLIENT], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True)
+        cookie = int(client.stdout.readline())
+        assert cookie > 0
+        bus.wait(lambda: bus.get('Inhibited') is True, 5, 'Inhibited')
+        # Another client cannot release it.
+        try:
+            bus.call('Uninhibit', '(u)', cookie)
+        except CallError as e:
+            assert e.name == INVALID_ARGS, e
+        else:
+            raise AssertionError("another client released the inhibitor")
+        client.kill()
+        client.wait()
+        bus.wait(lambda: bus.get('Inhibited') is False, 5, 'the inhibitor dropped')
+        assert 'dropped' in d.read_log(), d.read_log()
+
+
+def case_inhibitor_limit():
+    bus = Bus()
+    with Daemon(bus, '--replay', REC, '--speed', '1'):
+        cookies = []
+        refused = None
+        for i in range(100):
+            try:
+                cookies.append(bus.call('Inhibit', '(ss)', 'flood', str(i))[0])
+            except CallError as e:
+                refused = e
+                break
+        assert refused is not None and refused.name == 'org.freedesktop.DBus.Error.LimitsExceeded', refused
+        assert 1 <= len(cookies) <= 64, len(cookies)
+        assert len(set(cookies)) == len(cookies)
+
+
+def case_live_claim():
+    bus = Bus()
+    with Daemon(bus, '--replay', REC, '--speed', '20', '--calibrate-first', '5'):
+        bus.wait(lambda: bus.get('Calibrated'), 20, 'calibration')
+        try:
+            bus.call('ReleaseLive')
+        except CallError as e:
+            assert e.name == INVALID_ARGS, e
+        else:
+            raise AssertionError('ReleaseLive without a claim accepted')
+
+        def tilt_rate(seconds):
+            start = len(bus.changes_of('Tilt'))
+            bus.pump(seconds)
+            return (len(bus.changes_of('Tilt')) - start) / seconds
+
+        unclaimed = tilt_rate(3)
+        bus.call('ClaimLive')
+        claimed = tilt_rate(3)
+        bus.call('ReleaseLive')
+        assert unclaimed <= 1.4, f'{unclaimed:.1f} Tilt changes/s without a claim (at most 1 Hz)'
+        assert 4 <= claimed <= 11, f'{claimed:.1f} Tilt changes/s with a live claim (up to 10 Hz)'
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Stretches and days
+
+
+def case_stretches():
+    bus = Bus()
+    with Daemon(bus, '--replay', REC, '--speed', '1'):
+        stretches = bus.call('ListStretches')[0]
+        assert len(stretches) >= 5, stretches
+        ids = [s[0] for s in stretches]
+        assert 'kneeling-hip-flexor' in ids, ids
+        for sid, title, muscles, instructions, hold, reps in stretches:
+            assert sid and title and muscles and len(instructions) > 40
+            assert (hold > 0) != (reps > 0), (sid, hold, reps)
+        kneeling = [s for s in stretches if s[0] == 'kneeling-hip-flexor'][0]
+        assert 'psoas' in kneeling[2] and 20 <= kneeling[4] <= 60, kneeling
+
+        for bad in ('no-such-stretch', '', 'x' * 5000):
+            try:
+                bus.call('CompleteStretch', '(s)', bad)
+            except CallError as e:
+                assert e.name == INVALID_ARGS, e
+            else:
+                raise AssertionError(f'CompleteStretch({bad[:20]!r}) accepted')
+        bus.wait(lambda: bus.get('SampleRate') > 0, 10, 'samples')
+        bus.call('CompleteStretch', '(s)', 'kneeling-hip-flexor')
+        bus.wait(lambda: bus.call('GetDay', '(s)', '')[0]['stretches_self_reported'] == 1, 5,
+                 'the self-reported stretch counted')
+
+
+def case_get_day_arguments():
+    bus = Bus()
+    with Daemon(bus, '--replay', REC, '--speed', '1'):
+        today = time.strftime('%Y-%m-%d')
+        a = bus.call('GetDay', '(s)', '')[0]
+        b = bus.call('GetDay', '(s)', today)[0]
+        assert a['date'] == today == b['date'], (a, b)
+        old = bus.call('GetDay', '(s)', '2001-02-03')[0]
+        assert old['sitting_seconds'] == 0 and old['sitting_bouts'] == 0, old
+        assert isinstance(old['tilt_mean'], float)
+        for bad in ('yesterday', '2026-02-30', '2026-1-5', '20260105', '2026-01-05x', '9999-12-31'):
+            try:
+                bus.call('GetDay', '(s)', bad)
+            except CallError as e:
+                assert e.name == INVALID_ARGS, e
+            else:
+                raise AssertionError(f'GetDay({bad!r}) accepted')
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Restarts
+
+
+def case_statistics_survive_restart():
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp:
+        state = os.path.join(tmp, 'state')
+        part = synth('--scenario', 'daemon', '--rate', '50', '--seed', '3', '--mount', 'random', '--duration',
+                     '1500', path=os.path.join(tmp, 'part.csv'))
+        first = Daemon(bus, '--replay', part, '--speed', '0', '--calibrate-first', '5', '--exit-on-end',
+                       state_dir=state, wait_ready=False).start()
+        assert first.wait_exit(60) == 0, first.read_log()
+        day_files = os.listdir(os.path.join(state, 'days'))
+        assert len(day_files) == 1, day_files
+        with open(os.path.join(state, 'days', day_files[0])) as f:
+            saved = json.load(f)
+        with open(os.path.join(state, 'current.json')) as f:
+            current = json.load(f)
+        assert current['in_bout'] is True and current['calibrated'] is True, current
+        assert saved['sitting_seconds'] > 1000, saved
+
+        with Daemon(bus, '--replay', REC, '--speed', '1', state_dir=state):
+            assert bus.get('SittingToday') >= int(saved['sitting_seconds']) - 1
+            bus.wait(lambda: bus.get('Calibrated'), 10, 'the calibration restored')
+            bus.wait(lambda: bus.get('SittingSince') == current['bout_start_realtime_us'], 10, 'the bout continued')
+            day = bus.call('GetDay', '(s)', '')[0]
+            assert day['sitting_seconds'] >= int(saved['sitting_seconds']) - 1, (day, saved)
+            assert day['sitting_bouts'] == saved['sitting_bouts'], (day, saved)
+
+
+def case_statistics_survive_kill9():
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp:
+        state = os.path.join(tmp, 'state')
+        d = Daemon(bus, '--replay', REC, '--speed', '20', '--calibrate-first', '5', state_dir=state).start()
+        bus.wait(lambda: bus.get('SittingToday') >= 240, 60, '4 min of sitting')
+        sat = bus.get('SittingToday')
+        d.proc.kill()
+        d.proc.wait()
+        for name in os.listdir(os.path.join(state, 'days')):
+            with open(os.path.join(state, 'days', name)) as f:
+                json.load(f)
+        with open(os.path.join(state, 'current.json')) as f:
+            json.load(f)
+        bus.wait(lambda: not bus.has_owner(), 5, 'the name released')
+        with Daemon(bus, '--replay', REC, '--speed', '1', state_dir=state):
+            restored = bus.get('SittingToday')
+            assert sat - 60 <= restored <= sat + 1, f'{sat} s sat before kill -9, {restored} s after restart'
+            assert bus.get('SittingSince') > 0
+        d.tmp.cleanup()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The process
+
+
+def case_record_round_trip():
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp:
+        short = synth('--scenario', 'test', '--rate', '50', '--duration', '20', path=os.path.join(tmp, 'in.csv'))
+        out = os.path.join(tmp, 'out.csv')
+        d = Daemon(bus, '--replay', short, '--speed', '0', '--exit-on-end', '--record', out,
+                   wait_ready=False).start()
+        assert d.wait_exit(30) == 0, d.read_log()
+        with open(short) as f:
+            original = [line.split(',') for line in f.read().split('\n')[1:] if line]
+        with open(out) as f:
+            lines = f.read().split('\n')
+        assert lines[0] == 't,ax,ay,az,gx,gy,gz', lines[0]
+        recorded = [line.split(',') for line in lines[1:] if line]
+        assert len(recorded) == len(original), (len(recorded), len(original))
+        for a, b in zip(original, recorded):
+            assert abs(float(a[0]) - float(b[0])) < 1e-6, (a, b)
+            for x, y in zip(a[1:], b[1:]):
+                assert abs(float(x) - float(y)) <= 1e-6 * max(1, abs(float(x))), (a, b)
+
+
+def case_bad_command_lines():
+    for args, words in ((['--speed', '2'], 'need --replay'), (['--replay', REC, '--speed', '-1'], '--speed'),
+                        (['--log-level', 'loud'], 'loud'), (['--state-directory', 'rel'], 'absolute'),
+                        (['extra'], 'unexpected'), (['--replay', '/nonexistent.csv', '--exit-on-end'],
+                                                    '/nonexistent.csv')):
+        p = subprocess.run([os.environ['PSOASD'], '--user', *args], capture_output=True, text=True, timeout=20)
+        assert p.returncode == 1, (args, p.returncode, p.stderr)
+        assert words in p.stderr, (args, p.stderr)
+    p = subprocess.run([os.environ['PSOASD'], '--help'], capture_output=True, text=True)
+    assert p.returncode == 0 and '--replay' in p.stdout
+    p = subprocess.run([os.environ['PSOASD'], '--version'], capture_output=True, text=True)
+    assert p.returncode == 0 and p.stdout.startswith('psoasd ')
+
+
+def case_bad_recording_reported():
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp:
+        bad = os.path.join(tmp, 'bad.csv')
+        with open(bad, 'w') as f:
+            f.write('t,ax,ay,az\n0,0,0,9.8\n0.01,0,0,9.8\n0.02,zero,0,9.8\n')
+        d = Daemon(bus, '--replay', bad, '--speed', '0', '--exit-on-end', wait_ready=False).start()
+        assert d.wait_exit(20) == 1, d.read_log()
+        assert 'bad.csv:4' in d.read_log(), d.read_log()
+
+
+def case_sigterm_saves_and_notifies():
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp:
+        state = os.path.join(tmp, 'state')
+        with Daemon(bus, '--replay', REC, '--speed', '50', '--calibrate-first', '5', state_dir=state) as d:
+            bus.wait(lambda: bus.get('Posture') == 'sitting', 30, 'sitting')
+            code = d.stop(signal.SIGTERM)
+            assert code == 0, code
+            assert not bus.has_owner()
+        with open(os.path.join(state, 'current.json')) as f:
+            assert json.load(f)['in_bout'] is True
+
+
+def case_name_taken():
+    bus = Bus()
+    with Daemon(bus, '--replay', REC, '--speed', '1'):
+        p = subprocess.run([os.environ['PSOASD'], '--user', '--replay', REC], capture_output=True, text=True,
+                           timeout=20)
+        assert p.returncode == 1 and 'already owns' in p.stderr, (p.returncode, p.stderr)
+
+
+if __name__ == '__main__':
+    main({name[5:]: fn for name, fn in globals().items() if name.startswith('case_')})
