@@ -36,7 +36,10 @@ def interface_signature(xml_text):
             continue
         members = set()
         for child in iface:
-            annotations = tuple(sorted((a.get('name'), a.get('value')) for a in child.findall('annotation')))
+            # EmitsChangedSignal=true is the default, which sd-bus leaves out of its introspection.
+            annotations = tuple(sorted((a.get('name'), a.get('value')) for a in child.findall('annotation')
+                                       if (a.get('name'), a.get('value')) !=
+                                       ('org.freedesktop.DBus.Property.EmitsChangedSignal', 'true')))
             if child.tag == 'property':
                 members.add(('property', child.get('name'), child.get('type'), child.get('access'), annotations))
             elif child.tag in ('method', 'signal'):
@@ -88,13 +91,13 @@ def case_scripted_session():
         neutral, = bus.call('Calibrate')
         assert -90 < neutral < 90, neutral
         assert bus.get('Calibrated') is True
-        assert True in bus.changes_of('Calibrated'), bus.changes
+        bus.wait(lambda: True in bus.changes_of('Calibrated'), 5, 'Calibrated signalled')
 
         bus.wait(lambda: bus.get('Posture') == 'sitting', 20, 'sitting')
         since = bus.get('SittingSince')
         assert since > 0
-        assert 'sitting' in bus.changes_of('Posture')
-        assert since in bus.changes_of('SittingSince')
+        bus.wait(lambda: 'sitting' in bus.changes_of('Posture'), 5, 'Posture signalled')
+        bus.wait(lambda: since in bus.changes_of('SittingSince'), 5, 'SittingSince signalled')
 
         bus.wait(lambda: bus.signals_named('Alert'), 30, 'a sitting alert')
         kind, message, level = bus.signals_named('Alert')[0]
@@ -180,7 +183,7 @@ def case_snooze():
         bus.call('Snooze', '(u)', 900)
         until = bus.get('SnoozedUntil')
         assert before + 890e6 <= until <= now_us() + 910e6, (until - before) / 1e6
-        assert until in bus.changes_of('SnoozedUntil')
+        bus.wait(lambda: until in bus.changes_of('SnoozedUntil'), 5, 'SnoozedUntil signalled')
         bus.call('Snooze', '(u)', 0)
         assert bus.get('SnoozedUntil') == 0
         for bad in (14401, 100000, 2**32 - 1):
@@ -227,7 +230,7 @@ def case_inhibit():
         cookie, = bus.call('Inhibit', '(ss)', 'meeting', 'a long call')
         assert cookie > 0
         assert bus.get('Inhibited') is True
-        assert True in bus.changes_of('Inhibited')
+        bus.wait(lambda: True in bus.changes_of('Inhibited'), 5, 'Inhibited signalled')
         # Nothing while inhibited: the long bout passes without a sitting alert.
         bus.wait(lambda: bus.signals_named('BreakTaken'), 60, 'the end of the long bout')
         assert not [a for a in bus.signals_named('Alert') if a[0] == 'sitting'], bus.signals_named('Alert')
@@ -288,8 +291,10 @@ def case_inhibitor_limit():
 
 def case_live_claim():
     bus = Bus()
-    with Daemon(bus, '--replay', REC, '--speed', '20', '--calibrate-first', '5'):
-        bus.wait(lambda: bus.get('Calibrated'), 20, 'calibration')
+    # Tilt needs the forward direction, learned at the first sit-down; at 100× the sitting part of the
+    # recording changes tilt many times a second, so the rate limit decides what is signalled.
+    with Daemon(bus, '--replay', REC, '--speed', '100', '--calibrate-first', '5'):
+        bus.wait(lambda: bus.get('Posture') == 'sitting', 20, 'sitting')
         try:
             bus.call('ReleaseLive')
         except CallError as e:
@@ -302,9 +307,9 @@ def case_live_claim():
             bus.pump(seconds)
             return (len(bus.changes_of('Tilt')) - start) / seconds
 
-        unclaimed = tilt_rate(3)
+        unclaimed = tilt_rate(2.5)
         bus.call('ClaimLive')
-        claimed = tilt_rate(3)
+        claimed = tilt_rate(2.5)
         bus.call('ReleaseLive')
         assert unclaimed <= 1.4, f'{unclaimed:.1f} Tilt changes/s without a claim (at most 1 Hz)'
         assert 4 <= claimed <= 11, f'{claimed:.1f} Tilt changes/s with a live claim (up to 10 Hz)'
@@ -394,7 +399,7 @@ def case_statistics_survive_kill9():
     bus = Bus()
     with tempfile.TemporaryDirectory() as tmp:
         state = os.path.join(tmp, 'state')
-        d = Daemon(bus, '--replay', REC, '--speed', '20', '--calibrate-first', '5', state_dir=state).start()
+        d = Daemon(bus, '--replay', REC, '--speed', '40', '--calibrate-first', '5', state_dir=state).start()
         bus.wait(lambda: bus.get('SittingToday') >= 240, 60, '4 min of sitting')
         sat = bus.get('SittingToday')
         d.proc.kill()
@@ -408,7 +413,8 @@ def case_statistics_survive_kill9():
         with Daemon(bus, '--replay', REC, '--speed', '1', state_dir=state):
             restored = bus.get('SittingToday')
             assert sat - 60 <= restored <= sat + 1, f'{sat} s sat before kill -9, {restored} s after restart'
-            assert bus.get('SittingSince') > 0
+            # The bout is restored with the first sample.
+            bus.wait(lambda: bus.get('SittingSince') > 0, 10, 'the bout continued')
         d.tmp.cleanup()
 
 
