@@ -1,10 +1,1364 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Placeholder until the module lands. */
+
+/* For renameat2() and asprintf(). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <float.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "log.h"
+#include "macro.h"
 #include "state.h"
-int state_store_open(const char *directory, uint32_t keep_days, StateStore **ret) {
-        return -EOPNOTSUPP;
+
+#define STATE_FORMAT_VERSION 1
+
+/* A day file is about 3 KB and current.json a few hundred bytes; anything much larger was not written by us,
+ * and reading it whole would only waste memory. */
+#define STATE_FILE_MAX (1024 * 1024)
+
+/* Limits of what a valid file may hold. A local day lasts at most 25 hours (the autumn DST change), so every
+ * duration fits in 90000 s; counts beyond ten million a day mean the numbers are garbage. */
+#define DURATION_MAX_S 90000.0
+#define COUNT_MAX 10000000
+/* The tilt is an angle, so its time-weighted sum over a day is bounded by 180° × the longest day. */
+#define TILT_SUM_MAX_DEG_S (180.0 * DURATION_MAX_S)
+/* Wall-clock times are µs since the epoch, before the year 10000 like every date we accept. */
+#define REALTIME_US_MAX INT64_C(253402300800000000)
+/* How far a calibration may be from unit length and perpendicularity: what psoas_engine_set_calibration()
+ * accepts, so that a calibration that loads is one the engine takes. */
+#define CALIBRATION_TOLERANCE 1e-3f
+
+/* Dates are years 1970 … 9999: days 0 … DAY_MAX. */
+#define DAY_MAX 2932896
+#define DAY_NAME_LENGTH 10 /* "YYYY-MM-DD" */
+#define DAY_FILE_SUFFIX ".json"
+#define CURRENT_FILE_NAME "current.json"
+#define DAYS_DIRECTORY "days"
+
+/* Temporary files are ".#TARGET.XXXXXXXXXXXXXXXX" (16 hex digits) in the target's directory. */
+#define TEMPORARY_PREFIX ".#"
+#define TEMPORARY_RANDOM_LENGTH 16
+#define CORRUPT_INFIX ".corrupt-"
+
+#define REASON_MAX 256
+
+struct StateStore {
+        char *directory; /* absolute, without trailing slashes */
+        int directory_fd;
+        int days_fd;
+        uint32_t keep_days;
+};
+
+/* ------------------------------------------------------------------------------------------------------- */
+/* Dates */
+
+static bool is_leap_year(int64_t year) {
+        return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
 }
-StateStore *state_store_free(StateStore *s) {
+
+static unsigned days_in_month(int64_t year, unsigned month) {
+        static const unsigned length[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+        if (month == 2 && is_leap_year(year))
+                return 29;
+        return length[month - 1];
+}
+
+/* Counting years from 1 March makes the leap day the last day of a year, so the day of the year depends on
+ * the month alone: months March … February last 31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 31, 28/29 days, and
+ * (153 × m + 2) / 5 is the number of days before month m (0 = March). Valid for years ≥ 1. */
+static int64_t days_from_date(int64_t year, unsigned month, unsigned day) {
+        int64_t shifted_year = month <= 2 ? year - 1 : year;
+        unsigned shifted_month = month <= 2 ? month + 9 : month - 3;
+        int64_t day_of_year = (153 * shifted_month + 2) / 5 + day - 1;
+        int64_t days = shifted_year * 365 + shifted_year / 4 - shifted_year / 100 + shifted_year / 400 +
+                day_of_year;
+
+        /* days counts from 0000-03-01; 1970-01-01 is 719468 days later. */
+        return days - 719468;
+}
+
+static void date_from_days(int64_t days, int64_t *ret_year, unsigned *ret_month, unsigned *ret_day) {
+        /* The inverse of days_from_date(), for days ≥ 0: split into 400-year cycles of 146097 days, then
+         * into years of the cycle (365 days, plus one every 4th year except every 100th, plus one every
+         * 400th: the corrections below remove the leap days before day_of_cycle to find the year). */
+        int64_t z = days + 719468;
+        int64_t cycle = z / 146097;
+        int64_t day_of_cycle = z - cycle * 146097;
+        int64_t year_of_cycle =
+                (day_of_cycle - day_of_cycle / 1460 + day_of_cycle / 36524 - day_of_cycle / 146096) / 365;
+        int64_t day_of_year = day_of_cycle - (365 * year_of_cycle + year_of_cycle / 4 - year_of_cycle / 100);
+        unsigned shifted_month = (unsigned)((5 * day_of_year + 2) / 153);
+        unsigned month = shifted_month < 10 ? shifted_month + 3 : shifted_month - 9;
+
+        *ret_year = year_of_cycle + cycle * 400 + (month <= 2);
+        *ret_month = month;
+        *ret_day = (unsigned)(day_of_year - (153 * shifted_month + 2) / 5 + 1);
+}
+
+static bool parse_digits(const char *s, size_t n, unsigned *ret) {
+        unsigned v = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return false;
+                v = v * 10 + (unsigned)(s[i] - '0');
+        }
+        *ret = v;
+        return true;
+}
+
+/* Exactly "YYYY-MM-DD" in s[0..n), which need not be NUL-terminated. */
+static int day_from_chars(const char *s, size_t n, int32_t *ret_day) {
+        unsigned year, month, day;
+
+        if (n != DAY_NAME_LENGTH || s[4] != '-' || s[7] != '-')
+                return -EINVAL;
+        if (!parse_digits(s, 4, &year) || !parse_digits(s + 5, 2, &month) || !parse_digits(s + 8, 2, &day))
+                return -EINVAL;
+        if (year < 1970 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month))
+                return -EINVAL;
+
+        *ret_day = (int32_t)days_from_date(year, month, day);
+        return 0;
+}
+
+int day_from_string(const char *s, int32_t *ret_day) {
+        if (!s || !ret_day)
+                return -EINVAL;
+        return day_from_chars(s, strnlen(s, DAY_NAME_LENGTH + 1), ret_day);
+}
+
+void day_to_string(int32_t day, char buf[static 11]) {
+        int64_t year;
+        unsigned month, day_of_month;
+
+        /* Nothing outside 1970 … 9999 is ever written; give such a day a name no parser accepts rather than
+         * one with a five-digit year that does not fit the buffer. */
+        if (day < 0 || day > DAY_MAX) {
+                memcpy(buf, "0000-00-00", 11);
+                return;
+        }
+
+        date_from_days(day, &year, &month, &day_of_month);
+        /* By hand: the compiler cannot tell that snprintf() of these numbers fits. */
+        buf[0] = (char)('0' + year / 1000);
+        buf[1] = (char)('0' + year / 100 % 10);
+        buf[2] = (char)('0' + year / 10 % 10);
+        buf[3] = (char)('0' + year % 10);
+        buf[4] = '-';
+        buf[5] = (char)('0' + month / 10);
+        buf[6] = (char)('0' + month % 10);
+        buf[7] = '-';
+        buf[8] = (char)('0' + day_of_month / 10);
+        buf[9] = (char)('0' + day_of_month % 10);
+        buf[10] = '\0';
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
+/* Numbers */
+
+_printf_(2, 3) static int invalid(char reason[static REASON_MAX], const char *format, ...) {
+        va_list ap;
+
+        va_start(ap, format);
+        vsnprintf(reason, REASON_MAX, format, ap);
+        va_end(ap);
+        return -EINVAL;
+}
+
+/* printf() and strtod() follow LC_NUMERIC; JSON wants a '.', whatever the locale. */
+static void fix_decimal_point(char *buf) {
+        for (char *p = buf; *p; p++)
+                if (*p == ',')
+                        *p = '.';
+}
+
+/* The shortest decimal that reads back as exactly v (17 significant digits always do), so that the files
+ * stay readable and a round trip changes no bit. */
+static void format_double(double v, char buf[static 32]) {
+        for (int precision = 1; precision <= 17; precision++) {
+                snprintf(buf, 32, "%.*g", precision, v);
+                if (strtod(buf, NULL) == v)
+                        break;
+        }
+        fix_decimal_point(buf);
+}
+
+/* Likewise for a float, read back as a double and then rounded to float, the way the parser does. */
+static void format_float(float v, char buf[static 32]) {
+        for (int precision = 1; precision <= 9; precision++) {
+                snprintf(buf, 32, "%.*g", precision, (double)v);
+                if ((float)strtod(buf, NULL) == v)
+                        break;
+        }
+        fix_decimal_point(buf);
+}
+
+/* Checks shared by the parser (values read from a file) and the writers (values about to be saved). */
+static int check_duration(const char *key, double v, char reason[static REASON_MAX]) {
+        if (!isfinite(v) || v < 0 || v > DURATION_MAX_S)
+                return invalid(reason, "%s must be a number of seconds between 0 and %g, got %g", key,
+                        DURATION_MAX_S, v);
+        return 0;
+}
+
+static int check_count(const char *key, int64_t v, char reason[static REASON_MAX]) {
+        if (v < 0 || v > COUNT_MAX)
+                return invalid(
+                        reason, "%s must be an integer between 0 and %d, got %" PRIi64, key, COUNT_MAX, v);
+        return 0;
+}
+
+static int check_tilt_sum(const char *key, double v, char reason[static REASON_MAX]) {
+        if (!isfinite(v) || fabs(v) > TILT_SUM_MAX_DEG_S)
+                return invalid(reason, "%s must be a number between %g and %g, got %g", key,
+                        -TILT_SUM_MAX_DEG_S, TILT_SUM_MAX_DEG_S, v);
+        return 0;
+}
+
+/* One histogram bin; the key is spelled out only when there is something to report. */
+static int check_bin(size_t i, double v, char reason[static REASON_MAX]) {
+        char key[64];
+
+        if (isfinite(v) && v >= 0 && v <= DURATION_MAX_S)
+                return 0;
+        snprintf(key, sizeof(key), "tilt_histogram.seconds[%zu]", i);
+        return check_duration(key, v, reason);
+}
+
+static int check_realtime(const char *key, int64_t v, char reason[static REASON_MAX]) {
+        if (v < 0 || v > REALTIME_US_MAX)
+                return invalid(reason,
+                        "%s must be microseconds since the epoch between 0 and %" PRIi64 ", got %" PRIi64,
+                        key, REALTIME_US_MAX, v);
+        return 0;
+}
+
+static int check_day(const char *key, int32_t day, char reason[static REASON_MAX]) {
+        if (day < 0 || day > DAY_MAX)
+                return invalid(reason,
+                        "%s must be a day between 1970-01-01 and 9999-12-31, got day %" PRIi32, key, day);
+        return 0;
+}
+
+static float vector_norm(const float v[3]) {
+        return sqrtf(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+}
+
+static float vector_dot(const float a[3], const float b[3]) {
+        return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+
+static int check_calibration(const struct psoas_calibration *c, char reason[static REASON_MAX]) {
+        for (unsigned i = 0; i < 3; i++)
+                if (!isfinite(c->up[i]) || !isfinite(c->forward[i]))
+                        return invalid(reason, "calibration vectors must be finite");
+        if (fabsf(vector_norm(c->up) - 1.0f) > CALIBRATION_TOLERANCE)
+                return invalid(reason, "calibration.up must be a unit vector, its length is %g",
+                        (double)vector_norm(c->up));
+        /* Without a known forward the engine ignores the vector (it is usually all zeros). */
+        if (c->forward_known) {
+                if (fabsf(vector_norm(c->forward) - 1.0f) > CALIBRATION_TOLERANCE)
+                        return invalid(reason, "calibration.forward must be a unit vector, its length is %g",
+                                (double)vector_norm(c->forward));
+                if (fabsf(vector_dot(c->up, c->forward)) > CALIBRATION_TOLERANCE)
+                        return invalid(reason,
+                                "calibration.forward must be perpendicular to calibration.up, their dot "
+                                "product is %g",
+                                (double)vector_dot(c->up, c->forward));
+        }
+        if (!isfinite(c->neutral_inclination_deg) || fabsf(c->neutral_inclination_deg) > 180.0f)
+                return invalid(reason,
+                        "calibration.neutral_inclination_deg must be an angle between -180 and 180, got %g",
+                        (double)c->neutral_inclination_deg);
+        return 0;
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
+/* The day file's fields */
+
+typedef enum DayFieldKind {
+        DAY_FIELD_DURATION, /* double, seconds */
+        DAY_FIELD_COUNT, /* uint32_t */
+        DAY_FIELD_TILT_SUM, /* double, degree-seconds, may be negative */
+} DayFieldKind;
+
+/* The scalar members of a day file, in the order they are written. */
+static const struct {
+        const char *key;
+        DayFieldKind kind;
+        size_t offset;
+} day_fields[] = {
+        { "sitting_seconds", DAY_FIELD_DURATION, offsetof(struct psoas_day_stats, sitting_s) },
+        { "standing_seconds", DAY_FIELD_DURATION, offsetof(struct psoas_day_stats, standing_s) },
+        { "walking_seconds", DAY_FIELD_DURATION, offsetof(struct psoas_day_stats, walking_s) },
+        { "lying_seconds", DAY_FIELD_DURATION, offsetof(struct psoas_day_stats, lying_s) },
+        { "unknown_seconds", DAY_FIELD_DURATION, offsetof(struct psoas_day_stats, unknown_s) },
+        { "sitting_bouts", DAY_FIELD_COUNT, offsetof(struct psoas_day_stats, sitting_bouts) },
+        { "longest_bout_seconds", DAY_FIELD_DURATION, offsetof(struct psoas_day_stats, longest_bout_s) },
+        { "alerts", DAY_FIELD_COUNT, offsetof(struct psoas_day_stats, alerts) },
+        { "breaks", DAY_FIELD_COUNT, offsetof(struct psoas_day_stats, breaks) },
+        { "stretches_verified", DAY_FIELD_COUNT, offsetof(struct psoas_day_stats, stretches_verified) },
+        { "stretches_self_reported", DAY_FIELD_COUNT,
+                offsetof(struct psoas_day_stats, stretches_self_reported) },
+        { "tilt_sum_deg_s", DAY_FIELD_TILT_SUM, offsetof(struct psoas_day_stats, tilt_sum_deg_s) },
+        { "tilt_seconds", DAY_FIELD_DURATION, offsetof(struct psoas_day_stats, tilt_s) },
+        { "high_tilt_seconds", DAY_FIELD_DURATION, offsetof(struct psoas_day_stats, high_tilt_s) },
+};
+
+#define HISTOGRAM_KEY "tilt_histogram"
+
+static void *day_field(struct psoas_day_stats *stats, size_t i) {
+        return (uint8_t *)stats + day_fields[i].offset;
+}
+
+static const void *day_field_const(const struct psoas_day_stats *stats, size_t i) {
+        return (const uint8_t *)stats + day_fields[i].offset;
+}
+
+/* One scalar member, as a double for durations and sums or as an integer for counts. */
+static int check_day_field(size_t i, double real, int64_t integer, char reason[static REASON_MAX]) {
+        switch (day_fields[i].kind) {
+        case DAY_FIELD_DURATION:
+                return check_duration(day_fields[i].key, real, reason);
+        case DAY_FIELD_COUNT:
+                return check_count(day_fields[i].key, integer, reason);
+        case DAY_FIELD_TILT_SUM:
+                return check_tilt_sum(day_fields[i].key, real, reason);
+        }
+        return -EINVAL;
+}
+
+static int check_day_stats(const struct psoas_day_stats *stats, char reason[static REASON_MAX]) {
+        int r;
+
+        r = check_day("day", stats->day, reason);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(day_fields); i++) {
+                const void *field = day_field_const(stats, i);
+
+                if (day_fields[i].kind == DAY_FIELD_COUNT)
+                        r = check_day_field(i, 0, *(const uint32_t *)field, reason);
+                else
+                        r = check_day_field(i, *(const double *)field, 0, reason);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < PSOAS_TILT_HIST_BINS; i++) {
+                r = check_bin(i, stats->tilt_hist_s[i], reason);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
+/* Parsing */
+
+static json_tokener *json_tokener_free_null(json_tokener *tok) {
+        json_tokener_free(tok);
         return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(json_tokener *, json_tokener_free_null);
+
+static void json_object_putp(json_object **o) {
+        json_object_put(*o);
+}
+#define _cleanup_json_ _cleanup_(json_object_putp)
+
+static bool is_json_whitespace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* One JSON object in json[0..size) (not necessarily NUL-terminated), with only whitespace after it. */
+static int parse_object(const char *json, size_t size, json_object **ret, char reason[static REASON_MAX]) {
+        _cleanup_(json_tokener_free_nullp) json_tokener *tok = NULL;
+        _cleanup_json_ json_object *root = NULL;
+        enum json_tokener_error error;
+        const char *nul;
+        size_t end;
+
+        if (size == 0)
+                return invalid(reason, "the file is empty");
+        if (size > STATE_FILE_MAX)
+                return invalid(reason, "the file is larger than %d bytes", STATE_FILE_MAX);
+
+        /* JSON text never holds a NUL byte; a crash can leave a file full of them. */
+        nul = memchr(json, 0, size);
+        if (nul)
+                return invalid(reason, "the file holds a NUL byte at byte %zu", (size_t)(nul - json));
+
+        /* Our documents nest three levels deep; a low limit keeps hostile input from recursing far. */
+        tok = json_tokener_new_ex(8);
+        if (!tok)
+                return -ENOMEM;
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+
+        root = json_tokener_parse_ex(tok, json, (int)size);
+        error = json_tokener_get_error(tok);
+        if (error == json_tokener_continue)
+                return invalid(reason, "the JSON document ends early (truncated)");
+        if (error != json_tokener_success || !root)
+                return invalid(reason, "invalid JSON at byte %zu: %s", json_tokener_get_parse_end(tok),
+                        json_tokener_error_desc(error));
+
+        end = json_tokener_get_parse_end(tok);
+        for (size_t i = end; i < size; i++)
+                if (!is_json_whitespace(json[i]))
+                        return invalid(reason, "unexpected data after the JSON document at byte %zu", i);
+
+        if (!json_object_is_type(root, json_type_object))
+                return invalid(reason, "the document must be a JSON object, got %s",
+                        json_type_to_name(json_object_get_type(root)));
+
+        *ret = TAKE_PTR(root);
+        return 0;
+}
+
+/* The member key of object, which must exist and have the given type (json_type_double admits integers). */
+static int get_member(json_object *object, const char *parent, const char *key, json_type type,
+        json_object **ret, char reason[static REASON_MAX]) {
+        const char *dot = parent ? "." : "";
+        json_object *v;
+        json_type t;
+
+        if (!parent)
+                parent = "";
+        if (!json_object_object_get_ex(object, key, &v))
+                return invalid(reason, "%s%s%s is missing", parent, dot, key);
+
+        t = json_object_get_type(v);
+        if (t != type && !(type == json_type_double && t == json_type_int)) {
+                static const char *const expected[] = {
+                        [json_type_null] = "null",
+                        [json_type_boolean] = "true or false",
+                        [json_type_double] = "a number",
+                        [json_type_int] = "an integer",
+                        [json_type_object] = "an object",
+                        [json_type_array] = "an array",
+                        [json_type_string] = "a string",
+                };
+                return invalid(reason, "%s%s%s must be %s, got %s", parent, dot, key, expected[type],
+                        json_type_to_name(t));
+        }
+
+        *ret = v;
+        return 0;
+}
+
+static int get_real(json_object *object, const char *parent, const char *key, double *ret,
+        char reason[static REASON_MAX]) {
+        json_object *v;
+        int r;
+
+        r = get_member(object, parent, key, json_type_double, &v, reason);
+        if (r < 0)
+                return r;
+        *ret = json_object_get_double(v);
+        return 0;
+}
+
+/* An integer; checked further by the caller (json-c clamps what does not fit in int64_t). */
+static int get_integer(json_object *object, const char *parent, const char *key, int64_t *ret,
+        char reason[static REASON_MAX]) {
+        json_object *v;
+        int r;
+
+        r = get_member(object, parent, key, json_type_int, &v, reason);
+        if (r < 0)
+                return r;
+        *ret = json_object_get_int64(v);
+        return 0;
+}
+
+static int get_bool(json_object *object, const char *parent, const char *key, bool *ret,
+        char reason[static REASON_MAX]) {
+        json_object *v;
+        int r;
+
+        r = get_member(object, parent, key, json_type_boolean, &v, reason);
+        if (r < 0)
+                return r;
+        *ret = json_object_get_boolean(v);
+        return 0;
+}
+
+static int get_version(json_object *root, char reason[static REASON_MAX]) {
+        int64_t version;
+        int r;
+
+        r = get_integer(root, NULL, "version", &version, reason);
+        if (r < 0)
+                return r;
+        if (version != STATE_FORMAT_VERSION)
+                return invalid(reason, "version %" PRIi64 " is not supported (expected %d)", version,
+                        STATE_FORMAT_VERSION);
+        return 0;
+}
+
+static int get_date(json_object *root, int32_t *ret, char reason[static REASON_MAX]) {
+        json_object *v;
+        const char *s;
+        size_t n;
+        int r;
+
+        r = get_member(root, NULL, "date", json_type_string, &v, reason);
+        if (r < 0)
+                return r;
+        s = json_object_get_string(v);
+        n = (size_t)json_object_get_string_len(v);
+        if (day_from_chars(s, n, ret) < 0) {
+                char shown[24];
+                size_t i;
+
+                /* Show what is there, but only printable ASCII: the log is not the place for raw bytes. */
+                for (i = 0; i < n && i < sizeof(shown) - 1; i++)
+                        shown[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+                shown[i] = '\0';
+                return invalid(reason,
+                        "date must be a date from 1970-01-01 to 9999-12-31 as YYYY-MM-DD, got \"%s%s\"",
+                        shown, i < n ? "…" : "");
+        }
+        return 0;
+}
+
+/* A number as a float: only finite values within a float's range, so that the conversion is defined. */
+static int float_from_json(json_object *o, float *ret) {
+        double d = json_object_get_double(o);
+
+        if (!isfinite(d) || fabs(d) > FLT_MAX)
+                return -ERANGE;
+        *ret = (float)d;
+        return 0;
+}
+
+static int get_vector(json_object *object, const char *parent, const char *key, float ret[3],
+        char reason[static REASON_MAX]) {
+        json_object *array;
+        float v[3];
+        int r;
+
+        r = get_member(object, parent, key, json_type_array, &array, reason);
+        if (r < 0)
+                return r;
+        if (json_object_array_length(array) != 3)
+                return invalid(reason, "%s.%s must be an array of 3 numbers, got %zu elements", parent, key,
+                        json_object_array_length(array));
+        for (size_t i = 0; i < 3; i++) {
+                json_object *e = json_object_array_get_idx(array, i);
+
+                if (!json_object_is_type(e, json_type_double) && !json_object_is_type(e, json_type_int))
+                        return invalid(reason, "%s.%s[%zu] must be a number, got %s", parent, key, i,
+                                json_type_to_name(json_object_get_type(e)));
+                r = float_from_json(e, &v[i]);
+                if (r < 0)
+                        return invalid(reason, "%s.%s[%zu] must be a finite number, got %g", parent, key, i,
+                                json_object_get_double(e));
+        }
+        memcpy(ret, v, sizeof(v));
+        return 0;
+}
+
+static int parse_histogram(
+        json_object *root, float ret[static PSOAS_TILT_HIST_BINS], char reason[static REASON_MAX]) {
+        json_object *histogram, *seconds;
+        double min_deg, bin_deg;
+        size_t n;
+        int r;
+
+        r = get_member(root, NULL, HISTOGRAM_KEY, json_type_object, &histogram, reason);
+        if (r < 0)
+                return r;
+
+        /* A histogram with other bins cannot be read into ours. */
+        r = get_real(histogram, HISTOGRAM_KEY, "min_deg", &min_deg, reason);
+        if (r < 0)
+                return r;
+        r = get_real(histogram, HISTOGRAM_KEY, "bin_deg", &bin_deg, reason);
+        if (r < 0)
+                return r;
+        if (min_deg != (double)PSOAS_TILT_HIST_MIN_DEG || bin_deg != (double)PSOAS_TILT_HIST_BIN_DEG)
+                return invalid(reason, HISTOGRAM_KEY " has bins of %g° from %g°, expected %g° from %g°",
+                        bin_deg, min_deg, (double)PSOAS_TILT_HIST_BIN_DEG, (double)PSOAS_TILT_HIST_MIN_DEG);
+
+        r = get_member(histogram, HISTOGRAM_KEY, "seconds", json_type_array, &seconds, reason);
+        if (r < 0)
+                return r;
+        n = json_object_array_length(seconds);
+        if (n != PSOAS_TILT_HIST_BINS)
+                return invalid(reason, HISTOGRAM_KEY ".seconds must have %d values, got %zu",
+                        PSOAS_TILT_HIST_BINS, n);
+
+        for (size_t i = 0; i < n; i++) {
+                json_object *e = json_object_array_get_idx(seconds, i);
+                double v;
+
+                if (!json_object_is_type(e, json_type_double) && !json_object_is_type(e, json_type_int))
+                        return invalid(reason, HISTOGRAM_KEY ".seconds[%zu] must be a number, got %s", i,
+                                json_type_to_name(json_object_get_type(e)));
+                v = json_object_get_double(e);
+                r = check_bin(i, v, reason);
+                if (r < 0)
+                        return r;
+                ret[i] = (float)v;
+        }
+        return 0;
+}
+
+static int parse_day(
+        const char *json, size_t size, struct psoas_day_stats *ret, char reason[static REASON_MAX]) {
+        _cleanup_json_ json_object *root = NULL;
+        struct psoas_day_stats stats = {};
+        int r;
+
+        r = parse_object(json, size, &root, reason);
+        if (r < 0)
+                return r;
+        r = get_version(root, reason);
+        if (r < 0)
+                return r;
+        r = get_date(root, &stats.day, reason);
+        if (r < 0)
+                return r;
+
+        for (size_t i = 0; i < ELEMENTSOF(day_fields); i++) {
+                void *field = day_field(&stats, i);
+
+                if (day_fields[i].kind == DAY_FIELD_COUNT) {
+                        int64_t v;
+
+                        r = get_integer(root, NULL, day_fields[i].key, &v, reason);
+                        if (r < 0)
+                                return r;
+                        r = check_day_field(i, 0, v, reason);
+                        if (r < 0)
+                                return r;
+                        *(uint32_t *)field = (uint32_t)v;
+                } else {
+                        r = get_real(root, NULL, day_fields[i].key, field, reason);
+                        if (r < 0)
+                                return r;
+                        r = check_day_field(i, *(double *)field, 0, reason);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        r = parse_histogram(root, stats.tilt_hist_s, reason);
+        if (r < 0)
+                return r;
+
+        *ret = stats;
+        return 0;
+}
+
+static int parse_current(const char *json, size_t size, CurrentState *ret, char reason[static REASON_MAX]) {
+        _cleanup_json_ json_object *root = NULL;
+        CurrentState current = {};
+        json_object *calibration;
+        int r;
+
+        r = parse_object(json, size, &root, reason);
+        if (r < 0)
+                return r;
+        r = get_version(root, reason);
+        if (r < 0)
+                return r;
+        r = get_date(root, &current.day, reason);
+        if (r < 0)
+                return r;
+
+        r = get_bool(root, NULL, "in_bout", &current.in_bout, reason);
+        if (r < 0)
+                return r;
+        r = get_integer(root, NULL, "bout_start_realtime_us", &current.bout_start_realtime_us, reason);
+        if (r < 0)
+                return r;
+        r = check_realtime("bout_start_realtime_us", current.bout_start_realtime_us, reason);
+        if (r < 0)
+                return r;
+        r = get_integer(root, NULL, "last_break_realtime_us", &current.last_break_realtime_us, reason);
+        if (r < 0)
+                return r;
+        r = check_realtime("last_break_realtime_us", current.last_break_realtime_us, reason);
+        if (r < 0)
+                return r;
+
+        r = get_bool(root, NULL, "calibrated", &current.calibrated, reason);
+        if (r < 0)
+                return r;
+        /* Without a calibration any "calibration" member is left over from an older state: ignored. */
+        if (current.calibrated) {
+                double neutral;
+
+                r = get_member(root, NULL, "calibration", json_type_object, &calibration, reason);
+                if (r < 0)
+                        return r;
+                r = get_vector(calibration, "calibration", "up", current.calibration.up, reason);
+                if (r < 0)
+                        return r;
+                r = get_vector(calibration, "calibration", "forward", current.calibration.forward, reason);
+                if (r < 0)
+                        return r;
+                r = get_bool(calibration, "calibration", "forward_known", &current.calibration.forward_known,
+                        reason);
+                if (r < 0)
+                        return r;
+                r = get_real(calibration, "calibration", "neutral_inclination_deg", &neutral, reason);
+                if (r < 0)
+                        return r;
+                if (!isfinite(neutral) || fabs(neutral) > 180.0)
+                        return invalid(reason,
+                                "calibration.neutral_inclination_deg must be an angle between -180 and 180, "
+                                "got %g",
+                                neutral);
+                current.calibration.neutral_inclination_deg = (float)neutral;
+                r = check_calibration(&current.calibration, reason);
+                if (r < 0)
+                        return r;
+        }
+
+        *ret = current;
+        return 0;
+}
+
+int state_parse_day(const char *json, size_t size, struct psoas_day_stats *ret) {
+        char reason[REASON_MAX];
+
+        if (!json || !ret)
+                return -EINVAL;
+        return parse_day(json, size, ret, reason);
+}
+
+int state_parse_current(const char *json, size_t size, CurrentState *ret) {
+        char reason[REASON_MAX];
+
+        if (!json || !ret)
+                return -EINVAL;
+        return parse_current(json, size, ret, reason);
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
+/* Formatting */
+
+typedef struct Output {
+        FILE *f;
+        char *buf;
+        size_t size;
+} Output;
+
+static int output_open(Output *o) {
+        *o = (Output){};
+        o->f = open_memstream(&o->buf, &o->size);
+        return o->f ? 0 : -ENOMEM;
+}
+
+static void output_done(Output *o) {
+        if (o->f)
+                fclose(o->f);
+        free(o->buf);
+        *o = (Output){};
+}
+
+/* Hands the text over: *ret_buf is malloc'ed. */
+static int output_finish(Output *o, char **ret_buf, size_t *ret_size) {
+        bool failed = ferror(o->f);
+
+        failed = fclose(o->f) != 0 || failed;
+        o->f = NULL;
+        if (failed) {
+                output_done(o);
+                return -ENOMEM;
+        }
+        *ret_buf = TAKE_PTR(o->buf);
+        *ret_size = o->size;
+        return 0;
+}
+
+static void output_double(Output *o, const char *key, double v) {
+        char number[32];
+
+        format_double(v, number);
+        fprintf(o->f, "  \"%s\": %s,\n", key, number);
+}
+
+static int format_day(const struct psoas_day_stats *stats, char **ret_buf, size_t *ret_size) {
+        _cleanup_(output_done) Output o = {};
+        char date[11], min_deg[32], bin_deg[32];
+        int r;
+
+        r = output_open(&o);
+        if (r < 0)
+                return r;
+
+        day_to_string(stats->day, date);
+        fprintf(o.f, "{\n  \"version\": %d,\n  \"date\": \"%s\",\n", STATE_FORMAT_VERSION, date);
+        for (size_t i = 0; i < ELEMENTSOF(day_fields); i++) {
+                const void *field = day_field_const(stats, i);
+
+                if (day_fields[i].kind == DAY_FIELD_COUNT)
+                        fprintf(o.f, "  \"%s\": %" PRIu32 ",\n", day_fields[i].key,
+                                *(const uint32_t *)field);
+                else
+                        output_double(&o, day_fields[i].key, *(const double *)field);
+        }
+
+        format_float(PSOAS_TILT_HIST_MIN_DEG, min_deg);
+        format_float(PSOAS_TILT_HIST_BIN_DEG, bin_deg);
+        fprintf(o.f, "  \"" HISTOGRAM_KEY "\": {\n    \"min_deg\": %s,\n    \"bin_deg\": %s,\n", min_deg,
+                bin_deg);
+        fputs("    \"seconds\": [", o.f);
+        for (size_t i = 0; i < PSOAS_TILT_HIST_BINS; i++) {
+                char number[32];
+
+                format_float(stats->tilt_hist_s[i], number);
+                /* Ten bins (5°) a line; two spaces a level, like data/stretches.json. */
+                fprintf(o.f, "%s%s%s", i == 0 ? "" : ",", i % 10 == 0 ? "\n      " : " ", number);
+        }
+        fputs("\n    ]\n  }\n}\n", o.f);
+
+        return output_finish(&o, ret_buf, ret_size);
+}
+
+static void output_vector(Output *o, const char *key, const float v[3]) {
+        char number[3][32];
+
+        for (unsigned i = 0; i < 3; i++)
+                format_float(v[i], number[i]);
+        fprintf(o->f, "    \"%s\": [%s, %s, %s],\n", key, number[0], number[1], number[2]);
+}
+
+static int format_current(const CurrentState *current, char **ret_buf, size_t *ret_size) {
+        _cleanup_(output_done) Output o = {};
+        char date[11];
+        int r;
+
+        r = output_open(&o);
+        if (r < 0)
+                return r;
+
+        day_to_string(current->day, date);
+        fprintf(o.f,
+                "{\n"
+                "  \"version\": %d,\n"
+                "  \"date\": \"%s\",\n"
+                "  \"in_bout\": %s,\n"
+                "  \"bout_start_realtime_us\": %" PRIi64 ",\n"
+                "  \"last_break_realtime_us\": %" PRIi64 ",\n"
+                "  \"calibrated\": %s",
+                STATE_FORMAT_VERSION, date, current->in_bout ? "true" : "false",
+                current->bout_start_realtime_us, current->last_break_realtime_us,
+                current->calibrated ? "true" : "false");
+        if (current->calibrated) {
+                char neutral[32];
+
+                format_float(current->calibration.neutral_inclination_deg, neutral);
+                fputs(",\n  \"calibration\": {\n", o.f);
+                output_vector(&o, "up", current->calibration.up);
+                output_vector(&o, "forward", current->calibration.forward);
+                fprintf(o.f, "    \"forward_known\": %s,\n    \"neutral_inclination_deg\": %s\n  }",
+                        current->calibration.forward_known ? "true" : "false", neutral);
+        }
+        fputs("\n}\n", o.f);
+
+        return output_finish(&o, ret_buf, ret_size);
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
+/* Files */
+
+static bool is_day_file_name(const char *name, size_t n) {
+        int32_t day;
+
+        return n == DAY_NAME_LENGTH + strlen(DAY_FILE_SUFFIX) &&
+                memcmp(name + DAY_NAME_LENGTH, DAY_FILE_SUFFIX, strlen(DAY_FILE_SUFFIX)) == 0 &&
+                day_from_chars(name, DAY_NAME_LENGTH, &day) >= 0;
+}
+
+static bool is_lower_hex(const char *s, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+                        return false;
+        return true;
+}
+
+/* ".#current.json.0123456789abcdef" or ".#2026-11-21.json.0123456789abcdef": what write_atomic() leaves
+ * behind when the daemon dies in the middle of a write. Anything else is not ours to remove. */
+static bool is_temporary_name(const char *name) {
+        size_t n = strlen(name), prefix = strlen(TEMPORARY_PREFIX), target;
+
+        if (n < prefix + 1 + TEMPORARY_RANDOM_LENGTH || memcmp(name, TEMPORARY_PREFIX, prefix) != 0)
+                return false;
+        target = n - prefix - 1 - TEMPORARY_RANDOM_LENGTH;
+        if (name[prefix + target] != '.' ||
+                !is_lower_hex(name + n - TEMPORARY_RANDOM_LENGTH, TEMPORARY_RANDOM_LENGTH))
+                return false;
+        return (target == strlen(CURRENT_FILE_NAME) &&
+                       memcmp(name + prefix, CURRENT_FILE_NAME, target) == 0) ||
+                is_day_file_name(name + prefix, target);
+}
+
+static uint64_t random_u64(void) {
+        static uint64_t counter;
+        struct timespec ts;
+        uint64_t v;
+
+        if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v))
+                return v;
+        /* The name only needs to be unlikely to exist: O_EXCL catches a clash and we try again. */
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 40) ^ ++counter;
+}
+
+static int write_all(int fd, const char *data, size_t size) {
+        while (size > 0) {
+                ssize_t n = write(fd, data, size);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        return -EIO;
+                data += n;
+                size -= (size_t)n;
+        }
+        return 0;
+}
+
+/* Replaces name in directory_fd with data, so that a reader (or a crash) sees either the old file or the new
+ * one, whole. On failure the old file is untouched and no temporary file remains. */
+static int write_atomic(int directory_fd, const char *name, const char *data, size_t size) {
+        char temporary[NAME_MAX + 1];
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        for (unsigned attempt = 0;; attempt++) {
+                r = snprintf(
+                        temporary, sizeof(temporary), TEMPORARY_PREFIX "%s.%016" PRIx64, name, random_u64());
+                if (r < 0 || (size_t)r >= sizeof(temporary))
+                        return -ENAMETOOLONG;
+                fd = openat(
+                        directory_fd, temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+                if (fd >= 0)
+                        break;
+                if (errno != EEXIST || attempt >= 16)
+                        return -errno;
+        }
+
+        r = write_all(fd, data, size);
+        if (r >= 0 && fsync(fd) < 0)
+                r = -errno;
+        if (r >= 0) {
+                /* close() can report a delayed write error (NFS); fsync() has flushed everything else. */
+                int fd_to_close = TAKE_FD(fd);
+
+                if (close(fd_to_close) < 0)
+                        r = -errno;
+        }
+        if (r >= 0 && renameat(directory_fd, temporary, directory_fd, name) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void)unlinkat(directory_fd, temporary, 0);
+                return r;
+        }
+
+        /* The rename is durable only once the directory is on disk. If this fails the new file is in place
+         * but may not survive a crash: report it all the same. */
+        if (fsync(directory_fd) < 0)
+                return -errno;
+        return 0;
+}
+
+static int read_file(int fd, char **ret_data, size_t *ret_size) {
+        _cleanup_free_ char *data = NULL;
+        size_t size = 0, allocated = 4096;
+
+        data = malloc(allocated);
+        if (!data)
+                return -ENOMEM;
+
+        /* Read one byte past the limit, so that a file that is too large is seen as such. */
+        for (;;) {
+                ssize_t n;
+
+                if (size == allocated) {
+                        char *bigger;
+
+                        if (allocated > STATE_FILE_MAX)
+                                break;
+                        allocated = allocated * 2 > STATE_FILE_MAX + 1 ? STATE_FILE_MAX + 1 : allocated * 2;
+                        bigger = realloc(data, allocated);
+                        if (!bigger)
+                                return -ENOMEM;
+                        data = bigger;
+                }
+                n = read(fd, data + size, allocated - size);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        break;
+                size += (size_t)n;
+        }
+
+        *ret_data = TAKE_PTR(data);
+        *ret_size = size;
+        return 0;
+}
+
+static int64_t realtime_us(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Keeps a damaged file for whoever wants to look at it, out of the daemon's way, and says so once. */
+static void move_aside(int directory_fd, const char *directory, const char *name, const char *reason) {
+        char aside[NAME_MAX + 1];
+        int64_t now = realtime_us();
+        int r = 0;
+
+        for (unsigned attempt = 0; attempt < 16; attempt++) {
+                r = snprintf(aside, sizeof(aside), "%s" CORRUPT_INFIX "%" PRIi64, name, now + attempt);
+                if (r < 0 || (size_t)r >= sizeof(aside)) {
+                        r = -ENAMETOOLONG;
+                        break;
+                }
+                /* Never replace an earlier copy that happens to carry the same time. */
+                r = renameat2(directory_fd, name, directory_fd, aside, RENAME_NOREPLACE);
+                if (r < 0 && (errno == EINVAL || errno == ENOSYS))
+                        /* A file system without RENAME_NOREPLACE: a clash within one µs is unlikely. */
+                        r = renameat(directory_fd, name, directory_fd, aside);
+                r = r < 0 ? -errno : 0;
+                if (r != -EEXIST)
+                        break;
+        }
+
+        if (r < 0)
+                log_id(LOG_WARNING, MESSAGE_ID_STATE_MOVED_ASIDE, r,
+                        "%s/%s: %s. Could not move it aside: %m. Ignoring it; it will be replaced.",
+                        directory, name, reason);
+        else
+                log_id(LOG_WARNING, MESSAGE_ID_STATE_MOVED_ASIDE, 0,
+                        "%s/%s: %s. Moved it aside to %s/%s and continuing without it.", directory, name,
+                        reason, directory, aside);
+}
+
+typedef int (*ParseFunction)(const char *json, size_t size, void *ret, char reason[static REASON_MAX]);
+
+static int parse_day_any(const char *json, size_t size, void *ret, char reason[static REASON_MAX]) {
+        return parse_day(json, size, ret, reason);
+}
+
+static int parse_current_any(const char *json, size_t size, void *ret, char reason[static REASON_MAX]) {
+        return parse_current(json, size, ret, reason);
+}
+
+/* Reads and parses name; expected_day >= 0 must match the date inside. A file that is there but unusable is
+ * moved aside and reported as missing; errors reading it (EIO, EACCES) are returned as they are. */
+static int load_file(int directory_fd, const char *directory, const char *name, ParseFunction parse,
+        int32_t expected_day, void *ret) {
+        _cleanup_free_ char *data = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        char reason[REASON_MAX];
+        struct stat st;
+        size_t size = 0;
+        int r;
+
+        /* O_NONBLOCK: a FIFO planted here must not hang the daemon. O_NOFOLLOW: we never write symlinks. */
+        fd = openat(directory_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0) {
+                if (errno == ELOOP) {
+                        move_aside(directory_fd, directory, name, "a symbolic link, which we never write");
+                        return -ENOENT;
+                }
+                return -errno;
+        }
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode)) {
+                move_aside(directory_fd, directory, name, "not a regular file");
+                return -ENOENT;
+        }
+
+        r = read_file(fd, &data, &size);
+        if (r < 0)
+                return r;
+
+        /* -EINVAL is the file's fault (reason says why); anything else (-ENOMEM) is ours. */
+        r = parse(data, size, ret, reason);
+        if (r < 0 && r != -EINVAL)
+                return r;
+        if (r >= 0 && expected_day >= 0 && ((struct psoas_day_stats *)ret)->day != expected_day) {
+                char date[11];
+
+                day_to_string(((struct psoas_day_stats *)ret)->day, date);
+                r = invalid(reason, "date is %s, which does not match the file name", date);
+        }
+        if (r < 0) {
+                move_aside(directory_fd, directory, name, reason);
+                return -ENOENT;
+        }
+        return 0;
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
+/* The store */
+
+/* Like mkdir -p: creates every missing directory of an absolute path. */
+static int mkdir_parents(const char *path, mode_t mode) {
+        _cleanup_free_ char *copy = strdup(path);
+
+        if (!copy)
+                return -ENOMEM;
+        for (char *p = copy + 1;; p++) {
+                if (*p != '/' && *p != '\0')
+                        continue;
+
+                char saved = *p;
+
+                *p = '\0';
+                if (p[-1] != '/' && mkdir(copy, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *p = saved;
+                if (saved == '\0')
+                        return 0;
+        }
+}
+
+static void remove_temporary_files(int directory_fd) {
+        _cleanup_close_ int fd = -EBADF;
+        DIR *d;
+
+        fd = openat(directory_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        d = fdopendir(fd);
+        if (!d)
+                return;
+        TAKE_FD(fd);
+
+        for (struct dirent *de; (de = readdir(d));)
+                if (is_temporary_name(de->d_name))
+                        (void)unlinkat(directory_fd, de->d_name, 0);
+        closedir(d);
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(StateStore *, state_store_free);
+
+int state_store_open(const char *directory, uint32_t keep_days, StateStore **ret) {
+        _cleanup_(state_store_freep) StateStore *s = NULL;
+        size_t n;
+        int r;
+
+        if (!directory || directory[0] != '/' || keep_days == 0 || !ret)
+                return -EINVAL;
+
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->directory_fd = s->days_fd = -EBADF;
+        s->keep_days = keep_days;
+
+        n = strlen(directory);
+        while (n > 1 && directory[n - 1] == '/')
+                n--;
+        s->directory = strndup(directory, n);
+        if (!s->directory)
+                return -ENOMEM;
+
+        r = mkdir_parents(s->directory, 0755);
+        if (r < 0)
+                return r;
+        s->directory_fd = open(s->directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (s->directory_fd < 0)
+                return -errno;
+
+        if (mkdirat(s->directory_fd, DAYS_DIRECTORY, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        s->days_fd =
+                openat(s->directory_fd, DAYS_DIRECTORY, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (s->days_fd < 0)
+                return -errno;
+
+        remove_temporary_files(s->directory_fd);
+        remove_temporary_files(s->days_fd);
+
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+StateStore *state_store_free(StateStore *s) {
+        if (!s)
+                return NULL;
+        if (s->days_fd >= 0)
+                close(s->days_fd);
+        if (s->directory_fd >= 0)
+                close(s->directory_fd);
+        free(s->directory);
+        free(s);
+        return NULL;
+}
+
+const char *state_store_directory(const StateStore *s) {
+        return s ? s->directory : NULL;
+}
+
+static void day_file_name(int32_t day, char buf[static DAY_NAME_LENGTH + sizeof(DAY_FILE_SUFFIX)]) {
+        day_to_string(day, buf);
+        memcpy(buf + DAY_NAME_LENGTH, DAY_FILE_SUFFIX, sizeof(DAY_FILE_SUFFIX));
+}
+
+int state_store_load_day(StateStore *s, int32_t day, struct psoas_day_stats *ret) {
+        char name[DAY_NAME_LENGTH + sizeof(DAY_FILE_SUFFIX)];
+        _cleanup_free_ char *days_path = NULL;
+        struct psoas_day_stats stats;
+        int r;
+
+        if (!s || !ret || day < 0 || day > DAY_MAX)
+                return -EINVAL;
+
+        if (asprintf(&days_path, "%s/" DAYS_DIRECTORY, s->directory) < 0)
+                return -ENOMEM;
+        day_file_name(day, name);
+        r = load_file(s->days_fd, days_path, name, parse_day_any, day, &stats);
+        if (r < 0)
+                return r;
+        *ret = stats;
+        return 0;
+}
+
+int state_store_save_day(StateStore *s, const struct psoas_day_stats *stats) {
+        char name[DAY_NAME_LENGTH + sizeof(DAY_FILE_SUFFIX)];
+        _cleanup_free_ char *data = NULL;
+        char reason[REASON_MAX];
+        size_t size;
+        int r;
+
+        if (!s || !stats)
+                return -EINVAL;
+        /* Never write what the loader would throw away. */
+        r = check_day_stats(stats, reason);
+        if (r < 0)
+                return r;
+
+        r = format_day(stats, &data, &size);
+        if (r < 0)
+                return r;
+        day_file_name(stats->day, name);
+        return write_atomic(s->days_fd, name, data, size);
+}
+
+int state_store_load_current(StateStore *s, CurrentState *ret) {
+        CurrentState current;
+        int r;
+
+        if (!s || !ret)
+                return -EINVAL;
+        r = load_file(s->directory_fd, s->directory, CURRENT_FILE_NAME, parse_current_any, -1, &current);
+        if (r < 0)
+                return r;
+        *ret = current;
+        return 0;
+}
+
+int state_store_save_current(StateStore *s, const CurrentState *current) {
+        _cleanup_free_ char *data = NULL;
+        char reason[REASON_MAX];
+        size_t size;
+        int r;
+
+        if (!s || !current)
+                return -EINVAL;
+        r = check_day("day", current->day, reason);
+        if (r < 0)
+                return r;
+        r = check_realtime("bout_start_realtime_us", current->bout_start_realtime_us, reason);
+        if (r < 0)
+                return r;
+        r = check_realtime("last_break_realtime_us", current->last_break_realtime_us, reason);
+        if (r < 0)
+                return r;
+        if (current->calibrated) {
+                r = check_calibration(&current->calibration, reason);
+                if (r < 0)
+                        return r;
+        }
+
+        r = format_current(current, &data, &size);
+        if (r < 0)
+                return r;
+        return write_atomic(s->directory_fd, CURRENT_FILE_NAME, data, size);
+}
+
+int state_store_prune(StateStore *s, int32_t today) {
+        _cleanup_close_ int fd = -EBADF;
+        int64_t newest_removed;
+        int removed = 0, r = 0;
+        DIR *d;
+
+        if (!s)
+                return -EINVAL;
+        /* keep_days = 1 keeps today alone, 90 keeps today and the 89 days before. */
+        newest_removed = (int64_t)today - s->keep_days;
+
+        fd = openat(s->days_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(fd);
+        if (!d)
+                return -errno;
+        TAKE_FD(fd);
+
+        for (struct dirent *de; (de = readdir(d));) {
+                int32_t day;
+
+                /* Only our day files: corrupt copies, temporaries and strangers stay. */
+                if (!is_day_file_name(de->d_name, strlen(de->d_name)) ||
+                        day_from_chars(de->d_name, DAY_NAME_LENGTH, &day) < 0 || day > newest_removed)
+                        continue;
+                if (de->d_type != DT_REG) {
+                        struct stat st;
+
+                        if (de->d_type != DT_UNKNOWN ||
+                                fstatat(s->days_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                                !S_ISREG(st.st_mode))
+                                continue;
+                }
+                if (unlinkat(s->days_fd, de->d_name, 0) < 0) {
+                        /* Keep going: one file that cannot go should not keep the others. */
+                        if (errno != ENOENT && r == 0)
+                                r = -errno;
+                        continue;
+                }
+                removed++;
+        }
+        closedir(d);
+
+        return r < 0 ? r : removed;
 }
