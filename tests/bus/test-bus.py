@@ -489,5 +489,176 @@ def case_name_taken():
         assert p.returncode == 1 and 'already owns' in p.stderr, (p.returncode, p.stderr)
 
 
+# --------------------------------------------------------------------------------------------------------------
+# sd_notify, configuration, access
+
+
+def case_sd_notify():
+    import socket
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, 'notify')
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(path)
+        sock.settimeout(10)
+        messages = []
+
+        def receive_until(pred, what):
+            end = time.monotonic() + 10
+            while time.monotonic() < end:
+                text = sock.recv(4096).decode()
+                messages.append((text, bus.has_owner()))
+                if pred(text):
+                    return
+            raise AssertionError(f'no {what} in {messages}')
+
+        d = Daemon(bus, '--replay', REC, '--speed', '1', '--calibrate-first', '5', wait_ready=False,
+                   env={'NOTIFY_SOCKET': path, 'WATCHDOG_USEC': '400000'}).start()
+        receive_until(lambda t: 'READY=1' in t.split('\n'), 'READY=1')
+        assert messages[-1][1], 'READY=1 before the bus name was owned'
+        receive_until(lambda t: t.startswith('STATUS=') and 'replay of' in t, 'a STATUS= naming the replay')
+        start = time.monotonic()
+        count = 0
+        while time.monotonic() - start < 1.0:
+            if 'WATCHDOG=1' in sock.recv(4096).decode().split('\n'):
+                count += 1
+        assert count >= 3, f'{count} WATCHDOG=1 in 1 s with WatchdogSec=0.4 s'
+        d.proc.send_signal(signal.SIGTERM)
+        receive_until(lambda t: 'STOPPING=1' in t.split('\n'), 'STOPPING=1')
+        assert d.wait_exit() == 0
+        statuses = [t for t, _ in messages if t.startswith('STATUS=')]
+        assert all('\x1b' not in t for t in statuses), statuses
+        d.tmp.cleanup()
+
+
+BAD_CONFIGS = (
+    ('{"sitting": {"alert_minutes": 0}}', 'sitting.alert_minutes'),
+    ('{"sensor": {"ratehz": 100}}', 'sensor.ratehz'),
+    ('{"tilt": {"alert_degrees": "ten"}}', 'tilt.alert_degrees'),
+    ('{"quiet_hours": {"start": "25:00", "end": "07:00"}}', 'quiet_hours.start'),
+    ('{"sitting": {', ':1:'),
+    ('[]', 'object'),
+)
+
+
+def case_bad_config_stops_startup():
+    bus = Bus()
+    for text, words in BAD_CONFIGS:
+        d = Daemon(bus, '--replay', REC, config=text, wait_ready=False).start()
+        code = d.wait_exit(20)
+        log = d.read_log()
+        assert code == 78, (text, code, log)
+        assert 'psoasd.json' in log and words in log, (text, log)
+        assert not bus.has_owner()
+        d.tmp.cleanup()
+    # An explicit --config that does not exist is an error too; the default path may be missing.
+    p = subprocess.run([os.environ['PSOASD'], '--user', '--config', '/nonexistent/psoasd.json', '--replay', REC],
+                       capture_output=True, text=True, timeout=20)
+    assert p.returncode == 78 and '/nonexistent/psoasd.json' in p.stderr, (p.returncode, p.stderr)
+
+
+def case_reload_config():
+    bus = Bus()
+    with Daemon(bus, '--replay', REC, '--speed', '100', '--calibrate-first', '5',
+                config='{"sitting": {"alert_minutes": 30}}') as d:
+        config = os.path.join(d.tmp.name, 'psoasd.json')
+        # A bad file on SIGHUP is refused and the running settings stay.
+        with open(config, 'w') as f:
+            f.write('{"sitting": {"alert_minutes": -5}}')
+        d.proc.send_signal(signal.SIGHUP)
+        bus.wait(lambda: 'Keeping the previous configuration' in d.read_log(), 5, 'the bad reload refused')
+        assert 'sitting.alert_minutes' in d.read_log()
+        assert d.proc.poll() is None
+        # A good one takes effect: the first alert now comes after 5 min of sitting.
+        with open(config, 'w') as f:
+            f.write('{"sitting": {"alert_minutes": 5}}')
+        d.proc.send_signal(signal.SIGHUP)
+        bus.wait(lambda: d.read_log().count('Reloading') == 2, 5, 'the second reload')
+        assert bus.get('Posture') != 'sitting', 'the reload came too late for this test'
+        bus.wait(lambda: bus.signals_named('Alert'), 30, 'a sitting alert')
+        kind, message, level = bus.signals_named('Alert')[0]
+        assert kind == 'sitting' and 'for 5 min' in message, message
+
+
+SYSTEM_BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=%s</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow receive_sender="*"/>
+  </policy>
+</busconfig>
+"""
+
+
+CALL_AS = r'''
+import sys, gi
+gi.require_version('Gio', '2.0')
+from gi.repository import Gio, GLib
+address, method, signature, *args = sys.argv[1:]
+conn = Gio.DBusConnection.new_for_address_sync(
+    address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
+    None, None)
+values = tuple(int(a) if t == 'u' else a for t, a in zip(signature, args))
+try:
+    conn.call_sync('org.psoas.Posture1', '/org/psoas/Posture1', 'org.psoas.Posture1', method,
+                   GLib.Variant('(' + signature + ')', values) if signature else None, None, 0, 10000, None)
+except GLib.Error as e:
+    sys.exit(f'{Gio.DBusError.get_remote_error(e)}: {e.message}')
+'''
+
+
+def case_system_bus_access_checked_by_daemon():
+    """On the system bus psoasd itself refuses state changes from callers outside root and its group, even on
+    a bus whose policy lets everything through (the shipped policy is tested in tests/system)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o755)
+        socket_path = os.path.join(tmp, 'system_bus_socket')
+        conf = os.path.join(tmp, 'system.conf')
+        with open(conf, 'w') as f:
+            f.write(SYSTEM_BUS_CONFIG % socket_path)
+        daemon_bus = subprocess.Popen(['dbus-daemon', '--config-file', conf, '--nofork', '--nopidfile'],
+                                      stderr=subprocess.DEVNULL)
+        try:
+            address = 'unix:path=' + socket_path
+            end = time.monotonic() + 10
+            while not os.path.exists(socket_path) and time.monotonic() < end:
+                time.sleep(0.02)
+            bus = Bus(address=address)
+            with Daemon(bus, '--replay', REC, '--speed', '1', user=False,
+                        config='{"access": {"group": "users"}}',
+                        env={'DBUS_SYSTEM_BUS_ADDRESS': address}):
+                def busctl(method, signature=None, *args, groups=None):
+                    """Calls as user nobody; prints the D-Bus error name and message on failure."""
+                    cmd = ['setpriv', '--reuid=65534', '--regid=65534']
+                    cmd += [f'--groups={groups}'] if groups else ['--clear-groups']
+                    cmd += ['/usr/bin/python3', '-c', CALL_AS, address, method, signature or '', *args]
+                    return subprocess.run(cmd, capture_output=True, text=True, timeout=20)
+
+                for args in (('Snooze', 'u', '60'), ('Inhibit', 'ss', 'x', 'y'), ('Calibrate',), ('ClaimLive',),
+                             ('CompleteStretch', 's', 'kneeling-hip-flexor')):
+                    p = busctl(*args)
+                    assert p.returncode != 0 and 'org.freedesktop.DBus.Error.AccessDenied' in p.stderr, \
+                        (args, p.stderr)
+                    assert "Only root and members of group 'users'" in p.stderr, (args, p.stderr)
+                for args in (('ListStretches',), ('GetDay', 's', '')):
+                    p = busctl(*args)
+                    assert p.returncode == 0, (args, p.stderr)
+                # A member of the access group (users, gid 100) may.
+                p = busctl('Snooze', 'u', '60', groups='100')
+                assert p.returncode == 0, p.stderr
+                # Root may.
+                bus.call('Snooze', '(u)', 0)
+                assert bus.get('SnoozedUntil') == 0
+        finally:
+            daemon_bus.kill()
+            daemon_bus.wait()
+
+
 if __name__ == '__main__':
     main({name[5:]: fn for name, fn in globals().items() if name.startswith('case_')})
