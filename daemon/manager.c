@@ -485,8 +485,7 @@ static void update_status(Manager *m, bool force) {
                            m->sensor_description ?: "the sensor", posture);
                 break;
         case SENSOR_REPLAY:
-                sd_notifyf(false, "STATUS=%s %s%s", m->replay_finished ? "Finished" : "Playing",
-                           m->sensor_description ?: "a recording", posture);
+                sd_notifyf(false, "STATUS=Playing %s%s", m->sensor_description ?: "a recording", posture);
                 break;
         case SENSOR_STARTING:
                 sd_notifyf(false, "STATUS=Starting %s", m->sensor_description ?: "the sensor");
@@ -495,7 +494,10 @@ static void update_status(Manager *m, bool force) {
                 sd_notify(false, "STATUS=Sensor stalled: no samples for 2 s; retrying");
                 break;
         case SENSOR_ABSENT:
-                sd_notify(false, "STATUS=Waiting for the sensor to appear");
+                if (m->replay_finished)
+                        sd_notifyf(false, "STATUS=Finished %s%s", m->sensor_description ?: "the replay", posture);
+                else
+                        sd_notify(false, "STATUS=Waiting for the sensor to appear");
                 break;
         default:
                 sd_notify(false, "STATUS=Sensor error; retrying");
@@ -764,10 +766,9 @@ static void sensor_finished(Manager *m, int error) {
         (void) save_state(m);
         if (m->record)
                 (void) record_flush(m->record);
-        if (error != -EPIPE) {
-                m->sensor_state = SENSOR_ERROR;
-                (void) bus_emit_changes(m, changed);
-        }
+        /* The recording is over: like a sensor that went away, or one that failed. */
+        m->sensor_state = error == -EPIPE ? SENSOR_ABSENT : SENSOR_ERROR;
+        (void) bus_emit_changes(m, changed);
         update_status(m, true);
         calibration_finish(m, -ENODEV, PSOAS_CALIBRATION_CANCELLED, 0);
         if (m->options.exit_on_end) {

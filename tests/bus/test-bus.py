@@ -162,7 +162,8 @@ def case_calibrate_busy_and_no_sensor():
             bus.wait(lambda: first, 10, 'the first Calibrate to finish')
             assert 'reply' in first, first
             # The recording ends after 12 s: then there is no sensor to calibrate with.
-            time.sleep(max(0, 13 - (time.monotonic() - started)))
+            bus.wait(lambda: bus.get('SensorState') == 'absent', 15, 'the end of the replay')
+            assert time.monotonic() - started >= 11
             try:
                 bus.call('Calibrate')
             except CallError as e:
