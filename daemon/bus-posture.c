@@ -55,6 +55,8 @@ static int check_access(Manager *m, sd_bus_message *msg, sd_bus_error *error) {
         if (m->options.user_bus)
                 return 1;
 
+        /* AUGMENT: dbus-daemon vouches for the uid, the groups come from /proc/PID (which is why the unit
+         * cannot use ProtectProc=invisible). */
         r = sd_bus_query_sender_creds(msg,
                                       SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS |
                                               SD_BUS_CREDS_AUGMENT,
