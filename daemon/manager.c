@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -462,8 +463,8 @@ static void maybe_save(Manager *m) {
 
 static void update_status(Manager *m, bool force) {
         const struct psoas_state *st;
-        uint64_t now = now_usec(CLOCK_MONOTONIC);
-        char posture[64] = "";
+        uint64_t now = now_usec(CLOCK_MONOTONIC), dropped;
+        char posture[128] = "";
 
         if (!force && now - m->status_mono_us < 10 * USEC_PER_SEC)
                 return;
@@ -477,6 +478,12 @@ static void update_status(Manager *m, bool force) {
                                  (double) (st->t_us - st->bout_start_us) / 60e6);
                 else
                         snprintf(posture, sizeof(posture), "; %s", psoas_posture_to_string(st->posture));
+        }
+
+        dropped = m->samples_dropped + (m->source ? m->source->samples_invalid : 0);
+        if (dropped > 0) {
+                size_t len = strlen(posture);
+                snprintf(posture + len, sizeof(posture) - len, "; %" PRIu64 " bad samples dropped", dropped);
         }
 
         switch (m->sensor_state) {
@@ -693,7 +700,11 @@ static void process_samples(Manager *m, struct psoas_sample *samples, size_t n) 
                 int32_t day;
 
                 if (!sample_sane(s)) {
-                        m->samples_dropped++;
+                        /* Never fed: NaN, infinite, or beyond what a body on a belt can do (16 g, 35 rad/s). */
+                        if (m->samples_dropped++ == 0)
+                                log_warning("Dropping invalid samples from %s (non-finite or absurd values); "
+                                            "STATUS= counts them.",
+                                            m->sensor_description ?: "the sensor");
                         continue;
                 }
 
