@@ -31,6 +31,9 @@
 #define EPISODE_MAX_US 8000000
 /* The vertical acceleration of sitting down or standing up: both extremes must reach this. */
 #define TRANSITION_VERT_MIN 0.6f
+/* Steps for less than this before a rest are a turn towards a seat (or a shuffle), not a walk: the episode after
+ * them is measured from the rest before them. */
+#define SHORT_WALK_US 6000000
 
 /* Orientation thresholds in degrees from the calibrated vertical. */
 /* Reclined sitting reaches 60° from standing; lying on the back or side is 80° or more. */
@@ -41,9 +44,14 @@
 #define SITTING_POSTERIOR_DEG 25.0f
 #define SITTING_DEVIATION_DEG 30.0f /* before the forward direction is known */
 #define SITTING_DWELL_S 1.0f
-/* Risen from lying: within this of the standing vertical (or turned forwards) is standing. Without the forward
- * direction an upright sitter cannot be told from a stander, and sitting is the likelier. */
+/* Risen from lying: no further back than this (or turned forwards), within the second of the standing vertical
+ * in any direction, with the pelvis not lower than when it left lying, is standing. An upright sitter on the edge
+ * of a bed meets the first and sometimes the second; a wearer who got up also meets the third (with a
+ * gyroscope: without one the height is not measured). Without the forward direction an upright sitter cannot be
+ * told from a stander, and sitting is the likelier. */
 #define RISEN_STANDING_DEG 2.5f
+#define RISEN_STANDING_DEVIATION_DEG 6.0f
+#define RISEN_MIN_RISE_M 0.0f
 /* After a gap in the samples, with no transition seen. */
 #define GAP_SITTING_POSTERIOR_DEG 10.0f
 #define GAP_SITTING_DEVIATION_DEG 12.0f
@@ -62,6 +70,7 @@ void posture_classifier_init(PostureClassifier *p) {
 void posture_classifier_reset_motion(PostureClassifier *p) {
         memset(&p->motion, 0, sizeof(p->motion));
         memset(&p->episode, 0, sizeof(p->episode));
+        vec3_copy(p->episode.rest_up, p->up0);
         /* Whatever happened during the gap was not seen: judge the posture afresh from the orientation. */
         p->after_gap = true;
 }
@@ -74,6 +83,7 @@ void posture_classifier_set_calibration(
         if (forward_known)
                 vec3_copy(p->forward, forward);
         p->posture = PSOAS_POSTURE_STANDING; /* calibration happens standing */
+        vec3_copy(p->episode.rest_up, up0);
         p->confidence = 0.8f;
         p->sitting_angle_s = p->lying_angle_s = 0.0f;
         memset(p->forward_sum, 0, sizeof(p->forward_sum));
@@ -144,6 +154,7 @@ void posture_classifier_update_motion(PostureClassifier *p, int64_t t_us, float 
         dd = vec3_dot(d, d);
         m->acc_var += a_var * (dd - m->acc_var);
 
+        m->has_gyro = gyro;
         if (gyro) {
                 for (unsigned i = 0; i < 3; i++) {
                         m->gyro_lp[i] += a_lp * (gyro[i] - m->gyro_lp[i]);
@@ -194,21 +205,27 @@ static float episode_rise(const TransitionEpisode *e, float gravity_end) {
         if (e->n_bins < 2)
                 return 0.0f;
         float step = gravity_end - e->gravity_start;
+        /* Below 50 Hz a bin holds one sample period, longer than EPISODE_BIN_S. */
+        float bin_s = e->binned_s / (float)e->n_bins;
         float angle_end = e->bin_angle[e->n_bins - 1];
         float v_end = 0.0f;
         float corrected[EPISODE_BINS];
         for (unsigned i = 0; i < e->n_bins; i++) {
                 float progress = angle_end > 0.05f ? CLAMP(e->bin_angle[i] / angle_end, 0.0f, 1.0f)
                                                    : (float)(i + 1) / (float)e->n_bins;
-                corrected[i] = e->bins[i] - step * progress * EPISODE_BIN_S;
+                corrected[i] = e->bins[i] - step * progress * bin_s;
                 v_end += corrected[i];
         }
         float v = 0.0f, h = 0.0f;
         for (unsigned i = 0; i < e->n_bins; i++) {
                 v += corrected[i];
-                h += (v - v_end * (float)(i + 1) / (float)e->n_bins) * EPISODE_BIN_S;
+                h += (v - v_end * (float)(i + 1) / (float)e->n_bins) * bin_s;
         }
         return h;
+}
+
+static float posterior_tilt(const PostureClassifier *p, const float up[3]) {
+        return atan2f(vec3_dot(up, p->forward), vec3_dot(up, p->up0)) * DEG_PER_RAD;
 }
 
 /* Sitting down lowers the pelvis, usually turns it away from the standing vertical, and brakes at the end (the
@@ -220,13 +237,18 @@ static float episode_rise(const TransitionEpisode *e, float gravity_end) {
 #define SIGNIFICANT_RISE_M 0.15f
 #define SIGNIFICANT_ROTATION_DEG 10.0f
 #define VOTE_ORDER 0.5f
-#define VOTE_DECIDES 0.5f
+#define VOTE_DECIDES 1.0f
 
 static TransitionKind episode_judge(
-        const PostureClassifier *p, const TransitionEpisode *e, const float up[3], float gravity_end) {
+        const PostureClassifier *p, TransitionEpisode *e, const float up[3], float gravity_end) {
         float rise = episode_rise(e, gravity_end);
+        e->rise = rise;
         bool braked = e->vert_max >= TRANSITION_VERT_MIN && e->vert_min <= -TRANSITION_VERT_MIN;
-        float rotation = posture_classifier_deviation(p, up) - posture_classifier_deviation(p, e->up_start);
+        /* Once the forward direction is known only a backward turn counts: a lean sideways or forwards is no
+         * sign of sitting down. */
+        float rotation = p->forward_known
+                ? posterior_tilt(p, up) - posterior_tilt(p, e->up_start)
+                : posture_classifier_deviation(p, up) - posture_classifier_deviation(p, e->up_start);
 
         if (!braked && fabsf(rise) < SIGNIFICANT_RISE_M && fabsf(rotation) < SIGNIFICANT_ROTATION_DEG)
                 return TRANSITION_NONE; /* a fidget, not a change of posture */
@@ -242,31 +264,93 @@ static TransitionKind episode_judge(
         return TRANSITION_NONE;
 }
 
+/* Forgets the evidence so far: the episode's rotation and vertical motion count from here. */
+static void episode_restart(TransitionEpisode *e, int64_t t_us, const float up[3], float gravity) {
+        e->vert_min = e->vert_max = 0.0f;
+        e->vert_min_us = e->vert_max_us = t_us;
+        e->n_bins = 0;
+        e->bin_dv = e->bin_s = e->binned_s = 0.0f;
+        e->gravity_start = gravity;
+        e->early = TRANSITION_NONE;
+        e->rise = 0.0f;
+        vec3_copy(e->up_start, up);
+}
+
+/* The wearer keeps moving for a second or two after sitting down or standing up (settling, shifting the feet),
+ * but the pelvis has turned by then. A turn this large that has come to rest decides before the movement is
+ * over: backwards (forwards) by EARLY_ROTATION_DEG once the forward direction is known, else away from (back
+ * towards) the standing vertical by EARLY_DEVIATION_DEG. The whole movement's judgement at its end confirms the
+ * decision or takes it back. */
+#define EARLY_ROTATION_DEG 10.0f
+#define EARLY_DEVIATION_DEG 15.0f
+#define EARLY_SETTLED_DEG 1.0f
+#define EARLY_SETTLED_BINS 10 /* 0.2 s */
+
+static TransitionKind episode_early(PostureClassifier *p, TransitionEpisode *e, const float up[3]) {
+        /* Rising from lying is judged once the movement is over. */
+        if (e->early != TRANSITION_NONE || p->risen_pending || e->n_bins <= EARLY_SETTLED_BINS ||
+                posture_classifier_deviation(p, e->up_start) >= LYING_LEAVE_DEG)
+                return TRANSITION_NONE;
+        /* Not while the steps of a walk may be starting: the pelvis sways with them. */
+        if (p->motion.n_steps > 0)
+                return TRANSITION_NONE;
+        float lo = INFINITY, hi = -INFINITY;
+        for (unsigned i = e->n_bins - EARLY_SETTLED_BINS; i < e->n_bins; i++) {
+                lo = MIN(lo, e->bin_angle[i]);
+                hi = MAX(hi, e->bin_angle[i]);
+        }
+        if (hi - lo >= EARLY_SETTLED_DEG * RAD_PER_DEG)
+                return TRANSITION_NONE;
+        float rotation, threshold;
+        if (p->forward_known) {
+                rotation = posterior_tilt(p, up) - posterior_tilt(p, e->up_start);
+                threshold = EARLY_ROTATION_DEG;
+        } else {
+                rotation =
+                        posture_classifier_deviation(p, up) - posture_classifier_deviation(p, e->up_start);
+                threshold = EARLY_DEVIATION_DEG;
+        }
+        if (p->posture == PSOAS_POSTURE_STANDING && rotation >= threshold)
+                e->early = TRANSITION_DOWN;
+        else if (p->posture == PSOAS_POSTURE_SITTING && rotation <= -threshold)
+                e->early = TRANSITION_UP;
+        return e->early;
+}
+
 static TransitionKind episode_update(
         PostureClassifier *p, int64_t t_us, float dt, float vertical_acc, const float up[3], float gravity) {
         TransitionEpisode *e = &p->episode;
         const MotionDetector *m = &p->motion;
 
         if (m->walking) {
+                /* Steps hide a transition: someone who walks to a chair turns and sits down in their last
+                 * steps. The episode after the walk starts from where the pelvis was at rest before it. */
+                if (!e->walked)
+                        e->walk_start_us = t_us;
+                e->walked = true;
                 e->active = false;
                 return TRANSITION_NONE;
         }
+        if (m->still_s > 0.0f && !e->walked && p->posture == PSOAS_POSTURE_STANDING)
+                vec3_copy(e->rest_up, up);
+        /* After a walk the episode starts at once, even at rest: the steps may have hidden a sit-down. */
         if (!e->active) {
-                if (m->still_s > 0.0f)
+                if (m->still_s > 0.0f && !e->walked)
                         return TRANSITION_NONE;
                 e->active = true;
                 e->start_us = t_us;
-                e->vert_min = e->vert_max = 0.0f;
-                e->vert_min_us = e->vert_max_us = t_us;
-                e->n_bins = 0;
-                e->bin_dv = e->bin_s = 0.0f;
-                e->gravity_start = gravity;
-                vec3_copy(e->up_start, up);
+                episode_restart(e, t_us, up, gravity);
+                /* A few steps are a turn to sit down, or towards something; after a real walk the rest
+                 * before it says nothing. */
+                if (e->walked && t_us - e->walk_start_us < SHORT_WALK_US)
+                        vec3_copy(e->up_start, e->rest_up);
+                e->walked = false;
         }
         e->bin_dv += vertical_acc * dt;
         e->bin_s += dt;
         if (e->bin_s >= EPISODE_BIN_S) {
                 if (e->n_bins < EPISODE_BINS) {
+                        e->binned_s += e->bin_s;
                         e->bins[e->n_bins] = e->bin_dv;
                         e->bin_angle[e->n_bins] = vec3_angle(up, e->up_start);
                         e->n_bins++;
@@ -283,9 +367,15 @@ static TransitionKind episode_update(
         }
         if (m->still_s >= EPISODE_END_STILL_S || t_us - e->start_us > EPISODE_MAX_US) {
                 e->active = false;
-                return episode_judge(p, e, up, vec3_norm(m->acc_lp));
+                TransitionKind kind = episode_judge(p, e, up, vec3_norm(m->acc_lp));
+                /* An early decision the whole movement does not confirm was a lean, not a transition. */
+                if (kind == TRANSITION_NONE && e->early == TRANSITION_DOWN)
+                        kind = TRANSITION_UP;
+                else if (kind == TRANSITION_NONE && e->early == TRANSITION_UP)
+                        kind = TRANSITION_DOWN;
+                return kind;
         }
-        return TRANSITION_NONE;
+        return episode_early(p, e, up);
 }
 
 static bool forward_learn(PostureClassifier *p, float dt, const float up[3], float deviation) {
@@ -325,6 +415,7 @@ bool posture_classifier_update(
 
         float deviation = posture_classifier_deviation(p, up);
         float posterior = -posture_classifier_tilt(p, up);
+        p->vertical_valid = fusion->use_gyro && p->motion.has_gyro;
         p->motion.on_feet = p->posture == PSOAS_POSTURE_STANDING || p->posture == PSOAS_POSTURE_WALKING;
         TransitionKind transition = episode_update(p, t_us, dt, vertical_acc, up, fusion->gravity);
         enum psoas_posture next = p->posture;
@@ -358,15 +449,25 @@ bool posture_classifier_update(
                 p->posture != PSOAS_POSTURE_LYING) {
                 next = PSOAS_POSTURE_WALKING;
                 p->confidence = 0.9f;
-        } else if (p->posture == PSOAS_POSTURE_LYING) {
-                /* Risen from lying. The vertical pattern cannot tell sitting up from getting up (the pelvis
-                 * turns by 90° on the way), so go by where it ended: back at the standing vertical is standing;
-                 * anything reclined is sitting, which is what most people do first (the edge of the bed, the
-                 * sofa). Walking or a later stand-up corrects a wrong guess. */
+        } else if (p->posture == PSOAS_POSTURE_LYING || p->risen_pending) {
+                /* Risen from lying. The pelvis turns by 90° on the way, and sitting up (on the edge of the bed,
+                 * the sofa) is what most people do first: sitting at once, while the movement goes on. Once it
+                 * is over, back at the standing vertical with the pelvis raised is standing; anything else is
+                 * sitting, which walking or a later stand-up corrects. */
+                if (p->posture == PSOAS_POSTURE_LYING) {
+                        p->risen_pending = true;
+                        /* Only what happens from here tells getting up from sitting up. */
+                        episode_restart(&p->episode, t_us, up, fusion->gravity);
+                }
+                next = PSOAS_POSTURE_SITTING;
+                p->confidence = 0.6f;
                 if (!p->episode.active) {
-                        bool upright = p->forward_known && posterior < RISEN_STANDING_DEG;
-                        next = upright ? PSOAS_POSTURE_STANDING : PSOAS_POSTURE_SITTING;
-                        p->confidence = 0.6f;
+                        bool upright = p->forward_known && posterior < RISEN_STANDING_DEG &&
+                                deviation < RISEN_STANDING_DEVIATION_DEG &&
+                                (!p->vertical_valid || p->episode.rise >= RISEN_MIN_RISE_M);
+                        if (upright)
+                                next = PSOAS_POSTURE_STANDING;
+                        p->risen_pending = false;
                 }
         } else if (p->sitting_angle_s >= SITTING_DWELL_S) {
                 next = PSOAS_POSTURE_SITTING;
@@ -393,6 +494,8 @@ bool posture_classifier_update(
                 p->after_gap = false;
         } else if (next == PSOAS_POSTURE_LYING || next == PSOAS_POSTURE_WALKING)
                 p->after_gap = false;
+        if (next != PSOAS_POSTURE_SITTING)
+                p->risen_pending = false;
         p->posture = next;
 
         return forward_learn(p, dt, up, deviation);

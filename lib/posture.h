@@ -10,6 +10,12 @@
  * accelerates the pelvis downwards first and brakes it at the end (the vertical acceleration's minimum comes
  * before its maximum); standing up does the opposite. The posture holds between transitions, unless the
  * orientation is unambiguous (lying, or a large backward rotation), or the wearer walks.
+ *
+ * Timing matters as much as the verdict: people keep shifting for a second or two after they sit down or stand
+ * up, so a transition whose turn has come to rest is decided before the movement is over, and confirmed or taken
+ * back when it is. A sit-down hidden in the last steps of a walk (turning to the chair) is judged against the
+ * rest before the steps. Rising from lying reads as sitting at once, and as standing only if the movement ends
+ * upright with the pelvis raised.
  */
 
 #include <stdbool.h>
@@ -21,6 +27,7 @@
 /* Time-based smoothing of the motion, so that every rate from 12.5 to 1000 Hz behaves the same. */
 typedef struct MotionDetector {
         bool initialized;
+        bool has_gyro; /* the last sample had a gyroscope reading */
         float acc_lp[3];
         float acc_var;
         float gyro_lp[3];
@@ -37,6 +44,12 @@ typedef struct MotionDetector {
         bool on_feet; /* the classifier's posture is standing or walking: fewer steps make a walk */
 } MotionDetector;
 
+typedef enum TransitionKind {
+        TRANSITION_NONE,
+        TRANSITION_DOWN, /* sitting down */
+        TRANSITION_UP, /* standing up */
+} TransitionKind;
+
 /* A movement between two rests: the evidence for a postural transition. */
 #define EPISODE_BIN_S 0.02f
 #define EPISODE_BINS 400 /* 8 s of 20 ms bins */
@@ -44,6 +57,7 @@ typedef struct MotionDetector {
 typedef struct TransitionEpisode {
         bool active;
         int64_t start_us;
+        float up_start[3]; /* the vertical the rotation is measured from */
         /* Vertical velocity increments in 20 ms bins, to integrate once the movement is over. */
         float bins[EPISODE_BINS];
         float bin_angle[EPISODE_BINS]; /* rotation from the start, radians, at the end of each bin */
@@ -51,21 +65,22 @@ typedef struct TransitionEpisode {
         float gravity_start; /* |a| at rest before the movement */
         float bin_dv;
         float bin_s;
+        float binned_s; /* the duration of the bins so far */
         float vert_min, vert_max;
         int64_t vert_min_us, vert_max_us;
-        float up_start[3];
-} TransitionEpisode;
+        TransitionKind early; /* decided before the movement ended */
+        float rise; /* the last judged episode's vertical displacement, metres */
 
-typedef enum TransitionKind {
-        TRANSITION_NONE,
-        TRANSITION_DOWN, /* sitting down */
-        TRANSITION_UP, /* standing up */
-} TransitionKind;
+        float rest_up[3]; /* the vertical at the last rest standing (up0 until there is one) */
+        bool walked; /* steps since the last episode: the next one starts even at rest */
+        int64_t walk_start_us;
+} TransitionEpisode;
 
 typedef struct PostureClassifier {
         MotionDetector motion;
         TransitionEpisode episode;
 
+        bool vertical_valid; /* the fusion follows a 90° turn (gyroscope): risen from lying, the height counts */
         bool calibrated;
         float up0[3]; /* the body's vertical at neutral standing, sensor frame */
         bool forward_known;
@@ -75,9 +90,9 @@ typedef struct PostureClassifier {
         float confidence;
         float sitting_angle_s; /* how long the orientation alone has said "sitting" */
         float lying_angle_s;
-        float walk_onset_s;
-        bool after_gap;
-        /* the samples had a gap: judge the posture from the orientation once still */ /* on one's feet, moving hard, with a step in it */
+        float walk_onset_s; /* on one's feet, moving hard, with a step in it */
+        bool risen_pending; /* risen from lying: sitting until the movement ends, then judged */
+        bool after_gap; /* the samples had a gap: judge the posture from the orientation once still */
 
         /* Learning the forward direction from sitting. */
         float forward_sum[3];

@@ -4,17 +4,20 @@
  * streamed through libpsoas sample by sample as the daemon would, calibrated on its first labelled standing
  * segment, and the engine's posture at each sample is compared with the label.
  *
- *   hapt-bench [--no-gyro] [--min-balanced PCT] [--max-over-limit N] [--per-recording] [--only EXP] DIR
+ *   hapt-bench [--no-gyro] [--min-balanced PCT] [--max-over-limit N] [--per-recording] [--only EXP]
+ *              [--users FIRST-LAST] DIR
  *
  * Prints recall per class (sitting, standing, walking = labels 1-3, lying), balanced accuracy, the sitting-time
  * error of each recording (transitions and unlabelled samples excluded) and the decision latency after each
  * postural transition. --min-balanced PCT and --max-over-limit N make it exit 1 when balanced accuracy is
  * below PCT or more than N recordings have a sitting-time error over 3 %: the regression guard the test suite
  * runs. --only EXP scores one recording and prints its labelled segments beside the engine's posture changes,
- * for diagnosing a miss.
+ * for diagnosing a miss. --users FIRST-LAST scores only those users' recordings: to report figures on users
+ * that were not used for tuning apart from those that were.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -128,14 +131,13 @@ static double percentile(double *v, size_t n, double p) {
 static void usage(FILE *f, const char *program) {
         fprintf(f,
                 "usage: %s [--no-gyro] [--min-balanced PCT] [--max-over-limit N] [--per-recording] [--only "
-                "EXP] "
-                "HAPT_DIR\n",
+                "EXP] [--users FIRST-LAST] HAPT_DIR\n",
                 program);
 }
 
 int main(int argc, char **argv) {
         bool use_gyro = true, check = false, per_recording = false;
-        int only = 0, max_over_limit = 0;
+        int only = 0, max_over_limit = 0, first_user = 1, last_user = INT_MAX;
         double min_balanced = TARGET_BALANCED_ACCURACY;
         static const struct option options[] = {
                 { "no-gyro", no_argument, NULL, 'n' },
@@ -143,6 +145,7 @@ int main(int argc, char **argv) {
                 { "max-over-limit", required_argument, NULL, 'm' },
                 { "per-recording", no_argument, NULL, 'p' },
                 { "only", required_argument, NULL, 'o' },
+                { "users", required_argument, NULL, 'u' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -165,6 +168,15 @@ int main(int argc, char **argv) {
                         break;
                 case 'o':
                         only = atoi(optarg);
+                        break;
+                case 'u':
+                        if (sscanf(optarg, "%d-%d", &first_user, &last_user) != 2 ||
+                                first_user > last_user) {
+                                fprintf(stderr,
+                                        "--users wants a range of user numbers such as 11-20, not '%s'\n",
+                                        optarg);
+                                return 64;
+                        }
                         break;
                 case 'h':
                         usage(stdout, argv[0]);
@@ -211,7 +223,7 @@ int main(int argc, char **argv) {
                 while (i < n_labels && labels[i].exp == exp)
                         i++;
                 size_t end_label = i;
-                if (only > 0 && exp != only)
+                if ((only > 0 && exp != only) || user < first_user || user > last_user)
                         continue;
                 if (only > 0)
                         for (size_t k = first_label; k < end_label; k++)
@@ -349,6 +361,8 @@ int main(int argc, char **argv) {
 
         printf("\nHAPT, %u recordings, %s\n", recordings,
                 use_gyro ? "accelerometer + gyroscope" : "accelerometer only");
+        if (last_user < INT_MAX)
+                printf("users %d to %d only\n", first_user, last_user);
         printf("%-9s %8s   confusion (rows: label; columns: engine)\n", "class", "recall");
         printf("%-9s %8s  ", "", "");
         for (int p = 0; p < N_CLASSES; p++)
