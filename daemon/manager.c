@@ -375,6 +375,7 @@ static void clock_sync(Manager *m, int64_t t_us) {
 static void restore_state(Manager *m, int64_t t_us) {
         struct psoas_day_stats stats;
         CurrentState current = {};
+        int64_t bout_start;
         int32_t today;
         int r;
 
@@ -400,11 +401,16 @@ static void restore_state(Manager *m, int64_t t_us) {
         r = state_store_load_day(m->store, today, &stats);
         if (r < 0)
                 return;
-        r = psoas_engine_restore(m->engine, &stats,
-                                 current.day == today && current.in_bout
-                                         ? current.bout_start_realtime_us +
-                                                   (int64_t) m->utc_offset_s * (int64_t) USEC_PER_SEC
-                                         : 0);
+        bout_start = 0;
+        if (current.day == today && current.in_bout) {
+                /* A bout cannot have begun after now: the wall clock may have stepped back across the restart,
+                 * or a fast replay ran ahead of it. */
+                int64_t now_realtime = to_realtime(m, t_us);
+                bout_start = current.bout_start_realtime_us < now_realtime ? current.bout_start_realtime_us
+                                                                            : now_realtime;
+                bout_start += (int64_t) m->utc_offset_s * (int64_t) USEC_PER_SEC;
+        }
+        r = psoas_engine_restore(m->engine, &stats, bout_start);
         if (r < 0)
                 log_warning_errno(r, "Could not restore today's statistics: %m");
         else
@@ -630,7 +636,8 @@ static void handle_event(Manager *m, const struct psoas_event *ev) {
                 break;
         case PSOAS_EVENT_BOUT_ENDED:
                 if (ev->bout.is_break)
-                        (void) bus_emit_break_taken(m, (uint64_t) llround(ev->bout.duration_s));
+                        (void) bus_emit_break_taken(m, ev->bout.duration_s > 0 ? (uint64_t) llround(ev->bout.duration_s)
+                                                                               : 0);
                 break;
         case PSOAS_EVENT_ALERT:
                 if (ev->alert.kind == PSOAS_ALERT_SITTING)

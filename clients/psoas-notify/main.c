@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* psoas-notify: desktop notifications for psoasd's alerts and stretch prompts. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sysexits.h>
+
+#include <systemd/sd-event.h>
+
+#include "build-config.h"
+#include "log.h"
+#include "notifier.h"
+
+static void help(void) {
+        printf("Usage: psoas-notify [OPTIONS]\n"
+               "\n"
+               "Shows psoasd's sitting and tilt alerts and stretch prompts as desktop notifications, with\n"
+               "actions to snooze the alerts and to report a stretch done.\n"
+               "\n"
+               "  -h, --help       show this help and exit\n"
+               "      --version    show the version and exit\n"
+               "      --system     follow the psoasd on the system bus (the default)\n"
+               "      --user       follow a per-user psoasd (psoasd --user) on the session bus\n"
+               "  -v, --verbose    log every signal, notification and action\n"
+               "\n"
+               "Notifications always go to the session bus. See psoas-notify(1).\n");
+}
+
+enum {
+        ARG_VERSION = 0x100,
+        ARG_SYSTEM,
+        ARG_USER,
+};
+
+/* Returns 1 to run, 0 to exit successfully (--help, --version), or a negative errno (the message
+ * printed). */
+static int parse_argv(int argc, char *argv[], bool *user_bus) {
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "system", no_argument, NULL, ARG_SYSTEM },
+                { "user", no_argument, NULL, ARG_USER },
+                { "verbose", no_argument, NULL, 'v' },
+                {},
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "hv", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("psoas-notify %s\n", PACKAGE_VERSION);
+                        return 0;
+                case ARG_SYSTEM:
+                        *user_bus = false;
+                        break;
+                case ARG_USER:
+                        *user_bus = true;
+                        break;
+                case 'v':
+                        log_set_max_level(LOG_DEBUG);
+                        break;
+                case '?':
+                        fprintf(stderr, "Try 'psoas-notify --help'.\n");
+                        return -EINVAL;
+                default:
+                        abort();
+                }
+
+        if (optind < argc) {
+                fprintf(stderr, "psoas-notify: unexpected argument '%s'. Try 'psoas-notify --help'.\n",
+                        argv[optind]);
+                return -EINVAL;
+        }
+        return 1;
+}
+
+int main(int argc, char *argv[]) {
+        _cleanup_(notifier_freep) Notifier *notifier = NULL;
+        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        bool user_bus = false;
+        int r;
+
+        r = parse_argv(argc, argv, &user_bus);
+        if (r < 0)
+                /* The unit does not restart on this status: the same command line would fail again. */
+                return EX_CONFIG;
+        if (r == 0)
+                return EXIT_SUCCESS;
+
+        r = sd_event_default(&event);
+        if (r < 0) {
+                log_error_errno(r, "Could not create the event loop: %m");
+                return EXIT_FAILURE;
+        }
+        /* A NULL handler makes SIGTERM and SIGINT end the loop with status 0; the notifications are closed
+         * on the way out. */
+        r = sd_event_add_signal(event, NULL, SIGTERM | SD_EVENT_SIGNAL_PROCMASK, NULL, NULL);
+        if (r >= 0)
+                r = sd_event_add_signal(event, NULL, SIGINT | SD_EVENT_SIGNAL_PROCMASK, NULL, NULL);
+        if (r < 0) {
+                log_error_errno(r, "Could not handle SIGTERM and SIGINT: %m");
+                return EXIT_FAILURE;
+        }
+
+        r = notifier_new(event, user_bus, &notifier);
+        if (r < 0)
+                return EXIT_FAILURE;
+
+        /* 0 after SIGTERM or SIGINT, EXIT_FAILURE when a bus connection was lost (already logged). */
+        r = sd_event_loop(event);
+        if (r < 0)
+                log_error_errno(r, "The event loop failed: %m");
+        return r == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,573 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <systemd/sd-bus.h>
+
+#include "log.h"
+#include "notification-server.h"
+#include "notifier.h"
+
+#define DAEMON_NAME "org.psoas.Posture1"
+#define DAEMON_PATH "/org/psoas/Posture1"
+#define DAEMON_INTERFACE "org.psoas.Posture1"
+
+#define SNOOZE_SECONDS 900u
+/* A call to psoasd that has not replied in this long has failed; the wearer is told. */
+#define CALL_TIMEOUT_USEC (10ULL * 1000 * 1000)
+/* The sensor's confirmation of a stretch needs no answer: it goes away by itself. */
+#define CONFIRMATION_TIMEOUT_MS 10000
+
+typedef struct AlertKind {
+        const char *kind; /* as in the Alert signal; NULL for kinds this version does not know */
+        const char *tag;
+        const char *summary;
+        const char *advice; /* added after psoasd's message */
+        const char *const *actions;
+} AlertKind;
+
+static const char *const sitting_actions[] = { "snooze", "Snooze 15 min", "up", "I'm up", NULL };
+static const char *const tilt_actions[] = { "snooze", "Snooze 15 min", "ok", "Got it", NULL };
+static const char *const stretch_actions[] = { "done", "Done", "skip", "Skip", NULL };
+
+enum {
+        ALERT_SITTING,
+        ALERT_TILT,
+        ALERT_OTHER,
+        _ALERT_MAX,
+};
+
+static const AlertKind alert_kinds[_ALERT_MAX] = {
+        [ALERT_SITTING] = { "sitting", "sitting alert", "Time to stand up",
+                "Stand up and move about for a minute or two.", sitting_actions },
+        [ALERT_TILT] = { "tilt", "tilt alert", "Mind your pelvic tilt",
+                "Stand tall: let your tailbone drop and gently draw in your belly.", tilt_actions },
+        [ALERT_OTHER] = { NULL, "alert", "Posture alert", NULL, tilt_actions },
+};
+
+struct Notifier {
+        sd_event *event;
+        bool user_bus;
+        /* psoasd's bus: the system bus, or the session bus for a per-user psoasd. */
+        sd_bus *daemon_bus;
+        /* The notification server's: always the session bus. */
+        sd_bus *session_bus;
+
+        NotificationServer *server;
+        Notification *alerts[_ALERT_MAX];
+        Notification *stretch;
+        /* Tells the wearer that an action could not reach psoasd. */
+        Notification *problem;
+        /* The stretch the stretch notification is about. */
+        char *stretch_id;
+        char *stretch_title;
+
+        bool daemon_present;
+        bool inhibited;
+
+        sd_bus_slot *owner_match;
+        sd_bus_slot *signal_match;
+        sd_bus_slot *properties_match;
+        sd_bus_slot *get_all_call;
+        sd_event_source *exit_source;
+};
+
+static const char *daemon_bus_name(Notifier *n) {
+        return n->user_bus ? "session" : "system";
+}
+
+static bool may_show(Notifier *n) {
+        return !n->inhibited && !notification_server_do_not_disturb(n->server);
+}
+
+static void close_all(Notifier *n) {
+        for (size_t i = 0; i < _ALERT_MAX; i++)
+                (void)notification_close(n->alerts[i]);
+        (void)notification_close(n->stretch);
+        (void)notification_close(n->problem);
+}
+
+static void set_inhibited(Notifier *n, bool inhibited) {
+        if (inhibited == n->inhibited)
+                return;
+        n->inhibited = inhibited;
+        if (inhibited) {
+                log_info("psoasd's alerts are inhibited; closing and holding back notifications.");
+                close_all(n);
+        } else
+                log_info("psoasd's alerts are no longer inhibited.");
+}
+
+static void on_do_not_disturb(NotificationServer *s, bool do_not_disturb, void *userdata) {
+        Notifier *n = userdata;
+
+        /* What is on screen goes too: do-not-disturb was chosen after it appeared. */
+        if (do_not_disturb)
+                close_all(n);
+}
+
+static void show_problem(Notifier *n, const char *summary, const sd_bus_error *error) {
+        NotificationContent content = {
+                .summary = summary,
+                .body = error->message ?: error->name,
+                .urgency = URGENCY_NORMAL,
+                .expire_timeout_ms = -1,
+        };
+
+        log_warning("%s: %s", summary, content.body);
+        if (may_show(n))
+                (void)notification_show(n->problem, &content);
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
+/* The wearer's choices */
+
+static int on_snooze_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Notifier *n = userdata;
+
+        if (sd_bus_message_is_method_error(m, NULL))
+                show_problem(n, "Could not snooze the alerts", sd_bus_message_get_error(m));
+        else
+                log_debug("Alerts snoozed for %u s.", SNOOZE_SECONDS);
+        return 0;
+}
+
+static int on_complete_stretch_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Notifier *n = userdata;
+
+        if (sd_bus_message_is_method_error(m, NULL))
+                show_problem(n, "Could not record the stretch", sd_bus_message_get_error(m));
+        else
+                log_debug("Stretch reported done.");
+        return 0;
+}
+
+/* A call to psoasd that replies through callback. Like every call here it does not start psoasd by bus
+ * activation: with no psoasd there is no one to snooze. The reply slot is floating: it belongs to the bus,
+ * which the notifier closes before it frees itself. */
+static void call_daemon(
+        Notifier *n, const char *member, sd_bus_message_handler_t callback, const char *types, ...) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        va_list ap;
+        int r;
+
+        r = sd_bus_message_new_method_call(
+                n->daemon_bus, &m, DAEMON_NAME, DAEMON_PATH, DAEMON_INTERFACE, member);
+        if (r >= 0)
+                r = sd_bus_message_set_auto_start(m, false);
+        if (r >= 0) {
+                va_start(ap, types);
+                r = sd_bus_message_appendv(m, types, ap);
+                va_end(ap);
+        }
+        if (r >= 0)
+                r = sd_bus_call_async(n->daemon_bus, NULL, m, callback, n, CALL_TIMEOUT_USEC);
+        if (r < 0)
+                log_error_errno(r, "Could not call psoasd's %s(): %m", member);
+}
+
+static void on_alert_action(Notification *alert, const char *action, void *userdata) {
+        Notifier *n = userdata;
+
+        if (streq(action, "snooze"))
+                call_daemon(n, "Snooze", on_snooze_reply, "u", SNOOZE_SECONDS);
+        /* "I'm up" and "Got it" only dismiss it: the sensor sees the break or the better posture. Servers
+         * may leave a notification open after an action, so it is closed here in every case. */
+        (void)notification_close(alert);
+}
+
+static void on_stretch_action(Notification *stretch, const char *action, void *userdata) {
+        Notifier *n = userdata;
+
+        if (streq(action, "done") && n->stretch_id)
+                call_daemon(n, "CompleteStretch", on_complete_stretch_reply, "s", n->stretch_id);
+        (void)notification_close(stretch);
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
+/* psoasd's signals */
+
+static bool ends_sentence(const char *s) {
+        size_t len = strlen(s);
+
+        return len == 0 || strchr(".!?", s[len - 1]);
+}
+
+static void handle_alert(Notifier *n, sd_bus_message *m) {
+        _cleanup_free_ char *body = NULL;
+        const AlertKind *k = &alert_kinds[ALERT_OTHER];
+        const char *kind, *message;
+        Notification *slot;
+        uint32_t level;
+        int r;
+
+        r = sd_bus_message_read(m, "ssu", &kind, &message, &level);
+        if (r < 0) {
+                log_warning_errno(r, "Malformed Alert signal: %m");
+                return;
+        }
+        if (!may_show(n)) {
+                log_debug("Holding back the %s alert.", kind);
+                return;
+        }
+
+        for (size_t i = 0; i < ALERT_OTHER; i++)
+                if (streq(kind, alert_kinds[i].kind))
+                        k = &alert_kinds[i];
+        slot = n->alerts[k - alert_kinds];
+
+        /* psoasd's message is a sentence without a full stop; the advice goes on a line of its own. */
+        if (asprintf(&body, "%s%s%s%s", message, ends_sentence(message) ? "" : ".", k->advice ? "\n" : "",
+                    k->advice ?: "") < 0) {
+                body = NULL;
+                log_error("Out of memory.");
+                return;
+        }
+
+        /* Rising insistence: level 1 goes away by itself after the server's usual time, level 2 stays until
+         * the wearer answers, level 3 is critical as well. Level 1 is not "low": some servers (GNOME Shell)
+         * show low-urgency notifications only in their list, never as a banner. */
+        NotificationContent content = {
+                .summary = k->summary,
+                .body = body,
+                .actions = k->actions,
+                .urgency = level >= 3 ? URGENCY_CRITICAL : URGENCY_NORMAL,
+                .expire_timeout_ms = level >= 2 ? 0 : -1,
+        };
+        (void)notification_show(slot, &content);
+}
+
+static int set_string(char **s, const char *value) {
+        char *copy = strdup(value);
+
+        if (!copy)
+                return -ENOMEM;
+        free(*s);
+        *s = copy;
+        return 0;
+}
+
+static void handle_stretch_prompt(Notifier *n, sd_bus_message *m) {
+        _cleanup_free_ char *summary = NULL, *body = NULL;
+        const char *id, *title, *instructions;
+        uint32_t hold_seconds, repetitions;
+        char amount[64] = "";
+        int r;
+
+        r = sd_bus_message_read(m, "sssuu", &id, &title, &instructions, &hold_seconds, &repetitions);
+        if (r < 0) {
+                log_warning_errno(r, "Malformed StretchPrompt signal: %m");
+                return;
+        }
+        /* Remembered even when held back, so that the sensor's confirmation can name it. */
+        if (set_string(&n->stretch_id, id) < 0 || set_string(&n->stretch_title, title) < 0) {
+                log_error("Out of memory.");
+                return;
+        }
+        if (!may_show(n)) {
+                log_debug("Holding back the prompt for stretch '%s'.", id);
+                return;
+        }
+
+        if (hold_seconds > 0)
+                snprintf(amount, sizeof(amount), "\nHold for %u s.", hold_seconds);
+        else if (repetitions > 0)
+                snprintf(amount, sizeof(amount), "\nRepeat %u times.", repetitions);
+        if (asprintf(&summary, "Stretch: %s", title) < 0 ||
+                asprintf(&body, "%s%s", instructions, amount) < 0) {
+                summary = body = NULL;
+                log_error("Out of memory.");
+                return;
+        }
+
+        NotificationContent content = {
+                .summary = summary,
+                .body = body,
+                .actions = stretch_actions,
+                .urgency = URGENCY_NORMAL,
+                /* It waits for the wearer's answer, as psoasd waits for the stretch. */
+                .expire_timeout_ms = 0,
+        };
+        (void)notification_show(n->stretch, &content);
+}
+
+static void handle_stretch_verified(Notifier *n, sd_bus_message *m) {
+        _cleanup_free_ char *summary = NULL;
+        const char *id, *title;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &id);
+        if (r < 0) {
+                log_warning_errno(r, "Malformed StretchVerified signal: %m");
+                return;
+        }
+        if (!may_show(n))
+                return;
+
+        /* It replaces the prompt when that is still open; after "Done" or "Skip" it is a new notification,
+         * which goes away by itself. */
+        title = streq_ptr(id, n->stretch_id) ? n->stretch_title : id;
+        if (asprintf(&summary, "Stretch done: %s", title) < 0) {
+                summary = NULL;
+                log_error("Out of memory.");
+                return;
+        }
+        NotificationContent content = {
+                .summary = summary,
+                .body = "The sensor confirmed it. Well done!",
+                .urgency = URGENCY_LOW,
+                .expire_timeout_ms = CONFIRMATION_TIMEOUT_MS,
+        };
+        (void)notification_show(n->stretch, &content);
+}
+
+static int on_daemon_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Notifier *n = userdata;
+
+        if (sd_bus_message_is_signal(m, DAEMON_INTERFACE, "Alert"))
+                handle_alert(n, m);
+        else if (sd_bus_message_is_signal(m, DAEMON_INTERFACE, "StretchPrompt"))
+                handle_stretch_prompt(n, m);
+        else if (sd_bus_message_is_signal(m, DAEMON_INTERFACE, "StretchVerified"))
+                handle_stretch_verified(n, m);
+        else if (sd_bus_message_is_signal(m, DAEMON_INTERFACE, "BreakTaken")) {
+                log_debug("Break taken: closing the sitting alert.");
+                (void)notification_close(n->alerts[ALERT_SITTING]);
+        }
+        return 0;
+}
+
+/* Reads the properties that matter here from an a{sv} (GetAll's reply, PropertiesChanged's changes). */
+static int read_daemon_properties(Notifier *n, sd_bus_message *m) {
+        const char *name;
+        uint64_t sitting_since;
+        int b, r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                r = sd_bus_message_read(m, "s", &name);
+                if (r < 0)
+                        break;
+                if (streq(name, "Inhibited")) {
+                        r = sd_bus_message_read(m, "v", "b", &b);
+                        if (r >= 0)
+                                set_inhibited(n, b);
+                } else if (streq(name, "SittingSince")) {
+                        /* The bout is over (also when psoasd came back without one): nothing to alert
+                         * about any more, even if the BreakTaken signal was missed. */
+                        r = sd_bus_message_read(m, "v", "t", &sitting_since);
+                        if (r >= 0 && sitting_since == 0)
+                                (void)notification_close(n->alerts[ALERT_SITTING]);
+                } else
+                        r = sd_bus_message_skip(m, "v");
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        return r;
+}
+
+static int on_daemon_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Notifier *n = userdata;
+        const char *interface;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &interface);
+        if (r >= 0 && streq(interface, DAEMON_INTERFACE))
+                r = read_daemon_properties(n, m);
+        if (r < 0)
+                log_warning_errno(r, "Malformed PropertiesChanged signal from psoasd: %m");
+        return 0;
+}
+
+static int on_get_all_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Notifier *n = userdata;
+        const sd_bus_error *e;
+        int r;
+
+        n->get_all_call = sd_bus_slot_unref(n->get_all_call);
+        if (sd_bus_message_is_method_error(m, NULL)) {
+                e = sd_bus_message_get_error(m);
+                if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
+                        log_info("Waiting for psoasd (%s) on the %s bus.", DAEMON_NAME, daemon_bus_name(n));
+                else
+                        log_warning("Could not read psoasd's state: %s", e->message ?: e->name);
+                return 0;
+        }
+
+        n->daemon_present = true;
+        log_info("Following psoasd on the %s bus.", daemon_bus_name(n));
+        r = read_daemon_properties(n, m);
+        if (r < 0)
+                log_warning_errno(r, "psoasd's properties could not be read: %m");
+        return 0;
+}
+
+/* Reads psoasd's state if it is there, without starting it by bus activation: the notifier follows psoasd,
+ * it does not run it. */
+static int read_daemon_state(Notifier *n) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(
+                n->daemon_bus, &m, DAEMON_NAME, DAEMON_PATH, "org.freedesktop.DBus.Properties", "GetAll");
+        if (r >= 0)
+                r = sd_bus_message_set_auto_start(m, false);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", DAEMON_INTERFACE);
+        if (r < 0)
+                return log_error_errno(r, "Could not build a GetAll call: %m");
+        n->get_all_call = sd_bus_slot_unref(n->get_all_call);
+        r = sd_bus_call_async(n->daemon_bus, &n->get_all_call, m, on_get_all_reply, n, CALL_TIMEOUT_USEC);
+        if (r < 0)
+                return log_error_errno(r, "Could not ask psoasd for its state: %m");
+        return 0;
+}
+
+static int on_daemon_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Notifier *n = userdata;
+        const char *name, *old_owner, *new_owner;
+        int r;
+
+        r = sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner);
+        if (r < 0 || !streq(name, DAEMON_NAME))
+                return 0;
+
+        if (!isempty(old_owner) && n->daemon_present) {
+                log_info("psoasd left the %s bus; waiting for it to come back.", daemon_bus_name(n));
+                n->daemon_present = false;
+                /* Its inhibitors went with it. */
+                set_inhibited(n, false);
+        }
+        if (!isempty(new_owner)) {
+                log_info("psoasd is on the %s bus.", daemon_bus_name(n));
+                (void)read_daemon_state(n);
+        }
+        return 0;
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
+
+static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Notifier *n = userdata;
+        sd_bus *bus = sd_bus_message_get_bus(m);
+
+        log_error("Lost the connection to the %s bus; exiting.",
+                bus == n->session_bus ? "session" : daemon_bus_name(n));
+        return sd_event_exit(n->event, EXIT_FAILURE);
+}
+
+static int open_bus(Notifier *n, bool user, const char *description, sd_bus **ret) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        r = user ? sd_bus_open_user_with_description(&bus, description)
+                 : sd_bus_open_system_with_description(&bus, description);
+        if (r < 0)
+                return log_error_errno(
+                        r, "Could not connect to the %s bus: %m", user ? "session" : "system");
+        r = sd_bus_attach_event(bus, n->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return log_error_errno(r, "Could not attach the %s bus to the event loop: %m", description);
+        r = sd_bus_match_signal_async(bus, NULL, "org.freedesktop.DBus.Local", "/org/freedesktop/DBus/Local",
+                "org.freedesktop.DBus.Local", "Disconnected", on_disconnected, NULL, n);
+        if (r < 0)
+                return log_error_errno(r, "Could not watch the %s bus connection: %m", description);
+        *ret = TAKE_PTR(bus);
+        return 0;
+}
+
+/* Notifications left on screen would offer actions nobody answers any more: closed as the loop exits,
+ * before the buses' own exit handlers flush and close them. */
+static int on_loop_exit(sd_event_source *source, void *userdata) {
+        Notifier *n = userdata;
+
+        notification_server_close_all(n->server);
+        return 0;
+}
+
+Notifier *notifier_free(Notifier *n) {
+        if (!n)
+                return NULL;
+
+        sd_event_source_disable_unref(n->exit_source);
+        n->server = notification_server_free(n->server);
+
+        sd_bus_slot_unref(n->owner_match);
+        sd_bus_slot_unref(n->signal_match);
+        sd_bus_slot_unref(n->properties_match);
+        sd_bus_slot_unref(n->get_all_call);
+        /* Drops the floating reply slots whose userdata is n. */
+        sd_bus_flush_close_unref(n->session_bus);
+        sd_bus_flush_close_unref(n->daemon_bus);
+        sd_event_unref(n->event);
+        free(n->stretch_id);
+        free(n->stretch_title);
+        free(n);
+        return NULL;
+}
+
+int notifier_new(sd_event *event, bool user_bus, Notifier **ret) {
+        _cleanup_(notifier_freep) Notifier *n = NULL;
+        int r;
+
+        n = calloc(1, sizeof(*n));
+        if (!n)
+                return log_error_errno(ENOMEM, "Out of memory.");
+        n->event = sd_event_ref(event);
+        n->user_bus = user_bus;
+
+        r = sd_event_add_exit(event, &n->exit_source, on_loop_exit, n);
+        if (r >= 0)
+                r = sd_event_source_set_priority(n->exit_source, SD_EVENT_PRIORITY_IMPORTANT);
+        if (r < 0)
+                return log_error_errno(r, "Could not add an exit handler: %m");
+
+        r = open_bus(n, user_bus, "psoasd", &n->daemon_bus);
+        if (r < 0)
+                return r;
+        r = open_bus(n, true, "notifications", &n->session_bus);
+        if (r < 0)
+                return r;
+
+        r = notification_server_new(n->session_bus, "psoas", on_do_not_disturb, n, &n->server);
+        if (r < 0)
+                return log_error_errno(r, "Could not watch the notification server: %m");
+        for (size_t i = 0; i < _ALERT_MAX; i++) {
+                r = notification_new(n->server, alert_kinds[i].tag, on_alert_action, n, &n->alerts[i]);
+                if (r < 0)
+                        return log_error_errno(r, "Out of memory.");
+        }
+        r = notification_new(n->server, "stretch", on_stretch_action, n, &n->stretch);
+        if (r < 0)
+                return log_error_errno(r, "Out of memory.");
+        r = notification_new(n->server, "problem", NULL, n, &n->problem);
+        if (r < 0)
+                return log_error_errno(r, "Out of memory.");
+
+        /* Matches first, then the state: the bus answers in order, so no change falls in between. */
+        r = sd_bus_add_match_async(n->daemon_bus, &n->owner_match,
+                "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+                "interface='org.freedesktop.DBus',member='NameOwnerChanged',"
+                "arg0='" DAEMON_NAME "'",
+                on_daemon_owner_changed, NULL, n);
+        if (r >= 0)
+                r = sd_bus_match_signal_async(n->daemon_bus, &n->signal_match, DAEMON_NAME, DAEMON_PATH,
+                        DAEMON_INTERFACE, NULL, on_daemon_signal, NULL, n);
+        if (r >= 0)
+                r = sd_bus_match_signal_async(n->daemon_bus, &n->properties_match, DAEMON_NAME, DAEMON_PATH,
+                        "org.freedesktop.DBus.Properties", "PropertiesChanged", on_daemon_properties_changed,
+                        NULL, n);
+        if (r < 0)
+                return log_error_errno(r, "Could not subscribe to psoasd's signals: %m");
+        r = read_daemon_state(n);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(n);
+        return 0;
+}

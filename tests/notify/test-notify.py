@@ -1,0 +1,590 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""psoas-notify against a real notification server (dunst under Xvfb) and the real psoasd replaying recordings
+of psoas-synth's "daemon" scenario, all on the private session bus of dbus-run-session. A few cases use a fake
+psoasd (FakeDaemon) to send signals the real one would hold back, to test psoas-notify's own checks.
+
+One meson test per case: dbus-run-session -- python3 test-notify.py CASE.
+
+The scenario, in recorded minutes: standing still until 5, sitting from 5.1; at 35.1 the sitting Alert (level 1,
+"You have been sitting for 30 min") and a StretchPrompt for kneeling-hip-flexor, which the sensor verifies at
+36.8; BreakTaken at 37.1; at 43.1 a tilt Alert and a StretchPrompt for standing-hip-flexor (verified at 44.2).
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from notify_test import Desktop, Notifier, spawn, stop  # noqa: E402
+from psoasd_test import Bus, Daemon, main, synth  # noqa: E402
+
+from gi.repository import Gio, GLib  # noqa: E402
+
+SYNTH = ('--scenario', 'daemon', '--rate', '100', '--seed', '3', '--mount', 'random')
+# Calibrating on the first seconds of the still stand is what gives posture (and so alerts) at all.
+CALIBRATE = ('--calibrate-first', '5')
+
+SITTING_SUMMARY = 'Time to stand up'
+TILT_SUMMARY = 'Mind your pelvic tilt'
+KNEELING = 'Kneeling hip-flexor stretch'
+
+# The first sitting alert after 1 min of a bout, then one every minute: levels 1, 2, 3 within 3 min.
+FAST_ALERTS = '{"sitting": {"alert_minutes": 1, "repeat_minutes": 1}}'
+
+
+def now_us():
+    return int(time.time() * 1e6)
+
+
+class Recordings:
+    """psoas-synth recordings of the daemon scenario: whole, or cut after some seconds (so that psoasd's state
+    stays as it was then: the replay ends, nothing more happens)."""
+
+    def __init__(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix='psoas-notify-rec-')
+
+    def get(self, duration=None):
+        path = os.path.join(self.tmp.name, f'rec-{duration or "all"}.csv')
+        if not os.path.exists(path):
+            synth(*SYNTH, *(('--duration', str(duration)) if duration else ()), path=path)
+        return path
+
+
+REC = Recordings()
+# Recordings cut after: the sitting alert and the stretch prompt (35.5 min); the sensor's verification of that
+# stretch (36.9 min); the break (38 min).
+UNTIL_ALERT = 2130
+UNTIL_VERIFIED = 2214
+UNTIL_BREAK = 2280
+
+
+def history_by_summary(desk):
+    return {h['summary']: h for h in desk.history()}
+
+
+def entries(menu, summary):
+    """The action labels a context menu offered for the notification with this summary."""
+    suffix = f' ({summary}) ['
+    return sorted(line[1:line.index(suffix)] for line in menu if suffix in line)
+
+
+def peek(desk):
+    """The context menu of what is displayed now, without choosing anything."""
+    return desk.choose('\x01nothing matches this\x01')
+
+
+def wait_for_signal(bus, member, timeout, predicate=lambda args: True):
+    bus.wait(lambda: any(predicate(a) for a in bus.signals_named(member)), timeout, f'the {member} signal')
+
+
+class Paused:
+    """SIGSTOP on psoasd for the length of a with block: the replay holds still while the test looks."""
+
+    def __init__(self, daemon):
+        self.daemon = daemon
+
+    def __enter__(self):
+        self.daemon.proc.send_signal(signal.SIGSTOP)
+        return self
+
+    def __exit__(self, *exc):
+        self.daemon.proc.send_signal(signal.SIGCONT)
+        return False
+
+
+class FakeDaemon:
+    """A stand-in for psoasd on the session bus: org.psoas.Posture1 from the shipped XML, properties the test
+    sets, signals the test emits (even ones the real daemon would hold back), method calls recorded."""
+
+    def __init__(self, bus, fail=None, **props):
+        self.bus = bus
+        self.calls = []
+        # Methods answered with an error: {name: (error name, message)}.
+        self.fail = fail or {}
+        self.props = {'Posture': 'sitting', 'Tilt': 0.0, 'Inclination': 0.0, 'Calibrated': True,
+                      'SittingSince': now_us(), 'SittingToday': 0, 'LastBreak': 0, 'SensorState': 'replay',
+                      'Sensor': 'fake', 'SampleRate': 100.0, 'SnoozedUntil': 0, 'Inhibited': False,
+                      'Version': '0.0.0'}
+        self.props.update(props)
+        address = Gio.dbus_address_get_for_bus_sync(Gio.BusType.SESSION, None)
+        self.conn = Gio.DBusConnection.new_for_address_sync(
+            address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
+            None, None)
+        with open(os.environ['PSOAS_XML']) as f:
+            self.iface = Gio.DBusNodeInfo.new_for_xml(f.read()).lookup_interface('org.psoas.Posture1')
+        self.types = {p.name: p.signature for p in self.iface.properties}
+        self.conn.register_object('/org/psoas/Posture1', self.iface, self._method, self._get, None)
+        self.conn.call_sync('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'RequestName',
+                            GLib.Variant('(su)', ('org.psoas.Posture1', 4)), None, 0, 5000, None)
+
+    def _method(self, conn, sender, path, iface, method, params, invocation):
+        self.calls.append((method, params.unpack()))
+        if method in self.fail:
+            invocation.return_dbus_error(*self.fail[method])
+        else:
+            invocation.return_value(None)
+
+    def _get(self, conn, sender, path, iface, name):
+        return GLib.Variant(self.types[name], self.props[name])
+
+    def set(self, name, value):
+        self.props[name] = value
+        self.conn.emit_signal(None, '/org/psoas/Posture1', 'org.freedesktop.DBus.Properties', 'PropertiesChanged',
+                              GLib.Variant('(sa{sv}as)', ('org.psoas.Posture1',
+                                                          {name: GLib.Variant(self.types[name], value)}, [])))
+
+    def alert(self, kind, message, level=1):
+        self.emit('Alert', '(ssu)', kind, message, level)
+
+    def prompt(self, sid='couch-stretch', title='Couch stretch', instructions='Kneel with your back foot up.',
+               hold=30, reps=0):
+        self.emit('StretchPrompt', '(sssuu)', sid, title, instructions, hold, reps)
+
+    def emit(self, member, signature, *args):
+        self.conn.emit_signal(None, '/org/psoas/Posture1', 'org.psoas.Posture1', member,
+                              GLib.Variant(signature, args))
+        self.conn.flush_sync(None)
+
+    def close(self):
+        self.conn.close_sync(None)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# What is shown
+
+
+def case_sitting_alert_and_stretch_prompt_shown():
+    bus = Bus()
+    with Desktop(bus) as desk, Notifier(bus) as notifier, \
+            Daemon(bus, '--replay', REC.get(UNTIL_ALERT), '--speed', '0', *CALIBRATE):
+        desk.wait_displayed(2)
+        menu = peek(desk)
+        assert entries(menu, SITTING_SUMMARY) == ["I'm up", 'Snooze 15 min'], menu
+        assert entries(menu, f'Stretch: {KNEELING}') == ['Done', 'Skip'], menu
+
+        stretches = {s[0]: s for s in bus.call('ListStretches')[0]}
+        desk.close_all()
+        shown = history_by_summary(desk)
+        sitting = shown[SITTING_SUMMARY]
+        assert sitting['appname'] == 'psoas', sitting
+        assert sitting['body'] == 'You have been sitting for 30 min.\nStand up and move about for a minute or two.', \
+            sitting
+        # Level 1: normal urgency (the test's dunstrc puts the urgency in front of the message).
+        assert sitting['message'].startswith('normal|'), sitting
+        stretch = shown[f'Stretch: {KNEELING}']
+        instructions, hold = stretches['kneeling-hip-flexor'][3], stretches['kneeling-hip-flexor'][4]
+        assert stretch['body'] == f'{instructions}\nHold for {hold} s.', stretch
+        assert stretch['message'].startswith('normal|'), stretch
+        assert len(desk.history()) == 2, desk.history()
+        notifier.check_alive()
+
+
+def case_tilt_alert_shown():
+    bus = Bus()
+    with Desktop(bus) as desk, Notifier(bus), Daemon(bus, '--replay', REC.get(), '--speed', '1000', *CALIBRATE):
+        wait_for_signal(bus, 'Alert', 30, lambda a: a[0] == 'tilt')
+        message = [a for a in bus.signals_named('Alert') if a[0] == 'tilt'][0][1]
+        assert 'tilted forward by' in message, message
+        # Nothing closes it later in the recording.
+        bus.wait(lambda: TILT_SUMMARY in ' '.join(peek(desk)), 10, 'the tilt alert')
+        menu = peek(desk)
+        assert entries(menu, TILT_SUMMARY) == ['Got it', 'Snooze 15 min'], menu
+        assert entries(menu, SITTING_SUMMARY) == [], 'the sitting alert must be gone after the break'
+        desk.close_all()
+        tilt = history_by_summary(desk)[TILT_SUMMARY]
+        assert tilt['body'] == f'{message}.\nStand tall: let your tailbone drop and gently draw in your belly.', tilt
+        assert tilt['message'].startswith('normal|'), tilt
+
+
+def case_alert_levels_replace_one_notification():
+    """Alerts at levels 1, 2 and 3, 0.2 s apart: one notification, replaced, ending critical."""
+    bus = Bus()
+    with Desktop(bus) as desk, Notifier(bus), \
+            Daemon(bus, '--replay', REC.get(5 * 60 + 200), '--speed', '300', *CALIBRATE, config=FAST_ALERTS):
+        wait_for_signal(bus, 'Alert', 30, lambda a: a[2] == 3)
+        bus.pump(0.5)
+        levels = [a[2] for a in bus.signals_named('Alert')]
+        assert levels[:3] == [1, 2, 3], levels
+        menu = peek(desk)
+        assert len([line for line in menu if f'({SITTING_SUMMARY})' in line]) == 2, menu
+        desk.close_all()
+        sitting = [h for h in desk.history() if h['summary'] == SITTING_SUMMARY]
+        assert len(sitting) == 1, sitting
+        assert sitting[0]['message'].startswith('critical|'), sitting
+        assert sitting[0]['body'].startswith('You have been sitting for 3 min.'), sitting
+
+
+def case_alert_burst_replaces_one_notification():
+    """The same alerts all at once (replay as fast as possible): the replacements queue behind the first
+    Notify call instead of stacking new notifications."""
+    bus = Bus()
+    with Desktop(bus) as desk, Notifier(bus), \
+            Daemon(bus, '--replay', REC.get(5 * 60 + 200), '--speed', '0', *CALIBRATE, config=FAST_ALERTS):
+        wait_for_signal(bus, 'Alert', 30, lambda a: a[2] == 3)
+        bus.wait(lambda: desk.displayed() >= 1, 10, 'a notification')
+        bus.pump(0.5)
+        assert desk.displayed() == 2, desk.displayed()  # the sitting alert and the stretch prompt
+        desk.close_all()
+        sitting = [h for h in desk.history() if h['summary'] == SITTING_SUMMARY]
+        assert len(sitting) == 1 and sitting[0]['message'].startswith('critical|'), sitting
+        assert 'sitting for 3 min' in sitting[0]['body'], sitting
+
+
+def case_markup_escaped():
+    """A server that parses markup in bodies gets the text escaped: the wearer reads "<" and "&" as written."""
+    bus = Bus()
+    with Desktop(bus, markup='full') as desk:
+        fake = FakeDaemon(bus)
+        with Notifier(bus):
+            fake.prompt(instructions='Knee <b>over</b> ankle & hips square')
+            desk.wait_displayed(1)
+            desk.close_all()
+            shown, = desk.history()
+            assert shown['body'] == 'Knee &lt;b&gt;over&lt;/b&gt; ankle &amp; hips square\nHold for 30 s.', shown
+        fake.close()
+    # Without markup it goes as it is.
+    bus = Bus()
+    with Desktop(bus) as desk:
+        fake = FakeDaemon(bus)
+        with Notifier(bus):
+            fake.prompt(instructions='Knee <b>over</b> ankle & hips square')
+            desk.wait_displayed(1)
+            desk.close_all()
+            shown, = desk.history()
+            assert shown['body'] == 'Knee <b>over</b> ankle & hips square\nHold for 30 s.', shown
+        fake.close()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The wearer's choices
+
+
+def case_snooze_action():
+    bus = Bus()
+    with Desktop(bus) as desk, Notifier(bus), \
+            Daemon(bus, '--replay', REC.get(UNTIL_ALERT), '--speed', '0', *CALIBRATE):
+        desk.wait_displayed(2)
+        assert bus.get('SnoozedUntil') == 0
+        sitting_since = bus.get('SittingSince')
+        desk.choose('#Snooze 15 min (')
+        bus.wait(lambda: bus.get('SnoozedUntil') > 0, 10, 'SnoozedUntil to move')
+        # 900 s from psoasd's clock, which in a replay is the recording's: the replay ended 30.4 min into the
+        # bout.
+        snoozed = (bus.get('SnoozedUntil') - sitting_since) / 1e6
+        assert 1800 + 900 <= snoozed <= 1860 + 900, snoozed
+        # The alert closes; the stretch prompt stays.
+        desk.wait_displayed(1)
+        assert entries(peek(desk), f'Stretch: {KNEELING}') == ['Done', 'Skip']
+
+
+def case_failed_action_reported():
+    """An action psoasd refuses (here, as the system bus's policy would for a user outside the group psoas)
+    is reported in a notification of its own."""
+    bus = Bus()
+    with Desktop(bus) as desk:
+        fake = FakeDaemon(bus, fail={'Snooze': ('org.freedesktop.DBus.Error.AccessDenied', 'Not in group psoas')})
+        with Notifier(bus):
+            fake.alert('sitting', 'You have been sitting for 30 min')
+            desk.wait_displayed(1)
+            desk.choose('#Snooze 15 min (')
+            bus.wait(lambda: any(h['summary'] == SITTING_SUMMARY for h in desk.history()), 10, 'the alert to close')
+            desk.wait_displayed(1)
+            assert fake.calls == [('Snooze', (900,))], fake.calls
+            desk.close_all()
+            problem = desk.history()[0]
+            assert problem['summary'] == 'Could not snooze the alerts', problem
+            assert problem['body'] == 'Not in group psoas', problem
+        fake.close()
+
+
+def case_dismissing_actions_change_nothing():
+    """'I'm up' and 'Skip' only close their notification: no snooze, no stretch counted."""
+    bus = Bus()
+    with Desktop(bus) as desk, Notifier(bus), \
+            Daemon(bus, '--replay', REC.get(UNTIL_ALERT), '--speed', '0', *CALIBRATE):
+        desk.wait_displayed(2)
+        desk.choose("#I'm up (")
+        desk.wait_displayed(1)
+        desk.choose('#Skip (')
+        desk.wait_displayed(0)
+        bus.pump(0.3)
+        assert bus.get('SnoozedUntil') == 0
+        day = bus.call('GetDay', '(s)', '')[0]
+        assert day['stretches_self_reported'] == 0 and day['stretches_verified'] == 0, day
+
+
+def case_stretch_done_action():
+    bus = Bus()
+    with Desktop(bus) as desk, Notifier(bus), \
+            Daemon(bus, '--replay', REC.get(UNTIL_ALERT), '--speed', '0', *CALIBRATE):
+        desk.wait_displayed(2)
+        assert bus.call('GetDay', '(s)', '')[0]['stretches_self_reported'] == 0
+        desk.choose('#Done (')
+        bus.wait(lambda: bus.call('GetDay', '(s)', '')[0]['stretches_self_reported'] == 1, 10,
+                 'stretches_self_reported to rise')
+        desk.wait_displayed(1)
+        assert entries(peek(desk), SITTING_SUMMARY) == ["I'm up", 'Snooze 15 min']
+
+
+def case_stretch_verified_updates_prompt():
+    bus = Bus()
+    with Desktop(bus) as desk, Notifier(bus), \
+            Daemon(bus, '--replay', REC.get(UNTIL_VERIFIED), '--speed', '0', *CALIBRATE):
+        wait_for_signal(bus, 'StretchVerified', 30)
+        bus.wait(lambda: f'Stretch: {KNEELING}' not in ' '.join(peek(desk)), 10, 'the prompt to change')
+        # The sitting alert (whose actions make the menu) and what became of the prompt.
+        assert desk.displayed() == 2, desk.displayed()
+        desk.close_all()
+        stretch = [h for h in desk.history() if KNEELING in h['summary']]
+        # Replaced, not stacked: the prompt is not in the history, only what replaced it.
+        assert len(stretch) == 1, stretch
+        assert stretch[0]['summary'] == f'Stretch done: {KNEELING}', stretch
+        assert stretch[0]['body'] == 'The sensor confirmed it. Well done!', stretch
+        assert stretch[0]['message'].startswith('low|'), stretch
+
+
+def case_break_closes_sitting_alert():
+    bus = Bus()
+    with Desktop(bus) as desk, Notifier(bus), \
+            Daemon(bus, '--replay', REC.get(UNTIL_BREAK), '--speed', '600', *CALIBRATE) as daemon:
+        wait_for_signal(bus, 'Alert', 30, lambda a: a[0] == 'sitting')
+        # Held at the alert (BreakTaken is 2 recorded minutes, 0.2 s, later) until the alert is on screen.
+        with Paused(daemon):
+            bus.wait(lambda: SITTING_SUMMARY in ' '.join(peek(desk)), 10, 'the sitting alert')
+        wait_for_signal(bus, 'BreakTaken', 30)
+        bus.wait(lambda: any(h['summary'] == SITTING_SUMMARY for h in desk.history()), 10,
+                 'the sitting alert to be closed')
+        # Only the sensor's confirmation of the stretch is left (unless its 10 s are up already).
+        assert desk.displayed() <= 1, desk.displayed()
+        desk.close_all()
+        summaries = [h['summary'] for h in desk.history()]
+        assert sorted(summaries) == sorted([SITTING_SUMMARY, f'Stretch done: {KNEELING}']), summaries
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Holding back: psoasd's Inhibited, the server's do-not-disturb
+
+
+def case_inhibit_closes_and_holds_back():
+    bus = Bus()
+    with Desktop(bus) as desk, Notifier(bus) as notifier, \
+            Daemon(bus, '--replay', REC.get(), '--speed', '300', *CALIBRATE, config=FAST_ALERTS):
+        wait_for_signal(bus, 'Alert', 30)
+        bus.wait(lambda: desk.displayed() >= 1, 10, 'the sitting alert')
+        cookie, = bus.call('Inhibit', '(ss)', 'org.example.Slides', 'presenting')
+        desk.wait_displayed(0, 10)
+        # Five recorded minutes: five alerts would have come.
+        end = time.monotonic() + 1
+        while time.monotonic() < end:
+            bus.pump(0.05)
+            assert desk.displayed() == 0 and desk.waiting() == 0, 'a notification while inhibited'
+        bus.call('Uninhibit', '(u)', cookie)
+        bus.wait(lambda: desk.displayed() >= 1, 10, 'alerts after the inhibitor went')
+        assert 'inhibited' in notifier.log()
+
+
+def case_inhibited_property_honoured():
+    """Signals that arrive while Inhibited is true are not shown, even if a daemon sends them."""
+    bus = Bus()
+    with Desktop(bus) as desk:
+        fake = FakeDaemon(bus, Inhibited=True)
+        with Notifier(bus) as notifier:
+            fake.alert('tilt', 'Tilted while inhibited')
+            fake.prompt()
+            fake.set('Inhibited', False)
+            fake.alert('sitting', 'Sitting after the inhibitor went')
+            desk.wait_displayed(1)
+            bus.pump(0.5)
+            menu = peek(desk)
+            assert desk.displayed() == 1 and entries(menu, SITTING_SUMMARY), menu
+            # Inhibited again: what is shown closes.
+            fake.set('Inhibited', True)
+            desk.wait_displayed(0)
+            assert desk.waiting() == 0
+            notifier.check_alive()
+        fake.close()
+
+
+def case_malformed_signals_ignored():
+    """Signals with the wrong arguments (a buggy or newer daemon) are logged and skipped."""
+    bus = Bus()
+    with Desktop(bus) as desk:
+        fake = FakeDaemon(bus)
+        with Notifier(bus) as notifier:
+            fake.emit('Alert', '(s)', 'sitting')
+            fake.emit('StretchPrompt', '(su)', 'couch-stretch', 3)
+            fake.emit('StretchVerified', '(u)', 7)
+            fake.emit('BreakTaken', '(s)', 'soon')
+            fake.conn.emit_signal(None, '/org/psoas/Posture1', 'org.freedesktop.DBus.Properties',
+                                  'PropertiesChanged', GLib.Variant('(sa{sv}as)', (
+                                      'org.psoas.Posture1', {'Inhibited': GLib.Variant('s', 'yes')}, [])))
+            fake.alert('sitting', 'You have been sitting for 30 min')
+            desk.wait_displayed(1)
+            log = notifier.log()
+            for member in ('Alert', 'StretchPrompt', 'StretchVerified'):
+                assert f'Malformed {member} signal' in log, log
+            assert 'Malformed PropertiesChanged signal from psoasd' in log, log
+            notifier.check_alive()
+        fake.close()
+
+
+def case_server_do_not_disturb_honoured():
+    """dunst paused (its do-not-disturb): nothing is sent, and what was shown is closed."""
+    bus = Bus()
+    with Desktop(bus) as desk:
+        fake = FakeDaemon(bus)
+        with Notifier(bus) as notifier:
+            fake.alert('sitting', 'Sitting before the pause')
+            desk.wait_displayed(1)
+            desk.set_paused(True)
+            bus.wait(lambda: 'entered do-not-disturb' in notifier.log(), 10, 'psoas-notify to see the pause')
+            fake.alert('tilt', 'Tilted during the pause')
+            fake.prompt()
+            bus.pump(0.5)
+            assert desk.waiting() == 0, 'a notification was sent during the pause'
+            desk.set_paused(False)
+            bus.wait(lambda: 'left do-not-disturb' in notifier.log(), 10, 'psoas-notify to see the end')
+            bus.pump(0.3)
+            assert desk.displayed() == 0, 'the alert shown before the pause came back'
+            fake.alert('tilt', 'Tilted after the pause')
+            desk.wait_displayed(1)
+            assert entries(peek(desk), TILT_SUMMARY), 'no tilt alert after the pause'
+        fake.close()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Restarts
+
+
+def case_psoasd_restart_survived():
+    bus = Bus()
+    with Desktop(bus) as desk, Notifier(bus) as notifier:
+        # Started before psoasd: it waits.
+        assert 'Waiting for psoasd' in notifier.log(), notifier.log()
+        daemon = Daemon(bus, '--replay', REC.get(UNTIL_ALERT), '--speed', '0', *CALIBRATE)
+        with daemon:
+            desk.wait_displayed(2)
+            daemon.stop(signal.SIGKILL)
+        bus.wait(lambda: 'psoasd left' in notifier.log(), 10, 'psoas-notify to see psoasd go')
+        notifier.check_alive()
+        with Daemon(bus, '--replay', REC.get(UNTIL_ALERT), '--speed', '0', *CALIBRATE):
+            wait_for_signal(bus, 'StretchPrompt', 30, lambda a: len(bus.signals_named('StretchPrompt')) >= 2)
+            bus.pump(0.5)
+            # The new alert and prompt replaced the old ones (or followed them once closed): never four.
+            assert desk.displayed() == 2, desk.displayed()
+            menu = peek(desk)
+            assert entries(menu, SITTING_SUMMARY) == ["I'm up", 'Snooze 15 min'], menu
+            # Its actions reach the new psoasd.
+            desk.choose('#Snooze 15 min (')
+            bus.wait(lambda: bus.get('SnoozedUntil') > 0, 10, 'the new psoasd to be snoozed')
+            assert notifier.log().count('Following psoasd') == 2, notifier.log()
+        notifier.check_alive()
+
+
+def case_server_restart_survived():
+    bus = Bus()
+    with Desktop(bus) as desk, Notifier(bus) as notifier:
+        def alert_again():
+            before = len(bus.signals_named('StretchPrompt'))
+            with Daemon(bus, '--replay', REC.get(UNTIL_ALERT), '--speed', '0', *CALIBRATE):
+                wait_for_signal(bus, 'StretchPrompt', 30, lambda a: len(bus.signals_named('StretchPrompt')) > before)
+                bus.pump(0.5)
+
+        alert_again()
+        desk.wait_displayed(2)
+
+        # No server at all for a while: the alerts are lost, psoas-notify carries on.
+        desk.stop_dunst()
+        alert_again()
+        bus.wait(lambda: 'did not show' in notifier.log(), 10, 'the failed Notify to be logged')
+        notifier.check_alive()
+
+        # A new server hands out ids from the start again: other applications' notifications take the ids the
+        # old server gave psoas-notify. Reusing those would replace them.
+        desk.start_dunst()
+        for i in range(4):
+            desk.notify('other', f'Other {i}')
+        assert desk.displayed() == 4
+        alert_again()
+        bus.wait(lambda: desk.displayed() >= 6, 10, 'the new alert and prompt')
+        bus.pump(0.3)
+        assert desk.displayed() == 6, desk.displayed()
+        menu = peek(desk)
+        assert entries(menu, SITTING_SUMMARY) == ["I'm up", 'Snooze 15 min'], menu
+        notifier.check_alive()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The process
+
+
+def case_exit_closes_notifications():
+    bus = Bus()
+    with Desktop(bus) as desk, Daemon(bus, '--replay', REC.get(UNTIL_ALERT), '--speed', '0', *CALIBRATE):
+        notifier = Notifier(bus).start()
+        try:
+            desk.wait_displayed(2)
+        finally:
+            code = notifier.stop()
+        assert code == 0, f'{code}:\n{notifier.log()}'
+        desk.wait_displayed(0, 10)
+
+
+def case_command_line():
+    exe = os.environ['PSOAS_NOTIFY']
+    r = subprocess.run([exe, '--help'], capture_output=True, text=True)
+    assert r.returncode == 0 and '--user' in r.stdout and '--system' in r.stdout, r
+    r = subprocess.run([exe, '--version'], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.startswith('psoas-notify ') and r.stdout.count('.') == 2, r
+    for bad in (['--bogus'], ['extra'], ['--user=yes']):
+        r = subprocess.run([exe, *bad], capture_output=True, text=True)
+        # 78: the unit's RestartPreventExitStatus; the same command line would fail again.
+        assert r.returncode == 78 and 'psoas-notify --help' in r.stderr, (bad, r)
+
+
+SYSTEM_BUS_CONFIG = '''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path={dir}/system_bus_socket</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_destination="*"/>
+    <allow receive_sender="*"/>
+  </policy>
+</busconfig>
+'''
+
+
+def case_system_bus_by_default():
+    """psoas-notify without options (as the user unit and the autostart entry run it) follows the psoasd on
+    the system bus and shows its alerts on the session bus."""
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp:
+        config = os.path.join(tmp, 'system.conf')
+        with open(config, 'w') as f:
+            f.write(SYSTEM_BUS_CONFIG.format(dir=tmp))
+        system_bus = spawn(['dbus-daemon', '--config-file', config, '--nofork', '--print-address=1'],
+                           os.path.join(tmp, 'bus.log'))
+        try:
+            address = f'unix:path={tmp}/system_bus_socket'
+            bus.wait(lambda: os.path.exists(f'{tmp}/system_bus_socket'), 10, 'the private system bus')
+            os.environ['DBUS_SYSTEM_BUS_ADDRESS'] = address
+            system = Bus(address=address)
+            with Desktop(bus) as desk, Notifier(bus, user=False) as notifier, \
+                    Daemon(system, '--replay', REC.get(UNTIL_ALERT), '--speed', '0', *CALIBRATE, user=False):
+                desk.wait_displayed(2)
+                assert 'on the system bus' in notifier.log(), notifier.log()
+                desk.choose('#Snooze 15 min (')
+                system.wait(lambda: system.get('SnoozedUntil') > 0, 10, 'the snooze to reach psoasd')
+        finally:
+            stop(system_bus)
+
+
+if __name__ == '__main__':
+    main({name[len('case_'):]: f for name, f in globals().items() if name.startswith('case_')})
