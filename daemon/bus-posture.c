@@ -221,7 +221,8 @@ static int on_inhibitor_owner_gone(sd_bus_track *track, void *userdata) {
 
         log_info("Inhibitor %" PRIu32 " (%s) dropped: %s left the bus.", i->cookie, i->app_id, i->owner);
         inhibitor_remove(i->manager, i);
-        return 0;
+        /* Not 0: sd-bus would queue the (now freed) empty track for another dispatch. */
+        return 1;
 }
 
 static bool valid_text(const char *s, size_t max, bool allow_empty) {
@@ -317,9 +318,10 @@ static int method_uninhibit(sd_bus_message *msg, void *userdata, sd_bus_error *e
 static int on_live_track_empty(sd_bus_track *track, void *userdata) {
         Manager *m = userdata;
 
-        /* Keep the (empty) track for the next claim; live updates simply stop. */
+        /* Keep the (empty) track for the next claim; live updates simply stop. Not 0: sd-bus would dispatch
+         * the still-empty track again, forever. */
         manager_update_live(m);
-        return 0;
+        return 1;
 }
 
 static int method_claim_live(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

@@ -370,6 +370,10 @@ static void clock_sync(Manager *m, int64_t t_us) {
         m->utc_offset_s = gmtoff;
         psoas_engine_set_clock(m->engine, t_us, realtime + (int64_t) gmtoff * (int64_t) USEC_PER_SEC);
         m->clock_synced = true;
+
+        if (m->pending_snooze_realtime_us > realtime)
+                psoas_engine_snooze(m->engine, t_us + (m->pending_snooze_realtime_us - realtime));
+        m->pending_snooze_realtime_us = 0;
 }
 
 static void restore_state(Manager *m, int64_t t_us) {
@@ -571,7 +575,8 @@ static void update_properties(Manager *m) {
                         last_break = (uint64_t) to_realtime(m, st->last_break_us);
                 if (st->snoozed_until_us > 0)
                         snoozed = (uint64_t) to_realtime(m, st->snoozed_until_us);
-        }
+        } else if (m->pending_snooze_realtime_us > 0)
+                snoozed = (uint64_t) m->pending_snooze_realtime_us;
         if (sitting_since != m->sitting_since_us) {
                 m->sitting_since_us = sitting_since;
                 changed[n++] = "SittingSince";
@@ -975,14 +980,16 @@ bool manager_sensor_active(Manager *m) {
 int manager_snooze(Manager *m, uint32_t seconds) {
         const struct psoas_state *st = psoas_engine_get_state(m->engine);
 
+        m->pending_snooze_realtime_us = 0;
         if (seconds == 0)
                 psoas_engine_snooze(m->engine, 0);
-        else {
-                /* In sample time, so that a replay snoozes for the recording's minutes. Before the first
-                 * sample, sample time starts at the clock sync, which is now. */
-                int64_t now = st->samples_accepted > 0 ? st->t_us : 0;
-                psoas_engine_snooze(m->engine, now + (int64_t) seconds * (int64_t) USEC_PER_SEC);
-        }
+        else if (st->samples_accepted > 0)
+                /* In sample time, so that a replay snoozes for the recording's minutes. */
+                psoas_engine_snooze(m->engine, st->t_us + (int64_t) seconds * (int64_t) USEC_PER_SEC);
+        else
+                /* No sample time yet: kept in wall time until the first sample maps one onto the other. */
+                m->pending_snooze_realtime_us =
+                        (int64_t) now_usec(CLOCK_REALTIME) + (int64_t) seconds * (int64_t) USEC_PER_SEC;
         update_properties(m);
         return 0;
 }

@@ -106,6 +106,7 @@ typedef struct Manager {
         double tilt, inclination;
         bool calibrated;
         uint64_t sitting_since_us, last_break_us, snoozed_until_us;
+        int64_t pending_snooze_realtime_us; /* a Snooze() before the first sample, applied at the clock sync */
         bool inhibited;
         uint64_t tilt_emitted_mono_us;
         double tilt_emitted;

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <string.h>
+
+#include "describe.h"
+
+uint64_t describe_bout_seconds(const Properties *p) {
+        uint64_t now = now_realtime_us();
+
+        /* A replay faster than real time puts the bout's start ahead of the wall clock: count it as 0. */
+        if (p->sitting_since_us == 0 || p->sitting_since_us >= now)
+                return 0;
+        return (now - p->sitting_since_us) / USEC_PER_SEC;
+}
+
+bool sensor_is_live(const Properties *p) {
+        return streq_ptr(p->sensor_state, "streaming") || streq_ptr(p->sensor_state, "replay");
+}
+
+char *describe_sensor(char *buf, size_t size, const Properties *p) {
+        const char *state = p->sensor_state ?: "unknown";
+        const char *sensor = !isempty(p->sensor) ? p->sensor : NULL;
+
+        if (sensor_is_live(p)) {
+                const char *what = streq(state, "replay") ? "replaying a recording" : "streaming";
+
+                if (p->sample_rate_hz > 0)
+                        snprintf(buf, size, "%s at %.0f Hz%s%s%s", what, p->sample_rate_hz,
+                                sensor ? " (" : "", sensor ?: "", sensor ? ")" : "");
+                else
+                        snprintf(buf, size, "%s%s%s%s", what, sensor ? " (" : "", sensor ?: "",
+                                sensor ? ")" : "");
+        } else if (streq(state, "absent"))
+                snprintf(buf, size, "no sensor found; psoasd keeps looking");
+        else if (streq(state, "starting"))
+                snprintf(buf, size, "starting%s%s%s", sensor ? " (" : "", sensor ?: "", sensor ? ")" : "");
+        else if (streq(state, "stalled"))
+                snprintf(buf, size, "stalled: no samples for a while, being reopened%s%s%s",
+                        sensor ? " (" : "", sensor ?: "", sensor ? ")" : "");
+        else if (streq(state, "error"))
+                snprintf(buf, size, "failed: psoasd cannot use it; its log says why");
+        else
+                snprintf(buf, size, "%s", state);
+        return buf;
+}
+
+char *describe_alerts(char *buf, size_t size, const Properties *p) {
+        char until[CLOCK_MAX];
+
+        if (p->snoozed_until_us > 0 && p->inhibited)
+                snprintf(buf, size, "snoozed until %s, and held back by an inhibitor",
+                        format_clock(until, sizeof(until), p->snoozed_until_us));
+        else if (p->snoozed_until_us > 0)
+                snprintf(buf, size, "snoozed until %s",
+                        format_clock(until, sizeof(until), p->snoozed_until_us));
+        else if (p->inhibited)
+                snprintf(buf, size, "held back by an inhibitor");
+        else
+                snprintf(buf, size, "on");
+        return buf;
+}
+
+char *describe_posture(char *buf, size_t size, const Properties *p) {
+        char tilt[DEGREES_MAX];
+
+        if (!p->calibrated)
+                snprintf(buf, size, "not calibrated");
+        else
+                snprintf(buf, size, "%s, tilt %s", p->posture ?: "unknown",
+                        format_degrees(tilt, sizeof(tilt), p->tilt_deg));
+        return buf;
+}
+
+json_object *properties_to_json(const Properties *p) {
+        _cleanup_(json_object_put_nullp) json_object *o = json_object_new_object();
+
+        if (!o)
+                return NULL;
+        if (json_add(o, "posture", json_object_new_string(p->posture ?: "")) < 0 ||
+                json_add(o, "tilt", json_new_double(p->tilt_deg)) < 0 ||
+                json_add(o, "inclination", json_new_double(p->inclination_deg)) < 0 ||
+                json_add(o, "calibrated", json_object_new_boolean(p->calibrated)) < 0 ||
+                json_add(o, "sitting_since_us", json_object_new_uint64(p->sitting_since_us)) < 0 ||
+                json_add(o, "sitting_bout_seconds", json_object_new_uint64(describe_bout_seconds(p))) < 0 ||
+                json_add(o, "sitting_today_seconds", json_object_new_uint64(p->sitting_today_s)) < 0 ||
+                json_add(o, "last_break_us", json_object_new_uint64(p->last_break_us)) < 0 ||
+                json_add(o, "sensor_state", json_object_new_string(p->sensor_state ?: "")) < 0 ||
+                json_add(o, "sensor", json_object_new_string(p->sensor ?: "")) < 0 ||
+                json_add(o, "sample_rate", json_new_double(p->sample_rate_hz)) < 0 ||
+                json_add(o, "snoozed_until_us", json_object_new_uint64(p->snoozed_until_us)) < 0 ||
+                json_add(o, "inhibited", json_object_new_boolean(p->inhibited)) < 0 ||
+                json_add(o, "version", json_object_new_string(p->version ?: "")) < 0)
+                return NULL;
+        return TAKE_PTR(o);
+}

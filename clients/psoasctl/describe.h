@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* psoasd's state in words and as JSON, for status, monitor and waybar. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bus.h"
+#include "format.h"
+
+/* Seconds into the current sitting bout by the wall clock; 0 when not in one. */
+uint64_t describe_bout_seconds(const Properties *p);
+
+/* "streaming at 100 Hz (lsm6dsox on local:)", "no sensor found; psoasd keeps looking", ... */
+char *describe_sensor(char *buf, size_t size, const Properties *p);
+
+/* "on", "snoozed until 10:00", "held back by an inhibitor", or both. */
+char *describe_alerts(char *buf, size_t size, const Properties *p);
+
+/* "sitting, tilt +7°", or "not calibrated" when it is not. */
+char *describe_posture(char *buf, size_t size, const Properties *p);
+
+/* Whether the sensor gives samples (streaming or replaying). */
+bool sensor_is_live(const Properties *p);
+
+/* All properties as a JSON object (keys as psoasctl(1) lists them). */
+json_object *properties_to_json(const Properties *p);

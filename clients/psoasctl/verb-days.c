@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* today and history: GetDay() per day, as a table, a terminal chart and optionally an SVG chart. */
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bus.h"
+#include "chart.h"
+#include "format.h"
+
+typedef struct DayStats {
+        char *date;
+        uint64_t sitting_s, standing_s, walking_s, lying_s;
+        uint32_t sitting_bouts;
+        uint64_t longest_bout_s;
+        uint32_t alerts, breaks, stretches_verified, stretches_self_reported;
+        double tilt_mean_deg, tilt_p90_deg;
+        uint64_t high_tilt_s;
+} DayStats;
+
+/* The keys as GetDay() gives them; psoasctl's JSON uses the same. */
+static const DictField day_fields[] = {
+        { "date", 's', offsetof(DayStats, date) },
+        { "sitting_seconds", 't', offsetof(DayStats, sitting_s) },
+        { "standing_seconds", 't', offsetof(DayStats, standing_s) },
+        { "walking_seconds", 't', offsetof(DayStats, walking_s) },
+        { "lying_seconds", 't', offsetof(DayStats, lying_s) },
+        { "sitting_bouts", 'u', offsetof(DayStats, sitting_bouts) },
+        { "longest_bout_seconds", 't', offsetof(DayStats, longest_bout_s) },
+        { "alerts", 'u', offsetof(DayStats, alerts) },
+        { "breaks", 'u', offsetof(DayStats, breaks) },
+        { "stretches_verified", 'u', offsetof(DayStats, stretches_verified) },
+        { "stretches_self_reported", 'u', offsetof(DayStats, stretches_self_reported) },
+        { "tilt_mean", 'd', offsetof(DayStats, tilt_mean_deg) },
+        { "tilt_p90", 'd', offsetof(DayStats, tilt_p90_deg) },
+        { "high_tilt_seconds", 't', offsetof(DayStats, high_tilt_s) },
+};
+
+static void day_stats_done(DayStats *d) {
+        free(d->date);
+        d->date = NULL;
+}
+
+static int get_day(sd_bus *bus, const Context *c, const char *date, DayStats *ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        char what[64];
+        DayStats d = {};
+        uint64_t found;
+        int r;
+
+        snprintf(what, sizeof(what), "cannot read the statistics of %s", isempty(date) ? "today" : date);
+        r = bus_call(bus, c, what, "GetDay", 0, &reply, "s", date);
+        if (r < 0)
+                return r;
+        r = bus_read_dict(reply, day_fields, ELEMENTSOF(day_fields), &d, &found);
+        if (r >= 0 && !(found & 1)) /* the date is what the rest of the table hangs on */
+                r = -EBADMSG;
+        if (r < 0) {
+                day_stats_done(&d);
+                log_error("%s: unexpected reply from psoasd: %s", what, strerror(-r));
+                return r;
+        }
+        *ret = d;
+        return 0;
+}
+
+static json_object *day_to_json(const DayStats *d) {
+        _cleanup_(json_object_put_nullp) json_object *o = json_object_new_object();
+
+        if (!o)
+                return NULL;
+        if (json_add(o, "date", json_object_new_string(d->date)) < 0 ||
+                json_add(o, "sitting_seconds", json_object_new_uint64(d->sitting_s)) < 0 ||
+                json_add(o, "standing_seconds", json_object_new_uint64(d->standing_s)) < 0 ||
+                json_add(o, "walking_seconds", json_object_new_uint64(d->walking_s)) < 0 ||
+                json_add(o, "lying_seconds", json_object_new_uint64(d->lying_s)) < 0 ||
+                json_add(o, "sitting_bouts", json_object_new_uint64(d->sitting_bouts)) < 0 ||
+                json_add(o, "longest_bout_seconds", json_object_new_uint64(d->longest_bout_s)) < 0 ||
+                json_add(o, "alerts", json_object_new_uint64(d->alerts)) < 0 ||
+                json_add(o, "breaks", json_object_new_uint64(d->breaks)) < 0 ||
+                json_add(o, "stretches_verified", json_object_new_uint64(d->stretches_verified)) < 0 ||
+                json_add(o, "stretches_self_reported", json_object_new_uint64(d->stretches_self_reported)) <
+                        0 ||
+                json_add(o, "tilt_mean", json_new_double(d->tilt_mean_deg)) < 0 ||
+                json_add(o, "tilt_p90", json_new_double(d->tilt_p90_deg)) < 0 ||
+                json_add(o, "high_tilt_seconds", json_object_new_uint64(d->high_tilt_s)) < 0)
+                return NULL;
+        return TAKE_PTR(o);
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
+/* today */
+
+static void print_day(const DayStats *d) {
+        char a[DURATION_MAX], b[DURATION_MAX], t1[DEGREES_MAX], t2[DEGREES_MAX];
+
+        printf("Today, %s\n", d->date);
+        printf("  Sitting:    %s in %u bout%s", format_duration(a, sizeof(a), d->sitting_s),
+                d->sitting_bouts, d->sitting_bouts == 1 ? "" : "s");
+        if (d->sitting_bouts > 0)
+                printf("; the longest %s", format_duration(b, sizeof(b), d->longest_bout_s));
+        printf("\n");
+        printf("  Standing:   %s\n", format_duration(a, sizeof(a), d->standing_s));
+        printf("  Walking:    %s\n", format_duration(a, sizeof(a), d->walking_s));
+        printf("  Lying:      %s\n", format_duration(a, sizeof(a), d->lying_s));
+        printf("  Alerts:     %u; breaks from sitting: %u\n", d->alerts, d->breaks);
+        printf("  Stretches:  %u seen done by the sensor, %u reported done\n", d->stretches_verified,
+                d->stretches_self_reported);
+        if (d->standing_s > 0 && isfinite(d->tilt_mean_deg))
+                printf("  Tilt:       %s on average when standing, %s or less 90 %% of the time; %s at or "
+                       "above "
+                       "the alert threshold\n",
+                        format_degrees(t1, sizeof(t1), d->tilt_mean_deg),
+                        format_degrees(t2, sizeof(t2), d->tilt_p90_deg),
+                        format_duration(a, sizeof(a), d->high_tilt_s));
+        else
+                printf("  Tilt:       no standing time yet\n");
+}
+
+int verb_today(Context *c, int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(day_stats_done) DayStats d = {};
+        ChartBar bars[4] = {};
+        char title[64];
+        Chart chart = {
+                .title = title,
+                .note = "psoasd keeps no per-hour data, so this chart shows today's time in each posture.",
+                .bars = bars,
+                .n_bars = ELEMENTSOF(bars),
+        };
+        int r;
+
+        r = bus_connect(c, &bus);
+        if (r < 0)
+                return r;
+        r = get_day(bus, c, "", &d);
+        if (r < 0)
+                return r;
+
+        snprintf(title, sizeof(title), "Time per posture, %s", d.date);
+        bars[0] = (ChartBar){ "sitting", d.sitting_s };
+        bars[1] = (ChartBar){ "standing", d.standing_s };
+        bars[2] = (ChartBar){ "walking", d.walking_s };
+        bars[3] = (ChartBar){ "lying", d.lying_s };
+        if (c->svg_path) {
+                r = chart_write_svg(&chart, c->svg_path);
+                if (r < 0)
+                        return r;
+        }
+
+        if (c->json) {
+                _cleanup_(json_object_put_nullp) json_object *o = day_to_json(&d);
+
+                if (!o)
+                        return log_oom();
+                return json_print(o, true);
+        }
+        print_day(&d);
+        printf("\n");
+        chart_print(&chart, stdout);
+        return fflush(stdout) == 0 ? 0 : -errno;
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
+/* history */
+
+/* The date k days before the YYYY-MM-DD date, by the calendar (no time zone involved). */
+static int date_minus_days(const char *date, unsigned k, char ret[static 11], char ret_weekday[static 16]) {
+        struct tm tm = {};
+        time_t t;
+
+        if (sscanf(date, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != 3)
+                return -EINVAL;
+        tm.tm_year -= 1900;
+        tm.tm_mon -= 1;
+        tm.tm_mday -= (int)k;
+        tm.tm_hour = 12;
+        t = timegm(&tm);
+        if (t == (time_t)-1 || !gmtime_r(&t, &tm))
+                return -EINVAL;
+        strftime(ret, 11, "%Y-%m-%d", &tm);
+        strftime(ret_weekday, 16, "%a", &tm);
+        return 0;
+}
+
+/* The days of a history, oldest first, each with its chart bar. */
+typedef struct History {
+        DayStats *days;
+        ChartBar *bars;
+        size_t n;
+} History;
+
+static void history_done(History *h) {
+        for (size_t i = 0; h->days && i < h->n; i++)
+                day_stats_done(&h->days[i]);
+        free(h->days);
+        free(h->bars);
+        *h = (History){};
+}
+
+static int print_history_json(const DayStats *days, size_t n) {
+        _cleanup_(json_object_put_nullp) json_object *array = json_object_new_array();
+
+        if (!array)
+                return log_oom();
+        for (size_t i = 0; i < n; i++) {
+                json_object *o = day_to_json(&days[i]);
+
+                if (!o || json_object_array_add(array, o) < 0) {
+                        json_object_put(o);
+                        return log_oom();
+                }
+        }
+        return json_print(array, true);
+}
+
+static void print_history_table(const DayStats *days, const ChartBar *bars, size_t n) {
+        uint64_t total = 0;
+        char sitting[16], longest[16], standing[16], walking[16], tilt[DEGREES_MAX], average[DURATION_MAX];
+
+        printf("%-14s  %7s  %5s  %7s  %8s  %7s  %6s  %6s  %9s  %7s\n", "Date", "Sitting", "Bouts", "Longest",
+                "Standing", "Walking", "Alerts", "Breaks", "Stretches", "Tilt");
+        for (size_t i = 0; i < n; i++) {
+                const DayStats *d = &days[i];
+
+                if (d->standing_s > 0 && isfinite(d->tilt_mean_deg))
+                        format_degrees(tilt, sizeof(tilt), d->tilt_mean_deg);
+                else
+                        snprintf(tilt, sizeof(tilt), "-");
+                printf("%-14s  %7s  %5u  %7s  %8s  %7s  %6u  %6u  %9u  %7s\n", bars[i].label,
+                        format_hours_minutes(sitting, sizeof(sitting), d->sitting_s), d->sitting_bouts,
+                        format_hours_minutes(longest, sizeof(longest), d->longest_bout_s),
+                        format_hours_minutes(standing, sizeof(standing), d->standing_s),
+                        format_hours_minutes(walking, sizeof(walking), d->walking_s), d->alerts, d->breaks,
+                        d->stretches_verified + d->stretches_self_reported, tilt);
+                total += d->sitting_s;
+        }
+        printf("Sitting: %s a day on average over %zu day%s; Tilt is the mean standing tilt.\n",
+                format_duration(average, sizeof(average), total / n), n, n == 1 ? "" : "s");
+}
+
+int verb_history(Context *c, int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(history_done) History h = { .n = c->days };
+        DayStats *today;
+        char title[64];
+        Chart chart;
+        int r;
+
+        r = bus_connect(c, &bus);
+        if (r < 0)
+                return r;
+
+        h.days = calloc(h.n, sizeof(DayStats));
+        h.bars = calloc(h.n, sizeof(ChartBar));
+        if (!h.days || !h.bars)
+                return log_oom();
+
+        /* Today as psoasd counts it (its time zone, over SSH perhaps another), then the days before it. */
+        today = &h.days[h.n - 1];
+        r = get_day(bus, c, "", today);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < h.n; i++) {
+                char date[11], weekday[16];
+
+                r = date_minus_days(today->date, (unsigned)(h.n - 1 - i), date, weekday);
+                if (r < 0) {
+                        log_error("psoasd gave today's date as '%s', which is not a YYYY-MM-DD date",
+                                today->date);
+                        return r;
+                }
+                if (i < h.n - 1) {
+                        r = get_day(bus, c, date, &h.days[i]);
+                        if (r < 0)
+                                return r;
+                }
+                snprintf(h.bars[i].label, sizeof(h.bars[i].label), "%s %s", date, weekday);
+                h.bars[i].seconds = h.days[i].sitting_s;
+        }
+
+        snprintf(title, sizeof(title), "Sitting per day, %s to %s", h.days[0].date, today->date);
+        chart = (Chart){ .title = title, .bars = h.bars, .n_bars = h.n };
+        if (c->svg_path) {
+                r = chart_write_svg(&chart, c->svg_path);
+                if (r < 0)
+                        return r;
+        }
+
+        if (c->json)
+                return print_history_json(h.days, h.n);
+        print_history_table(h.days, h.bars, h.n);
+        printf("\n");
+        chart_print(&chart, stdout);
+        return fflush(stdout) == 0 ? 0 : -errno;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* status: psoasd's state, read once, in words. */
+
+#include <stdio.h>
+
+#include "describe.h"
+
+int verb_status(Context *c, int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(properties_done) Properties p = {};
+        char line[512], tilt[DEGREES_MAX], inclination[DEGREES_MAX], when[CLOCK_MAX], duration[DURATION_MAX];
+        int r;
+
+        r = bus_connect(c, &bus);
+        if (r < 0)
+                return r;
+        r = bus_get_properties(bus, c, &p);
+        if (r < 0)
+                return r;
+
+        if (c->json) {
+                _cleanup_(json_object_put_nullp) json_object *o = properties_to_json(&p);
+
+                if (!o)
+                        return log_oom();
+                return json_print(o, true);
+        }
+
+        if (!p.calibrated)
+                printf("Posture:    unknown: not calibrated yet; stand tall and run 'psoasctl calibrate'\n");
+        else
+                printf("Posture:    %s, pelvic tilt %s (inclination %s)\n", p.posture ?: "unknown",
+                        format_degrees(tilt, sizeof(tilt), p.tilt_deg),
+                        format_degrees(inclination, sizeof(inclination), p.inclination_deg));
+
+        if (p.sitting_since_us > 0)
+                printf("Sitting:    for %s, since %s\n",
+                        format_duration(duration, sizeof(duration), describe_bout_seconds(&p)),
+                        format_clock(when, sizeof(when), p.sitting_since_us));
+        else
+                printf("Sitting:    not in a sitting bout\n");
+
+        printf("Today:      %s sitting", format_duration(duration, sizeof(duration), p.sitting_today_s));
+        if (p.last_break_us > 0)
+                printf("; last break at %s", format_clock(when, sizeof(when), p.last_break_us));
+        printf("\n");
+
+        printf("Sensor:     %s\n", describe_sensor(line, sizeof(line), &p));
+        printf("Alerts:     %s\n", describe_alerts(line, sizeof(line), &p));
+        printf("psoasd:     %s, on %s\n", p.version ?: "?", bus_where(c));
+        return fflush(stdout) == 0 ? 0 : -errno;
+}
