@@ -45,13 +45,16 @@
 #define SITTING_DEVIATION_DEG 30.0f /* before the forward direction is known */
 #define SITTING_DWELL_S 1.0f
 /* Risen from lying: no further back than this (or turned forwards), within the second of the standing vertical
- * in any direction, with the pelvis not lower than when it left lying, is standing. An upright sitter on the edge
- * of a bed meets the first and sometimes the second; a wearer who got up also meets the third (with a
- * gyroscope: without one the height is not measured). Without the forward direction an upright sitter cannot be
- * told from a stander, and sitting is the likelier. */
+ * in any direction, with the pelvis raised by the third since the wearer sat up (past the fourth), is standing.
+ * An upright sitter on the edge of a bed meets the first two; a wearer who got up also meets the third: sitting
+ * up leaves the pelvis about where it lay, standing up raises it by some 40 cm. The height is measured from the
+ * moment the pelvis is past RISEN_UPRIGHT_DEG, so that the 90° turn of sitting up does not drown it; without a
+ * gyroscope it is not measured at all. Without the forward direction an upright sitter cannot be told from a
+ * stander, and sitting is the likelier. */
 #define RISEN_STANDING_DEG 2.5f
 #define RISEN_STANDING_DEVIATION_DEG 6.0f
-#define RISEN_MIN_RISE_M 0.0f
+#define RISEN_MIN_RISE_M 0.25f
+#define RISEN_UPRIGHT_DEG 35.0f
 /* After a gap in the samples, with no transition seen. */
 #define GAP_SITTING_POSTERIOR_DEG 10.0f
 #define GAP_SITTING_DEVIATION_DEG 12.0f
@@ -199,19 +202,20 @@ float posture_classifier_deviation(const PostureClassifier *p, const float up[3]
 /* The vertical displacement over the episode. It starts and ends at rest, so the integrated velocity must
  * return to zero. Two errors would break that. An accelerometer whose offset differs along different axes reads
  * a different |g| once the pelvis has rotated: that step is measured at the end (gravity_end, at rest) and
- * removed in proportion to how far the rotation had got. What remains (tilt error while turning) is removed as
- * a linear trend of the velocity before integrating again. */
+ * removed in proportion to how far the rotation had got from the rest the gravity was learned at (which is
+ * before the episode's start when the evidence was restarted in the middle of a movement). What remains (tilt
+ * error while turning) is removed as a linear trend of the velocity before integrating again. */
 static float episode_rise(const TransitionEpisode *e, float gravity_end) {
         if (e->n_bins < 2)
                 return 0.0f;
         float step = gravity_end - e->gravity_start;
         /* Below 50 Hz a bin holds one sample period, longer than EPISODE_BIN_S. */
         float bin_s = e->binned_s / (float)e->n_bins;
-        float angle_end = e->bin_angle[e->n_bins - 1];
+        float angle_end = e->bin_rest_angle[e->n_bins - 1];
         float v_end = 0.0f;
         float corrected[EPISODE_BINS];
         for (unsigned i = 0; i < e->n_bins; i++) {
-                float progress = angle_end > 0.05f ? CLAMP(e->bin_angle[i] / angle_end, 0.0f, 1.0f)
+                float progress = angle_end > 0.05f ? CLAMP(e->bin_rest_angle[i] / angle_end, 0.0f, 1.0f)
                                                    : (float)(i + 1) / (float)e->n_bins;
                 corrected[i] = e->bins[i] - step * progress * bin_s;
                 v_end += corrected[i];
@@ -237,12 +241,17 @@ static float posterior_tilt(const PostureClassifier *p, const float up[3]) {
 #define SIGNIFICANT_RISE_M 0.15f
 #define SIGNIFICANT_ROTATION_DEG 10.0f
 #define VOTE_ORDER 0.5f
+#define NO_GYRO_MAX_RISE_M 0.2f
 #define VOTE_DECIDES 1.0f
 
 static TransitionKind episode_judge(
         const PostureClassifier *p, TransitionEpisode *e, const float up[3], float gravity_end) {
         float rise = episode_rise(e, gravity_end);
         e->rise = rise;
+        /* Without a gyroscope the vertical is the low-passed accelerometer, which lags every turn: the height
+         * integrated from it can be off by a metre. A hint then, never enough to decide alone. */
+        if (!p->vertical_valid)
+                rise = CLAMP(rise, -NO_GYRO_MAX_RISE_M, NO_GYRO_MAX_RISE_M);
         bool braked = e->vert_max >= TRANSITION_VERT_MIN && e->vert_min <= -TRANSITION_VERT_MIN;
         /* Once the forward direction is known only a backward turn counts: a lean sideways or forwards is no
          * sign of sitting down. */
@@ -274,22 +283,24 @@ static void episode_restart(TransitionEpisode *e, int64_t t_us, const float up[3
         e->early = TRANSITION_NONE;
         e->rise = 0.0f;
         vec3_copy(e->up_start, up);
+        vec3_copy(e->gravity_up, up);
 }
 
 /* The wearer keeps moving for a second or two after sitting down or standing up (settling, shifting the feet),
  * but the pelvis has turned by then. A turn this large that has come to rest decides before the movement is
  * over: backwards (forwards) by EARLY_ROTATION_DEG once the forward direction is known, else away from (back
- * towards) the standing vertical by EARLY_DEVIATION_DEG. The whole movement's judgement at its end confirms the
- * decision or takes it back. */
+ * towards) the standing vertical by EARLY_DEVIATION_DEG. "At rest" allows a drift of 5 % of the turn: after a
+ * 50° turn out of a reclined seat the pelvis keeps settling by a degree or two. The whole movement's judgement at
+ * its end confirms the decision or takes it back. */
 #define EARLY_ROTATION_DEG 10.0f
 #define EARLY_DEVIATION_DEG 15.0f
 #define EARLY_SETTLED_DEG 1.0f
 #define EARLY_SETTLED_BINS 10 /* 0.2 s */
+#define EARLY_SETTLED_FRACTION 0.05f
 
 static TransitionKind episode_early(PostureClassifier *p, TransitionEpisode *e, const float up[3]) {
         /* Rising from lying is judged once the movement is over. */
-        if (e->early != TRANSITION_NONE || p->risen_pending || e->n_bins <= EARLY_SETTLED_BINS ||
-                posture_classifier_deviation(p, e->up_start) >= LYING_LEAVE_DEG)
+        if (e->early != TRANSITION_NONE || p->risen_pending || e->n_bins <= EARLY_SETTLED_BINS)
                 return TRANSITION_NONE;
         /* Not while the steps of a walk may be starting: the pelvis sways with them. */
         if (p->motion.n_steps > 0)
@@ -299,8 +310,6 @@ static TransitionKind episode_early(PostureClassifier *p, TransitionEpisode *e, 
                 lo = MIN(lo, e->bin_angle[i]);
                 hi = MAX(hi, e->bin_angle[i]);
         }
-        if (hi - lo >= EARLY_SETTLED_DEG * RAD_PER_DEG)
-                return TRANSITION_NONE;
         float rotation, threshold;
         if (p->forward_known) {
                 rotation = posterior_tilt(p, up) - posterior_tilt(p, e->up_start);
@@ -310,6 +319,8 @@ static TransitionKind episode_early(PostureClassifier *p, TransitionEpisode *e, 
                         posture_classifier_deviation(p, up) - posture_classifier_deviation(p, e->up_start);
                 threshold = EARLY_DEVIATION_DEG;
         }
+        if (hi - lo >= MAX(EARLY_SETTLED_DEG, EARLY_SETTLED_FRACTION * fabsf(rotation)) * RAD_PER_DEG)
+                return TRANSITION_NONE;
         if (p->posture == PSOAS_POSTURE_STANDING && rotation >= threshold)
                 e->early = TRANSITION_DOWN;
         else if (p->posture == PSOAS_POSTURE_SITTING && rotation <= -threshold)
@@ -331,6 +342,8 @@ static TransitionKind episode_update(
                 e->active = false;
                 return TRANSITION_NONE;
         }
+        if (m->still_s > 0.0f)
+                vec3_copy(e->still_up, up);
         if (m->still_s > 0.0f && !e->walked && p->posture == PSOAS_POSTURE_STANDING)
                 vec3_copy(e->rest_up, up);
         /* After a walk the episode starts at once, even at rest: the steps may have hidden a sit-down. */
@@ -341,8 +354,12 @@ static TransitionKind episode_update(
                 e->start_us = t_us;
                 episode_restart(e, t_us, up, gravity);
                 /* A few steps are a turn to sit down, or towards something; after a real walk the rest
-                 * before it says nothing. */
+                 * before it says nothing. Standing, the turn counts from the last rest standing too: the
+                 * movement may have begun before the wearer was ever still (a calibration that ended as
+                 * they sat down). */
                 if (e->walked && t_us - e->walk_start_us < SHORT_WALK_US)
+                        vec3_copy(e->up_start, e->rest_up);
+                else if (!e->walked && p->posture == PSOAS_POSTURE_STANDING)
                         vec3_copy(e->up_start, e->rest_up);
                 e->walked = false;
         }
@@ -353,6 +370,7 @@ static TransitionKind episode_update(
                         e->binned_s += e->bin_s;
                         e->bins[e->n_bins] = e->bin_dv;
                         e->bin_angle[e->n_bins] = vec3_angle(up, e->up_start);
+                        e->bin_rest_angle[e->n_bins] = vec3_angle(up, e->gravity_up);
                         e->n_bins++;
                 }
                 e->bin_dv = e->bin_s = 0.0f;
@@ -456,11 +474,20 @@ bool posture_classifier_update(
                  * sitting, which walking or a later stand-up corrects. */
                 if (p->posture == PSOAS_POSTURE_LYING) {
                         p->risen_pending = true;
-                        /* Only what happens from here tells getting up from sitting up. */
+                        p->risen_upright = false;
+                        /* Only what happens from here tells getting up from sitting up. The |g| the fusion
+                         * knows was learned lying still: the step in it counts from there. */
                         episode_restart(&p->episode, t_us, up, fusion->gravity);
+                        vec3_copy(p->episode.gravity_up, p->episode.still_up);
                 }
                 next = PSOAS_POSTURE_SITTING;
                 p->confidence = 0.6f;
+                /* Sat up: the height counts from here. */
+                if (!p->risen_upright && deviation < RISEN_UPRIGHT_DEG && p->episode.active) {
+                        p->risen_upright = true;
+                        episode_restart(&p->episode, t_us, up, fusion->gravity);
+                        vec3_copy(p->episode.gravity_up, p->episode.still_up);
+                }
                 if (!p->episode.active) {
                         bool upright = p->forward_known && posterior < RISEN_STANDING_DEG &&
                                 deviation < RISEN_STANDING_DEVIATION_DEG &&

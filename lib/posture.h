@@ -62,7 +62,10 @@ typedef struct TransitionEpisode {
         float bins[EPISODE_BINS];
         float bin_angle[EPISODE_BINS]; /* rotation from the start, radians, at the end of each bin */
         unsigned n_bins;
+        float bin_rest_angle[EPISODE_BINS]; /* rotation from gravity_up */
         float gravity_start; /* |a| at rest before the movement */
+        float gravity_up[3]; /* the vertical at that rest */
+        float still_up[3]; /* the vertical at the last still sample */
         float bin_dv;
         float bin_s;
         float binned_s; /* the duration of the bins so far */
@@ -92,6 +95,7 @@ typedef struct PostureClassifier {
         float lying_angle_s;
         float walk_onset_s; /* on one's feet, moving hard, with a step in it */
         bool risen_pending; /* risen from lying: sitting until the movement ends, then judged */
+        bool risen_upright; /* and has sat up: the episode measures the height from there */
         bool after_gap; /* the samples had a gap: judge the posture from the orientation once still */
 
         /* Learning the forward direction from sitting. */
