@@ -58,9 +58,9 @@ static int check_access(Manager *m, sd_bus_message *msg, sd_bus_error *error) {
         /* AUGMENT: dbus-daemon vouches for the uid, the groups come from /proc/PID (which is why the unit
          * cannot use ProtectProc=invisible). */
         r = sd_bus_query_sender_creds(msg,
-                                      SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS |
-                                              SD_BUS_CREDS_AUGMENT,
-                                      &creds);
+                SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS |
+                        SD_BUS_CREDS_AUGMENT,
+                &creds);
         if (r < 0)
                 return r;
         r = sd_bus_creds_get_euid(creds, &euid);
@@ -79,8 +79,8 @@ static int check_access(Manager *m, sd_bus_message *msg, sd_bus_error *error) {
         }
 
         sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-                          "Only root and members of group '%s' may change psoasd's state.",
-                          m->config->access_group ?: "psoas");
+                "Only root and members of group '%s' may change psoasd's state.",
+                m->config->access_group ?: "psoas");
         return 0;
 }
 
@@ -95,7 +95,7 @@ static int check_access(Manager *m, sd_bus_message *msg, sd_bus_error *error) {
 /* Properties */
 
 static int property_get_posture(sd_bus *bus, const char *path, const char *interface, const char *property,
-                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
 
         return sd_bus_message_append(reply, "s", psoas_posture_to_string(m->posture));
@@ -103,36 +103,35 @@ static int property_get_posture(sd_bus *bus, const char *path, const char *inter
 
 /* sd-bus's own getter for "b" reads an int; our flags are bool. */
 static int property_get_bool(sd_bus *bus, const char *path, const char *interface, const char *property,
-                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         bool *b = userdata;
 
-        return sd_bus_message_append(reply, "b", (int) *b);
+        return sd_bus_message_append(reply, "b", (int)*b);
 }
 
-static int property_get_sensor_state(sd_bus *bus, const char *path, const char *interface, const char *property,
-                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+static int property_get_sensor_state(sd_bus *bus, const char *path, const char *interface,
+        const char *property, sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
 
         return sd_bus_message_append(reply, "s", sensor_state_to_string(m->sensor_state));
 }
 
 static int property_get_sensor(sd_bus *bus, const char *path, const char *interface, const char *property,
-                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
 
         return sd_bus_message_append(reply, "s", m->sensor_description ?: "");
 }
 
 static int property_get_sitting_today(sd_bus *bus, const char *path, const char *interface,
-                                      const char *property, sd_bus_message *reply, void *userdata,
-                                      sd_bus_error *error) {
+        const char *property, sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
 
         return sd_bus_message_append(reply, "t", manager_sitting_today_s(m));
 }
 
 static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
-                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         return sd_bus_message_append(reply, "s", PACKAGE_VERSION);
 }
 
@@ -149,8 +148,9 @@ static int method_calibrate(sd_bus_message *msg, void *userdata, sd_bus_error *e
         if (r == -EBUSY)
                 return sd_bus_error_set(error, ERROR_BUSY, "A calibration is already in progress.");
         if (r == -ENODEV)
-                return sd_bus_error_setf(error, ERROR_NO_SENSOR, "No sensor is streaming (sensor state: %s).",
-                                         sensor_state_to_string(m->sensor_state));
+                return sd_bus_error_setf(error, ERROR_NO_SENSOR,
+                        "No sensor is streaming (sensor state: %s).",
+                        sensor_state_to_string(m->sensor_state));
         if (r < 0)
                 return r;
         /* The reply comes from bus_calibrate_reply() when the engine has decided. */
@@ -166,7 +166,7 @@ void bus_calibrate_reply(Manager *m, int error, enum psoas_calibration_error rea
         else {
                 if (error == -EAGAIN)
                         sd_bus_error_setf(&e, ERROR_NOT_STILL, "Calibration refused: %s.",
-                                          psoas_calibration_error_to_string(reason));
+                                psoas_calibration_error_to_string(reason));
                 else if (error == -ETIMEDOUT)
                         sd_bus_error_set(&e, ERROR_NO_SENSOR, "Calibration abandoned: no samples arrived.");
                 else
@@ -187,8 +187,8 @@ static int method_snooze(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                 return r;
         if (seconds > SNOOZE_MAX_S)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Snooze for %" PRIu32 " s is out of range: 1 to %u s, or 0 to cancel.",
-                                         seconds, SNOOZE_MAX_S);
+                        "Snooze for %" PRIu32 " s is out of range: 1 to %u s, or 0 to cancel.", seconds,
+                        SNOOZE_MAX_S);
         CHECK_ACCESS(m, msg, error);
 
         r = manager_snooze(m, seconds);
@@ -196,14 +196,14 @@ static int method_snooze(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                 return r;
         if (seconds > 0)
                 log_info("Alerts snoozed for %" PRIu32 " min by %s.", (seconds + 59) / 60,
-                         sd_bus_message_get_sender(msg) ?: "?");
+                        sd_bus_message_get_sender(msg) ?: "?");
         else
                 log_info("Snooze cancelled by %s.", sd_bus_message_get_sender(msg) ?: "?");
         return sd_bus_reply_method_return(msg, NULL);
 }
 
 static void inhibitors_changed(Manager *m) {
-        (void) manager_set_inhibited(m, m->inhibitors != NULL);
+        (void)manager_set_inhibited(m, m->inhibitors != NULL);
 }
 
 static void inhibitor_remove(Manager *m, Inhibitor *target) {
@@ -230,7 +230,7 @@ static bool valid_text(const char *s, size_t max, bool allow_empty) {
 
         if (n > max || (!allow_empty && n == 0))
                 return false;
-        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++)
                 if (*p < 0x20 && *p != '\t')
                         return false;
         return true;
@@ -248,10 +248,10 @@ static int method_inhibit(sd_bus_message *msg, void *userdata, sd_bus_error *err
                 return r;
         if (!valid_text(app_id, APP_ID_MAX, false))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "app_id must be 1 to %u printable characters.", APP_ID_MAX);
+                        "app_id must be 1 to %u printable characters.", APP_ID_MAX);
         if (!valid_text(reason, REASON_MAX, true))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "reason must be at most %u printable characters.", REASON_MAX);
+                        "reason must be at most %u printable characters.", REASON_MAX);
         CHECK_ACCESS(m, msg, error);
 
         sender = sd_bus_message_get_sender(msg);
@@ -262,7 +262,7 @@ static int method_inhibit(sd_bus_message *msg, void *userdata, sd_bus_error *err
         }
         if (mine >= INHIBITORS_PER_CLIENT_MAX || total >= INHIBITORS_MAX)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
-                                         "Too many inhibitors (at most %u per client).", INHIBITORS_PER_CLIENT_MAX);
+                        "Too many inhibitors (at most %u per client).", INHIBITORS_PER_CLIENT_MAX);
 
         i = calloc(1, sizeof(*i));
         if (!i)
@@ -311,8 +311,8 @@ static int method_uninhibit(sd_bus_message *msg, void *userdata, sd_bus_error *e
                         inhibitor_remove(m, i);
                         return sd_bus_reply_method_return(msg, NULL);
                 }
-        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "No inhibitor with cookie %" PRIu32 " held by %s.",
-                                 cookie, sender ?: "this connection");
+        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                "No inhibitor with cookie %" PRIu32 " held by %s.", cookie, sender ?: "this connection");
 }
 
 static int on_live_track_empty(sd_bus_track *track, void *userdata) {
@@ -334,11 +334,11 @@ static int method_claim_live(sd_bus_message *msg, void *userdata, sd_bus_error *
                 r = sd_bus_track_new(m->bus, &m->live_track, on_live_track_empty, m);
                 if (r < 0)
                         return r;
-                (void) sd_bus_track_set_recursive(m->live_track, true);
+                (void)sd_bus_track_set_recursive(m->live_track, true);
         }
-        if ((unsigned) sd_bus_track_count_sender(m->live_track, msg) >= LIVE_CLAIMS_PER_CLIENT_MAX)
+        if ((unsigned)sd_bus_track_count_sender(m->live_track, msg) >= LIVE_CLAIMS_PER_CLIENT_MAX)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
-                                         "Too many live claims (at most %u per client).", LIVE_CLAIMS_PER_CLIENT_MAX);
+                        "Too many live claims (at most %u per client).", LIVE_CLAIMS_PER_CLIENT_MAX);
         r = sd_bus_track_add_sender(m->live_track, msg);
         if (r < 0)
                 return r;
@@ -353,7 +353,8 @@ static int method_release_live(sd_bus_message *msg, void *userdata, sd_bus_error
         CHECK_ACCESS(m, msg, error);
 
         if (!m->live_track || sd_bus_track_count_sender(m->live_track, msg) <= 0)
-                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "This connection holds no live claim.");
+                return sd_bus_error_set(
+                        error, SD_BUS_ERROR_INVALID_ARGS, "This connection holds no live claim.");
         r = sd_bus_track_remove_sender(m->live_track, msg);
         if (r < 0)
                 return r;
@@ -375,9 +376,9 @@ static int method_list_stretches(sd_bus_message *msg, void *userdata, sd_bus_err
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
-                r = sd_bus_message_append(reply, "(ssssuu)", catalog[i].id, catalog[i].title, catalog[i].muscles,
-                                          catalog[i].instructions, stretch_hold_seconds(&catalog[i]),
-                                          stretch_repetitions(&catalog[i]));
+                r = sd_bus_message_append(reply, "(ssssuu)", catalog[i].id, catalog[i].title,
+                        catalog[i].muscles, catalog[i].instructions, stretch_hold_seconds(&catalog[i]),
+                        stretch_repetitions(&catalog[i]));
                 if (r < 0)
                         return r;
         }
@@ -406,7 +407,7 @@ static int method_complete_stretch(sd_bus_message *msg, void *userdata, sd_bus_e
                         found = streq(catalog[i].id, id);
                 if (!found)
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "Unknown stretch '%.64s'; ListStretches() gives the ids.", id);
+                                "Unknown stretch '%.64s'; ListStretches() gives the ids.", id);
         }
         CHECK_ACCESS(m, msg, error);
 
@@ -418,7 +419,7 @@ static int method_complete_stretch(sd_bus_message *msg, void *userdata, sd_bus_e
 }
 
 static uint64_t seconds_u64(double s) {
-        return s > 0 && isfinite(s) ? (uint64_t) llround(s) : 0;
+        return s > 0 && isfinite(s) ? (uint64_t)llround(s) : 0;
 }
 
 static int method_get_day(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -438,9 +439,10 @@ static int method_get_day(sd_bus_message *msg, void *userdata, sd_bus_error *err
                 day = today;
         else if (day_from_string(date, &day) < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Invalid date '%.32s': expected YYYY-MM-DD or \"\" for today.", date);
+                        "Invalid date '%.32s': expected YYYY-MM-DD or \"\" for today.", date);
         else if (day > today)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "The date %s is in the future.", date);
+                return sd_bus_error_setf(
+                        error, SD_BUS_ERROR_INVALID_ARGS, "The date %s is in the future.", date);
 
         r = manager_get_day(m, day, &stats);
         if (r < 0)
@@ -450,15 +452,16 @@ static int method_get_day(sd_bus_message *msg, void *userdata, sd_bus_error *err
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(
-                reply, "a{sv}", 14, "date", "s", date_buf, "sitting_seconds", "t", seconds_u64(stats.sitting_s),
-                "standing_seconds", "t", seconds_u64(stats.standing_s), "walking_seconds", "t",
-                seconds_u64(stats.walking_s), "lying_seconds", "t", seconds_u64(stats.lying_s), "sitting_bouts",
-                "u", stats.sitting_bouts, "longest_bout_seconds", "t", seconds_u64(stats.longest_bout_s), "alerts",
-                "u", stats.alerts, "breaks", "u", stats.breaks, "stretches_verified", "u", stats.stretches_verified,
+        r = sd_bus_message_append(reply, "a{sv}", 14, "date", "s", date_buf, "sitting_seconds", "t",
+                seconds_u64(stats.sitting_s), "standing_seconds", "t", seconds_u64(stats.standing_s),
+                "walking_seconds", "t", seconds_u64(stats.walking_s), "lying_seconds", "t",
+                seconds_u64(stats.lying_s), "sitting_bouts", "u", stats.sitting_bouts,
+                "longest_bout_seconds", "t", seconds_u64(stats.longest_bout_s), "alerts", "u", stats.alerts,
+                "breaks", "u", stats.breaks, "stretches_verified", "u", stats.stretches_verified,
                 "stretches_self_reported", "u", stats.stretches_self_reported, "tilt_mean", "d",
-                psoas_day_stats_tilt_mean(&stats), "tilt_p90", "d", psoas_day_stats_tilt_percentile(&stats, 90),
-                "high_tilt_seconds", "t", seconds_u64(stats.high_tilt_s));
+                psoas_day_stats_tilt_mean(&stats), "tilt_p90", "d",
+                psoas_day_stats_tilt_percentile(&stats, 90), "high_tilt_seconds", "t",
+                seconds_u64(stats.high_tilt_s));
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
@@ -473,49 +476,48 @@ static const sd_bus_vtable posture_vtable[] = {
         SD_BUS_PROPERTY("Posture", "s", property_get_posture, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Tilt", "d", NULL, offsetof(Manager, tilt), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Inclination", "d", NULL, offsetof(Manager, inclination),
-                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+                SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Calibrated", "b", property_get_bool, offsetof(Manager, calibrated),
-                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+                SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SittingSince", "t", NULL, offsetof(Manager, sitting_since_us),
-                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+                SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         /* Changes every second while sitting: computed when read, never signalled (EmitsChangedSignal=false). */
         SD_BUS_PROPERTY("SittingToday", "t", property_get_sitting_today, 0, 0),
         SD_BUS_PROPERTY("LastBreak", "t", NULL, offsetof(Manager, last_break_us),
-                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("SensorState", "s", property_get_sensor_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+                SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY(
+                "SensorState", "s", property_get_sensor_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Sensor", "s", property_get_sensor, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SampleRate", "d", NULL, offsetof(Manager, sample_rate),
-                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+                SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SnoozedUntil", "t", NULL, offsetof(Manager, snoozed_until_us),
-                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+                SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Inhibited", "b", property_get_bool, offsetof(Manager, inhibited),
-                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+                SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
 
         SD_BUS_METHOD_WITH_ARGS("Calibrate", SD_BUS_NO_ARGS, SD_BUS_RESULT("d", neutral_inclination),
-                                method_calibrate, SD_BUS_VTABLE_UNPRIVILEGED),
+                method_calibrate, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Snooze", SD_BUS_ARGS("u", seconds), SD_BUS_NO_RESULT, method_snooze,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
+                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Inhibit", SD_BUS_ARGS("s", app_id, "s", reason), SD_BUS_RESULT("u", cookie),
-                                method_inhibit, SD_BUS_VTABLE_UNPRIVILEGED),
+                method_inhibit, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Uninhibit", SD_BUS_ARGS("u", cookie), SD_BUS_NO_RESULT, method_uninhibit,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
+                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ClaimLive", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_claim_live,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
+                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ReleaseLive", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_release_live,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
+                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListStretches", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssssuu)", stretches),
-                                method_list_stretches, SD_BUS_VTABLE_UNPRIVILEGED),
+                method_list_stretches, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("CompleteStretch", SD_BUS_ARGS("s", id), SD_BUS_NO_RESULT,
-                                method_complete_stretch, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("GetDay", SD_BUS_ARGS("s", date), SD_BUS_RESULT("a{sv}", stats), method_get_day,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
+                method_complete_stretch, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetDay", SD_BUS_ARGS("s", date), SD_BUS_RESULT("a{sv}", stats),
+                method_get_day, SD_BUS_VTABLE_UNPRIVILEGED),
 
         SD_BUS_SIGNAL_WITH_ARGS("Alert", SD_BUS_ARGS("s", kind, "s", message, "u", level), 0),
         SD_BUS_SIGNAL_WITH_ARGS("StretchPrompt",
-                                SD_BUS_ARGS("s", id, "s", title, "s", instructions, "u", hold_seconds, "u",
-                                            repetitions),
-                                0),
+                SD_BUS_ARGS("s", id, "s", title, "s", instructions, "u", hold_seconds, "u", repetitions), 0),
         SD_BUS_SIGNAL_WITH_ARGS("StretchVerified", SD_BUS_ARGS("s", id), 0),
         SD_BUS_SIGNAL_WITH_ARGS("BreakTaken", SD_BUS_ARGS("t", seconds), 0),
 
@@ -528,7 +530,7 @@ static const sd_bus_vtable posture_vtable[] = {
 int bus_emit_changes(Manager *m, const char *const *names) {
         if (!m->bus || !names[0])
                 return 0;
-        return sd_bus_emit_properties_changed_strv(m->bus, BUS_PATH, BUS_INTERFACE, (char **) names);
+        return sd_bus_emit_properties_changed_strv(m->bus, BUS_PATH, BUS_INTERFACE, (char **)names);
 }
 
 int bus_emit_alert(Manager *m, const char *kind, const char *message, uint32_t level) {
@@ -543,7 +545,7 @@ int bus_emit_stretch_prompt(Manager *m, const struct psoas_stretch *s) {
         if (!m->bus)
                 return 0;
         return sd_bus_emit_signal(m->bus, BUS_PATH, BUS_INTERFACE, "StretchPrompt", "sssuu", s->id, s->title,
-                                  s->instructions, stretch_hold_seconds(s), stretch_repetitions(s));
+                s->instructions, stretch_hold_seconds(s), stretch_repetitions(s));
 }
 
 int bus_emit_stretch_verified(Manager *m, const char *id) {
@@ -572,7 +574,8 @@ int bus_posture_register(Manager *m) {
 
         r = m->options.user_bus ? sd_bus_open_user(&m->bus) : sd_bus_open_system(&m->bus);
         if (r < 0)
-                return log_error_errno(r, "Cannot connect to the %s bus: %m", m->options.user_bus ? "user" : "system");
+                return log_error_errno(
+                        r, "Cannot connect to the %s bus: %m", m->options.user_bus ? "user" : "system");
 
         r = sd_bus_add_object_vtable(m->bus, NULL, BUS_PATH, BUS_INTERFACE, posture_vtable, m);
         if (r < 0)
@@ -582,13 +585,13 @@ int bus_posture_register(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Cannot attach the bus to the event loop: %m");
         /* Losing the bus ends the daemon; systemd restarts it. */
-        (void) sd_bus_set_exit_on_disconnect(m->bus, true);
+        (void)sd_bus_set_exit_on_disconnect(m->bus, true);
 
         r = sd_bus_request_name(m->bus, BUS_NAME, 0);
         if (r == -EEXIST)
                 return log_error_errno(r, "Another psoasd already owns %s on this bus.", BUS_NAME);
         if (r < 0)
                 return log_error_errno(r, "Cannot own %s on the %s bus: %m", BUS_NAME,
-                                       m->options.user_bus ? "user" : "system");
+                        m->options.user_bus ? "user" : "system");
         return 0;
 }

@@ -27,7 +27,7 @@ static bool stderr_is_journal(void) {
                 return false;
         if (fstat(STDERR_FILENO, &st) < 0)
                 return false;
-        return (unsigned long long) st.st_dev == dev && (unsigned long long) st.st_ino == ino;
+        return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
 void log_open(void) {
@@ -47,7 +47,7 @@ int log_get_max_level(void) {
 }
 
 int log_internal(int level, int error, const char *message_id, const char *file, int line, const char *func,
-                 const char *format, ...) {
+        const char *format, ...) {
         char message[2048];
         va_list ap;
 
@@ -70,13 +70,13 @@ int log_internal(int level, int error, const char *message_id, const char *file,
 
                 snprintf(line_field, sizeof(line_field), "CODE_LINE=%d", line);
                 if (message_id)
-                        sd_journal_send("MESSAGE=%s", message, "PRIORITY=%i", level, "MESSAGE_ID=%s", message_id,
-                                        "ERRNO=%i", error, "CODE_FILE=%s", file, "%s", line_field,
-                                        "CODE_FUNC=%s", func, "SYSLOG_IDENTIFIER=psoasd", NULL);
+                        sd_journal_send("MESSAGE=%s", message, "PRIORITY=%i", level, "MESSAGE_ID=%s",
+                                message_id, "ERRNO=%i", error, "CODE_FILE=%s", file, "%s", line_field,
+                                "CODE_FUNC=%s", func, "SYSLOG_IDENTIFIER=psoasd", NULL);
                 else
                         sd_journal_send("MESSAGE=%s", message, "PRIORITY=%i", level, "ERRNO=%i", error,
-                                        "CODE_FILE=%s", file, "%s", line_field, "CODE_FUNC=%s", func,
-                                        "SYSLOG_IDENTIFIER=psoasd", NULL);
+                                "CODE_FILE=%s", file, "%s", line_field, "CODE_FUNC=%s", func,
+                                "SYSLOG_IDENTIFIER=psoasd", NULL);
         } else if (stderr_is_tty)
                 fprintf(stderr, "psoasd: %s\n", message);
         else

@@ -27,11 +27,11 @@ int log_get_max_level(void);
 
 /* message_id may be NULL. Returns -abs(error) (0 when error is 0). */
 int log_internal(int level, int error, const char *message_id, const char *file, int line, const char *func,
-                 const char *format, ...) __attribute__((format(printf, 7, 8)));
+        const char *format, ...) __attribute__((format(printf, 7, 8)));
 
 #define log_full_errno(level, error, ...)                                                                   \
         log_internal((level), (error), NULL, __FILE__, __LINE__, __func__, __VA_ARGS__)
-#define log_full(level, ...) (void) log_full_errno((level), 0, __VA_ARGS__)
+#define log_full(level, ...) (void)log_full_errno((level), 0, __VA_ARGS__)
 
 #define log_debug(...) log_full(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...) log_full(LOG_INFO, __VA_ARGS__)

@@ -18,7 +18,8 @@
 static void help(void) {
         printf("Usage: psoasd [OPTIONS]\n"
                "\n"
-               "The psoas posture monitor: reads a pelvis-worn IMU through IIO and publishes posture, pelvic\n"
+               "The psoas posture monitor: reads a pelvis-worn IMU through IIO and publishes posture, "
+               "pelvic\n"
                "tilt, sitting time, alerts and stretch prompts on D-Bus as org.psoas.Posture1.\n"
                "\n"
                "  -h, --help              show this help and exit\n"
@@ -27,11 +28,14 @@ static void help(void) {
                "      --user              serve on the user's session bus; state in $XDG_STATE_HOME/psoas\n"
                "  -c, --config=FILE       configuration file (default " CONFIG_DEFAULT_PATH ";\n"
                "                          with --user, $XDG_CONFIG_HOME/psoas/psoasd.json)\n"
-               "  -s, --sensor=URI        IIO context to read, e.g. local: or ip:192.0.2.7 (overrides sensor.uri)\n"
-               "      --replay=FILE.csv   read a recording in psoas-analyze's CSV format instead of the sensor\n"
+               "  -s, --sensor=URI        IIO context to read, e.g. local: or ip:192.0.2.7 (overrides "
+               "sensor.uri)\n"
+               "      --replay=FILE.csv   read a recording in psoas-analyze's CSV format instead of the "
+               "sensor\n"
                "      --speed=X           replay speed factor (default 1; 0 means as fast as possible)\n"
                "      --exit-on-end       exit when the replay ends\n"
-               "      --calibrate-first=S calibrate on the first S seconds of the replay (the wearer standing still)\n"
+               "      --calibrate-first=S calibrate on the first S seconds of the replay (the wearer "
+               "standing still)\n"
                "      --record=FILE.csv   write every sample received to FILE, in the same CSV format\n"
                "      --state-directory=DIR\n"
                "                          keep statistics in DIR (overrides state.directory)\n"
@@ -46,8 +50,12 @@ static int parse_log_level(const char *s) {
                 const char *name;
                 int level;
         } levels[] = {
-                { "debug", LOG_DEBUG },     { "info", LOG_INFO }, { "notice", LOG_NOTICE },
-                { "warning", LOG_WARNING }, { "err", LOG_ERR },   { "error", LOG_ERR },
+                { "debug", LOG_DEBUG },
+                { "info", LOG_INFO },
+                { "notice", LOG_NOTICE },
+                { "warning", LOG_WARNING },
+                { "err", LOG_ERR },
+                { "error", LOG_ERR },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(levels); i++)
@@ -122,7 +130,7 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o) {
                         errno = 0;
                         o->replay_speed = strtod(optarg, &end);
                         if (errno != 0 || end == optarg || *end || !isfinite(o->replay_speed) ||
-                            o->replay_speed < 0 || o->replay_speed > 1e6) {
+                                o->replay_speed < 0 || o->replay_speed > 1e6) {
                                 fprintf(stderr, "psoasd: --speed: '%s' is not a factor from 0 to 1000000\n",
                                         optarg);
                                 return -EINVAL;
@@ -138,7 +146,7 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o) {
                         errno = 0;
                         o->calibrate_first_s = strtod(optarg, &end);
                         if (errno != 0 || end == optarg || *end || !(o->calibrate_first_s >= 1) ||
-                            o->calibrate_first_s > 600) {
+                                o->calibrate_first_s > 600) {
                                 fprintf(stderr, "psoasd: --calibrate-first: '%s' is not 1 to 600 seconds\n",
                                         optarg);
                                 return -EINVAL;
@@ -160,7 +168,8 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o) {
                         level = parse_log_level(optarg);
                         if (level < 0) {
                                 fprintf(stderr,
-                                        "psoasd: --log-level: '%s' is not one of debug, info, notice, warning, "
+                                        "psoasd: --log-level: '%s' is not one of debug, info, notice, "
+                                        "warning, "
                                         "err\n",
                                         optarg);
                                 return -EINVAL;
@@ -207,7 +216,7 @@ int main(int argc, char *argv[]) {
 
         r = manager_start(m);
         if (r == -EINVAL) {
-                (void) sd_notify(false, "STATUS=Configuration rejected; see the journal");
+                (void)sd_notify(false, "STATUS=Configuration rejected; see the journal");
                 return EX_CONFIG;
         }
         if (r < 0)

@@ -38,8 +38,12 @@
 #define GYRO_MAX_RADS 35.0f
 
 static const char *const sensor_state_table[_SENSOR_STATE_MAX] = {
-        [SENSOR_ABSENT] = "absent",   [SENSOR_STARTING] = "starting", [SENSOR_STREAMING] = "streaming",
-        [SENSOR_STALLED] = "stalled", [SENSOR_REPLAY] = "replay",     [SENSOR_ERROR] = "error",
+        [SENSOR_ABSENT] = "absent",
+        [SENSOR_STARTING] = "starting",
+        [SENSOR_STREAMING] = "streaming",
+        [SENSOR_STALLED] = "stalled",
+        [SENSOR_REPLAY] = "replay",
+        [SENSOR_ERROR] = "error",
 };
 
 const char *sensor_state_to_string(SensorState s) {
@@ -50,11 +54,11 @@ static uint64_t now_usec(clockid_t clock) {
         struct timespec ts;
 
         clock_gettime(clock, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000u;
+        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 static long utc_offset_at(int64_t realtime_us) {
-        time_t t = (time_t) (realtime_us / (int64_t) USEC_PER_SEC);
+        time_t t = (time_t)(realtime_us / (int64_t)USEC_PER_SEC);
         struct tm tm;
 
         if (!localtime_r(&t, &tm))
@@ -224,7 +228,7 @@ static int load_config(Manager *m, LoadedConfig *ret) {
         r = config_load(m->config_path, !m->config_path_explicit, &l.config, &error);
         if (r < 0) {
                 log_id(LOG_ERR, MESSAGE_ID_CONFIG_REJECTED, r, "Configuration rejected: %s",
-                       error ?: m->config_path);
+                        error ?: m->config_path);
                 return -EINVAL;
         }
 
@@ -234,7 +238,7 @@ static int load_config(Manager *m, LoadedConfig *ret) {
                 r = catalog_load(l.config->stretch_catalog, &l.catalog, &cat_error);
                 if (r < 0) {
                         log_id(LOG_ERR, MESSAGE_ID_CONFIG_REJECTED, r, "Configuration rejected: %s: %s",
-                               m->config_path, cat_error ?: l.config->stretch_catalog);
+                                m->config_path, cat_error ?: l.config->stretch_catalog);
                         loaded_config_done(&l);
                         return -EINVAL;
                 }
@@ -246,7 +250,7 @@ static int load_config(Manager *m, LoadedConfig *ret) {
                 r = catalog_load(PKGDATADIR "/stretches.json", &l.catalog, &cat_error);
                 if (r < 0)
                         log_warning_errno(r, "Ignoring the stretch catalog, using the built-in one: %s",
-                                          cat_error ?: PKGDATADIR "/stretches.json");
+                                cat_error ?: PKGDATADIR "/stretches.json");
         }
 
         /* Who may change state on the system bus. A group that does not exist leaves only root. */
@@ -256,7 +260,7 @@ static int load_config(Manager *m, LoadedConfig *ret) {
                 l.gid_valid = true;
         } else if (l.config->access_group && !m->options.user_bus)
                 log_notice("Group '%s' does not exist: only root may change psoasd's state.",
-                           l.config->access_group);
+                        l.config->access_group);
 
         *ret = l;
         return 0;
@@ -303,26 +307,26 @@ static int manager_reload(Manager *m) {
         if (r >= 0)
                 r = catalog_apply(m, l.catalog);
         if (r < 0) {
-                log_id(LOG_ERR, MESSAGE_ID_CONFIG_REJECTED, r, "Configuration rejected: %s: the engine refused it.",
-                       m->config_path);
-                (void) psoas_engine_set_config(m->engine, &m->config->engine);
+                log_id(LOG_ERR, MESSAGE_ID_CONFIG_REJECTED, r,
+                        "Configuration rejected: %s: the engine refused it.", m->config_path);
+                (void)psoas_engine_set_config(m->engine, &m->config->engine);
                 loaded_config_done(&l);
                 return r;
         }
 
         sensor_changed = !m->options.replay_path &&
-                         (!!l.config->sensor_uri != !!m->config->sensor_uri ||
-                          (l.config->sensor_uri && strcmp(l.config->sensor_uri, m->config->sensor_uri) != 0) ||
-                          !!l.config->sensor_device != !!m->config->sensor_device ||
-                          (l.config->sensor_device &&
-                           strcmp(l.config->sensor_device, m->config->sensor_device) != 0) ||
-                          !!l.config->sensor_gyro_device != !!m->config->sensor_gyro_device ||
-                          (l.config->sensor_gyro_device &&
-                           strcmp(l.config->sensor_gyro_device, m->config->sensor_gyro_device) != 0) ||
-                          l.config->sensor_rate_hz != m->config->sensor_rate_hz ||
-                          l.config->sensor_has_mount_matrix != m->config->sensor_has_mount_matrix ||
-                          memcmp(l.config->sensor_mount_matrix, m->config->sensor_mount_matrix,
-                                 sizeof(l.config->sensor_mount_matrix)) != 0);
+                (!!l.config->sensor_uri != !!m->config->sensor_uri ||
+                        (l.config->sensor_uri && strcmp(l.config->sensor_uri, m->config->sensor_uri) != 0) ||
+                        !!l.config->sensor_device != !!m->config->sensor_device ||
+                        (l.config->sensor_device &&
+                                strcmp(l.config->sensor_device, m->config->sensor_device) != 0) ||
+                        !!l.config->sensor_gyro_device != !!m->config->sensor_gyro_device ||
+                        (l.config->sensor_gyro_device &&
+                                strcmp(l.config->sensor_gyro_device, m->config->sensor_gyro_device) != 0) ||
+                        l.config->sensor_rate_hz != m->config->sensor_rate_hz ||
+                        l.config->sensor_has_mount_matrix != m->config->sensor_has_mount_matrix ||
+                        memcmp(l.config->sensor_mount_matrix, m->config->sensor_mount_matrix,
+                                sizeof(l.config->sensor_mount_matrix)) != 0);
 
         config_free(m->config);
         catalog_free(m->catalog);
@@ -338,7 +342,7 @@ static int manager_reload(Manager *m) {
                 if (sensor_start(m) < 0)
                         sensor_schedule_retry(m);
         }
-        (void) sd_notify(false, "RELOADING=0\nREADY=1");
+        (void)sd_notify(false, "RELOADING=0\nREADY=1");
         return 0;
 }
 
@@ -346,14 +350,14 @@ static int manager_reload(Manager *m) {
 /* Time */
 
 int32_t manager_today(Manager *m) {
-        int64_t now = (int64_t) now_usec(CLOCK_REALTIME);
+        int64_t now = (int64_t)now_usec(CLOCK_REALTIME);
 
         if (m->engine && m->clock_synced) {
                 const struct psoas_state *st = psoas_engine_get_state(m->engine);
                 if (st->samples_accepted > 0)
                         return st->today.day;
         }
-        return (int32_t) floor_div64(now + (int64_t) utc_offset_at(now) * (int64_t) USEC_PER_SEC, USEC_PER_DAY);
+        return (int32_t)floor_div64(now + (int64_t)utc_offset_at(now) * (int64_t)USEC_PER_SEC, USEC_PER_DAY);
 }
 
 static int64_t to_realtime(Manager *m, int64_t t_us) {
@@ -362,13 +366,13 @@ static int64_t to_realtime(Manager *m, int64_t t_us) {
 
 /* Tells the engine how sample time maps to local time, and restores today's totals once. */
 static void clock_sync(Manager *m, int64_t t_us) {
-        int64_t realtime = (int64_t) now_usec(CLOCK_REALTIME);
+        int64_t realtime = (int64_t)now_usec(CLOCK_REALTIME);
         long gmtoff;
 
         m->realtime_offset_us = realtime - t_us;
         gmtoff = utc_offset_at(realtime);
         m->utc_offset_s = gmtoff;
-        psoas_engine_set_clock(m->engine, t_us, realtime + (int64_t) gmtoff * (int64_t) USEC_PER_SEC);
+        psoas_engine_set_clock(m->engine, t_us, realtime + (int64_t)gmtoff * (int64_t)USEC_PER_SEC);
         m->clock_synced = true;
 
         if (m->pending_snooze_realtime_us > realtime)
@@ -387,7 +391,7 @@ static void restore_state(Manager *m, int64_t t_us) {
         if (!m->store)
                 return;
 
-        today = (int32_t) floor_div64(psoas_engine_local_time(m->engine, t_us), USEC_PER_DAY);
+        today = (int32_t)floor_div64(psoas_engine_local_time(m->engine, t_us), USEC_PER_DAY);
         r = state_store_load_current(m->store, &current);
         if (r >= 0) {
                 if (current.calibrated) {
@@ -396,10 +400,10 @@ static void restore_state(Manager *m, int64_t t_us) {
                                 log_warning_errno(r, "Ignoring the saved calibration: %m");
                         else
                                 log_info("Restored the calibration (neutral inclination %.1f°).",
-                                         (double) current.calibration.neutral_inclination_deg);
+                                        (double)current.calibration.neutral_inclination_deg);
                 }
-                m->last_break_us = current.last_break_realtime_us > 0 ? (uint64_t) current.last_break_realtime_us
-                                                                       : 0;
+                m->last_break_us =
+                        current.last_break_realtime_us > 0 ? (uint64_t)current.last_break_realtime_us : 0;
         }
 
         r = state_store_load_day(m->store, today, &stats);
@@ -411,15 +415,15 @@ static void restore_state(Manager *m, int64_t t_us) {
                  * or a fast replay ran ahead of it. */
                 int64_t now_realtime = to_realtime(m, t_us);
                 bout_start = current.bout_start_realtime_us < now_realtime ? current.bout_start_realtime_us
-                                                                            : now_realtime;
-                bout_start += (int64_t) m->utc_offset_s * (int64_t) USEC_PER_SEC;
+                                                                           : now_realtime;
+                bout_start += (int64_t)m->utc_offset_s * (int64_t)USEC_PER_SEC;
         }
         r = psoas_engine_restore(m->engine, &stats, bout_start);
         if (r < 0)
                 log_warning_errno(r, "Could not restore today's statistics: %m");
         else
                 log_info("Continuing today: %.0f min sat so far%s.", stats.sitting_s / 60,
-                         current.day == today && current.in_bout ? ", in a sitting bout" : "");
+                        current.day == today && current.in_bout ? ", in a sitting bout" : "");
 }
 
 /* ------------------------------------------------------------------------------------------------------- */
@@ -437,7 +441,7 @@ static int save_state(Manager *m) {
         current.day = st->today.day;
         current.in_bout = st->in_bout;
         current.bout_start_realtime_us = st->in_bout ? to_realtime(m, st->bout_start_us) : 0;
-        current.last_break_realtime_us = (int64_t) m->last_break_us;
+        current.last_break_realtime_us = (int64_t)m->last_break_us;
         current.calibrated = psoas_engine_get_calibration(m->engine, &current.calibration) >= 0;
 
         r = state_store_save_day(m->store, &st->today);
@@ -446,7 +450,7 @@ static int save_state(Manager *m) {
         if (r < 0) {
                 if (!m->save_failed_logged)
                         log_error_errno(r, "Could not save statistics to %s (will keep trying): %m",
-                                        state_store_directory(m->store));
+                                state_store_directory(m->store));
                 m->save_failed_logged = true;
                 return r;
         }
@@ -461,11 +465,11 @@ static int save_state(Manager *m) {
 static void maybe_save(Manager *m) {
         const struct psoas_state *st = psoas_engine_get_state(m->engine);
 
-        if (st->t_us - m->saved_t_us < (int64_t) SAVE_SAMPLE_USEC)
+        if (st->t_us - m->saved_t_us < (int64_t)SAVE_SAMPLE_USEC)
                 return;
         if (now_usec(CLOCK_MONOTONIC) - m->saved_mono_us < SAVE_WALL_USEC)
                 return;
-        (void) save_state(m);
+        (void)save_state(m);
 }
 
 /* ------------------------------------------------------------------------------------------------------- */
@@ -484,8 +488,8 @@ static void update_status(Manager *m, bool force) {
         if (st && st->samples_accepted > 0) {
                 if (st->in_bout)
                         snprintf(posture, sizeof(posture), "; %s, sitting bout %.0f min",
-                                 psoas_posture_to_string(st->posture),
-                                 (double) (st->t_us - st->bout_start_us) / 60e6);
+                                psoas_posture_to_string(st->posture),
+                                (double)(st->t_us - st->bout_start_us) / 60e6);
                 else
                         snprintf(posture, sizeof(posture), "; %s", psoas_posture_to_string(st->posture));
         }
@@ -499,7 +503,7 @@ static void update_status(Manager *m, bool force) {
         switch (m->sensor_state) {
         case SENSOR_STREAMING:
                 sd_notifyf(false, "STATUS=Streaming %.0f Hz from %s%s", m->sample_rate,
-                           m->sensor_description ?: "the sensor", posture);
+                        m->sensor_description ?: "the sensor", posture);
                 break;
         case SENSOR_REPLAY:
                 sd_notifyf(false, "STATUS=Playing %s%s", m->sensor_description ?: "a recording", posture);
@@ -512,7 +516,8 @@ static void update_status(Manager *m, bool force) {
                 break;
         case SENSOR_ABSENT:
                 if (m->replay_finished)
-                        sd_notifyf(false, "STATUS=Finished %s%s", m->sensor_description ?: "the replay", posture);
+                        sd_notifyf(false, "STATUS=Finished %s%s", m->sensor_description ?: "the replay",
+                                posture);
                 else
                         sd_notify(false, "STATUS=Waiting for the sensor to appear");
                 break;
@@ -528,7 +533,7 @@ static void set_sensor_state(Manager *m, SensorState s) {
         if (m->sensor_state == s)
                 return;
         m->sensor_state = s;
-        (void) bus_emit_changes(m, changed);
+        (void)bus_emit_changes(m, changed);
         update_status(m, true);
 }
 
@@ -548,7 +553,7 @@ static void set_sensor_info(Manager *m, const char *description, double rate) {
                 changed[n++] = "SampleRate";
         }
         if (n > 0)
-                (void) bus_emit_changes(m, changed);
+                (void)bus_emit_changes(m, changed);
 }
 
 /* Brings the bus up to date after a batch or a method call: emits only what changed. */
@@ -570,13 +575,13 @@ static void update_properties(Manager *m) {
         }
         if (m->clock_synced) {
                 if (st->in_bout)
-                        sitting_since = (uint64_t) to_realtime(m, st->bout_start_us);
+                        sitting_since = (uint64_t)to_realtime(m, st->bout_start_us);
                 if (st->has_last_break)
-                        last_break = (uint64_t) to_realtime(m, st->last_break_us);
+                        last_break = (uint64_t)to_realtime(m, st->last_break_us);
                 if (st->snoozed_until_us > 0)
-                        snoozed = (uint64_t) to_realtime(m, st->snoozed_until_us);
+                        snoozed = (uint64_t)to_realtime(m, st->snoozed_until_us);
         } else if (m->pending_snooze_realtime_us > 0)
-                snoozed = (uint64_t) m->pending_snooze_realtime_us;
+                snoozed = (uint64_t)m->pending_snooze_realtime_us;
         if (sitting_since != m->sitting_since_us) {
                 m->sitting_since_us = sitting_since;
                 changed[n++] = "SittingSince";
@@ -598,7 +603,7 @@ static void update_properties(Manager *m) {
         m->inclination = st->inclination_deg;
         if (live ? (now - m->tilt_emitted_mono_us >= TILT_LIVE_PERIOD_USEC && m->tilt != m->tilt_emitted)
                  : (now - m->tilt_emitted_mono_us >= TILT_PERIOD_USEC &&
-                    fabs(m->tilt - m->tilt_emitted) >= TILT_MIN_CHANGE_DEG)) {
+                           fabs(m->tilt - m->tilt_emitted) >= TILT_MIN_CHANGE_DEG)) {
                 m->tilt_emitted = m->tilt;
                 m->tilt_emitted_mono_us = now;
                 changed[n++] = "Tilt";
@@ -607,7 +612,7 @@ static void update_properties(Manager *m) {
 
         changed[n] = NULL;
         if (n > 0)
-                (void) bus_emit_changes(m, changed);
+                (void)bus_emit_changes(m, changed);
 }
 
 /* ------------------------------------------------------------------------------------------------------- */
@@ -627,43 +632,46 @@ static void handle_event(Manager *m, const struct psoas_event *ev) {
 
         switch (ev->type) {
         case PSOAS_EVENT_CALIBRATED:
-                log_info("Calibrated: neutral inclination %.1f°.", (double) ev->calibrated.neutral_inclination_deg);
+                log_info("Calibrated: neutral inclination %.1f°.",
+                        (double)ev->calibrated.neutral_inclination_deg);
                 calibration_finish(m, 0, PSOAS_CALIBRATION_OK, ev->calibrated.neutral_inclination_deg);
-                (void) save_state(m);
+                (void)save_state(m);
                 break;
         case PSOAS_EVENT_CALIBRATION_FAILED:
-                log_info("Calibration refused: %s.", psoas_calibration_error_to_string(ev->calibration_failed.reason));
+                log_info("Calibration refused: %s.",
+                        psoas_calibration_error_to_string(ev->calibration_failed.reason));
                 calibration_finish(m, -EAGAIN, ev->calibration_failed.reason, 0);
                 break;
         case PSOAS_EVENT_FORWARD_LEARNED:
                 log_info("Learned which way is forward from the wearer's motion.");
-                (void) save_state(m);
+                (void)save_state(m);
                 break;
         case PSOAS_EVENT_BOUT_ENDED:
                 if (ev->bout.is_break)
-                        (void) bus_emit_break_taken(m, ev->bout.duration_s > 0 ? (uint64_t) llround(ev->bout.duration_s)
-                                                                               : 0);
+                        (void)bus_emit_break_taken(
+                                m, ev->bout.duration_s > 0 ? (uint64_t)llround(ev->bout.duration_s) : 0);
                 break;
         case PSOAS_EVENT_ALERT:
                 if (ev->alert.kind == PSOAS_ALERT_SITTING)
                         snprintf(message, sizeof(message), "You have been sitting for %.0f min",
-                                 floor(ev->alert.duration_s / 60));
+                                floor(ev->alert.duration_s / 60));
                 else
                         snprintf(message, sizeof(message),
-                                 "Your pelvis has been tilted forward by %.0f° for %.0f min while standing",
-                                 (double) psoas_engine_get_state(m->engine)->tilt_deg,
-                                 fmax(1, floor(ev->alert.duration_s / 60)));
-                (void) bus_emit_alert(m, psoas_alert_kind_to_string(ev->alert.kind), message, ev->alert.level);
+                                "Your pelvis has been tilted forward by %.0f° for %.0f min while standing",
+                                (double)psoas_engine_get_state(m->engine)->tilt_deg,
+                                fmax(1, floor(ev->alert.duration_s / 60)));
+                (void)bus_emit_alert(
+                        m, psoas_alert_kind_to_string(ev->alert.kind), message, ev->alert.level);
                 break;
         case PSOAS_EVENT_STRETCH_PROMPT:
                 catalog = psoas_engine_get_catalog(m->engine, &n_catalog);
                 if (ev->prompt.stretch < n_catalog)
-                        (void) bus_emit_stretch_prompt(m, &catalog[ev->prompt.stretch]);
+                        (void)bus_emit_stretch_prompt(m, &catalog[ev->prompt.stretch]);
                 break;
         case PSOAS_EVENT_STRETCH_DONE:
                 catalog = psoas_engine_get_catalog(m->engine, &n_catalog);
                 if (ev->stretch.result == PSOAS_STRETCH_VERIFIED && ev->stretch.stretch < n_catalog)
-                        (void) bus_emit_stretch_verified(m, catalog[ev->stretch.stretch].id);
+                        (void)bus_emit_stretch_verified(m, catalog[ev->stretch.stretch].id);
                 break;
         case PSOAS_EVENT_DAY_CHANGED:
                 if (m->store) {
@@ -698,8 +706,8 @@ static void measure_rate(Manager *m, int64_t t_us) {
                 return;
         }
         /* Two seconds of timestamps give the rate to a tenth of a hertz, whatever the jitter. */
-        if (t_us - m->rate_t0_us >= 2 * (int64_t) USEC_PER_SEC) {
-                double rate = (double) (m->rate_samples - 1) * 1e6 / (double) (t_us - m->rate_t0_us);
+        if (t_us - m->rate_t0_us >= 2 * (int64_t)USEC_PER_SEC) {
+                double rate = (double)(m->rate_samples - 1) * 1e6 / (double)(t_us - m->rate_t0_us);
                 set_sensor_info(m, m->sensor_description, round(rate * 10) / 10);
         }
 }
@@ -714,9 +722,10 @@ static void process_samples(Manager *m, struct psoas_sample *samples, size_t n) 
                 if (!sample_sane(s)) {
                         /* Never fed: NaN, infinite, or beyond what a body on a belt can do (16 g, 35 rad/s). */
                         if (m->samples_dropped++ == 0)
-                                log_warning("Dropping invalid samples from %s (non-finite or absurd values); "
-                                            "STATUS= counts them.",
-                                            m->sensor_description ?: "the sensor");
+                                log_warning(
+                                        "Dropping invalid samples from %s (non-finite or absurd values); "
+                                        "STATUS= counts them.",
+                                        m->sensor_description ?: "the sensor");
                         continue;
                 }
 
@@ -725,17 +734,16 @@ static void process_samples(Manager *m, struct psoas_sample *samples, size_t n) 
                 if (!m->restored) {
                         restore_state(m, s->t_us);
                         if (m->options.calibrate_first_s > 0)
-                                (void) psoas_engine_calibrate_window(
-                                        m->engine, s->t_us,
-                                        s->t_us + (int64_t) (m->options.calibrate_first_s * 1e6));
+                                (void)psoas_engine_calibrate_window(m->engine, s->t_us,
+                                        s->t_us + (int64_t)(m->options.calibrate_first_s * 1e6));
                 }
 
                 /* The day's statistics are saved before the first sample of the next day is fed: after it,
                  * the engine's state already describes the new day. */
-                day = (int32_t) floor_div64(psoas_engine_local_time(m->engine, s->t_us), USEC_PER_DAY);
+                day = (int32_t)floor_div64(psoas_engine_local_time(m->engine, s->t_us), USEC_PER_DAY);
                 if (day != m->current_day) {
                         if (m->current_day != INT32_MIN && m->store)
-                                (void) save_state(m);
+                                (void)save_state(m);
                         m->current_day = day;
                 }
 
@@ -766,14 +774,14 @@ static void sensor_stop(Manager *m) {
         m->source_event = sd_event_source_disable_unref(m->source_event);
         m->source = source_free(m->source);
         if (m->stall_timer)
-                (void) sd_event_source_set_enabled(m->stall_timer, SD_EVENT_OFF);
+                (void)sd_event_source_set_enabled(m->stall_timer, SD_EVENT_OFF);
 }
 
 static void stall_timer_rearm(Manager *m) {
         if (!m->stall_timer || m->options.replay_path)
                 return;
-        (void) sd_event_source_set_time_relative(m->stall_timer, STALL_USEC);
-        (void) sd_event_source_set_enabled(m->stall_timer, SD_EVENT_ONESHOT);
+        (void)sd_event_source_set_time_relative(m->stall_timer, STALL_USEC);
+        (void)sd_event_source_set_enabled(m->stall_timer, SD_EVENT_ONESHOT);
 }
 
 static void sensor_finished(Manager *m, int error) {
@@ -782,21 +790,21 @@ static void sensor_finished(Manager *m, int error) {
         if (error == -EPIPE)
                 log_info("Replay finished: %s.", m->sensor_description ?: "");
         else
-                log_error("Replay stopped: %s", error == -EBADMSG && m->source ? source_replay_error(m->source)
-                                                                                : strerror(-error));
+                log_error("Replay stopped: %s",
+                        error == -EBADMSG && m->source ? source_replay_error(m->source) : strerror(-error));
         m->replay_finished = true;
         m->source_event = sd_event_source_disable_unref(m->source_event);
-        (void) save_state(m);
+        (void)save_state(m);
         if (m->record)
-                (void) record_flush(m->record);
+                (void)record_flush(m->record);
         /* The recording is over: like a sensor that went away, or one that failed. */
         m->sensor_state = error == -EPIPE ? SENSOR_ABSENT : SENSOR_ERROR;
-        (void) bus_emit_changes(m, changed);
+        (void)bus_emit_changes(m, changed);
         update_status(m, true);
         calibration_finish(m, -ENODEV, PSOAS_CALIBRATION_CANCELLED, 0);
         if (m->options.exit_on_end) {
                 m->exit_status = error == -EPIPE ? 0 : 1;
-                (void) sd_event_exit(m->event, m->exit_status);
+                (void)sd_event_exit(m->event, m->exit_status);
         }
 }
 
@@ -810,14 +818,14 @@ static int sensor_drain(Manager *m) {
                 if (r <= 0)
                         break;
                 got = true;
-                process_samples(m, m->batch, (size_t) r);
+                process_samples(m, m->batch, (size_t)r);
         }
 
         if (got) {
                 if (m->sensor_state == SENSOR_STARTING) {
                         if (m->sensor_lost_logged)
                                 log_id(LOG_NOTICE, MESSAGE_ID_SENSOR_BACK, 0, "Sensor back: %s.",
-                                       m->sensor_description ?: "");
+                                        m->sensor_description ?: "");
                         m->sensor_lost_logged = false;
                         m->retry_delay_us = 0;
                         set_sensor_state(m, SENSOR_STREAMING);
@@ -827,7 +835,7 @@ static int sensor_drain(Manager *m) {
                 update_properties(m);
                 maybe_save(m);
                 if (m->record)
-                        (void) record_flush(m->record);
+                        (void)record_flush(m->record);
                 update_status(m, false);
         }
 
@@ -848,7 +856,7 @@ static int on_source_io(sd_event_source *s, int fd, uint32_t revents, void *user
                 sensor_lost(m, -ENODEV, "the device went away");
                 return 0;
         }
-        (void) sensor_drain(m);
+        (void)sensor_drain(m);
         return 0;
 }
 
@@ -856,13 +864,13 @@ static int on_source_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
 
         /* Timer-driven sources want their own pace, not sd-event's default 250 ms slack. */
-        (void) sd_event_source_set_time_accuracy(s, 1000);
+        (void)sd_event_source_set_time_accuracy(s, 1000);
 
         if (sensor_drain(m) < 0)
                 return 0;
         if (m->source_event) {
-                (void) sd_event_source_set_time_relative(m->source_event, m->source->poll_interval_us);
-                (void) sd_event_source_set_enabled(m->source_event, SD_EVENT_ONESHOT);
+                (void)sd_event_source_set_time_relative(m->source_event, m->source->poll_interval_us);
+                (void)sd_event_source_set_enabled(m->source_event, SD_EVENT_ONESHOT);
         }
         return 0;
 }
@@ -888,23 +896,26 @@ static void sensor_schedule_retry(Manager *m) {
                 m->retry_delay_us = RETRY_MAX_USEC;
 
         if (!m->retry_timer) {
-                if (sd_event_add_time_relative(m->event, &m->retry_timer, CLOCK_MONOTONIC, m->retry_delay_us, 0,
-                                               on_retry, m) < 0)
+                if (sd_event_add_time_relative(m->event, &m->retry_timer, CLOCK_MONOTONIC, m->retry_delay_us,
+                            0, on_retry, m) < 0)
                         log_error("Cannot schedule a sensor retry; the sensor will not come back.");
                 return;
         }
-        (void) sd_event_source_set_time_relative(m->retry_timer, m->retry_delay_us);
-        (void) sd_event_source_set_enabled(m->retry_timer, SD_EVENT_ONESHOT);
+        (void)sd_event_source_set_time_relative(m->retry_timer, m->retry_delay_us);
+        (void)sd_event_source_set_enabled(m->retry_timer, SD_EVENT_ONESHOT);
 }
 
 static void sensor_lost(Manager *m, int error, const char *why) {
         sensor_stop(m);
         if (!m->sensor_lost_logged)
                 log_id(LOG_WARNING, MESSAGE_ID_SENSOR_LOST, error, "Sensor lost (%s): %s. Retrying.", why,
-                       m->sensor_description ?: "");
+                        m->sensor_description ?: "");
         m->sensor_lost_logged = true;
         calibration_finish(m, -ENODEV, PSOAS_CALIBRATION_CANCELLED, 0);
-        set_sensor_state(m, error == -ETIMEDOUT ? SENSOR_STALLED : error == -ENODEV ? SENSOR_ABSENT : SENSOR_ERROR);
+        set_sensor_state(m,
+                error == -ETIMEDOUT        ? SENSOR_STALLED
+                        : error == -ENODEV ? SENSOR_ABSENT
+                                           : SENSOR_ERROR);
         sensor_schedule_retry(m);
 }
 
@@ -923,7 +934,7 @@ static int sensor_start(Manager *m) {
         if (r < 0) {
                 if (!m->sensor_lost_logged)
                         log_id(LOG_WARNING, MESSAGE_ID_SENSOR_LOST, r, "No sensor: %s",
-                               error ?: strerror(-r));
+                                error ?: strerror(-r));
                 m->sensor_lost_logged = true;
                 m->source = source_free(m->source);
                 set_sensor_state(m, r == -ENODEV || r == -ENOENT ? SENSOR_ABSENT : SENSOR_ERROR);
@@ -944,21 +955,21 @@ static int sensor_start(Manager *m) {
                 r = sd_event_add_io(m->event, &m->source_event, fd, EPOLLIN, on_source_io, m);
         else
                 r = sd_event_add_time_relative(m->event, &m->source_event, CLOCK_MONOTONIC,
-                                               m->source->poll_interval_us, 1000, on_source_timer, m);
+                        m->source->poll_interval_us, 1000, on_source_timer, m);
         if (r < 0) {
                 m->source = source_free(m->source);
                 return log_error_errno(r, "Cannot watch the sensor: %m");
         }
         if (fd < 0)
-                (void) sd_event_source_set_enabled(m->source_event, SD_EVENT_ONESHOT);
+                (void)sd_event_source_set_enabled(m->source_event, SD_EVENT_ONESHOT);
 
         if (m->options.replay_path)
                 set_sensor_state(m, SENSOR_REPLAY);
         else {
                 set_sensor_state(m, SENSOR_STARTING);
                 if (!m->stall_timer) {
-                        r = sd_event_add_time_relative(m->event, &m->stall_timer, CLOCK_MONOTONIC, STALL_USEC, 0,
-                                                       on_stall, m);
+                        r = sd_event_add_time_relative(
+                                m->event, &m->stall_timer, CLOCK_MONOTONIC, STALL_USEC, 0, on_stall, m);
                         if (r < 0)
                                 return log_error_errno(r, "Cannot watch for stalls: %m");
                 }
@@ -970,8 +981,8 @@ static int sensor_start(Manager *m) {
 
 bool manager_sensor_active(Manager *m) {
         return m->source && !m->replay_finished &&
-               (m->sensor_state == SENSOR_STREAMING || m->sensor_state == SENSOR_REPLAY ||
-                m->sensor_state == SENSOR_STARTING);
+                (m->sensor_state == SENSOR_STREAMING || m->sensor_state == SENSOR_REPLAY ||
+                        m->sensor_state == SENSOR_STARTING);
 }
 
 /* ------------------------------------------------------------------------------------------------------- */
@@ -985,11 +996,11 @@ int manager_snooze(Manager *m, uint32_t seconds) {
                 psoas_engine_snooze(m->engine, 0);
         else if (st->samples_accepted > 0)
                 /* In sample time, so that a replay snoozes for the recording's minutes. */
-                psoas_engine_snooze(m->engine, st->t_us + (int64_t) seconds * (int64_t) USEC_PER_SEC);
+                psoas_engine_snooze(m->engine, st->t_us + (int64_t)seconds * (int64_t)USEC_PER_SEC);
         else
                 /* No sample time yet: kept in wall time until the first sample maps one onto the other. */
                 m->pending_snooze_realtime_us =
-                        (int64_t) now_usec(CLOCK_REALTIME) + (int64_t) seconds * (int64_t) USEC_PER_SEC;
+                        (int64_t)now_usec(CLOCK_REALTIME) + (int64_t)seconds * (int64_t)USEC_PER_SEC;
         update_properties(m);
         return 0;
 }
@@ -1030,15 +1041,17 @@ int manager_calibrate(Manager *m, sd_bus_message *call) {
                 return r;
 
         /* The engine times out in sample time; this wall-clock guard catches samples that stop coming. */
-        timeout = (uint64_t) ((double) m->config->engine.calibration_timeout_s / speed * 1e6) + 5 * USEC_PER_SEC;
-        r = sd_event_add_time_relative(m->event, &m->calibrate_timer, CLOCK_MONOTONIC, timeout, 0,
-                                       on_calibrate_timeout, m);
+        timeout =
+                (uint64_t)((double)m->config->engine.calibration_timeout_s / speed * 1e6) + 5 * USEC_PER_SEC;
+        r = sd_event_add_time_relative(
+                m->event, &m->calibrate_timer, CLOCK_MONOTONIC, timeout, 0, on_calibrate_timeout, m);
         if (r < 0) {
                 psoas_engine_calibrate_cancel(m->engine);
                 return r;
         }
         m->calibrate_call = sd_bus_message_ref(call);
-        log_info("Calibrating: waiting for %.0f s of stillness.", (double) m->config->engine.calibration_still_s);
+        log_info("Calibrating: waiting for %.0f s of stillness.",
+                (double)m->config->engine.calibration_still_s);
         return 0;
 }
 
@@ -1068,10 +1081,10 @@ uint64_t manager_sitting_today_s(Manager *m) {
         if (st->samples_accepted == 0 && m->store) {
                 struct psoas_day_stats stats;
                 if (state_store_load_day(m->store, manager_today(m), &stats) >= 0)
-                        return (uint64_t) llround(stats.sitting_s);
+                        return (uint64_t)llround(stats.sitting_s);
                 return 0;
         }
-        return (uint64_t) llround(st->today.sitting_s);
+        return (uint64_t)llround(st->today.sitting_s);
 }
 
 /* ------------------------------------------------------------------------------------------------------- */
@@ -1080,17 +1093,17 @@ uint64_t manager_sitting_today_s(Manager *m) {
 static int on_signal_exit(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Manager *m = userdata;
 
-        log_info("Received SIG%s: stopping.", sigabbrev_np((int) si->ssi_signo));
-        (void) sd_event_exit(m->event, 0);
+        log_info("Received SIG%s: stopping.", sigabbrev_np((int)si->ssi_signo));
+        (void)sd_event_exit(m->event, 0);
         return 0;
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Manager *m = userdata;
 
-        (void) sd_notify(false, "RELOADING=1");
+        (void)sd_notify(false, "RELOADING=1");
         if (manager_reload(m) < 0)
-                (void) sd_notify(false, "READY=1\nSTATUS=Configuration rejected; keeping the previous one");
+                (void)sd_notify(false, "READY=1\nSTATUS=Configuration rejected; keeping the previous one");
         return 0;
 }
 
@@ -1121,12 +1134,14 @@ int manager_start(Manager *m) {
 
         r = psoas_engine_new(&m->config->engine, &m->engine);
         if (r < 0) {
-                log_id(LOG_ERR, MESSAGE_ID_CONFIG_REJECTED, r, "Configuration rejected: %s: %m", m->config_path);
+                log_id(LOG_ERR, MESSAGE_ID_CONFIG_REJECTED, r, "Configuration rejected: %s: %m",
+                        m->config_path);
                 return -EINVAL;
         }
         r = catalog_apply(m, m->catalog);
         if (r < 0) {
-                log_id(LOG_ERR, MESSAGE_ID_CONFIG_REJECTED, r, "Configuration rejected: the stretch catalog: %m");
+                log_id(LOG_ERR, MESSAGE_ID_CONFIG_REJECTED, r,
+                        "Configuration rejected: the stretch catalog: %m");
                 return -EINVAL;
         }
 
@@ -1136,12 +1151,13 @@ int manager_start(Manager *m) {
         r = state_store_open(state_dir, m->config->state_keep_days, &m->store);
         if (r < 0)
                 /* Not fatal: postures and alerts still work, only history is lost. */
-                log_error_errno(r, "Cannot use the state directory %s, statistics will not be kept: %m",
-                                state_dir);
+                log_error_errno(
+                        r, "Cannot use the state directory %s, statistics will not be kept: %m", state_dir);
 
         r = sd_event_add_signal(m->event, NULL, SIGTERM | SD_EVENT_SIGNAL_PROCMASK, on_signal_exit, m);
         if (r >= 0)
-                r = sd_event_add_signal(m->event, NULL, SIGINT | SD_EVENT_SIGNAL_PROCMASK, on_signal_exit, m);
+                r = sd_event_add_signal(
+                        m->event, NULL, SIGINT | SD_EVENT_SIGNAL_PROCMASK, on_signal_exit, m);
         if (r >= 0)
                 r = sd_event_add_signal(m->event, NULL, SIGHUP | SD_EVENT_SIGNAL_PROCMASK, on_sighup, m);
         if (r < 0)
@@ -1166,15 +1182,15 @@ int manager_start(Manager *m) {
 int manager_run(Manager *m) {
         int r;
 
-        (void) sd_notify(false, "READY=1");
+        (void)sd_notify(false, "READY=1");
         update_status(m, true);
 
         r = sd_event_loop(m->event);
-        (void) sd_notify(false, "STOPPING=1\nSTATUS=Saving statistics and stopping");
-        (void) save_state(m);
+        (void)sd_notify(false, "STOPPING=1\nSTATUS=Saving statistics and stopping");
+        (void)save_state(m);
         sensor_stop(m);
         if (m->record)
-                (void) record_flush(m->record);
+                (void)record_flush(m->record);
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %m");
         return m->exit_status;

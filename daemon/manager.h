@@ -17,8 +17,8 @@
 #include <psoas/psoas.h>
 
 #include "catalog.h"
-#include "macro.h"
 #include "config.h"
+#include "macro.h"
 #include "source.h"
 #include "state.h"
 
@@ -157,5 +157,6 @@ int bus_emit_alert(Manager *m, const char *kind, const char *message, uint32_t l
 int bus_emit_stretch_prompt(Manager *m, const struct psoas_stretch *s);
 int bus_emit_stretch_verified(Manager *m, const char *id);
 int bus_emit_break_taken(Manager *m, uint64_t seconds);
-void bus_calibrate_reply(Manager *m, int error, enum psoas_calibration_error reason, double neutral_inclination);
+void bus_calibrate_reply(
+        Manager *m, int error, enum psoas_calibration_error reason, double neutral_inclination);
 Inhibitor *inhibitor_free(Inhibitor *i);

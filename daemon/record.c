@@ -26,11 +26,11 @@ int record_write(FILE *f, bool has_gyro, const struct psoas_sample *s) {
 
         csv_format_time(t, s->t_us);
         if (has_gyro)
-                fprintf(f, "%s,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g\n", t, (double) s->accel[0], (double) s->accel[1],
-                        (double) s->accel[2], (double) s->gyro[0], (double) s->gyro[1], (double) s->gyro[2]);
+                fprintf(f, "%s,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g\n", t, (double)s->accel[0], (double)s->accel[1],
+                        (double)s->accel[2], (double)s->gyro[0], (double)s->gyro[1], (double)s->gyro[2]);
         else
-                fprintf(f, "%s,%.9g,%.9g,%.9g\n", t, (double) s->accel[0], (double) s->accel[1],
-                        (double) s->accel[2]);
+                fprintf(f, "%s,%.9g,%.9g,%.9g\n", t, (double)s->accel[0], (double)s->accel[1],
+                        (double)s->accel[2]);
         return ferror(f) ? -EIO : 0;
 }
 

@@ -29,7 +29,7 @@ static uint64_t now_mono_us(void) {
         struct timespec ts;
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 static void replay_close(Source *s) {
@@ -55,8 +55,9 @@ static int replay_open(Source *s, const SourceOptions *o, char **ret_error) {
         /* The first record says whether the recording has a gyroscope and where its time starts. */
         n = csv_reader_read(r->reader, &r->pending);
         if (n <= 0) {
-                if (ret_error && asprintf(ret_error, "%s", n == 0 ? "the recording has no samples"
-                                                                    : csv_reader_error(r->reader)) < 0)
+                if (ret_error &&
+                        asprintf(ret_error, "%s",
+                                n == 0 ? "the recording has no samples" : csv_reader_error(r->reader)) < 0)
                         *ret_error = NULL;
                 replay_close(s);
                 return n == 0 ? -ENODATA : n;
@@ -97,7 +98,7 @@ static int replay_read_batch(Source *s, struct psoas_sample *samples, size_t max
                 return r->error;
 
         if (r->speed > 0)
-                due_us = r->first_t_us + (int64_t) ((double) (now_mono_us() - r->start_mono_us) * r->speed);
+                due_us = r->first_t_us + (int64_t)((double)(now_mono_us() - r->start_mono_us) * r->speed);
 
         while (n < max) {
                 if (!r->pending_valid) {
@@ -127,7 +128,7 @@ static int replay_read_batch(Source *s, struct psoas_sample *samples, size_t max
 
         /* Hand out what was read before reporting the end or the error on the next call. */
         if (n > 0)
-                return (int) n;
+                return (int)n;
         return r->error;
 }
 
