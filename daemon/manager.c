@@ -1153,6 +1153,12 @@ int manager_start(Manager *m) {
                 /* Not fatal: postures and alerts still work, only history is lost. */
                 log_error_errno(
                         r, "Cannot use the state directory %s, statistics will not be kept: %m", state_dir);
+        else {
+                /* Also at startup: a daemon that was stopped over a day change never saw DAY_CHANGED. */
+                r = state_store_prune(m->store, manager_today(m));
+                if (r < 0)
+                        log_warning_errno(r, "Could not remove old statistics: %m");
+        }
 
         r = sd_event_add_signal(m->event, NULL, SIGTERM | SD_EVENT_SIGNAL_PROCMASK, on_signal_exit, m);
         if (r >= 0)

@@ -423,6 +423,23 @@ def case_statistics_survive_restart():
             assert day['sitting_bouts'] == saved['sitting_bouts'], (day, saved)
 
 
+def case_old_days_pruned_at_startup():
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp:
+        state = os.path.join(tmp, 'state')
+        days = os.path.join(state, 'days')
+        os.makedirs(days)
+        today = time.time()
+        names = {age: time.strftime('%Y-%m-%d', time.localtime(today - age * 86400)) + '.json' for age in (1, 3, 10)}
+        for name in names.values():
+            with open(os.path.join(days, name), 'w') as f:
+                f.write('{}')
+        with Daemon(bus, '--replay', REC, '--speed', '1', state_dir=state,
+                    config='{"state": {"keep_days": 5}}'):
+            left = sorted(os.listdir(days))
+        assert names[10] not in left and names[1] in left and names[3] in left, left
+
+
 def case_statistics_survive_kill9():
     bus = Bus()
     with tempfile.TemporaryDirectory() as tmp:
