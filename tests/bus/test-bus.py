@@ -705,5 +705,68 @@ def case_system_bus_access_checked_by_daemon():
             daemon_bus.wait()
 
 
+def case_journal_fields():
+    """Under journald (JOURNAL_STREAM names stderr), records go to the journal socket with PRIORITY= and
+    MESSAGE_ID=. The test stands in for journald in a private mount namespace, on a tmpfs over
+    /run/systemd/journal, so the machine's own journal is never touched."""
+    os.makedirs('/run/systemd/journal', exist_ok=True)
+    p = subprocess.run(['unshare', '--mount', '--propagation', 'private', '/usr/bin/python3', __file__,
+                        'journal-inner'], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+
+
+def journal_inner():
+    import socket
+    subprocess.run(['mount', '-t', 'tmpfs', 'tmpfs', '/run/systemd/journal'], check=True)
+    journal = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    journal.bind('/run/systemd/journal/socket')
+    journal.settimeout(10)
+
+    def fields(datagram):
+        out = {}
+        for line in datagram.decode(errors='replace').split('\n'):
+            if '=' in line:
+                k, v = line.split('=', 1)
+                out[k] = v
+        return out
+
+    def run_until(args, message_id, config=None):
+        with tempfile.TemporaryDirectory() as tmp:
+            err_path = os.path.join(tmp, 'stderr')
+            with open(err_path, 'w') as err:
+                st = os.fstat(err.fileno())
+                env = dict(os.environ, JOURNAL_STREAM=f'{st.st_dev}:{st.st_ino}',
+                           XDG_CONFIG_HOME=os.path.join(tmp, 'config'))
+                cmd = [os.environ['PSOASD'], '--user', '--state-directory', os.path.join(tmp, 'state')]
+                if config:
+                    with open(os.path.join(tmp, 'psoasd.json'), 'w') as f:
+                        f.write(config)
+                    cmd += ['--config', os.path.join(tmp, 'psoasd.json')]
+                proc = subprocess.Popen(cmd + args, stderr=err, env=env)
+                try:
+                    seen = []
+                    while True:
+                        record = fields(journal.recv(65536))
+                        seen.append(record)
+                        if record.get('MESSAGE_ID') == message_id:
+                            return record
+                except socket.timeout:
+                    raise AssertionError(f'no MESSAGE_ID={message_id} in {seen}') from None
+                finally:
+                    proc.kill()
+                    proc.wait()
+                    with open(err_path) as f:
+                        assert f.read() == '', 'records under journald must not go to stderr'
+
+    rejected = run_until(['--replay', REC], '5f0b6a4c2e8d4c1f9a3b7d6e1c2a9b03', config='{"tilt": {"x": 1}}')
+    assert rejected['PRIORITY'] == '3' and 'tilt.x' in rejected['MESSAGE'], rejected
+    assert rejected['SYSLOG_IDENTIFIER'] == 'psoasd' and rejected['CODE_FILE'].endswith('manager.c'), rejected
+    lost = run_until(['--sensor', 'local:'], '5f0b6a4c2e8d4c1f9a3b7d6e1c2a9b01')
+    assert lost['PRIORITY'] == '4' and 'No sensor' in lost['MESSAGE'], lost
+
+
 if __name__ == '__main__':
+    if sys.argv[1:] == ['journal-inner']:
+        journal_inner()
+        sys.exit(0)
     main({name[5:]: fn for name, fn in globals().items() if name.startswith('case_')})
