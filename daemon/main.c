@@ -45,6 +45,19 @@ static void help(void) {
                "Exit status: 0 stopped, 1 failure, 78 bad configuration. See psoasd(8), psoasd.json(5).\n");
 }
 
+/* A whole-string number in [min, max]; -EINVAL for anything else (NaN included). */
+static int parse_double(const char *s, double min, double max, double *ret) {
+        char *end;
+        double d;
+
+        errno = 0;
+        d = strtod(s, &end);
+        if (errno != 0 || end == s || *end || !(d >= min && d <= max))
+                return -EINVAL;
+        *ret = d;
+        return 0;
+}
+
 static int parse_log_level(const char *s) {
         static const struct {
                 const char *name;
@@ -125,34 +138,24 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o) {
                 case ARG_REPLAY:
                         o->replay_path = optarg;
                         break;
-                case ARG_SPEED: {
-                        char *end;
-                        errno = 0;
-                        o->replay_speed = strtod(optarg, &end);
-                        if (errno != 0 || end == optarg || *end || !isfinite(o->replay_speed) ||
-                                o->replay_speed < 0 || o->replay_speed > 1e6) {
+                case ARG_SPEED:
+                        if (parse_double(optarg, 0, 1e6, &o->replay_speed) < 0) {
                                 fprintf(stderr, "psoasd: --speed: '%s' is not a factor from 0 to 1000000\n",
                                         optarg);
                                 return -EINVAL;
                         }
                         speed_set = true;
                         break;
-                }
                 case ARG_EXIT_ON_END:
                         o->exit_on_end = true;
                         break;
-                case ARG_CALIBRATE_FIRST: {
-                        char *end;
-                        errno = 0;
-                        o->calibrate_first_s = strtod(optarg, &end);
-                        if (errno != 0 || end == optarg || *end || !(o->calibrate_first_s >= 1) ||
-                                o->calibrate_first_s > 600) {
+                case ARG_CALIBRATE_FIRST:
+                        if (parse_double(optarg, 1, 600, &o->calibrate_first_s) < 0) {
                                 fprintf(stderr, "psoasd: --calibrate-first: '%s' is not 1 to 600 seconds\n",
                                         optarg);
                                 return -EINVAL;
                         }
                         break;
-                }
                 case ARG_RECORD:
                         o->record_path = optarg;
                         break;

@@ -315,14 +315,9 @@ static int manager_reload(Manager *m) {
         }
 
         sensor_changed = !m->options.replay_path &&
-                (!!l.config->sensor_uri != !!m->config->sensor_uri ||
-                        (l.config->sensor_uri && strcmp(l.config->sensor_uri, m->config->sensor_uri) != 0) ||
-                        !!l.config->sensor_device != !!m->config->sensor_device ||
-                        (l.config->sensor_device &&
-                                strcmp(l.config->sensor_device, m->config->sensor_device) != 0) ||
-                        !!l.config->sensor_gyro_device != !!m->config->sensor_gyro_device ||
-                        (l.config->sensor_gyro_device &&
-                                strcmp(l.config->sensor_gyro_device, m->config->sensor_gyro_device) != 0) ||
+                (!streq_ptr(l.config->sensor_uri, m->config->sensor_uri) ||
+                        !streq_ptr(l.config->sensor_device, m->config->sensor_device) ||
+                        !streq_ptr(l.config->sensor_gyro_device, m->config->sensor_gyro_device) ||
                         l.config->sensor_rate_hz != m->config->sensor_rate_hz ||
                         l.config->sensor_has_mount_matrix != m->config->sensor_has_mount_matrix ||
                         memcmp(l.config->sensor_mount_matrix, m->config->sensor_mount_matrix,
@@ -785,8 +780,6 @@ static void stall_timer_rearm(Manager *m) {
 }
 
 static void sensor_finished(Manager *m, int error) {
-        static const char *const changed[] = { "SensorState", NULL };
-
         if (error == -EPIPE)
                 log_info("Replay finished: %s.", m->sensor_description ?: "");
         else
@@ -798,9 +791,7 @@ static void sensor_finished(Manager *m, int error) {
         if (m->record)
                 (void)record_flush(m->record);
         /* The recording is over: like a sensor that went away, or one that failed. */
-        m->sensor_state = error == -EPIPE ? SENSOR_ABSENT : SENSOR_ERROR;
-        (void)bus_emit_changes(m, changed);
-        update_status(m, true);
+        set_sensor_state(m, error == -EPIPE ? SENSOR_ABSENT : SENSOR_ERROR);
         calibration_finish(m, -ENODEV, PSOAS_CALIBRATION_CANCELLED, 0);
         if (m->options.exit_on_end) {
                 m->exit_status = error == -EPIPE ? 0 : 1;
