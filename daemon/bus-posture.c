@@ -24,6 +24,7 @@
 #define ERROR_NOT_STILL BUS_INTERFACE ".Error.NotStill"
 #define ERROR_NO_SENSOR BUS_INTERFACE ".Error.NoSensor"
 #define ERROR_BUSY BUS_INTERFACE ".Error.Busy"
+#define ERROR_NO_HAPTICS BUS_INTERFACE ".Error.NoHaptics"
 
 #define SNOOZE_MAX_S 14400u
 /* Per-client limits, so that one client cannot grow the daemon's memory without bound. */
@@ -37,6 +38,7 @@ static const sd_bus_error_map posture_errors[] = {
         SD_BUS_ERROR_MAP(ERROR_NOT_STILL, EAGAIN),
         SD_BUS_ERROR_MAP(ERROR_NO_SENSOR, ENODEV),
         SD_BUS_ERROR_MAP(ERROR_BUSY, EBUSY),
+        SD_BUS_ERROR_MAP(ERROR_NO_HAPTICS, ENXIO),
         SD_BUS_ERROR_MAP_END,
 };
 
@@ -128,6 +130,13 @@ static int property_get_sitting_today(sd_bus *bus, const char *path, const char 
         Manager *m = userdata;
 
         return sd_bus_message_append(reply, "t", manager_sitting_today_s(m));
+}
+
+static int property_get_haptics(sd_bus *bus, const char *path, const char *interface, const char *property,
+        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        return sd_bus_message_append(reply, "s", haptics_state_to_string(m->haptics_state));
 }
 
 static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -411,10 +420,42 @@ static int method_complete_stretch(sd_bus_message *msg, void *userdata, sd_bus_e
         }
         CHECK_ACCESS(m, msg, error);
 
-        r = psoas_engine_report_stretch(m->engine, id);
+        r = manager_complete_stretch(m, id);
         if (r < 0)
                 return r;
-        log_info("Stretch '%s' reported done.", id);
+        log_info("Stretch '%s' reported done by %s.", id, sd_bus_message_get_sender(msg) ?: "?");
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_test_haptics(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *name;
+        int pattern, r;
+
+        r = sd_bus_message_read(msg, "s", &name);
+        if (r < 0)
+                return r;
+        pattern = haptic_pattern_from_string(name);
+        if (pattern < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                        "Unknown pattern '%.64s': expected sitting, tilt, calibration-done or "
+                        "calibration-refused.",
+                        name);
+        CHECK_ACCESS(m, msg, error);
+
+        r = manager_test_haptics(m, pattern);
+        if (r == -ENODEV)
+                return sd_bus_error_set(error, ERROR_NO_HAPTICS,
+                        "No vibration motor: the configuration has no gpio section.");
+        if (r == -ENOENT)
+                return sd_bus_error_set(error, ERROR_NO_HAPTICS,
+                        "No vibration motor: the gpio section names a button but no motor_line.");
+        if (r == -EIO)
+                return sd_bus_error_setf(error, ERROR_NO_HAPTICS, "The vibration motor cannot be used: %s.",
+                        m->haptics_error ?: "its GPIO lines failed; the journal says why");
+        if (r < 0)
+                return r;
+        log_info("Playing the %s pattern for %s.", name, sd_bus_message_get_sender(msg) ?: "?");
         return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -494,6 +535,7 @@ static const sd_bus_vtable posture_vtable[] = {
                 SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Inhibited", "b", property_get_bool, offsetof(Manager, inhibited),
                 SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Haptics", "s", property_get_haptics, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
 
         SD_BUS_METHOD_WITH_ARGS("Calibrate", SD_BUS_NO_ARGS, SD_BUS_RESULT("d", neutral_inclination),
@@ -514,6 +556,8 @@ static const sd_bus_vtable posture_vtable[] = {
                 method_complete_stretch, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetDay", SD_BUS_ARGS("s", date), SD_BUS_RESULT("a{sv}", stats),
                 method_get_day, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("TestHaptics", SD_BUS_ARGS("s", pattern), SD_BUS_NO_RESULT,
+                method_test_haptics, SD_BUS_VTABLE_UNPRIVILEGED),
 
         SD_BUS_SIGNAL_WITH_ARGS("Alert", SD_BUS_ARGS("s", kind, "s", message, "u", level), 0),
         SD_BUS_SIGNAL_WITH_ARGS("StretchPrompt",

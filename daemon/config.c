@@ -1485,6 +1485,11 @@ static int parse_gpio(const Reader *rd, struct json_object *obj, Config *c) {
                 return has_button;
         if (!has_motor && !has_button)
                 return reader_error(rd, "gpio", NULL, "give motor_line, button_line or both");
+        /* Names against offsets can only be compared on the chip itself, when psoasd opens it. */
+        if (has_motor && has_button &&
+                (c->gpio_motor.name ? streq_ptr(c->gpio_motor.name, c->gpio_button.name)
+                                    : c->gpio_motor.offset == c->gpio_button.offset))
+                return reader_error(rd, "gpio", "button_line", "is the same line as gpio.motor_line");
 
         r = get_bool(rd, obj, "gpio", "motor_active_low", &c->gpio_motor.active_low);
         if (r < 0)

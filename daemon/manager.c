@@ -36,6 +36,8 @@
 /* Absurd samples are dropped before the engine sees them. */
 #define ACCEL_MAX_MS2 (16.0f * 9.80665f)
 #define GYRO_MAX_RADS 35.0f
+/* A short press of the button snoozes for this long, as psoasctl snooze does by default. */
+#define BUTTON_SNOOZE_S 900u
 
 static const char *const sensor_state_table[_SENSOR_STATE_MAX] = {
         [SENSOR_ABSENT] = "absent",
@@ -48,6 +50,16 @@ static const char *const sensor_state_table[_SENSOR_STATE_MAX] = {
 
 const char *sensor_state_to_string(SensorState s) {
         return s >= 0 && s < _SENSOR_STATE_MAX ? sensor_state_table[s] : NULL;
+}
+
+static const char *const haptics_state_table[_HAPTICS_STATE_MAX] = {
+        [HAPTICS_ABSENT] = "absent",
+        [HAPTICS_READY] = "ready",
+        [HAPTICS_ERROR] = "error",
+};
+
+const char *haptics_state_to_string(HapticsState s) {
+        return s >= 0 && s < _HAPTICS_STATE_MAX ? haptics_state_table[s] : NULL;
 }
 
 static uint64_t now_usec(clockid_t clock) {
@@ -137,6 +149,9 @@ Manager *manager_free(Manager *m) {
                 inhibitor_free(i);
         }
         m->live_track = sd_bus_track_unref(m->live_track);
+        m->haptics = haptics_free(m->haptics);
+        free(m->haptics_error);
+        free(m->prompt_stretch);
         if (m->record)
                 fclose(m->record);
         m->bus = sd_bus_flush_close_unref(m->bus);
@@ -290,10 +305,22 @@ static int catalog_apply(Manager *m, Catalog *catalog) {
 
 static int sensor_start(Manager *m);
 static void sensor_schedule_retry(Manager *m);
+static void haptics_start(Manager *m);
+
+static bool gpio_line_equal(const GpioLineConfig *a, const GpioLineConfig *b) {
+        return a->offset == b->offset && streq_ptr(a->name, b->name) && a->active_low == b->active_low;
+}
+
+static bool gpio_config_equal(const Config *a, const Config *b) {
+        return a->gpio_enabled == b->gpio_enabled && streq_ptr(a->gpio_chip, b->gpio_chip) &&
+                gpio_line_equal(&a->gpio_motor, &b->gpio_motor) &&
+                gpio_line_equal(&a->gpio_button, &b->gpio_button) &&
+                a->gpio_button_bias == b->gpio_button_bias;
+}
 
 static int manager_reload(Manager *m) {
         LoadedConfig l = {};
-        bool sensor_changed;
+        bool sensor_changed, gpio_changed;
         int r;
 
         log_info("Reloading the configuration from %s.", m->config_path);
@@ -322,6 +349,7 @@ static int manager_reload(Manager *m) {
                         l.config->sensor_has_mount_matrix != m->config->sensor_has_mount_matrix ||
                         memcmp(l.config->sensor_mount_matrix, m->config->sensor_mount_matrix,
                                 sizeof(l.config->sensor_mount_matrix)) != 0);
+        gpio_changed = !gpio_config_equal(l.config, m->config);
 
         config_free(m->config);
         catalog_free(m->catalog);
@@ -336,6 +364,12 @@ static int manager_reload(Manager *m) {
                 sensor_stop(m);
                 if (sensor_start(m) < 0)
                         sensor_schedule_retry(m);
+        }
+        /* Lines that failed are tried again on every reload: the wiring or the permissions may be fixed. */
+        if (gpio_changed || m->haptics_state == HAPTICS_ERROR) {
+                if (gpio_changed)
+                        log_info("GPIO settings changed: reopening the lines.");
+                haptics_start(m);
         }
         (void)sd_notify(false, "RELOADING=0\nREADY=1");
         return 0;
@@ -473,7 +507,7 @@ static void maybe_save(Manager *m) {
 static void update_status(Manager *m, bool force) {
         const struct psoas_state *st;
         uint64_t now = now_usec(CLOCK_MONOTONIC), dropped;
-        char posture[128] = "";
+        char posture[128] = "", text[512];
 
         if (!force && now - m->status_mono_us < 10 * USEC_PER_SEC)
                 return;
@@ -497,29 +531,37 @@ static void update_status(Manager *m, bool force) {
 
         switch (m->sensor_state) {
         case SENSOR_STREAMING:
-                sd_notifyf(false, "STATUS=Streaming %.0f Hz from %s%s", m->sample_rate,
+                snprintf(text, sizeof(text), "Streaming %.0f Hz from %s%s", m->sample_rate,
                         m->sensor_description ?: "the sensor", posture);
                 break;
         case SENSOR_REPLAY:
-                sd_notifyf(false, "STATUS=Playing %s%s", m->sensor_description ?: "a recording", posture);
+                snprintf(
+                        text, sizeof(text), "Playing %s%s", m->sensor_description ?: "a recording", posture);
                 break;
         case SENSOR_STARTING:
-                sd_notifyf(false, "STATUS=Starting %s", m->sensor_description ?: "the sensor");
+                snprintf(text, sizeof(text), "Starting %s", m->sensor_description ?: "the sensor");
                 break;
         case SENSOR_STALLED:
-                sd_notify(false, "STATUS=Sensor stalled: no samples for 2 s; retrying");
+                snprintf(text, sizeof(text), "Sensor stalled: no samples for 2 s; retrying");
                 break;
         case SENSOR_ABSENT:
                 if (m->replay_finished)
-                        sd_notifyf(false, "STATUS=Finished %s%s", m->sensor_description ?: "the replay",
+                        snprintf(text, sizeof(text), "Finished %s%s", m->sensor_description ?: "the replay",
                                 posture);
                 else
-                        sd_notify(false, "STATUS=Waiting for the sensor to appear");
+                        snprintf(text, sizeof(text), "Waiting for the sensor to appear");
                 break;
         default:
-                sd_notify(false, "STATUS=Sensor error; retrying");
+                snprintf(text, sizeof(text), "Sensor error; retrying");
                 break;
         }
+
+        /* Only a failure is worth the words: without a gpio section there is nothing to say. */
+        if (m->haptics_state == HAPTICS_ERROR)
+                sd_notifyf(false, "STATUS=%s; no haptics: %s", text,
+                        m->haptics_error ?: "the GPIO lines failed");
+        else
+                sd_notifyf(false, "STATUS=%s", text);
 }
 
 static void set_sensor_state(Manager *m, SensorState s) {
@@ -611,9 +653,155 @@ static void update_properties(Manager *m) {
 }
 
 /* ------------------------------------------------------------------------------------------------------- */
+/* Haptics */
+
+static void set_haptics_state(Manager *m, HapticsState s, const char *error) {
+        static const char *const changed[] = { "Haptics", NULL };
+        bool state_changed = m->haptics_state != s;
+
+        free(m->haptics_error);
+        m->haptics_error = error ? strdup(error) : NULL;
+        m->haptics_state = s;
+        if (state_changed)
+                (void)bus_emit_changes(m, changed);
+        update_status(m, true);
+}
+
+/* A pattern for the wearer, when there is a motor. */
+static void haptics_feedback(Manager *m, HapticPattern pattern, uint32_t level) {
+        int r;
+
+        if (!m->haptics || !haptics_has_motor(m->haptics))
+                return;
+        r = haptics_play(m->haptics, pattern, level, false);
+        if (r < 0 && r != -EIO)
+                log_debug_errno(r, "Cannot play the %s pattern: %m", haptic_pattern_to_string(pattern));
+}
+
+static bool prompt_open(Manager *m) {
+        return m->prompt_stretch && psoas_engine_get_state(m->engine)->t_us <= m->prompt_until_us;
+}
+
+static void prompt_close(Manager *m) {
+        free(m->prompt_stretch);
+        m->prompt_stretch = NULL;
+}
+
+/* What the button does is what the D-Bus method does: the same functions, so it shows on the bus the same way. */
+static void on_haptics_press(Haptics *h, ButtonPress press, void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        switch (press) {
+        case BUTTON_PRESS_SHORT:
+                if (prompt_open(m)) {
+                        _cleanup_free_ char *id = strdup(m->prompt_stretch);
+
+                        r = id ? manager_complete_stretch(m, id) : -ENOMEM;
+                        if (r < 0)
+                                log_warning_errno(r,
+                                        "Could not report the stretch '%s' done for the button: %m",
+                                        m->prompt_stretch);
+                        else
+                                log_info("Stretch '%s' reported done with the button.", id);
+                        break;
+                }
+                (void)manager_snooze(m, BUTTON_SNOOZE_S);
+                log_info("Alerts snoozed for %u min with the button.", BUTTON_SNOOZE_S / 60);
+                break;
+        case BUTTON_PRESS_DOUBLE:
+                (void)manager_snooze(m, 0);
+                log_info("Snooze cancelled with the button.");
+                break;
+        case BUTTON_PRESS_LONG:
+                r = manager_calibrate(m, NULL);
+                if (r == -EBUSY)
+                        log_info("The button asked for a calibration while one is running.");
+                else if (r < 0) {
+                        log_notice("The button asked for a calibration, but %s.",
+                                r == -ENODEV ? "no sensor is streaming" : strerror(-r));
+                        haptics_feedback(m, HAPTIC_PATTERN_CALIBRATION_REFUSED, 0);
+                } else
+                        log_info("Calibrating at the button's request.");
+                break;
+        default:
+                break;
+        }
+}
+
+static void on_haptics_failed(Haptics *h, int error, void *userdata) {
+        Manager *m = userdata;
+        _cleanup_free_ char *why = NULL;
+
+        log_error_errno(error,
+                "The GPIO lines stopped working (%s): %m. No haptics until psoasd is reloaded.",
+                haptics_description(h) ?: "the motor and button");
+        if (asprintf(&why, "the GPIO lines stopped working (%s)", strerror(error < 0 ? -error : error)) < 0)
+                why = NULL;
+        /* The object stays until the next reload or the exit; it has stopped itself. */
+        set_haptics_state(m, HAPTICS_ERROR, why);
+}
+
+static bool gpio_line_given(const GpioLineConfig *line) {
+        return line->offset >= 0 || line->name;
+}
+
+/* (Re)opens the lines of the gpio section. A failure is logged, shown in Haptics and STATUS=, and not fatal. */
+static void haptics_start(Manager *m) {
+        static const HapticsCallbacks callbacks = {
+                .press = on_haptics_press,
+                .failed = on_haptics_failed,
+        };
+        const Config *c = m->config;
+        _cleanup_free_ char *error = NULL;
+        GpioOptions options;
+        int r;
+
+        m->haptics = haptics_free(m->haptics);
+        if (!c->gpio_enabled) {
+                set_haptics_state(m, HAPTICS_ABSENT, NULL);
+                return;
+        }
+
+        options = (GpioOptions){
+                .chip = c->gpio_chip,
+                .motor = gpio_line_given(&c->gpio_motor) ? &c->gpio_motor : NULL,
+                .button = gpio_line_given(&c->gpio_button) ? &c->gpio_button : NULL,
+                .button_bias = c->gpio_button_bias,
+        };
+        r = haptics_new(m->event, &gpio_gpiod_ops, &options, &callbacks, m, &m->haptics, &error);
+        if (r < 0) {
+                if (!error && asprintf(&error, "GPIO chip %s: %s", c->gpio_chip, strerror(-r)) < 0)
+                        error = NULL;
+                log_error("No haptics: %s. psoasd carries on without the motor and the button.",
+                        error ?: c->gpio_chip);
+                set_haptics_state(m, HAPTICS_ERROR, error);
+                return;
+        }
+        log_info("Haptics ready: %s.", haptics_description(m->haptics));
+        set_haptics_state(m, HAPTICS_READY, NULL);
+}
+
+int manager_test_haptics(Manager *m, HapticPattern pattern) {
+        if (m->haptics_state == HAPTICS_ABSENT)
+                return -ENODEV;
+        if (m->haptics_state == HAPTICS_ERROR || !m->haptics)
+                return -EIO;
+        if (!haptics_has_motor(m->haptics))
+                return -ENOENT;
+        return haptics_play(m->haptics, pattern, 1, true);
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
 /* Engine events */
 
 static void calibration_finish(Manager *m, int error, enum psoas_calibration_error reason, double neutral) {
+        bool running = m->calibrate_timer || m->calibrate_call;
+
+        /* The engine's own verdicts buzz in handle_event(); this is a calibration abandoned (no samples, the
+         * sensor gone), which the wearer standing still needs to know about too. */
+        if (running && (error == -ETIMEDOUT || error == -ENODEV))
+                haptics_feedback(m, HAPTIC_PATTERN_CALIBRATION_REFUSED, 0);
         m->calibrate_timer = sd_event_source_disable_unref(m->calibrate_timer);
         if (m->calibrate_call)
                 bus_calibrate_reply(m, error, reason, neutral);
@@ -630,12 +818,14 @@ static void handle_event(Manager *m, const struct psoas_event *ev) {
                 log_info("Calibrated: neutral inclination %.1f°.",
                         (double)ev->calibrated.neutral_inclination_deg);
                 calibration_finish(m, 0, PSOAS_CALIBRATION_OK, ev->calibrated.neutral_inclination_deg);
+                haptics_feedback(m, HAPTIC_PATTERN_CALIBRATION_DONE, 0);
                 (void)save_state(m);
                 break;
         case PSOAS_EVENT_CALIBRATION_FAILED:
                 log_info("Calibration refused: %s.",
                         psoas_calibration_error_to_string(ev->calibration_failed.reason));
                 calibration_finish(m, -EAGAIN, ev->calibration_failed.reason, 0);
+                haptics_feedback(m, HAPTIC_PATTERN_CALIBRATION_REFUSED, 0);
                 break;
         case PSOAS_EVENT_FORWARD_LEARNED:
                 log_info("Learned which way is forward from the wearer's motion.");
@@ -657,16 +847,27 @@ static void handle_event(Manager *m, const struct psoas_event *ev) {
                                 fmax(1, floor(ev->alert.duration_s / 60)));
                 (void)bus_emit_alert(
                         m, psoas_alert_kind_to_string(ev->alert.kind), message, ev->alert.level);
+                haptics_feedback(m,
+                        ev->alert.kind == PSOAS_ALERT_SITTING ? HAPTIC_PATTERN_SITTING : HAPTIC_PATTERN_TILT,
+                        ev->alert.level);
                 break;
         case PSOAS_EVENT_STRETCH_PROMPT:
                 catalog = psoas_engine_get_catalog(m->engine, &n_catalog);
-                if (ev->prompt.stretch < n_catalog)
+                if (ev->prompt.stretch < n_catalog) {
                         (void)bus_emit_stretch_prompt(m, &catalog[ev->prompt.stretch]);
+                        prompt_close(m);
+                        m->prompt_stretch = strdup(catalog[ev->prompt.stretch].id);
+                        m->prompt_until_us =
+                                ev->t_us + (int64_t)((double)m->config->engine.stretch_window_s * 1e6);
+                }
                 break;
         case PSOAS_EVENT_STRETCH_DONE:
                 catalog = psoas_engine_get_catalog(m->engine, &n_catalog);
                 if (ev->stretch.result == PSOAS_STRETCH_VERIFIED && ev->stretch.stretch < n_catalog)
                         (void)bus_emit_stretch_verified(m, catalog[ev->stretch.stretch].id);
+                if (ev->stretch.stretch < n_catalog &&
+                        streq_ptr(m->prompt_stretch, catalog[ev->stretch.stretch].id))
+                        prompt_close(m);
                 break;
         case PSOAS_EVENT_DAY_CHANGED:
                 if (m->store) {
@@ -1022,7 +1223,8 @@ int manager_calibrate(Manager *m, sd_bus_message *call) {
         uint64_t timeout;
         int r;
 
-        if (m->calibrate_call)
+        /* A calibration the button started has a timer but no call. */
+        if (m->calibrate_call || m->calibrate_timer)
                 return -EBUSY;
         if (!manager_sensor_active(m))
                 return -ENODEV;
@@ -1040,9 +1242,21 @@ int manager_calibrate(Manager *m, sd_bus_message *call) {
                 psoas_engine_calibrate_cancel(m->engine);
                 return r;
         }
-        m->calibrate_call = sd_bus_message_ref(call);
+        m->calibrate_call = call ? sd_bus_message_ref(call) : NULL;
         log_info("Calibrating: waiting for %.0f s of stillness.",
                 (double)m->config->engine.calibration_still_s);
+        return 0;
+}
+
+int manager_complete_stretch(Manager *m, const char *id) {
+        int r;
+
+        r = psoas_engine_report_stretch(m->engine, id);
+        if (r < 0)
+                return r;
+        /* Answered: the next short press of the button snoozes again. */
+        if (streq_ptr(m->prompt_stretch, id))
+                prompt_close(m);
         return 0;
 }
 
@@ -1167,6 +1381,8 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return r;
 
+        haptics_start(m);
+
         r = sensor_start(m);
         if (r < 0) {
                 if (m->options.replay_path)
@@ -1186,6 +1402,8 @@ int manager_run(Manager *m) {
         (void)sd_notify(false, "STOPPING=1\nSTATUS=Saving statistics and stopping");
         (void)save_state(m);
         sensor_stop(m);
+        /* The motor is driven inactive and the lines released, even in the middle of a pattern. */
+        m->haptics = haptics_free(m->haptics);
         if (m->record)
                 (void)record_flush(m->record);
         if (r < 0)

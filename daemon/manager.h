@@ -18,6 +18,7 @@
 
 #include "catalog.h"
 #include "config.h"
+#include "haptics.h"
 #include "macro.h"
 #include "source.h"
 #include "state.h"
@@ -33,6 +34,17 @@ typedef enum SensorState {
 } SensorState;
 
 const char *sensor_state_to_string(SensorState s);
+
+/* The Haptics property: no gpio section, the lines in use, or a gpio section whose lines cannot be used (the
+ * journal and STATUS= say why). */
+typedef enum HapticsState {
+        HAPTICS_ABSENT,
+        HAPTICS_READY,
+        HAPTICS_ERROR,
+        _HAPTICS_STATE_MAX,
+} HapticsState;
+
+const char *haptics_state_to_string(HapticsState s);
 
 typedef struct Inhibitor Inhibitor;
 struct Inhibitor {
@@ -118,6 +130,15 @@ typedef struct Manager {
         sd_bus_message *calibrate_call; /* a Calibrate() awaiting its reply */
         sd_event_source *calibrate_timer;
 
+        /* The wearable's motor and button (the gpio section). */
+        Haptics *haptics;
+        HapticsState haptics_state;
+        char *haptics_error; /* why haptics_state is HAPTICS_ERROR, for STATUS= */
+        /* The stretch of the latest prompt, until it is done or its window closes (sample time): a short press
+         * of the button answers it. */
+        char *prompt_stretch;
+        int64_t prompt_until_us;
+
         /* Persistence. */
         int64_t saved_t_us; /* sample time of the last save */
         uint64_t saved_mono_us;
@@ -142,7 +163,14 @@ int manager_run(Manager *m);
 int manager_snooze(Manager *m, uint32_t seconds);
 int manager_set_inhibited(Manager *m, bool inhibited);
 void manager_update_live(Manager *m);
+/* call is the Calibrate() message to reply to, or NULL when the button asked. */
 int manager_calibrate(Manager *m, sd_bus_message *call);
+/* The wearer did the stretch id (CompleteStretch(), or the button answering a prompt). -ENOENT for an unknown
+ * id. */
+int manager_complete_stretch(Manager *m, const char *id);
+/* Plays a pattern on the motor with the test priority. -ENODEV without a gpio section, -EIO when the lines
+ * failed, -ENOENT when the gpio section has a button but no motor. */
+int manager_test_haptics(Manager *m, HapticPattern pattern);
 int manager_get_day(Manager *m, int32_t day, struct psoas_day_stats *ret);
 int32_t manager_today(Manager *m);
 bool manager_sensor_active(Manager *m);

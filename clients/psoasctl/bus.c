@@ -22,6 +22,7 @@ static const DictField property_fields[_PROPERTY_MAX] = {
         [PROPERTY_SAMPLE_RATE] = { "SampleRate", 'd', offsetof(Properties, sample_rate_hz) },
         [PROPERTY_SNOOZED_UNTIL] = { "SnoozedUntil", 't', offsetof(Properties, snoozed_until_us) },
         [PROPERTY_INHIBITED] = { "Inhibited", 'b', offsetof(Properties, inhibited) },
+        [PROPERTY_HAPTICS] = { "Haptics", 's', offsetof(Properties, haptics) },
         [PROPERTY_VERSION] = { "Version", 's', offsetof(Properties, version) },
 };
 
@@ -31,6 +32,7 @@ void properties_done(Properties *p) {
         free(p->posture);
         free(p->sensor_state);
         free(p->sensor);
+        free(p->haptics);
         free(p->version);
         *p = (Properties){};
 }
@@ -108,6 +110,11 @@ int bus_log_error(const Context *c, const char *what, const sd_bus_error *error,
                 log_error("%s: no sensor is streaming, so there is nothing to measure (psoasd says: %s)",
                         what, message ?: "no sensor");
                 return -ENODEV;
+        }
+        if (sd_bus_error_has_name(error, PSOAS_ERROR_NO_HAPTICS)) {
+                log_error("%s: psoasd has no vibration motor it can use (psoasd says: %s)", what,
+                        message ?: "no haptics");
+                return -ENXIO;
         }
         if (sd_bus_error_has_name(error, PSOAS_ERROR_BUSY)) {
                 log_error("%s: another calibration is already running; wait for it to finish", what);

@@ -18,6 +18,7 @@
 #define PSOAS_ERROR_NOT_STILL PSOAS_INTERFACE ".Error.NotStill"
 #define PSOAS_ERROR_NO_SENSOR PSOAS_INTERFACE ".Error.NoSensor"
 #define PSOAS_ERROR_BUSY PSOAS_INTERFACE ".Error.Busy"
+#define PSOAS_ERROR_NO_HAPTICS PSOAS_INTERFACE ".Error.NoHaptics"
 
 #define USEC_PER_SEC UINT64_C(1000000)
 #define USEC_PER_MSEC UINT64_C(1000)
@@ -45,6 +46,7 @@ typedef enum PropertyId {
         PROPERTY_SAMPLE_RATE,
         PROPERTY_SNOOZED_UNTIL,
         PROPERTY_INHIBITED,
+        PROPERTY_HAPTICS,
         PROPERTY_VERSION,
         _PROPERTY_MAX,
 } PropertyId;
@@ -64,6 +66,7 @@ typedef struct Properties {
         double sample_rate_hz;
         uint64_t snoozed_until_us; /* realtime; 0 when not snoozed */
         bool inhibited;
+        char *haptics; /* "absent", "ready" or "error"; NULL from a psoasd without haptics */
         char *version;
 } Properties;
 

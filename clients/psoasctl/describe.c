@@ -89,6 +89,7 @@ json_object *properties_to_json(const Properties *p) {
                 json_add(o, "sample_rate", json_new_double(p->sample_rate_hz)) < 0 ||
                 json_add(o, "snoozed_until_us", json_object_new_uint64(p->snoozed_until_us)) < 0 ||
                 json_add(o, "inhibited", json_object_new_boolean(p->inhibited)) < 0 ||
+                json_add(o, "haptics", json_object_new_string(p->haptics ?: "absent")) < 0 ||
                 json_add(o, "version", json_object_new_string(p->version ?: "")) < 0)
                 return NULL;
         return TAKE_PTR(o);

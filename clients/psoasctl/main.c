@@ -63,6 +63,10 @@ typedef struct Verb {
 } Verb;
 
 static int parse_snooze_args(Context *c, int argc, char **argv);
+static int parse_buzz_args(Context *c, int argc, char **argv);
+
+/* The patterns of TestHaptics(), checked here so that a typing mistake is a usage error. */
+static const char *const buzz_patterns[] = { "sitting", "tilt", "calibration-done", "calibration-refused" };
 
 static const VerbOption monitor_options[] = {
         { "count", ARG_COUNT, "N", "stop after N event lines" },
@@ -206,6 +210,20 @@ static const Verb verbs[] = {
                 .flags = VERB_JSON,
                 .run = verb_history,
         },
+        {
+                .name = "buzz",
+                .arguments = "PATTERN",
+                .summary = "feel a vibration pattern on the wearable's motor",
+                .description =
+                        "Plays PATTERN on the vibration motor of the wearable psoasd runs on, so that "
+                        "you can learn to tell the patterns apart: sitting (the sitting alert: two long "
+                        "pulses), tilt (the tilt alert: three short pulses), calibration-done (five "
+                        "short pulses) or calibration-refused (one long pulse).",
+                .min_args = 1,
+                .max_args = 1,
+                .parse_args = parse_buzz_args,
+                .run = verb_buzz,
+        },
 };
 
 /* The options every verb takes. */
@@ -319,6 +337,18 @@ static int parse_snooze_args(Context *c, int argc, char **argv) {
                 return -EINVAL;
         }
         return 0;
+}
+
+static int parse_buzz_args(Context *c, int argc, char **argv) {
+        for (size_t i = 0; i < ELEMENTSOF(buzz_patterns); i++)
+                if (streq(argv[0], buzz_patterns[i])) {
+                        c->pattern = buzz_patterns[i];
+                        return 0;
+                }
+        log_error("buzz: '%s' is not a pattern; the patterns are sitting, tilt, calibration-done and "
+                  "calibration-refused",
+                argv[0]);
+        return -EINVAL;
 }
 
 /* An option that every verb takes; returns 0 when it is not one. */

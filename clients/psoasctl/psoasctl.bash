@@ -5,7 +5,7 @@ _psoasctl() {
         local cur prev words cword
         _init_completion || return
 
-        local verbs='status monitor waybar calibrate snooze inhibit stretches done today history'
+        local verbs='status monitor waybar calibrate snooze inhibit stretches done today history buzz'
         local common='--help --system --user --host'
         local -A verb_options=(
                 [status]='--json'
@@ -18,6 +18,7 @@ _psoasctl() {
                 [done]=''
                 [today]='--json --svg'
                 [history]='--json --days --svg'
+                [buzz]=''
         )
 
         # The verb, the bus options given so far (to ask the same psoasd for stretch ids), and for inhibit
@@ -97,6 +98,9 @@ _psoasctl() {
                 ;;
         snooze)
                 COMPREPLY=($(compgen -W '5 10 15 30 60 120' -- "$cur"))
+                ;;
+        buzz)
+                COMPREPLY=($(compgen -W 'sitting tilt calibration-done calibration-refused' -- "$cur"))
                 ;;
         inhibit)
                 _command_offset $cword

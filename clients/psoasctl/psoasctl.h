@@ -35,6 +35,7 @@ typedef struct Context {
         unsigned delay_s; /* calibrate --delay: a countdown before the capture starts */
         unsigned sitting_limit_min; /* waybar --sitting-limit: the bout length shown as 100 % */
         unsigned snooze_min; /* snooze MINUTES, checked when parsed */
+        const char *pattern; /* buzz PATTERN, checked when parsed */
 } Context;
 
 /* Each verb's work. Returns a negative errno on failure, after saying what failed on stderr, or else the exit
@@ -49,6 +50,7 @@ int verb_stretches(Context *c, int argc, char **argv);
 int verb_done(Context *c, int argc, char **argv);
 int verb_today(Context *c, int argc, char **argv);
 int verb_history(Context *c, int argc, char **argv);
+int verb_buzz(Context *c, int argc, char **argv);
 
 /* Messages for the user, prefixed with the program's name, on stderr. */
 _printf_(1, 2) void log_error(const char *format, ...);

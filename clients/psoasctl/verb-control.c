@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* calibrate, snooze and inhibit: the verbs that change what psoasd does. */
+/* calibrate, snooze, inhibit and buzz: the verbs that change what psoasd does. */
 
 #include <errno.h>
 #include <signal.h>
@@ -256,4 +256,21 @@ int verb_inhibit(Context *c, int argc, char **argv) {
         if (r < 0 && r != -ESRCH && r != -ECONNRESET)
                 log_error("the inhibitor ends when psoasctl exits");
         return exit_status_of(status);
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
+/* buzz */
+
+int verb_buzz(Context *c, int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        r = bus_connect(c, &bus);
+        if (r < 0)
+                return r;
+        r = bus_call(bus, c, "cannot buzz", "TestHaptics", 0, NULL, "s", c->pattern);
+        if (r < 0)
+                return r;
+        printf("Playing the %s pattern on the vibration motor.\n", c->pattern);
+        return 0;
 }

@@ -48,6 +48,11 @@ int verb_status(Context *c, int argc, char **argv) {
 
         printf("Sensor:     %s\n", describe_sensor(line, sizeof(line), &p));
         printf("Alerts:     %s\n", describe_alerts(line, sizeof(line), &p));
+        /* Only for a wearable with a gpio section: elsewhere there is nothing to say. */
+        if (streq_ptr(p.haptics, "ready"))
+                printf("Haptics:    vibration motor and button ready ('psoasctl buzz tilt' to feel one)\n");
+        else if (streq_ptr(p.haptics, "error"))
+                printf("Haptics:    not working; psoasd's log says why\n");
         printf("psoasd:     %s, on %s\n", p.version ?: "?", bus_where(c));
         return fflush(stdout) == 0 ? 0 : -errno;
 }

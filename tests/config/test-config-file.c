@@ -767,6 +767,39 @@ TEST(gpio_bad_lines) {
         }
 }
 
+TEST(gpio_motor_and_button_on_one_line) {
+        Config *c;
+
+        parse_fails("{\"gpio\": {\"chip\": \"gpiochip0\", \"motor_line\": 17, \"button_line\": 17}}",
+                NAME ": gpio.button_line: is the same line as gpio.motor_line");
+        parse_fails("{\"gpio\": {\"chip\": \"gpiochip0\", \"motor_line\": \"GPIO17\", \"button_line\": "
+                    "\"GPIO17\"}}",
+                NAME ": gpio.button_line: is the same line as gpio.motor_line");
+        /* A name and an offset may be the same line or not: only the chip can tell, when psoasd opens it. */
+        c = parse_ok(
+                "{\"gpio\": {\"chip\": \"gpiochip0\", \"motor_line\": \"GPIO17\", \"button_line\": 17}}");
+        ASSERT_STREQ(c->gpio_motor.name, "GPIO17");
+        ASSERT_EQ(c->gpio_button.offset, 17);
+        config_free(c);
+        c = parse_ok("{\"gpio\": {\"chip\": \"gpiochip0\", \"motor_line\": 0, \"button_line\": 1}}");
+        ASSERT_EQ(c->gpio_motor.offset, 0);
+        ASSERT_EQ(c->gpio_button.offset, 1);
+        config_free(c);
+}
+
+TEST(gpio_bad_chip_types) {
+        parse_fails("{\"gpio\": {\"chip\": [\"gpiochip0\"], \"motor_line\": 17}}",
+                NAME ": gpio.chip: must be a string, got array");
+        parse_fails(
+                "{\"gpio\": {\"chip\": \"gpiochip0\", \"motor_line\": 17, \"motor_active_low\": \"yes\"}}",
+                NAME ": gpio.motor_active_low: must be true or false, got string");
+        parse_fails("{\"gpio\": {\"chip\": \"gpiochip0\", \"button_line\": 27, \"button_active_low\": 1}}",
+                NAME ": gpio.button_active_low: must be true or false, got number");
+        parse_fails("{\"gpio\": {\"chip\": \"gpiochip0\", \"button_line\": 27, \"debounce_ms\": 30}}",
+                NAME ": gpio.debounce_ms: unknown key");
+        parse_fails("{\"gpio\": [\"gpiochip0\"]}", NAME ": gpio: must be an object, got array");
+}
+
 TEST(gpio_bad_bias) {
         static const char *const bad[] = { "\"pullup\"", "\"Pull-Up\"", "\"\"", "1", "null" };
         char json[160], expected[256];

@@ -24,11 +24,12 @@ from psoasd_test import Bus, Daemon, main, synth  # noqa: E402
 
 PSOASCTL = os.environ['PSOASCTL']
 REC = os.environ.get('PSOAS_RECORDING', '')
-VERBS = ['status', 'monitor', 'waybar', 'calibrate', 'snooze', 'inhibit', 'stretches', 'done', 'today', 'history']
+VERBS = ['status', 'monitor', 'waybar', 'calibrate', 'snooze', 'inhibit', 'stretches', 'done', 'today', 'history',
+         'buzz']
 JSON_VERBS = {'status', 'monitor', 'calibrate', 'stretches', 'today', 'history'}
 STATUS_KEYS = {'posture', 'tilt', 'inclination', 'calibrated', 'sitting_since_us', 'sitting_bout_seconds',
                'sitting_today_seconds', 'last_break_us', 'sensor_state', 'sensor', 'sample_rate', 'snoozed_until_us',
-               'inhibited', 'version'}
+               'inhibited', 'haptics', 'version'}
 DAY_KEYS = {'date', 'sitting_seconds', 'standing_seconds', 'walking_seconds', 'lying_seconds', 'sitting_bouts',
             'longest_bout_seconds', 'alerts', 'breaks', 'stretches_verified', 'stretches_self_reported',
             'tilt_mean', 'tilt_p90', 'high_tilt_seconds'}
@@ -170,7 +171,11 @@ def case_usage_errors():
                         (['done', '--json', 'x'], '--json'),
                         (['--user', '-H', 'desk-pc', 'status'], '--user with --host is not supported'),
                         (['status', '-H', 'desk-pc', '--user'], '--user with --host is not supported'),
-                        (['-H', '', 'status'], '--host needs a host name')):
+                        (['-H', '', 'status'], '--host needs a host name'),
+                        (['buzz'], 'missing PATTERN'),
+                        (['buzz', 'Tilt'], "'Tilt' is not a pattern; the patterns are sitting, tilt"),
+                        (['buzz', 'tilt', 'sitting'], "unexpected argument 'sitting'"),
+                        (['buzz', '--json', 'tilt'], '--json')):
         p = ctl(*args, env=env)
         assert p.returncode == 2, f'{args}: exit status {p.returncode}, stderr {p.stderr!r}'
         assert words in p.stderr, f'{args}: {words!r} not in {p.stderr!r}'
@@ -185,7 +190,7 @@ def case_not_running_user_bus():
     with tempfile.TemporaryDirectory() as tmp:
         marker = os.path.join(tmp, 'ran')
         for args in (['status'], ['status', '--json'], ['snooze'], ['snooze', '--cancel'], ['calibrate'],
-                     ['stretches'], ['done', 'plank'], ['today'], ['history', '--days', '3'], ['monitor'],
+                     ['stretches'], ['done', 'plank'], ['today'], ['history', '--days', '3'], ['monitor'], ['buzz', 'tilt'],
                      ['inhibit', '--', 'touch', marker]):
             p = user(*args, timeout=20)
             assert p.returncode == 1, f'{args}: exit status {p.returncode}, stderr {p.stderr!r}'
@@ -225,6 +230,7 @@ def case_status():
         assert s['sitting_since_us'] == props['SittingSince'] > 0, (s['sitting_since_us'], props['SittingSince'])
         assert s['last_break_us'] == props['LastBreak']
         assert s['sensor_state'] == 'replay' and s['sensor'] == props['Sensor'], s
+        assert s['haptics'] == props['Haptics'] == 'absent', s
         assert s['version'] == props['Version'] and abs(s['sample_rate'] - props['SampleRate']) < 1, s
         assert isinstance(s['tilt'], float) and -90 < s['tilt'] < 90, s['tilt']
         # The inclination is the tilt plus the neutral: both moved together since.
@@ -315,6 +321,58 @@ def case_calibrate_no_sensor():
             p = user('calibrate')
             assert p.returncode == 1, (p.returncode, p.stderr)
             assert 'calibration failed: no sensor is streaming' in p.stderr, p.stderr
+
+
+# --------------------------------------------------------------------------------------------------------------
+# buzz, on an emulated GPIO chip (tests/gpio/gpiorig.py)
+
+
+def gpio_rig():
+    sys.path.insert(0, os.environ['PSOAS_GPIO_TESTS'])
+    from gpiorig import GpioRig
+    return GpioRig(lines=32)
+
+
+def case_buzz():
+    config = json.dumps({'gpio': {'chip': 'gpiochip0', 'motor_line': 17, 'button_line': 27}})
+    with gpio_rig() as rig:
+        bus = Bus()
+        with Daemon(bus, '--replay', REC, '--speed', '1', config=config, env=rig.env()):
+            rig.wait_request()
+            since = time.monotonic()
+            p = user('buzz', 'calibration-done', status=0)
+            assert p.stdout == 'Playing the calibration-done pattern on the vibration motor.\n', p.stdout
+            # Five short pulses on the motor line.
+            end = time.monotonic() + 5
+            while time.monotonic() < end and len(rig.pulses(17, since)) < 5:
+                time.sleep(0.05)
+            time.sleep(0.3)
+            pulses = rig.pulses(17, since)
+            assert len(pulses) == 5 and all(0.135 <= d <= 0.65 for _, d in pulses), pulses
+
+            s = json.loads(user('status', '--json', status=0).stdout)
+            assert s['haptics'] == 'ready', s
+            assert "Haptics:    vibration motor and button ready ('psoasctl buzz tilt' to feel one)" in \
+                user('status', status=0).stdout
+
+
+def case_buzz_without_motor():
+    bus = Bus()
+    # No gpio section.
+    with Daemon(bus, '--replay', REC, '--speed', '1'):
+        p = user('buzz', 'tilt')
+        assert p.returncode == 1 and p.stdout == '', (p.returncode, p.stdout)
+        assert p.stderr == 'psoasctl: cannot buzz: psoasd has no vibration motor it can use (psoasd says: No ' \
+            'vibration motor: the configuration has no gpio section.)\n', p.stderr
+        assert 'Haptics' not in user('status', status=0).stdout
+    # A chip that is not there: haptics in error, and status says so.
+    config = json.dumps({'gpio': {'chip': '/dev/gpiochip7', 'motor_line': 17}})
+    with gpio_rig() as rig:
+        with Daemon(bus, '--replay', REC, '--speed', '1', config=config, env=rig.env()):
+            p = user('buzz', 'sitting')
+            assert p.returncode == 1 and '/dev/gpiochip7' in p.stderr, (p.returncode, p.stderr)
+            assert "Haptics:    not working; psoasd's log says why" in user('status', status=0).stdout
+            assert json.loads(user('status', '--json', status=0).stdout)['haptics'] == 'error'
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -838,6 +896,8 @@ def case_bash_completion():
     assert complete('inhibit', '') == {'COMMAND:2'}
     assert complete('-H', 'desk-pc', 'to') == {'today'}
     assert complete('snooze', '') >= {'15', '60'}
+    assert complete('buzz', '') == {'sitting', 'tilt', 'calibration-done', 'calibration-refused'}
+    assert complete('--user', 'buzz', 'cal') == {'calibration-done', 'calibration-refused'}
     # Stretch ids from the catalog of the psoasd on the bus named so far.
     assert complete('--user', 'done', '') == set()
     bus = Bus()

@@ -74,6 +74,7 @@ PRIVILEGED_CALLS = [
     ("ClaimLive", BUS_NAME, "ClaimLive", None, None),
     ("ReleaseLive", BUS_NAME, "ReleaseLive", None, None),
     ("CompleteStretch", BUS_NAME, "CompleteStretch", "(s)", ("kneeling-hip-flexor",)),
+    ("TestHaptics", BUS_NAME, "TestHaptics", "(s)", ("tilt",)),
 ]
 # Set is not for everyone even though every property is read-only: the fake service refuses it by itself
 # (with a GDBus error, not AccessDenied), so this checks that the bus stops it first for outsiders.

@@ -35,6 +35,7 @@ PROPERTIES = {
     "SampleRate": ("d", "true"),
     "SnoozedUntil": ("t", "true"),
     "Inhibited": ("b", "true"),
+    "Haptics": ("s", "true"),
     "Version": ("s", "const"),
 }
 
@@ -49,6 +50,7 @@ METHODS = {
     "ListStretches": [("stretches", "a(ssssuu)", "out")],
     "CompleteStretch": [("id", "s", "in")],
     "GetDay": [("date", "s", "in"), ("stats", "a{sv}", "out")],
+    "TestHaptics": [("pattern", "s", "in")],
 }
 
 # name: [(argument name, type)]
@@ -65,6 +67,7 @@ METHOD_ERRORS = {
     "Calibrate": ["org.psoas.Posture1.Error.NotStill", "org.psoas.Posture1.Error.NoSensor",
                   "org.psoas.Posture1.Error.Busy"],
     "Snooze": ["org.freedesktop.DBus.Error.InvalidArgs"],
+    "TestHaptics": ["org.freedesktop.DBus.Error.InvalidArgs", "org.psoas.Posture1.Error.NoHaptics"],
 }
 
 problems = []
