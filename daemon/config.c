@@ -1140,6 +1140,7 @@ static int parse_sensor(const Reader *rd, struct json_object *obj, Config *c) {
                 "device",
                 "gyro_device",
                 "rate_hz",
+                "wakeups_per_s",
                 "use_gyro",
                 "mount_matrix",
                 "forward",
@@ -1169,6 +1170,9 @@ static int parse_sensor(const Reader *rd, struct json_object *obj, Config *c) {
                 replace_string(&c->sensor_gyro_device, TAKE_PTR(s));
 
         r = get_number(rd, obj, "sensor", "rate_hz", 12.5, 1000, &c->sensor_rate_hz);
+        if (r < 0)
+                return r;
+        r = get_number(rd, obj, "sensor", "wakeups_per_s", 0.5, 50, &c->sensor_wakeups_per_s);
         if (r < 0)
                 return r;
         r = get_bool(rd, obj, "sensor", "use_gyro", &c->engine.use_gyro);
@@ -1549,6 +1553,7 @@ int config_new(Config **ret) {
 
         psoas_config_init(&c->engine);
         c->sensor_rate_hz = 100;
+        c->sensor_wakeups_per_s = 2;
         c->state_keep_days = 90;
         c->gpio_motor = (GpioLineConfig){ .offset = -1 };
         /* A button to ground with a pull-up, the usual wiring, reads low when pressed. */

@@ -290,7 +290,7 @@ static void apply_source_options(Manager *m) {
                 .gyro_device = c->sensor_gyro_device,
                 .rate_hz = c->sensor_rate_hz,
                 .has_mount_matrix = c->sensor_has_mount_matrix,
-                .wakeups_per_s = 4,
+                .wakeups_per_s = c->sensor_wakeups_per_s,
                 .replay_path = m->options.replay_path,
                 .replay_speed = m->options.replay_speed,
         };
@@ -346,6 +346,7 @@ static int manager_reload(Manager *m) {
                         !streq_ptr(l.config->sensor_device, m->config->sensor_device) ||
                         !streq_ptr(l.config->sensor_gyro_device, m->config->sensor_gyro_device) ||
                         l.config->sensor_rate_hz != m->config->sensor_rate_hz ||
+                        l.config->sensor_wakeups_per_s != m->config->sensor_wakeups_per_s ||
                         l.config->sensor_has_mount_matrix != m->config->sensor_has_mount_matrix ||
                         memcmp(l.config->sensor_mount_matrix, m->config->sensor_mount_matrix,
                                 sizeof(l.config->sensor_mount_matrix)) != 0);
@@ -1011,6 +1012,12 @@ static int sensor_drain(Manager *m) {
                         break;
                 got = true;
                 process_samples(m, m->batch, (size_t)r);
+                /* A short batch means the source is drained: asking again would only cost system calls on
+                 * every wake-up (the stall timer still asks when nothing comes). */
+                if (r < MANAGER_BATCH) {
+                        r = 0;
+                        break;
+                }
         }
 
         if (got) {

@@ -117,6 +117,7 @@ static void assert_defaults(const Config *c) {
         ASSERT_TRUE(c->sensor_device == NULL);
         ASSERT_TRUE(c->sensor_gyro_device == NULL);
         ASSERT_NEAR(c->sensor_rate_hz, 100, 0);
+        ASSERT_NEAR(c->sensor_wakeups_per_s, 2, 0);
         ASSERT_TRUE(!c->sensor_has_mount_matrix);
         ASSERT_TRUE(memcmp(&c->engine, &engine, sizeof(engine)) == 0);
         ASSERT_TRUE(c->state_directory == NULL);
@@ -175,6 +176,7 @@ TEST(full_file_maps_every_key) {
         ASSERT_STREQ(c->sensor_device, "lsm6dsox_accel");
         ASSERT_STREQ(c->sensor_gyro_device, "lsm6dsox_gyro");
         ASSERT_NEAR(c->sensor_rate_hz, 52, 0);
+        ASSERT_NEAR(c->sensor_wakeups_per_s, 1, 0);
         ASSERT_TRUE(!c->engine.use_gyro);
         ASSERT_TRUE(c->sensor_has_mount_matrix);
         for (size_t i = 0; i < 9; i++)
@@ -363,6 +365,7 @@ static const struct {
         const char *section, *key, *min, *max, *below, *above;
 } numeric_keys[] = {
         { "sensor", "rate_hz", "12.5", "1000", "12.4", "1000.5" },
+        { "sensor", "wakeups_per_s", "0.5", "50", "0.4", "51" },
         { "sitting", "alert_minutes", "1", "1440", "0", "1441" },
         { "sitting", "repeat_minutes", "1", "1440", "0.5", "2000" },
         { "sitting", "break_seconds", "10", "3600", "9", "3601" },
