@@ -123,12 +123,17 @@ int alert_policy_update(AlertPolicy *a, int64_t t_us, int32_t minute_of_day, enu
         alert_policy_track_bout(a, in_bout, bout_start_us);
         alert_policy_track_tilt(a, t_us, posture, calibrated, tilt_deg);
 
-        /* A due alert that cannot fire now stays due: it is not skipped, and the repeat interval counts from
-         * when it actually reaches the wearer. */
+        /* Most samples have nothing due: the suppression (quiet hours included) is looked at only when
+         * something is. A due alert that cannot fire now stays due: it is not skipped, and the repeat interval
+         * counts from when it actually reaches the wearer. */
+        bool sitting_due = a->has_bout && posture == PSOAS_POSTURE_SITTING && t_us >= a->sitting_next_us;
+        bool tilt_due = a->tilt_high && t_us >= a->tilt_next_us;
+        if (!sitting_due && !tilt_due)
+                return 0;
         if (alert_policy_suppressed(a, t_us, minute_of_day))
                 return 0;
 
-        if (a->has_bout && posture == PSOAS_POSTURE_SITTING && t_us >= a->sitting_next_us) {
+        if (sitting_due) {
                 a->sitting_fired++;
                 a->sitting_last_us = t_us;
                 alert_policy_update_due(a);
@@ -141,7 +146,7 @@ int alert_policy_update(AlertPolicy *a, int64_t t_us, int32_t minute_of_day, enu
         }
 
         /* An episode exists only while standing, so lying and walking never get here. */
-        if (a->tilt_high && t_us >= a->tilt_next_us) {
+        if (tilt_due) {
                 a->tilt_fired++;
                 a->tilt_last_us = t_us;
                 alert_policy_update_due(a);

@@ -44,6 +44,13 @@ struct psoas_engine {
         bool has_clock;
         int64_t clock_t_us;
         int64_t clock_local_us;
+        /* The local minute the last sample fell in, and its bounds in sample time: the day and the minute of the
+         * day change only when a sample leaves it. */
+        bool minute_valid;
+        int64_t minute_start_us;
+        int64_t minute_end_us;
+        int32_t minute_day;
+        int32_t minute_of_day;
 
         float neutral_inclination_deg;
         struct psoas_state state;
@@ -249,6 +256,7 @@ void psoas_engine_set_clock(struct psoas_engine *e, int64_t t_us, int64_t local_
         e->has_clock = true;
         e->clock_t_us = t_us;
         e->clock_local_us = local_us;
+        e->minute_valid = false;
 }
 
 int64_t psoas_engine_local_time(const struct psoas_engine *e, int64_t t_us) {
@@ -268,12 +276,27 @@ static int32_t engine_day(const struct psoas_engine *e, int64_t t_us) {
         return (int32_t)floor_div(psoas_engine_local_time(e, t_us), US_PER_DAY);
 }
 
-static int32_t engine_minute_of_day(const struct psoas_engine *e, int64_t t_us) {
-        if (!e->has_clock)
-                return -1;
-        int64_t local = psoas_engine_local_time(e, t_us);
-        int64_t in_day = local - floor_div(local, US_PER_DAY) * US_PER_DAY;
-        return (int32_t)(in_day / US_PER_MINUTE);
+/* Brings the cached local minute (and day) up to the sample time t_us: a sample out of it computes them again,
+ * which happens once a minute rather than on every sample. Without a clock every sample is on day 0 and no
+ * minute is known (-1). */
+static void engine_clock_advance(struct psoas_engine *e, int64_t t_us) {
+        if (e->minute_valid && t_us >= e->minute_start_us && t_us < e->minute_end_us)
+                return;
+        if (!e->has_clock) {
+                e->minute_start_us = INT64_MIN;
+                e->minute_end_us = INT64_MAX;
+                e->minute_day = 0;
+                e->minute_of_day = -1;
+        } else {
+                int64_t local = psoas_engine_local_time(e, t_us);
+                int64_t minute_local = floor_div(local, US_PER_MINUTE) * US_PER_MINUTE;
+                int64_t day = floor_div(local, US_PER_DAY);
+                e->minute_start_us = t_us - (local - minute_local);
+                e->minute_end_us = e->minute_start_us + US_PER_MINUTE;
+                e->minute_day = (int32_t)day;
+                e->minute_of_day = (int32_t)((minute_local - day * US_PER_DAY) / US_PER_MINUTE);
+        }
+        e->minute_valid = true;
 }
 
 static void engine_push(struct psoas_engine *e, const struct psoas_event *event) {
@@ -281,12 +304,14 @@ static void engine_push(struct psoas_engine *e, const struct psoas_event *event)
 }
 
 static bool sample_valid(const struct psoas_sample *s) {
-        for (unsigned i = 0; i < 3; i++) {
-                if (!isfinite(s->accel[i]) || fabsf(s->accel[i]) > MAX_ACCEL)
+        /* Written so that NaN fails the comparison: one test catches NaN, infinities and absurd values. */
+        for (unsigned i = 0; i < 3; i++)
+                if (!(fabsf(s->accel[i]) <= MAX_ACCEL))
                         return false;
-                if (s->has_gyro && (!isfinite(s->gyro[i]) || fabsf(s->gyro[i]) > MAX_GYRO))
-                        return false;
-        }
+        if (s->has_gyro)
+                for (unsigned i = 0; i < 3; i++)
+                        if (!(fabsf(s->gyro[i]) <= MAX_GYRO))
+                                return false;
         return true;
 }
 
@@ -311,6 +336,8 @@ static void engine_run_calibrator(
         bool has_bias = false;
         enum psoas_calibration_error error = PSOAS_CALIBRATION_OK;
 
+        if (!calibrator_running(&e->calibrator))
+                return;
         switch (calibrator_update(&e->calibrator, t_us, acc, gyro, still,
                 posture_classifier_energy(&e->posture), up, bias, &has_bias, &error)) {
         case CALIBRATOR_PENDING:
@@ -344,8 +371,8 @@ static void engine_alerts(struct psoas_engine *e, int64_t t_us, float tilt) {
         const PostureClassifier *p = &e->posture;
         const SittingTracker *s = &e->sitting;
 
-        if (alert_policy_update(&e->alerts, t_us, engine_minute_of_day(e, t_us), p->posture, s->in_bout,
-                    s->bout_start_us, p->calibrated && p->forward_known, tilt, &alert) > 0) {
+        if (alert_policy_update(&e->alerts, t_us, e->minute_of_day, p->posture, s->in_bout, s->bout_start_us,
+                    p->calibrated && p->forward_known, tilt, &alert) > 0) {
                 struct psoas_event ev = { .type = PSOAS_EVENT_ALERT, .t_us = t_us };
                 ev.alert.kind = alert.kind;
                 ev.alert.level = alert.level;
@@ -365,9 +392,13 @@ static void engine_alerts(struct psoas_engine *e, int64_t t_us, float tilt) {
         }
 }
 
-static void engine_update_state(struct psoas_engine *e, int64_t t_us, float tilt) {
+/* Fills the state from the modules, as of the last sample. Only psoas_engine_get_state() does it: most samples
+ * are never looked at one by one (the daemon reads the state once per batch), and the tilt takes an arctangent. */
+static void engine_refresh_state(struct psoas_engine *e) {
         struct psoas_state *st = &e->state;
         const PostureClassifier *p = &e->posture;
+        int64_t t_us = e->last_us;
+        float tilt = posture_classifier_tilt(p, e->fusion.up);
 
         st->t_us = t_us;
         st->posture = p->posture;
@@ -383,6 +414,7 @@ static void engine_update_state(struct psoas_engine *e, int64_t t_us, float tilt
                         e->neutral_inclination_deg + posture_classifier_deviation(p, e->fusion.up);
         else
                 st->inclination_deg = calibration_neutral_inclination(e->fusion.up, false, NULL);
+        fusion_sync_quat(&e->fusion);
         memcpy(st->quat, e->fusion.q, sizeof(st->quat));
         vec3_copy(st->gyro_bias, e->fusion.bias);
         st->in_bout = e->sitting.in_bout;
@@ -392,6 +424,7 @@ static void engine_update_state(struct psoas_engine *e, int64_t t_us, float tilt
         st->snoozed_until_us = e->alerts.snoozed_until_us > t_us ? e->alerts.snoozed_until_us : 0;
         st->inhibited = e->alerts.inhibited;
         st->events_dropped = e->events.dropped;
+        st->today = e->sitting.today;
 }
 
 int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *sample) {
@@ -450,9 +483,15 @@ int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *sample)
                 engine_push(e, &ev);
         }
 
-        float tilt = posture_classifier_tilt(&e->posture, e->fusion.up);
+        /* Per sample the tilt matters only standing: to the tilt alert, and to the day's tilt statistics, which
+         * account the interval since the previous sample to that sample's posture. */
+        float tilt =
+                e->posture.posture == PSOAS_POSTURE_STANDING || e->sitting.posture == PSOAS_POSTURE_STANDING
+                ? posture_classifier_tilt(&e->posture, e->fusion.up)
+                : 0.0f;
         double accounted = gap <= GAP_ACCOUNT_MAX_US ? (double)gap / (double)US_PER_SEC : 0.0;
-        sitting_tracker_update(&e->sitting, t, accounted, engine_day(e, t), e->posture.posture,
+        engine_clock_advance(e, t);
+        sitting_tracker_update(&e->sitting, t, accounted, e->minute_day, e->posture.posture,
                 e->posture.calibrated && e->posture.forward_known, tilt, &e->events);
 
         engine_alerts(e, t, tilt);
@@ -465,18 +504,18 @@ int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *sample)
                 engine_push(e, &ev);
                 e->sitting.today.stretches_verified++;
         }
-
-        engine_update_state(e, t, tilt);
         return 0;
 }
 
 const struct psoas_state *psoas_engine_get_state(const struct psoas_engine *e) {
         if (!e)
                 return NULL;
-        /* The day's statistics (with their tilt histogram, some 800 bytes) live in the sitting tracker; copy
-         * them into the state when it is read rather than on every sample. The engine is never defined const,
-         * so writing through the cast is sound. */
-        ((struct psoas_engine *)e)->state.today = e->sitting.today;
+        /* The engine is never defined const, so writing through the cast is sound. Before the first sample the
+         * state holds what the setters (calibration, snooze, restore) wrote into it. */
+        if (e->has_last)
+                engine_refresh_state((struct psoas_engine *)e);
+        else
+                ((struct psoas_engine *)e)->state.today = e->sitting.today;
         return &e->state;
 }
 

@@ -69,12 +69,21 @@ static void fusion_start(Fusion *f, const float acc[3]) {
         vec3_copy(f->up, acc);
         vec3_scale(f->up, 1.0f / n);
         quat_from_up(f->up, f->q);
+        f->q_from_up = false;
         f->initialized = true;
 }
 
-static void fusion_update_accel_only(Fusion *f, float dt, const float acc[3], bool still) {
-        float tau = still ? ACC_LP_TAU_STILL_S : ACC_LP_TAU_MOVING_S;
-        float alpha = dt / (tau + dt);
+/* The smoothing factors depend on the sample interval only, which is mostly the same from sample to sample:
+ * they are computed again when it changes. */
+static void fusion_update_factors(Fusion *f, float dt) {
+        f->factors_dt = dt;
+        f->bias_factor = dt / (BIAS_TAU_S + dt);
+        f->acc_still_factor = dt / (ACC_LP_TAU_STILL_S + dt);
+        f->acc_moving_factor = dt / (ACC_LP_TAU_MOVING_S + dt);
+}
+
+static void fusion_update_accel_only(Fusion *f, const float acc[3], bool still) {
+        float alpha = still ? f->acc_still_factor : f->acc_moving_factor;
 
         for (unsigned i = 0; i < 3; i++)
                 f->acc_lp[i] += alpha * (acc[i] - f->acc_lp[i]);
@@ -83,7 +92,22 @@ static void fusion_update_accel_only(Fusion *f, float dt, const float acc[3], bo
         if (vec3_normalize(up) < 1.0f)
                 return;
         vec3_copy(f->up, up);
-        quat_from_up(f->up, f->q);
+        /* The quaternion is wanted only when the state is read: it follows "up" then. */
+        f->q_from_up = true;
+}
+
+/* Renormalises a quaternion that a step left within rounding of unit length (both factors are unit): one
+ * Newton step for 1/√n² from 1 is then exact to float precision, and keeps a square root and a division off the
+ * filter's chain of dependent operations. Anything further off is normalised exactly. */
+static void quat_renormalize(float q[4]) {
+        float n2 = q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3];
+        if (!(fabsf(n2 - 1.0f) < 1e-4f)) {
+                quat_normalize(q);
+                return;
+        }
+        float s = 1.5f - 0.5f * n2;
+        for (unsigned i = 0; i < 4; i++)
+                q[i] *= s;
 }
 
 void fusion_update(Fusion *f, float dt, const float acc[3], const float *gyro, bool still) {
@@ -91,25 +115,30 @@ void fusion_update(Fusion *f, float dt, const float acc[3], const float *gyro, b
                 fusion_start(f, acc);
                 return;
         }
+        if (dt != f->factors_dt)
+                fusion_update_factors(f, dt);
         if (!f->use_gyro || !gyro) {
-                fusion_update_accel_only(f, dt, acc, still);
+                fusion_update_accel_only(f, acc, still);
                 return;
         }
+        if (f->q_from_up)
+                fusion_sync_quat(f);
 
         float omega[3] = { gyro[0] - f->bias[0], gyro[1] - f->bias[1], gyro[2] - f->bias[2] };
-        float a_norm = vec3_norm(acc);
+        float a_norm2 = vec3_dot(acc, acc);
 
-        if (a_norm > 1.0f) {
-                float a_unit[3] = { acc[0] / a_norm, acc[1] / a_norm, acc[2] / a_norm };
+        if (a_norm2 > 1.0f) {
+                float a_norm = sqrtf(a_norm2);
                 float error[3];
-                /* The rotation rate that turns the estimate towards the measurement. */
-                vec3_cross(a_unit, f->up, error);
+                /* The rotation rate that turns the estimate towards the measurement: a/|a| × up. */
+                vec3_cross(acc, f->up, error);
+                vec3_scale(error, 1.0f / a_norm);
 
                 float kp;
                 if (still) {
                         kp = KP_STILL;
                         /* At rest the gyroscope reads its bias: learn it directly. */
-                        float beta = dt / (BIAS_TAU_S + dt);
+                        float beta = f->bias_factor;
                         for (unsigned i = 0; i < 3; i++)
                                 f->bias[i] += beta * (gyro[i] - f->bias[i]);
                         f->gravity += beta * (a_norm - f->gravity);
@@ -123,27 +152,36 @@ void fusion_update(Fusion *f, float dt, const float acc[3], const float *gyro, b
                 vec3_axpy(omega, kp, error);
         }
 
-        /* q ← q ⊗ exp(ω dt / 2) */
-        float angle = vec3_norm(omega) * dt;
+        /* q ← q ⊗ exp(ω dt / 2). The first-order step needs the angle's square only. */
+        float rate2 = vec3_dot(omega, omega);
+        float angle2 = rate2 * dt * dt;
         float dq[4];
-        if (angle < SMALL_ANGLE_RAD) {
+        if (angle2 < SMALL_ANGLE_RAD * SMALL_ANGLE_RAD) {
                 float h = 0.5f * dt;
-                dq[0] = 1.0f - angle * angle * 0.125f;
+                dq[0] = 1.0f - angle2 * 0.125f;
                 dq[1] = omega[0] * h;
                 dq[2] = omega[1] * h;
                 dq[3] = omega[2] * h;
         } else {
-                float s = sinf(0.5f * angle) / (angle / dt);
-                dq[0] = cosf(0.5f * angle);
+                float rate = sqrtf(rate2);
+                float s = sinf(0.5f * rate * dt) / rate;
+                dq[0] = cosf(0.5f * rate * dt);
                 dq[1] = omega[0] * s;
                 dq[2] = omega[1] * s;
                 dq[3] = omega[2] * s;
         }
         float q[4];
         quat_multiply(f->q, dq, q);
-        quat_normalize(q);
+        quat_renormalize(q);
         memcpy(f->q, q, sizeof(q));
         up_from_quat(f->q, f->up);
+}
+
+void fusion_sync_quat(Fusion *f) {
+        if (!f->q_from_up)
+                return;
+        quat_from_up(f->up, f->q);
+        f->q_from_up = false;
 }
 
 float fusion_vertical_acceleration(const Fusion *f, const float acc[3]) {

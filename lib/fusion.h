@@ -23,6 +23,10 @@ typedef struct Fusion {
         float up[3]; /* earth up in the sensor frame (unit), kept in step with q */
         float acc_lp[3]; /* accelerometer-only mode: low-passed specific force */
         float gravity; /* |a| learned while still: absorbs the accelerometer's scale error */
+        bool q_from_up; /* accelerometer-only: q is out of date, fusion_sync_quat() derives it from up */
+        /* Smoothing factors for the sample interval factors_dt. */
+        float factors_dt;
+        float bias_factor, acc_still_factor, acc_moving_factor;
 } Fusion;
 
 void fusion_init(Fusion *f, bool use_gyro);
@@ -30,6 +34,8 @@ void fusion_init(Fusion *f, bool use_gyro);
 void fusion_reset(Fusion *f);
 /* gyro may be NULL (no gyroscope in this sample). still: the wearer is at rest (from the motion detector). */
 void fusion_update(Fusion *f, float dt, const float acc[3], const float *gyro, bool still);
+/* Brings q up to date with up when the accelerometer-only filter left it behind. */
+void fusion_sync_quat(Fusion *f);
 /* Vertical specific force minus gravity in the earth frame (m/s², positive up): the wearer's vertical
  * acceleration, valid with a gyroscope. */
 float fusion_vertical_acceleration(const Fusion *f, const float acc[3]);

@@ -148,7 +148,13 @@ void posture_classifier_update_motion(PostureClassifier *p, int64_t t_us, float 
                 return;
         }
 
-        float a_lp = smoothing(dt, MOTION_LP_TAU_S), a_var = smoothing(dt, MOTION_VAR_TAU_S);
+        if (dt != m->factors_dt) {
+                m->factors_dt = dt;
+                m->lp_factor = smoothing(dt, MOTION_LP_TAU_S);
+                m->var_factor = smoothing(dt, MOTION_VAR_TAU_S);
+                m->vert_factor = smoothing(dt, VERT_LP_TAU_S);
+        }
+        float a_lp = m->lp_factor, a_var = m->var_factor;
         float d[3], dd;
         for (unsigned i = 0; i < 3; i++) {
                 m->acc_lp[i] += a_lp * (acc[i] - m->acc_lp[i]);
@@ -175,7 +181,7 @@ void posture_classifier_update_motion(PostureClassifier *p, int64_t t_us, float 
                 m->still_s = 0.0f;
         }
 
-        m->vert_lp += smoothing(dt, VERT_LP_TAU_S) * (vertical_acc - m->vert_lp);
+        m->vert_lp += m->vert_factor * (vertical_acc - m->vert_lp);
         motion_detect_steps(m, t_us);
 }
 
@@ -190,7 +196,7 @@ float posture_classifier_energy(const PostureClassifier *p) {
 float posture_classifier_tilt(const PostureClassifier *p, const float up[3]) {
         if (!p->calibrated || !p->forward_known)
                 return 0.0f;
-        return atan2f(-vec3_dot(up, p->forward), vec3_dot(up, p->up0)) * DEG_PER_RAD;
+        return fast_atan2f(-vec3_dot(up, p->forward), vec3_dot(up, p->up0)) * DEG_PER_RAD;
 }
 
 float posture_classifier_deviation(const PostureClassifier *p, const float up[3]) {
@@ -229,7 +235,7 @@ static float episode_rise(const TransitionEpisode *e, float gravity_end) {
 }
 
 static float posterior_tilt(const PostureClassifier *p, const float up[3]) {
-        return atan2f(vec3_dot(up, p->forward), vec3_dot(up, p->up0)) * DEG_PER_RAD;
+        return fast_atan2f(vec3_dot(up, p->forward), vec3_dot(up, p->up0)) * DEG_PER_RAD;
 }
 
 /* Sitting down lowers the pelvis, usually turns it away from the standing vertical, and brakes at the end (the
@@ -259,7 +265,9 @@ static TransitionKind episode_judge(
                 ? posterior_tilt(p, up) - posterior_tilt(p, e->up_start)
                 : posture_classifier_deviation(p, up) - posture_classifier_deviation(p, e->up_start);
 
-        if (!braked && fabsf(rise) < SIGNIFICANT_RISE_M && fabsf(rotation) < SIGNIFICANT_ROTATION_DEG)
+        /* A step down a stair brakes like sitting down: after a walk, braking alone is no sign of a transition. */
+        bool braked_counts = braked && !e->after_walk;
+        if (!braked_counts && fabsf(rise) < SIGNIFICANT_RISE_M && fabsf(rotation) < SIGNIFICANT_ROTATION_DEG)
                 return TRANSITION_NONE; /* a fidget, not a change of posture */
 
         float vote = -rise / VOTE_RISE_M + rotation / VOTE_ROTATION_DEG;
@@ -299,8 +307,13 @@ static void episode_restart(TransitionEpisode *e, int64_t t_us, const float up[3
 #define EARLY_SETTLED_FRACTION 0.05f
 
 static TransitionKind episode_early(PostureClassifier *p, TransitionEpisode *e, const float up[3]) {
-        /* Rising from lying is judged once the movement is over. */
-        if (e->early != TRANSITION_NONE || p->risen_pending || e->n_bins <= EARLY_SETTLED_BINS)
+        /* Rising from lying is judged once the movement is over. So is a movement that follows a walk without a
+         * rest: its turn counts from where the walk ended, which is no rest to measure from. Someone who pauses
+         * at a landing or a door shuffles, turns and leans before walking on, and a lean back of 10° that
+         * settles for a moment looks like a sit-down; the whole movement's evidence, its height and its braking
+         * included, tells them apart. */
+        if (e->early != TRANSITION_NONE || p->risen_pending || e->after_walk ||
+                e->n_bins <= EARLY_SETTLED_BINS)
                 return TRANSITION_NONE;
         /* Not while the steps of a walk may be starting: the pelvis sways with them. */
         if (p->motion.n_steps > 0)
@@ -357,10 +370,10 @@ static TransitionKind episode_update(
                  * before it says nothing. Standing, the turn counts from the last rest standing too: the
                  * movement may have begun before the wearer was ever still (a calibration that ended as
                  * they sat down). */
-                if (e->walked && t_us - e->walk_start_us < SHORT_WALK_US)
+                bool short_walk = e->walked && t_us - e->walk_start_us < SHORT_WALK_US;
+                if (short_walk || (!e->walked && p->posture == PSOAS_POSTURE_STANDING))
                         vec3_copy(e->up_start, e->rest_up);
-                else if (!e->walked && p->posture == PSOAS_POSTURE_STANDING)
-                        vec3_copy(e->up_start, e->rest_up);
+                e->after_walk = e->walked && !short_walk;
                 e->walked = false;
         }
         e->bin_dv += vertical_acc * dt;
@@ -396,9 +409,10 @@ static TransitionKind episode_update(
         return episode_early(p, e, up);
 }
 
-static bool forward_learn(PostureClassifier *p, float dt, const float up[3], float deviation) {
+static bool forward_learn(PostureClassifier *p, float dt, const float up[3]) {
         if (p->forward_known || p->posture != PSOAS_POSTURE_SITTING || !posture_classifier_still(p))
                 return false;
+        float deviation = posture_classifier_deviation(p, up);
         if (deviation < FORWARD_MIN_DEG || deviation > FORWARD_MAX_DEG)
                 return false;
 
@@ -421,6 +435,20 @@ static bool forward_learn(PostureClassifier *p, float dt, const float up[3], flo
         return true;
 }
 
+/* On most samples the angles from the standing vertical are only compared with thresholds, which needs no
+ * arctangent. For unit vectors, the angle from the calibrated vertical is at least t exactly when its cosine
+ * (up · up0) is at most cos t. The backward turn, atan2(up · forward, up · up0), is at least t (0 < t < 90°)
+ * exactly when that point lies on the far side of the ray at angle t, in the upper half plane. The constants
+ * fold at compile time. */
+static inline bool deviation_at_least(float along_up0, float deg) {
+        return along_up0 <= cosf(deg * RAD_PER_DEG);
+}
+
+static inline bool posterior_at_least(float along_up0, float along_forward, float deg) {
+        return along_forward >= 0.0f &&
+                along_forward * cosf(deg * RAD_PER_DEG) - along_up0 * sinf(deg * RAD_PER_DEG) >= 0.0f;
+}
+
 bool posture_classifier_update(
         PostureClassifier *p, int64_t t_us, float dt, const Fusion *fusion, float vertical_acc) {
         const float *up = fusion->up;
@@ -431,20 +459,33 @@ bool posture_classifier_update(
                 return false;
         }
 
-        float deviation = posture_classifier_deviation(p, up);
-        float posterior = -posture_classifier_tilt(p, up);
         p->vertical_valid = fusion->use_gyro && p->motion.has_gyro;
+        float along_up0 = vec3_dot(up, p->up0);
+        float along_forward = p->forward_known ? vec3_dot(up, p->forward) : 0.0f;
+        /* Without a gyroscope the fused vertical is the accelerometer low-passed over 0.8 s while moving, which
+         * lags a lie-down by a second. The lying test waits a second anyway: it looks at the motion detector's
+         * 0.3 s low-pass instead. */
+        float lying_along_up0 = along_up0;
+        if (!p->vertical_valid) {
+                float n = vec3_norm(p->motion.acc_lp);
+                if (n > 0.0f)
+                        lying_along_up0 = vec3_dot(p->motion.acc_lp, p->up0) / n;
+        }
         p->motion.on_feet = p->posture == PSOAS_POSTURE_STANDING || p->posture == PSOAS_POSTURE_WALKING;
         TransitionKind transition = episode_update(p, t_us, dt, vertical_acc, up, fusion->gravity);
         enum psoas_posture next = p->posture;
 
-        if (deviation >= (p->posture == PSOAS_POSTURE_LYING ? LYING_LEAVE_DEG : LYING_ENTER_DEG))
+        bool lying_angle = p->posture == PSOAS_POSTURE_LYING
+                ? deviation_at_least(lying_along_up0, LYING_LEAVE_DEG)
+                : deviation_at_least(lying_along_up0, LYING_ENTER_DEG);
+        if (lying_angle)
                 p->lying_angle_s += dt;
         else
                 p->lying_angle_s = 0.0f;
 
-        bool sitting_angle =
-                p->forward_known ? posterior >= SITTING_POSTERIOR_DEG : deviation >= SITTING_DEVIATION_DEG;
+        bool sitting_angle = p->forward_known
+                ? posterior_at_least(along_up0, along_forward, SITTING_POSTERIOR_DEG)
+                : deviation_at_least(along_up0, SITTING_DEVIATION_DEG);
         if (sitting_angle && p->lying_angle_s == 0.0f)
                 p->sitting_angle_s += dt;
         else
@@ -482,6 +523,8 @@ bool posture_classifier_update(
                 }
                 next = PSOAS_POSTURE_SITTING;
                 p->confidence = 0.6f;
+                float deviation = posture_classifier_deviation(p, up);
+                float posterior = -posture_classifier_tilt(p, up);
                 /* Sat up: the height counts from here. */
                 if (!p->risen_upright && deviation < RISEN_UPRIGHT_DEG && p->episode.active) {
                         p->risen_upright = true;
@@ -514,8 +557,9 @@ bool posture_classifier_update(
                 next != PSOAS_POSTURE_WALKING) {
                 /* No transition to go by: only the orientation. Upright counts as standing unless the pelvis is
                  * turned back as far as sitting turns it. */
-                bool sitting = p->forward_known ? posterior >= GAP_SITTING_POSTERIOR_DEG
-                                                : deviation >= GAP_SITTING_DEVIATION_DEG;
+                bool sitting = p->forward_known
+                        ? posterior_at_least(along_up0, along_forward, GAP_SITTING_POSTERIOR_DEG)
+                        : deviation_at_least(along_up0, GAP_SITTING_DEVIATION_DEG);
                 next = sitting ? PSOAS_POSTURE_SITTING : PSOAS_POSTURE_STANDING;
                 p->confidence = 0.6f;
                 p->after_gap = false;
@@ -525,5 +569,5 @@ bool posture_classifier_update(
                 p->risen_pending = false;
         p->posture = next;
 
-        return forward_learn(p, dt, up, deviation);
+        return forward_learn(p, dt, up);
 }

@@ -33,6 +33,10 @@ typedef struct MotionDetector {
         float gyro_lp[3];
         float gyro_var;
         float still_s; /* how long the wearer has been still */
+        /* The smoothing factors for the last sample interval: samples mostly come at a steady rate, so they
+         * are computed again only when the interval changes. */
+        float factors_dt;
+        float lp_factor, var_factor, vert_factor;
 
         /* Step detection on the vertical acceleration. */
         float vert_lp;
@@ -77,6 +81,7 @@ typedef struct TransitionEpisode {
         float rest_up[3]; /* the vertical at the last rest standing (up0 until there is one) */
         bool walked; /* steps since the last episode: the next one starts even at rest */
         int64_t walk_start_us;
+        bool after_walk; /* this episode began where a real walk ended, not at a rest: no early decision */
 } TransitionEpisode;
 
 typedef struct PostureClassifier {

@@ -6,6 +6,7 @@
  *
  *   hapt-bench [--no-gyro] [--min-balanced PCT] [--max-over-limit N] [--per-recording] [--only EXP]
  *              [--users FIRST-LAST] DIR
+ *   hapt-bench --markdown [--users FIRST-LAST] DIR
  *
  * Prints recall per class (sitting, standing, walking = labels 1-3, lying), balanced accuracy, the sitting-time
  * error of each recording (transitions and unlabelled samples excluded) and the decision latency after each
@@ -14,6 +15,10 @@
  * runs. --only EXP scores one recording and prints its labelled segments beside the engine's posture changes,
  * for diagnosing a miss. --users FIRST-LAST scores only those users' recordings: to report figures on users
  * that were not used for tuning apart from those that were.
+ *
+ * --markdown runs both modes (with the gyroscope and from the accelerometer alone) and prints the tables for
+ * BENCHMARKS.md, without a heading: the figures against the targets, the same by group of users (1-10 and
+ * 11-20, the cross-check that no rule was tuned to one group), and both confusion matrices.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -43,11 +48,34 @@ enum {
         CLASS_NONE = -1
 };
 static const char *const class_names[N_CLASSES] = { "sitting", "standing", "walking", "lying" };
+static const char *const class_labels[N_CLASSES] = { "sitting", "standing", "walking (labels 1–3)",
+        "lying" };
 
 typedef struct Label {
         int exp, user, activity;
         long first, last; /* 1-based, inclusive */
 } Label;
+
+/* One recording's figures. */
+typedef struct RecordingResult {
+        unsigned long long confusion[N_CLASSES]
+                                    [N_CLASSES + 1]; /* the last column: the engine said unknown */
+        unsigned long long sitting_true, sitting_seen; /* samples */
+        double latencies[MAX_LABELS];
+        size_t n_latencies;
+        unsigned never_decided;
+} RecordingResult;
+
+/* The figures of a set of recordings. */
+typedef struct Score {
+        unsigned long long confusion[N_CLASSES][N_CLASSES + 1];
+        unsigned recordings, over_limit;
+        double worst_error;
+        int worst_exp;
+        double latencies[MAX_LABELS];
+        size_t n_latencies;
+        unsigned never_decided;
+} Score;
 
 static int activity_class(int activity) {
         switch (activity) {
@@ -120,6 +148,7 @@ static int compare_double(const void *a, const void *b) {
         return (x > y) - (x < y);
 }
 
+/* Sorts v in place. */
 static double percentile(double *v, size_t n, double p) {
         if (n == 0)
                 return NAN;
@@ -128,17 +157,345 @@ static double percentile(double *v, size_t n, double p) {
         return v[i];
 }
 
+/* Streams one recording (labels[first..end) are its segments) through a fresh engine. verbose: print the
+ * segments and the engine's posture changes (--only). Returns 0 or -errno. */
+static int recording_run(const char *dir, const Label *labels, size_t first, size_t end, bool use_gyro,
+        bool verbose, RecordingResult *ret) {
+        int exp = labels[first].exp, user = labels[first].user;
+        double *acc = NULL, *gyro = NULL;
+        char path[4096];
+
+        snprintf(path, sizeof(path), "%s/acc_exp%02d_user%02d.txt.gz", dir, exp, user);
+        long n = read_triples(path, &acc);
+        snprintf(path, sizeof(path), "%s/gyro_exp%02d_user%02d.txt.gz", dir, exp, user);
+        long ng = read_triples(path, &gyro);
+        if (n <= 0 || ng != n) {
+                fprintf(stderr, "exp %02d: cannot read the recordings in %s\n", exp, dir);
+                free(acc);
+                free(gyro);
+                return n < 0 ? (int)n : -EBADMSG;
+        }
+        if (verbose)
+                for (size_t k = first; k < end; k++)
+                        printf("label %2d %8.2f-%8.2f\n", labels[k].activity,
+                                (double)(labels[k].first - 1) / RATE_HZ,
+                                (double)(labels[k].last - 1) / RATE_HZ);
+
+        /* Per-sample truth: class, or CLASS_NONE for transitions and unlabelled samples. */
+        signed char *truth = malloc((size_t)n);
+        struct psoas_engine *engine = NULL;
+        struct psoas_config config;
+        psoas_config_init(&config);
+        config.use_gyro = use_gyro;
+        if (!truth || psoas_engine_new(&config, &engine) < 0) {
+                free(truth);
+                free(acc);
+                free(gyro);
+                return -ENOMEM;
+        }
+        memset(truth, CLASS_NONE, (size_t)n);
+        long cal_first = -1, cal_last = -1;
+        for (size_t k = first; k < end; k++) {
+                int cls = activity_class(labels[k].activity);
+                for (long s = labels[k].first; s <= labels[k].last && s <= n; s++)
+                        truth[s - 1] = (signed char)cls;
+                if (cls == CLASS_STANDING && cal_first < 0) {
+                        cal_first = labels[k].first - 1;
+                        cal_last = labels[k].last - 1;
+                }
+        }
+
+        const int64_t period_us = 1000000 / RATE_HZ;
+        if (cal_first >= 0)
+                psoas_engine_calibrate_window(engine, cal_first * period_us, cal_last * period_us);
+        else
+                psoas_engine_calibrate(engine); /* no standing segment: the first stillness */
+
+        /* Decision latency: for each transition label followed by a posture label, the time from the end of the
+         * transition to the first sample the engine agrees with the posture. */
+        *ret = (RecordingResult){};
+        long pending_from = -1;
+        enum psoas_posture last_posture = PSOAS_POSTURE_UNKNOWN;
+        int pending_class = CLASS_NONE;
+        size_t next_label = first;
+
+        for (long s = 0; s < n; s++) {
+                struct psoas_sample sample = { .t_us = s * period_us, .has_gyro = true };
+                for (int k = 0; k < 3; k++) {
+                        sample.accel[k] = (float)(acc[3 * s + k] * G);
+                        sample.gyro[k] = (float)gyro[3 * s + k];
+                }
+                psoas_engine_feed(engine, &sample);
+                struct psoas_event ev;
+                while (psoas_engine_pop_event(engine, &ev) > 0)
+                        if (ev.type == PSOAS_EVENT_CALIBRATION_FAILED)
+                                fprintf(stderr, "exp%02d: calibration failed: %s\n", exp,
+                                        psoas_calibration_error_to_string(ev.calibration_failed.reason));
+                const struct psoas_state *st = psoas_engine_get_state(engine);
+                int seen = posture_class(st->posture);
+                if (verbose && s > 0 && st->posture != last_posture)
+                        printf("  %8.2f posture %s\n", (double)s / RATE_HZ,
+                                psoas_posture_to_string(st->posture));
+                last_posture = st->posture;
+
+                while (next_label < end && labels[next_label].last - 1 < s)
+                        next_label++;
+                if (next_label < end && labels[next_label].first - 1 == s && next_label > first &&
+                        activity_class(labels[next_label - 1].activity) == CLASS_NONE &&
+                        activity_class(labels[next_label].activity) != CLASS_NONE) {
+                        if (pending_from >= 0)
+                                ret->never_decided++;
+                        pending_from = labels[next_label - 1].last; /* first sample after it */
+                        pending_class = activity_class(labels[next_label].activity);
+                }
+                if (pending_from >= 0 && seen == pending_class) {
+                        if (ret->n_latencies < MAX_LABELS)
+                                ret->latencies[ret->n_latencies++] = (double)(s - pending_from) / RATE_HZ;
+                        pending_from = -1;
+                } else if (pending_from >= 0 && truth[s] != pending_class && truth[s] != CLASS_NONE) {
+                        ret->never_decided++;
+                        pending_from = -1;
+                }
+
+                if (truth[s] == CLASS_NONE || !st->calibrated)
+                        continue;
+                ret->confusion[(int)truth[s]][seen == CLASS_NONE ? N_CLASSES : seen]++;
+        }
+        if (pending_from >= 0)
+                ret->never_decided++;
+
+        for (int t = 0; t < N_CLASSES; t++)
+                for (int p = 0; p <= N_CLASSES; p++) {
+                        if (t == CLASS_SITTING)
+                                ret->sitting_true += ret->confusion[t][p];
+                        if (p == CLASS_SITTING)
+                                ret->sitting_seen += ret->confusion[t][p];
+                }
+
+        psoas_engine_free(engine);
+        free(truth);
+        free(acc);
+        free(gyro);
+        return 0;
+}
+
+static double recording_sitting_error(const RecordingResult *r) {
+        if (r->sitting_true == 0)
+                return 0.0;
+        return fabs((double)r->sitting_seen - (double)r->sitting_true) / (double)r->sitting_true;
+}
+
+static void score_add(Score *s, int exp, const RecordingResult *r) {
+        for (int t = 0; t < N_CLASSES; t++)
+                for (int p = 0; p <= N_CLASSES; p++)
+                        s->confusion[t][p] += r->confusion[t][p];
+        double err = recording_sitting_error(r);
+        if (err > s->worst_error || s->recordings == 0) {
+                s->worst_error = err;
+                s->worst_exp = exp;
+        }
+        if (err > MAX_SITTING_ERROR)
+                s->over_limit++;
+        s->recordings++;
+        for (size_t i = 0; i < r->n_latencies && s->n_latencies < MAX_LABELS; i++)
+                s->latencies[s->n_latencies++] = r->latencies[i];
+        s->never_decided += r->never_decided;
+}
+
+static double score_recall(const Score *s, int cls) {
+        unsigned long long total = 0;
+        for (int p = 0; p <= N_CLASSES; p++)
+                total += s->confusion[cls][p];
+        return total ? (double)s->confusion[cls][cls] / (double)total : 0.0;
+}
+
+static double score_balanced(const Score *s) {
+        double balanced = 0.0;
+        for (int t = 0; t < N_CLASSES; t++)
+                balanced += score_recall(s, t) / N_CLASSES;
+        return balanced;
+}
+
+static double score_latency(const Score *s, double p) {
+        double v[MAX_LABELS];
+        memcpy(v, s->latencies, s->n_latencies * sizeof(double));
+        return percentile(v, s->n_latencies, p);
+}
+
+static int labels_read(const char *dir, Label *labels, size_t max, size_t *ret_n) {
+        char path[4096];
+        size_t n = 0;
+
+        snprintf(path, sizeof(path), "%s/labels.txt", dir);
+        FILE *f = fopen(path, "re");
+        if (!f) {
+                int r = -errno;
+                fprintf(stderr, "%s: %s (the HAPT data set is not there)\n", path, strerror(-r));
+                return r;
+        }
+        while (n < max &&
+                fscanf(f, "%d %d %d %ld %ld", &labels[n].exp, &labels[n].user, &labels[n].activity,
+                        &labels[n].first, &labels[n].last) == 5)
+                n++;
+        fclose(f);
+        *ret_n = n;
+        return 0;
+}
+
+typedef struct Options {
+        const char *dir;
+        bool use_gyro, check, per_recording, markdown;
+        int only, max_over_limit, first_user, last_user;
+        double min_balanced;
+} Options;
+
+/* The user groups the markdown tables report apart. */
+static const struct { int first, last; } user_groups[] = { { 1, 10 }, { 11, 20 } };
+#define N_GROUPS (sizeof(user_groups) / sizeof(user_groups[0]))
+
+/* Scores every selected recording in one mode: all of them in *ret_all, and by user group. */
+static int score_mode(const Options *o, const Label *labels, size_t n_labels, bool use_gyro, Score *ret_all,
+        Score ret_groups[N_GROUPS]) {
+        static RecordingResult rec;
+        int r;
+
+        if (o->per_recording)
+                printf("%-10s %8s %8s %8s %8s  %9s %9s %7s\n", "recording", "sitting", "standing", "walking",
+                        "lying", "sit true", "sit seen", "error");
+
+        for (size_t i = 0; i < n_labels;) {
+                int exp = labels[i].exp, user = labels[i].user;
+                size_t first = i;
+                while (i < n_labels && labels[i].exp == exp)
+                        i++;
+                if ((o->only > 0 && exp != o->only) || user < o->first_user || user > o->last_user)
+                        continue;
+
+                r = recording_run(o->dir, labels, first, i, use_gyro, o->only > 0, &rec);
+                if (r < 0)
+                        return r;
+                score_add(ret_all, exp, &rec);
+                if (ret_groups)
+                        for (size_t g = 0; g < N_GROUPS; g++)
+                                if (user >= user_groups[g].first && user <= user_groups[g].last)
+                                        score_add(&ret_groups[g], exp, &rec);
+
+                if (o->per_recording) {
+                        printf("exp%02d/u%02d ", exp, user);
+                        for (int t = 0; t < N_CLASSES; t++) {
+                                unsigned long long tot = 0;
+                                for (int p = 0; p <= N_CLASSES; p++)
+                                        tot += rec.confusion[t][p];
+                                if (tot)
+                                        printf(" %7.1f%%",
+                                                100.0 * (double)rec.confusion[t][t] / (double)tot);
+                                else
+                                        printf(" %8s", "-");
+                        }
+                        printf("  %8.1fs %8.1fs %6.1f%%\n", (double)rec.sitting_true / RATE_HZ,
+                                (double)rec.sitting_seen / RATE_HZ, 100.0 * recording_sitting_error(&rec));
+                }
+        }
+        return 0;
+}
+
+static void print_text(const Options *o, const Score *s) {
+        printf("\nHAPT, %u recordings, %s\n", s->recordings,
+                o->use_gyro ? "accelerometer + gyroscope" : "accelerometer only");
+        if (o->last_user < INT_MAX)
+                printf("users %d to %d only\n", o->first_user, o->last_user);
+        printf("%-9s %8s   confusion (rows: label; columns: engine)\n", "class", "recall");
+        printf("%-9s %8s  ", "", "");
+        for (int p = 0; p < N_CLASSES; p++)
+                printf(" %9s", class_names[p]);
+        printf(" %9s\n", "unknown");
+        for (int t = 0; t < N_CLASSES; t++) {
+                printf("%-9s %7.2f%%  ", class_names[t], 100.0 * score_recall(s, t));
+                for (int p = 0; p <= N_CLASSES; p++)
+                        printf(" %9llu", s->confusion[t][p]);
+                printf("\n");
+        }
+        printf("balanced accuracy: %.2f%% (target %.0f%%)\n", 100.0 * score_balanced(s),
+                100.0 * TARGET_BALANCED_ACCURACY);
+        printf("sitting-time error: worst %.1f%%, recordings over %.0f%%: %u of %u\n",
+                100.0 * s->worst_error, 100.0 * MAX_SITTING_ERROR, s->over_limit, s->recordings);
+        printf("decision latency after transitions: median %.2f s, p90 %.2f s, max %.2f s (%zu transitions, "
+               "%u "
+               "never decided)\n",
+                score_latency(s, 50), score_latency(s, 90), score_latency(s, 100), s->n_latencies,
+                s->never_decided);
+}
+
+static void print_markdown(const Score all[2], Score groups[2][N_GROUPS]) {
+        const char *const mode_names[2] = { "accelerometer + gyroscope", "accelerometer only" };
+
+        printf("| | %s | %s | target |\n", mode_names[0], mode_names[1]);
+        printf("| --- | --- | --- | --- |\n");
+        for (int t = 0; t < N_CLASSES; t++)
+                printf("| recall, %s | %.1f %% | %.1f %% | |\n", class_labels[t],
+                        100.0 * score_recall(&all[0], t), 100.0 * score_recall(&all[1], t));
+        bool balanced_met = score_balanced(&all[0]) >= TARGET_BALANCED_ACCURACY;
+        printf("| **balanced accuracy** | **%.2f %%** | **%.2f %%** | ≥ %.0f %% — %s |\n",
+                100.0 * score_balanced(&all[0]), 100.0 * score_balanced(&all[1]),
+                100.0 * TARGET_BALANCED_ACCURACY, balanced_met ? "met" : "**not met yet**");
+        printf("| recordings with sitting-time error > %.0f %% |", 100.0 * MAX_SITTING_ERROR);
+        for (int m = 0; m < 2; m++)
+                printf(" %u of %u (worst %.1f %%, exp %02d) |", all[m].over_limit, all[m].recordings,
+                        100.0 * all[m].worst_error, all[m].worst_exp);
+        printf(" 0 — %s |\n", all[0].over_limit == 0 ? "met with the gyroscope" : "**not met yet**");
+        printf("| decision latency after a transition |");
+        for (int m = 0; m < 2; m++)
+                printf(" median %.2f s, p90 %.1f s |", score_latency(&all[m], 50),
+                        score_latency(&all[m], 90));
+        printf(" |\n\n");
+
+        printf("| users | recordings | balanced, gyroscope | over %.0f %%, gyroscope | balanced, "
+               "accelerometer only "
+               "| over %.0f %%, accelerometer only |\n",
+                100.0 * MAX_SITTING_ERROR, 100.0 * MAX_SITTING_ERROR);
+        printf("| --- | --- | --- | --- | --- | --- |\n");
+        for (size_t g = 0; g < N_GROUPS; g++) {
+                if (groups[0][g].recordings == 0)
+                        continue;
+                printf("| %d–%d | %u |", user_groups[g].first, user_groups[g].last, groups[0][g].recordings);
+                for (int m = 0; m < 2; m++)
+                        printf(" %.2f %% | %u (worst %.1f %%) |", 100.0 * score_balanced(&groups[m][g]),
+                                groups[m][g].over_limit, 100.0 * groups[m][g].worst_error);
+                printf("\n");
+        }
+
+        for (int m = 0; m < 2; m++) {
+                printf("\n| label \\ engine (%s) |", mode_names[m]);
+                for (int p = 0; p < N_CLASSES; p++)
+                        printf(" %s |", class_names[p]);
+                printf(" unknown | recall |\n| --- |");
+                for (int p = 0; p <= N_CLASSES + 1; p++)
+                        printf(" ---: |");
+                printf("\n");
+                for (int t = 0; t < N_CLASSES; t++) {
+                        printf("| %s |", class_names[t]);
+                        for (int p = 0; p <= N_CLASSES; p++)
+                                printf(" %llu |", all[m].confusion[t][p]);
+                        printf(" %.2f %% |\n", 100.0 * score_recall(&all[m], t));
+                }
+        }
+}
+
 static void usage(FILE *f, const char *program) {
         fprintf(f,
                 "usage: %s [--no-gyro] [--min-balanced PCT] [--max-over-limit N] [--per-recording] [--only "
-                "EXP] [--users FIRST-LAST] HAPT_DIR\n",
-                program);
+                "EXP] [--users FIRST-LAST] HAPT_DIR\n"
+                "       %s --markdown [--users FIRST-LAST] HAPT_DIR\n",
+                program, program);
 }
 
 int main(int argc, char **argv) {
-        bool use_gyro = true, check = false, per_recording = false;
-        int only = 0, max_over_limit = 0, first_user = 1, last_user = INT_MAX;
-        double min_balanced = TARGET_BALANCED_ACCURACY;
+        Options o = {
+                .use_gyro = true,
+                .first_user = 1,
+                .last_user = INT_MAX,
+                .min_balanced = TARGET_BALANCED_ACCURACY,
+        };
         static const struct option options[] = {
                 { "no-gyro", no_argument, NULL, 'n' },
                 { "min-balanced", required_argument, NULL, 'b' },
@@ -146,37 +503,42 @@ int main(int argc, char **argv) {
                 { "per-recording", no_argument, NULL, 'p' },
                 { "only", required_argument, NULL, 'o' },
                 { "users", required_argument, NULL, 'u' },
+                { "markdown", no_argument, NULL, 'M' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
-        int c;
+        int c, r;
+
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
                 switch (c) {
                 case 'n':
-                        use_gyro = false;
+                        o.use_gyro = false;
                         break;
                 case 'b':
-                        check = true;
-                        min_balanced = atof(optarg) / 100.0;
+                        o.check = true;
+                        o.min_balanced = atof(optarg) / 100.0;
                         break;
                 case 'm':
-                        check = true;
-                        max_over_limit = atoi(optarg);
+                        o.check = true;
+                        o.max_over_limit = atoi(optarg);
                         break;
                 case 'p':
-                        per_recording = true;
+                        o.per_recording = true;
                         break;
                 case 'o':
-                        only = atoi(optarg);
+                        o.only = atoi(optarg);
                         break;
                 case 'u':
-                        if (sscanf(optarg, "%d-%d", &first_user, &last_user) != 2 ||
-                                first_user > last_user) {
+                        if (sscanf(optarg, "%d-%d", &o.first_user, &o.last_user) != 2 ||
+                                o.first_user > o.last_user) {
                                 fprintf(stderr,
                                         "--users wants a range of user numbers such as 11-20, not '%s'\n",
                                         optarg);
                                 return 64;
                         }
+                        break;
+                case 'M':
+                        o.markdown = true;
                         break;
                 case 'h':
                         usage(stdout, argv[0]);
@@ -189,215 +551,42 @@ int main(int argc, char **argv) {
                 usage(stderr, argv[0]);
                 return 64;
         }
-        const char *dir = argv[optind];
-
-        char path[4096];
-        snprintf(path, sizeof(path), "%s/labels.txt", dir);
-        FILE *lf = fopen(path, "re");
-        if (!lf) {
-                fprintf(stderr, "%s: %s (the HAPT data set is not there)\n", path, strerror(errno));
-                return 77;
+        if (o.markdown && (o.check || o.per_recording || o.only > 0 || !o.use_gyro)) {
+                fprintf(stderr, "--markdown runs both modes over all recordings: it takes only --users\n");
+                return 64;
         }
+        o.dir = argv[optind];
+
         static Label labels[MAX_LABELS];
-        size_t n_labels = 0;
-        while (n_labels < MAX_LABELS &&
-                fscanf(lf, "%d %d %d %ld %ld", &labels[n_labels].exp, &labels[n_labels].user,
-                        &labels[n_labels].activity, &labels[n_labels].first, &labels[n_labels].last) == 5)
-                n_labels++;
-        fclose(lf);
+        size_t n_labels;
+        r = labels_read(o.dir, labels, MAX_LABELS, &n_labels);
+        if (r < 0)
+                return 77;
 
-        unsigned long long confusion[N_CLASSES][N_CLASSES + 1] = { { 0 } };
-        double worst_sitting_error = 0.0;
-        unsigned recordings = 0, over_limit = 0;
-        static double latencies[MAX_LABELS];
-        size_t n_latencies = 0;
-        unsigned never_decided = 0;
-
-        if (per_recording)
-                printf("%-10s %8s %8s %8s %8s  %9s %9s %7s\n", "recording", "sitting", "standing", "walking",
-                        "lying", "sit true", "sit seen", "error");
-
-        for (size_t i = 0; i < n_labels;) {
-                int exp = labels[i].exp, user = labels[i].user;
-                size_t first_label = i;
-                while (i < n_labels && labels[i].exp == exp)
-                        i++;
-                size_t end_label = i;
-                if ((only > 0 && exp != only) || user < first_user || user > last_user)
-                        continue;
-                if (only > 0)
-                        for (size_t k = first_label; k < end_label; k++)
-                                printf("label %2d %8.2f-%8.2f\n", labels[k].activity,
-                                        (labels[k].first - 1) / 50.0, (labels[k].last - 1) / 50.0);
-
-                double *acc = NULL, *gyro = NULL;
-                snprintf(path, sizeof(path), "%s/acc_exp%02d_user%02d.txt.gz", dir, exp, user);
-                long n = read_triples(path, &acc);
-                snprintf(path, sizeof(path), "%s/gyro_exp%02d_user%02d.txt.gz", dir, exp, user);
-                long ng = read_triples(path, &gyro);
-                if (n <= 0 || ng != n) {
-                        fprintf(stderr, "exp %02d: cannot read the recordings\n", exp);
-                        return 1;
+        if (o.markdown) {
+                static Score all[2], groups[2][N_GROUPS];
+                for (int m = 0; m < 2; m++) {
+                        r = score_mode(&o, labels, n_labels, m == 0, &all[m], groups[m]);
+                        if (r < 0)
+                                return 1;
                 }
-
-                /* Per-sample truth: class, or CLASS_NONE for transitions and unlabelled samples. */
-                signed char *truth = malloc((size_t)n);
-                memset(truth, CLASS_NONE, (size_t)n);
-                long cal_first = -1, cal_last = -1;
-                for (size_t k = first_label; k < end_label; k++) {
-                        int cls = activity_class(labels[k].activity);
-                        for (long s = labels[k].first; s <= labels[k].last && s <= n; s++)
-                                truth[s - 1] = (signed char)cls;
-                        if (cls == CLASS_STANDING && cal_first < 0) {
-                                cal_first = labels[k].first - 1;
-                                cal_last = labels[k].last - 1;
-                        }
-                }
-
-                struct psoas_config config;
-                psoas_config_init(&config);
-                config.use_gyro = use_gyro;
-                struct psoas_engine *engine = NULL;
-                if (psoas_engine_new(&config, &engine) < 0)
-                        return 1;
-                const int64_t period_us = 1000000 / RATE_HZ;
-                if (cal_first >= 0)
-                        psoas_engine_calibrate_window(engine, cal_first * period_us, cal_last * period_us);
-                else
-                        psoas_engine_calibrate(engine); /* no standing segment: the first stillness */
-
-                /* Decision latency: for each transition label followed by a posture label, the time from the
-                 * end of the transition to the first sample the engine agrees with the posture. */
-                long pending_from = -1;
-                enum psoas_posture last_posture = PSOAS_POSTURE_UNKNOWN;
-                int pending_class = CLASS_NONE;
-                size_t next_label = first_label;
-                unsigned long long rec_conf[N_CLASSES][N_CLASSES + 1] = { { 0 } };
-
-                for (long s = 0; s < n; s++) {
-                        struct psoas_sample sample = { .t_us = s * period_us, .has_gyro = true };
-                        for (int k = 0; k < 3; k++) {
-                                sample.accel[k] = (float)(acc[3 * s + k] * G);
-                                sample.gyro[k] = (float)gyro[3 * s + k];
-                        }
-                        psoas_engine_feed(engine, &sample);
-                        struct psoas_event ev;
-                        while (psoas_engine_pop_event(engine, &ev) > 0)
-                                if (ev.type == PSOAS_EVENT_CALIBRATION_FAILED)
-                                        fprintf(stderr, "exp%02d: calibration failed: %s\n", exp,
-                                                psoas_calibration_error_to_string(
-                                                        ev.calibration_failed.reason));
-                        const struct psoas_state *st = psoas_engine_get_state(engine);
-                        int seen = posture_class(st->posture);
-                        if (only > 0 && s > 0 && st->posture != last_posture)
-                                printf("  %8.2f posture %s\n", s / 50.0,
-                                        psoas_posture_to_string(st->posture));
-                        last_posture = st->posture;
-
-                        while (next_label < end_label && labels[next_label].last - 1 < s)
-                                next_label++;
-                        if (next_label < end_label && labels[next_label].first - 1 == s &&
-                                next_label > first_label &&
-                                activity_class(labels[next_label - 1].activity) == CLASS_NONE &&
-                                activity_class(labels[next_label].activity) != CLASS_NONE) {
-                                if (pending_from >= 0)
-                                        never_decided++;
-                                pending_from = labels[next_label - 1].last; /* first sample after it */
-                                pending_class = activity_class(labels[next_label].activity);
-                        }
-                        if (pending_from >= 0 && seen == pending_class) {
-                                latencies[n_latencies++] = (double)(s - pending_from) / RATE_HZ;
-                                pending_from = -1;
-                        } else if (pending_from >= 0 && truth[s] != pending_class &&
-                                truth[s] != CLASS_NONE) {
-                                never_decided++;
-                                pending_from = -1;
-                        }
-
-                        if (truth[s] == CLASS_NONE || !st->calibrated)
-                                continue;
-                        rec_conf[(int)truth[s]][seen == CLASS_NONE ? N_CLASSES : seen]++;
-                }
-                if (pending_from >= 0)
-                        never_decided++;
-
-                unsigned long long sit_true = 0, sit_seen = 0;
-                for (int t = 0; t < N_CLASSES; t++)
-                        for (int p = 0; p <= N_CLASSES; p++) {
-                                confusion[t][p] += rec_conf[t][p];
-                                if (t == CLASS_SITTING)
-                                        sit_true += rec_conf[t][p];
-                                if (p == CLASS_SITTING)
-                                        sit_seen += rec_conf[t][p];
-                        }
-                double err =
-                        sit_true > 0 ? fabs((double)sit_seen - (double)sit_true) / (double)sit_true : 0.0;
-                if (err > worst_sitting_error)
-                        worst_sitting_error = err;
-                if (err > MAX_SITTING_ERROR)
-                        over_limit++;
-                recordings++;
-
-                if (per_recording) {
-                        printf("exp%02d/u%02d ", exp, user);
-                        for (int t = 0; t < N_CLASSES; t++) {
-                                unsigned long long tot = 0;
-                                for (int p = 0; p <= N_CLASSES; p++)
-                                        tot += rec_conf[t][p];
-                                if (tot)
-                                        printf(" %7.1f%%", 100.0 * (double)rec_conf[t][t] / (double)tot);
-                                else
-                                        printf(" %8s", "-");
-                        }
-                        printf("  %8.1fs %8.1fs %6.1f%%\n", (double)sit_true / RATE_HZ,
-                                (double)sit_seen / RATE_HZ, 100.0 * err);
-                }
-
-                psoas_engine_free(engine);
-                free(truth);
-                free(acc);
-                free(gyro);
+                print_markdown(all, groups);
+                return 0;
         }
 
-        printf("\nHAPT, %u recordings, %s\n", recordings,
-                use_gyro ? "accelerometer + gyroscope" : "accelerometer only");
-        if (last_user < INT_MAX)
-                printf("users %d to %d only\n", first_user, last_user);
-        printf("%-9s %8s   confusion (rows: label; columns: engine)\n", "class", "recall");
-        printf("%-9s %8s  ", "", "");
-        for (int p = 0; p < N_CLASSES; p++)
-                printf(" %9s", class_names[p]);
-        printf(" %9s\n", "unknown");
-        double balanced = 0.0;
-        for (int t = 0; t < N_CLASSES; t++) {
-                unsigned long long tot = 0;
-                for (int p = 0; p <= N_CLASSES; p++)
-                        tot += confusion[t][p];
-                double recall = tot ? (double)confusion[t][t] / (double)tot : 0.0;
-                balanced += recall / N_CLASSES;
-                printf("%-9s %7.2f%%  ", class_names[t], 100.0 * recall);
-                for (int p = 0; p <= N_CLASSES; p++)
-                        printf(" %9llu", confusion[t][p]);
-                printf("\n");
-        }
-        printf("balanced accuracy: %.2f%% (target %.0f%%)\n", 100.0 * balanced,
-                100.0 * TARGET_BALANCED_ACCURACY);
-        printf("sitting-time error: worst %.1f%%, recordings over %.0f%%: %u of %u\n",
-                100.0 * worst_sitting_error, 100.0 * MAX_SITTING_ERROR, over_limit, recordings);
-        double lat_copy[MAX_LABELS];
-        memcpy(lat_copy, latencies, n_latencies * sizeof(double));
-        printf("decision latency after transitions: median %.2f s, p90 %.2f s, max %.2f s (%zu transitions, "
-               "%u "
-               "never decided)\n",
-                percentile(lat_copy, n_latencies, 50), percentile(lat_copy, n_latencies, 90),
-                percentile(lat_copy, n_latencies, 100), n_latencies, never_decided);
+        static Score score;
+        r = score_mode(&o, labels, n_labels, o.use_gyro, &score, NULL);
+        if (r < 0)
+                return 1;
+        print_text(&o, &score);
 
-        if (check && (balanced < min_balanced || (int)over_limit > max_over_limit)) {
+        double balanced = score_balanced(&score);
+        if (o.check && (balanced < o.min_balanced || (int)score.over_limit > o.max_over_limit)) {
                 fprintf(stderr,
                         "FAIL: balanced accuracy %.2f%% (floor %.2f%%), %u recordings with sitting-time "
                         "error over %.0f%% (at most %d allowed)\n",
-                        100.0 * balanced, 100.0 * min_balanced, over_limit, 100.0 * MAX_SITTING_ERROR,
-                        max_over_limit);
+                        100.0 * balanced, 100.0 * o.min_balanced, score.over_limit,
+                        100.0 * MAX_SITTING_ERROR, o.max_over_limit);
                 return 1;
         }
         return 0;

@@ -8,6 +8,9 @@
  * and every MEMS error switched on, feed them to psoas_engine_feed(), and compare what the engine says with
  * the generator's ground truth. Every run prints its figures to stderr, and a test fails only after all its
  * runs have printed, so one failure shows the whole table.
+ *
+ * `test-synthetic --markdown` runs no test: it prints the tilt accuracy table for BENCHMARKS.md (the RMS error
+ * by motion type, for every rate and mounting of the engine tests, with and without the gyroscope).
  */
 
 #include <errno.h>
@@ -166,6 +169,9 @@ typedef struct RunResult {
         double tilt_sum_sq;
         size_t tilt_n, tilt_eligible;
         double tilt_max, tilt_max_at;
+        /* The same by the segment's motion type. */
+        double tilt_type_sum_sq[_SYNTH_SEGMENT_TYPE_MAX];
+        size_t tilt_type_n[_SYNTH_SEGMENT_TYPE_MAX];
 
         size_t posture_n, posture_wrong;
         Interval wrong[MAX_INTERVALS];
@@ -324,6 +330,8 @@ static void run(const RunConfig *c, RunResult *res) {
                                 double err = st->tilt_deg - tr.tilt_deg;
                                 res->tilt_sum_sq += err * err;
                                 res->tilt_n++;
+                                res->tilt_type_sum_sq[tr.type] += err * err;
+                                res->tilt_type_n[tr.type]++;
                                 if (fabs(err) > res->tilt_max) {
                                         res->tilt_max = fabs(err);
                                         res->tilt_max_at = tr.t_s;
@@ -1616,4 +1624,68 @@ TEST(engine_calibration_while_walking) {
                 TEST_FAIL("calibrating while walking did not fail as it should (see above)");
 }
 
+/* ---------------------------------------------------------------------------------------------------------- */
+/* The tilt table for BENCHMARKS.md */
+
+static void markdown_rms(const RunResult *r, SynthSegmentType type) {
+        size_t n = type == _SYNTH_SEGMENT_TYPE_MAX ? r->tilt_n : r->tilt_type_n[type];
+        double sum_sq = type == _SYNTH_SEGMENT_TYPE_MAX ? r->tilt_sum_sq : r->tilt_type_sum_sq[type];
+        if (n == 0)
+                printf(" – |");
+        else
+                printf(" %.2f° |", sqrt(sum_sq / (double)n));
+}
+
+/* One row: the run with the gyroscope, then without; _SYNTH_SEGMENT_TYPE_MAX stands for all types. */
+static void markdown_row(const RunConfig *base) {
+        static const SynthSegmentType types[] = { SYNTH_STAND, SYNTH_STAND_TILTED, SYNTH_SIT,
+                _SYNTH_SEGMENT_TYPE_MAX };
+
+        printf("| %s | %g Hz | %s, seed %" PRIu64 " |", base->scenario, base->rate_hz, base->mount,
+                base->seed);
+        for (int gyro = 1; gyro >= 0; gyro--) {
+                RunConfig c = *base;
+                RunResult r;
+                c.no_gyro = !gyro;
+                run(&c, &r);
+                for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+                        markdown_rms(&r, types[i]);
+        }
+        printf("\n");
+        fflush(stdout);
+}
+
+static int tilt_markdown(void) {
+        printf("| scenario | rate | mounting | standing | tilted standing | sitting | all | standing, "
+               "accel. "
+               "only | tilted standing, accel. only | sitting, accel. only | all, accel. only |\n");
+        printf("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        for (size_t i = 0; i < sizeof(matrix) / sizeof(matrix[0]); i++) {
+                RunConfig c = run_config("test", matrix[i].rate_hz, matrix[i].seed);
+                c.mount = matrix[i].mount;
+                markdown_row(&c);
+        }
+        for (uint64_t seed = 21; seed <= 23; seed++) {
+                RunConfig c = run_config("test", 12.5, seed);
+                markdown_row(&c);
+        }
+        for (uint64_t seed = 24; seed <= 25; seed++) {
+                RunConfig c = run_config("test", 1000, seed);
+                markdown_row(&c);
+        }
+        RunConfig c = run_config("morning", 100, 31);
+        markdown_row(&c);
+        return EXIT_SUCCESS;
+}
+
+/* TEST_MAIN's main() runs the cases; this one answers --markdown first. */
+int test_main(int argc, char **argv);
+#define main test_main
 TEST_MAIN
+#undef main
+
+int main(int argc, char **argv) {
+        if (argc == 2 && strcmp(argv[1], "--markdown") == 0)
+                return tilt_markdown();
+        return test_main(argc, argv);
+}

@@ -350,8 +350,8 @@ PSOAS_API int64_t psoas_engine_local_time(const struct psoas_engine *engine, int
  * -ESTALE: time not after the previous sample. Rejected samples change nothing but the counters. */
 PSOAS_API int psoas_engine_feed(struct psoas_engine *engine, const struct psoas_sample *sample);
 
-/* The state as of the last sample. Call again after feeding: the pointer stays the same, but the day's
- * statistics in it are brought up to date only by this call. */
+/* The state as of the last sample. Call again after feeding: the pointer stays the same, but the state in it
+ * is brought up to date only by this call (the engine does not fill it on every sample). */
 PSOAS_API const struct psoas_state *psoas_engine_get_state(const struct psoas_engine *engine);
 
 /* Pops the oldest event into *ret; returns 1, or 0 when the queue is empty. */
