@@ -607,6 +607,45 @@ int bus_emit_break_taken(Manager *m, uint64_t seconds) {
 }
 
 /* ------------------------------------------------------------------------------------------------------- */
+/* Throttling */
+
+static uint64_t now_monotonic_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Every call to our object costs its sender a token (daemon/throttle.h). A client out of tokens gets
+ * LimitsExceeded at once, before any handler runs, for as little work as a reply; its flood is logged once. */
+static int on_incoming_message(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *sender;
+
+        if (!sd_bus_message_is_method_call(msg, NULL, NULL) ||
+                !streq_ptr(sd_bus_message_get_path(msg), BUS_PATH))
+                return 0;
+
+        sender = sd_bus_message_get_sender(msg);
+        switch (throttle_take(m->throttle, sender, now_monotonic_usec())) {
+        case THROTTLE_ALLOW:
+                return 0;
+        case THROTTLE_DENY_FIRST:
+                log_id(LOG_WARNING, MESSAGE_ID_CLIENT_THROTTLED, 0,
+                        "Throttling %s: more than %.0f calls a second (bursts of %.0f); refusing its calls "
+                        "until it slows down.",
+                        sender ?: "a peer", THROTTLE_DEFAULT_RATE_PER_S, THROTTLE_DEFAULT_BURST);
+                break;
+        case THROTTLE_DENY:
+                break;
+        }
+        (void)sd_bus_reply_method_errorf(msg, SD_BUS_ERROR_LIMITS_EXCEEDED,
+                "Too many calls from %s: at most %.0f a second; try again later.",
+                sender ?: "this connection", THROTTLE_DEFAULT_RATE_PER_S);
+        return 1;
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
 /* Setup */
 
 int bus_posture_register(Manager *m) {
@@ -620,6 +659,10 @@ int bus_posture_register(Manager *m) {
         if (r < 0)
                 return log_error_errno(
                         r, "Cannot connect to the %s bus: %m", m->options.user_bus ? "user" : "system");
+
+        r = sd_bus_add_filter(m->bus, NULL, on_incoming_message, m);
+        if (r < 0)
+                return log_error_errno(r, "Cannot watch the bus for floods: %m");
 
         r = sd_bus_add_object_vtable(m->bus, NULL, BUS_PATH, BUS_INTERFACE, posture_vtable, m);
         if (r < 0)

@@ -36,6 +36,9 @@
 /* Absurd samples are dropped before the engine sees them. */
 #define ACCEL_MAX_MS2 (16.0f * 9.80665f)
 #define GYRO_MAX_RADS 35.0f
+/* A sample this much further ahead of the one before it than the wall clock moved meanwhile is a misread
+ * timestamp, not time that passed: fed, it would move the day on by years. */
+#define TIME_LEAP_MAX_USEC (3600 * USEC_PER_SEC)
 /* A short press of the button snoozes for this long, as psoasctl snooze does by default. */
 #define BUTTON_SNOOZE_S 900u
 
@@ -46,6 +49,9 @@ static const char *const sensor_state_table[_SENSOR_STATE_MAX] = {
         [SENSOR_STALLED] = "stalled",
         [SENSOR_REPLAY] = "replay",
         [SENSOR_ERROR] = "error",
+        [SENSOR_STUCK] = "stuck",
+        [SENSOR_RATE_MISMATCH] = "rate-mismatch",
+        [SENSOR_GARBAGE] = "garbage",
 };
 
 const char *sensor_state_to_string(SensorState s) {
@@ -124,6 +130,13 @@ int manager_new(const ManagerOptions *options, Manager **ret) {
         if (!m->batch)
                 return -ENOMEM;
 
+        r = sensor_check_new(&m->sensor_check);
+        if (r < 0)
+                return r;
+        r = throttle_new(NULL, &m->throttle);
+        if (r < 0)
+                return r;
+
         r = sd_event_default(&m->event);
         if (r < 0)
                 return r;
@@ -163,6 +176,8 @@ Manager *manager_free(Manager *m) {
         free(m->config_path);
         free(m->sensor_description);
         free(m->batch);
+        m->sensor_check = sensor_check_free(m->sensor_check);
+        m->throttle = throttle_free(m->throttle);
         free(m);
         return NULL;
 }
@@ -390,6 +405,13 @@ int32_t manager_today(Manager *m) {
         return (int32_t)floor_div64(now + (int64_t)utc_offset_at(now) * (int64_t)USEC_PER_SEC, USEC_PER_DAY);
 }
 
+/* Today by the wall clock alone, whatever the samples say. */
+static int32_t wall_today(void) {
+        int64_t now = (int64_t)now_usec(CLOCK_REALTIME);
+
+        return (int32_t)floor_div64(now + (int64_t)utc_offset_at(now) * (int64_t)USEC_PER_SEC, USEC_PER_DAY);
+}
+
 static int64_t to_realtime(Manager *m, int64_t t_us) {
         return t_us + m->realtime_offset_us;
 }
@@ -479,7 +501,8 @@ static int save_state(Manager *m) {
                 r = state_store_save_current(m->store, &current);
         if (r < 0) {
                 if (!m->save_failed_logged)
-                        log_error_errno(r, "Could not save statistics to %s (will keep trying): %m",
+                        log_id(LOG_ERR, MESSAGE_ID_STATE_SAVE_FAILED, r,
+                                "Could not save statistics to %s (will keep trying): %m",
                                 state_store_directory(m->store));
                 m->save_failed_logged = true;
                 return r;
@@ -544,6 +567,20 @@ static void update_status(Manager *m, bool force) {
                 break;
         case SENSOR_STALLED:
                 snprintf(text, sizeof(text), "Sensor stalled: no samples for 2 s; retrying");
+                break;
+        case SENSOR_STUCK:
+                snprintf(text, sizeof(text),
+                        "Sensor stuck: %s repeats the same sample; waiting for it to vary",
+                        m->sensor_description ?: "the sensor");
+                break;
+        case SENSOR_RATE_MISMATCH:
+                snprintf(text, sizeof(text), "Streaming %.1f Hz instead of %.0f Hz from %s%s",
+                        sensor_check_measured_rate(m->sensor_check), m->sample_rate,
+                        m->sensor_description ?: "the sensor", posture);
+                break;
+        case SENSOR_GARBAGE:
+                snprintf(text, sizeof(text), "Sensor sends garbage: most samples from %s are invalid%s",
+                        m->sensor_description ?: "the sensor", posture);
                 break;
         case SENSOR_ABSENT:
                 if (m->replay_finished)
@@ -872,7 +909,11 @@ static void handle_event(Manager *m, const struct psoas_event *ev) {
                 break;
         case PSOAS_EVENT_DAY_CHANGED:
                 if (m->store) {
-                        int r = state_store_prune(m->store, ev->day.current);
+                        /* By the wall clock's date when the samples' runs ahead of it: a timestamp that slipped
+                         * through, years ahead, must not take the history with it. */
+                        int32_t today = wall_today();
+                        int r = state_store_prune(
+                                m->store, ev->day.current < today ? ev->day.current : today);
                         if (r < 0)
                                 log_warning_errno(r, "Could not remove old statistics: %m");
                 }
@@ -909,6 +950,17 @@ static void measure_rate(Manager *m, int64_t t_us) {
         }
 }
 
+/* Whether t_us leaps ahead of the previous sample by much more than the wall clock moved since (see
+ * TIME_LEAP_MAX_USEC). Only for sensors: a recording may have holes of hours, played in no time. A clock step
+ * (NTP at boot, with the IIO timestamps on CLOCK_REALTIME) moves the wall clock too and passes. */
+static bool sample_time_leaps(Manager *m, int64_t t_us) {
+        int64_t wall = (int64_t)now_usec(CLOCK_REALTIME);
+
+        if (m->options.replay_path || !m->have_last_t)
+                return false;
+        return t_us - m->last_t_us > wall - m->last_t_wall_us + (int64_t)TIME_LEAP_MAX_USEC;
+}
+
 static void process_samples(Manager *m, struct psoas_sample *samples, size_t n) {
         struct psoas_event ev;
 
@@ -916,15 +968,19 @@ static void process_samples(Manager *m, struct psoas_sample *samples, size_t n) 
                 struct psoas_sample *s = &samples[i];
                 int32_t day;
 
-                if (!sample_sane(s)) {
-                        /* Never fed: NaN, infinite, or beyond what a body on a belt can do (16 g, 35 rad/s). */
+                if (!sample_sane(s) || sample_time_leaps(m, s->t_us)) {
+                        /* Never fed: NaN, infinite, beyond what a body on a belt can do (16 g, 35 rad/s), or
+                         * from years ahead. */
                         if (m->samples_dropped++ == 0)
                                 log_warning(
-                                        "Dropping invalid samples from %s (non-finite or absurd values); "
-                                        "STATUS= counts them.",
+                                        "Dropping invalid samples from %s (non-finite or absurd values, or "
+                                        "times that leap ahead); STATUS= counts them.",
                                         m->sensor_description ?: "the sensor");
                         continue;
                 }
+                m->last_t_us = s->t_us;
+                m->last_t_wall_us = (int64_t)now_usec(CLOCK_REALTIME);
+                m->have_last_t = true;
 
                 if (!m->clock_synced)
                         clock_sync(m, s->t_us);
@@ -1001,6 +1057,67 @@ static void sensor_finished(Manager *m, int error) {
         }
 }
 
+/* What SensorState says of a sensor that delivers: streaming, or the worst of the faults in its samples. */
+static SensorState streaming_state(Manager *m) {
+        switch (sensor_fault_primary(sensor_check_faults(m->sensor_check))) {
+        case SENSOR_FAULT_GARBAGE:
+                return SENSOR_GARBAGE;
+        case SENSOR_FAULT_STUCK:
+                return SENSOR_STUCK;
+        case SENSOR_FAULT_RATE:
+                return SENSOR_RATE_MISMATCH;
+        default:
+                return SENSOR_STREAMING;
+        }
+}
+
+static bool sensor_state_is_streaming(SensorState s) {
+        return s == SENSOR_STREAMING || s == SENSOR_STUCK || s == SENSOR_RATE_MISMATCH ||
+                s == SENSOR_GARBAGE;
+}
+
+/* Logs each fault as it is raised, and "Sensor back" when the last one clears. */
+static void sensor_faults_changed(Manager *m, unsigned changed) {
+        static const struct {
+                SensorFault fault;
+                const char *message_id;
+                const char *what;
+        } faults[] = {
+                { SENSOR_FAULT_STUCK, MESSAGE_ID_SENSOR_STUCK, "Sensor stuck" },
+                { SENSOR_FAULT_RATE, MESSAGE_ID_SENSOR_RATE_MISMATCH, "Sensor sampling at the wrong rate" },
+                { SENSOR_FAULT_GARBAGE, MESSAGE_ID_SENSOR_GARBAGE, "Sensor sends garbage" },
+        };
+        unsigned now = sensor_check_faults(m->sensor_check);
+        char evidence[256];
+
+        for (size_t i = 0; i < ELEMENTSOF(faults); i++)
+                if (changed & now & faults[i].fault)
+                        log_id(LOG_WARNING, faults[i].message_id, 0, "%s (%s): %s.", faults[i].what,
+                                m->sensor_description ?: "the sensor",
+                                sensor_check_describe(
+                                        m->sensor_check, faults[i].fault, evidence, sizeof(evidence)));
+        if (now == 0 && (changed & ~now))
+                log_id(LOG_NOTICE, MESSAGE_ID_SENSOR_BACK, 0, "Sensor back: %s.",
+                        m->sensor_description ?: "");
+        if (sensor_state_is_streaming(m->sensor_state))
+                set_sensor_state(m, streaming_state(m));
+}
+
+/* Shows one batch (n samples, and the scans the source dropped since the last one) to the sensor check. A batch
+ * of nothing but dropped scans does not rearm the stall timer: reopening the device is what cures a stream that
+ * lost its alignment or its clock. */
+static void sensor_check_batch(Manager *m, size_t n) {
+        uint64_t invalid = m->source->samples_invalid, dropped = invalid - m->source_invalid_seen;
+        unsigned changed;
+
+        m->source_invalid_seen = invalid;
+        if (m->options.replay_path)
+                return;
+        changed = sensor_check_feed(m->sensor_check, m->batch, n, dropped, now_usec(CLOCK_MONOTONIC));
+        if (changed)
+                sensor_faults_changed(m, changed);
+}
+
 /* Takes what the source has, a bounded number of batches so that the bus is never starved. */
 static int sensor_drain(Manager *m) {
         bool got = false;
@@ -1008,10 +1125,15 @@ static int sensor_drain(Manager *m) {
 
         for (unsigned i = 0; i < 64; i++) {
                 r = m->source->ops->read_batch(m->source, m->batch, MANAGER_BATCH);
-                if (r <= 0)
+                if (r < 0)
+                        break;
+                sensor_check_batch(m, (size_t)r);
+                if (r == 0)
                         break;
                 got = true;
-                process_samples(m, m->batch, (size_t)r);
+                /* A stuck sensor's samples say nothing about the wearer: the engine does not get them. */
+                if (!(sensor_check_faults(m->sensor_check) & SENSOR_FAULT_STUCK))
+                        process_samples(m, m->batch, (size_t)r);
                 /* A short batch means the source is drained: asking again would only cost system calls on
                  * every wake-up (the stall timer still asks when nothing comes). */
                 if (r < MANAGER_BATCH) {
@@ -1027,9 +1149,9 @@ static int sensor_drain(Manager *m) {
                                         m->sensor_description ?: "");
                         m->sensor_lost_logged = false;
                         m->retry_delay_us = 0;
-                        set_sensor_state(m, SENSOR_STREAMING);
+                        set_sensor_state(m, streaming_state(m));
                 } else if (m->sensor_state == SENSOR_STALLED)
-                        set_sensor_state(m, SENSOR_STREAMING);
+                        set_sensor_state(m, streaming_state(m));
                 stall_timer_rearm(m);
                 update_properties(m);
                 maybe_save(m);
@@ -1141,6 +1263,13 @@ static int sensor_start(Manager *m) {
         }
 
         m->rate_samples = 0;
+        m->source_invalid_seen = 0;
+        m->have_last_t = false;
+        sensor_check_reset(m->sensor_check,
+                &(SensorCheckOptions){
+                        .expected_rate_hz = m->source->rate_hz,
+                        .hardware_timestamps = m->source->hardware_timestamps,
+                });
         set_sensor_info(m, m->source->description, m->source->rate_hz);
         if (m->options.record_path && !m->record) {
                 m->record_has_gyro = m->source->has_gyro;
@@ -1181,7 +1310,7 @@ static int sensor_start(Manager *m) {
 bool manager_sensor_active(Manager *m) {
         return m->source && !m->replay_finished &&
                 (m->sensor_state == SENSOR_STREAMING || m->sensor_state == SENSOR_REPLAY ||
-                        m->sensor_state == SENSOR_STARTING);
+                        m->sensor_state == SENSOR_STARTING || m->sensor_state == SENSOR_RATE_MISMATCH);
 }
 
 /* ------------------------------------------------------------------------------------------------------- */

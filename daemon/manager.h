@@ -20,8 +20,10 @@
 #include "config.h"
 #include "haptics.h"
 #include "macro.h"
+#include "sensor-check.h"
 #include "source.h"
 #include "state.h"
+#include "throttle.h"
 
 typedef enum SensorState {
         SENSOR_ABSENT,
@@ -30,6 +32,10 @@ typedef enum SensorState {
         SENSOR_STALLED,
         SENSOR_REPLAY,
         SENSOR_ERROR,
+        /* Streaming, but the samples are wrong (daemon/sensor-check.h). */
+        SENSOR_STUCK,
+        SENSOR_RATE_MISMATCH,
+        SENSOR_GARBAGE,
         _SENSOR_STATE_MAX,
 } SensorState;
 
@@ -100,6 +106,11 @@ typedef struct Manager {
         uint64_t rate_samples;
         bool sensor_lost_logged;
         bool replay_finished;
+        SensorCheck *sensor_check; /* stuck, wrong rate, garbage: judged from every batch */
+        uint64_t source_invalid_seen; /* the source's samples_invalid at the last batch */
+        int64_t last_t_us; /* the last sample fed from this source session, to spot timestamps that leap */
+        int64_t last_t_wall_us; /* CLOCK_REALTIME when it came */
+        bool have_last_t;
         uint64_t samples_dropped; /* invalid samples from the source, counted but never fed */
         uint64_t samples_fed;
         struct psoas_sample *batch;
@@ -124,6 +135,7 @@ typedef struct Manager {
         double tilt_emitted;
 
         /* Clients. */
+        Throttle *throttle; /* per-client call rates (bus-posture.c) */
         Inhibitor *inhibitors;
         uint32_t next_cookie;
         sd_bus_track *live_track;

@@ -1171,6 +1171,36 @@ static void remove_temporary_files(int directory_fd) {
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(StateStore *, state_store_free);
 
+/* Opens the state directory and days/, creating what is missing, and clears away temporary files a crash left.
+ * Called by state_store_open() and again before each use for as long as it has not worked: a store whose
+ * directories could not be created for lack of space (a full disk at the first start) creates them once there is
+ * some, and catches up like any other store. */
+static int store_open_directories(StateStore *s) {
+        int r;
+
+        if (s->days_fd >= 0)
+                return 0;
+
+        if (s->directory_fd < 0) {
+                r = mkdir_parents(s->directory, 0755);
+                if (r < 0)
+                        return r;
+                s->directory_fd = open(s->directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (s->directory_fd < 0)
+                        return -errno;
+                remove_temporary_files(s->directory_fd);
+        }
+
+        if (mkdirat(s->directory_fd, DAYS_DIRECTORY, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        s->days_fd =
+                openat(s->directory_fd, DAYS_DIRECTORY, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (s->days_fd < 0)
+                return -errno;
+        remove_temporary_files(s->days_fd);
+        return 0;
+}
+
 int state_store_open(const char *directory, uint32_t keep_days, StateStore **ret) {
         _cleanup_(state_store_freep) StateStore *s = NULL;
         size_t n;
@@ -1192,22 +1222,11 @@ int state_store_open(const char *directory, uint32_t keep_days, StateStore **ret
         if (!s->directory)
                 return -ENOMEM;
 
-        r = mkdir_parents(s->directory, 0755);
-        if (r < 0)
+        /* No room to create the directories is no reason to give up on the store: every later call tries
+         * again. Anything else (a path that is not a directory, no permission) is for the caller to report. */
+        r = store_open_directories(s);
+        if (r < 0 && !state_error_is_no_space(r))
                 return r;
-        s->directory_fd = open(s->directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (s->directory_fd < 0)
-                return -errno;
-
-        if (mkdirat(s->directory_fd, DAYS_DIRECTORY, 0755) < 0 && errno != EEXIST)
-                return -errno;
-        s->days_fd =
-                openat(s->directory_fd, DAYS_DIRECTORY, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        if (s->days_fd < 0)
-                return -errno;
-
-        remove_temporary_files(s->directory_fd);
-        remove_temporary_files(s->days_fd);
 
         *ret = TAKE_PTR(s);
         return 0;
@@ -1243,6 +1262,10 @@ int state_store_load_day(StateStore *s, int32_t day, struct psoas_day_stats *ret
         if (!s || !ret || day < 0 || day > DAY_MAX)
                 return -EINVAL;
 
+        /* Directories that could not be created for lack of space hold no files yet. */
+        r = store_open_directories(s);
+        if (r < 0)
+                return state_error_is_no_space(r) ? -ENOENT : r;
         if (asprintf(&days_path, "%s/" DAYS_DIRECTORY, s->directory) < 0)
                 return -ENOMEM;
         day_file_name(day, name);
@@ -1270,6 +1293,9 @@ int state_store_save_day(StateStore *s, const struct psoas_day_stats *stats) {
         r = format_day(stats, &data, &size);
         if (r < 0)
                 return r;
+        r = store_open_directories(s);
+        if (r < 0)
+                return r;
         day_file_name(stats->day, name);
         return write_atomic(s->days_fd, name, data, size);
 }
@@ -1280,6 +1306,9 @@ int state_store_load_current(StateStore *s, CurrentState *ret) {
 
         if (!s || !ret)
                 return -EINVAL;
+        r = store_open_directories(s);
+        if (r < 0)
+                return state_error_is_no_space(r) ? -ENOENT : r;
         r = load_file(s->directory_fd, s->directory, CURRENT_FILE_NAME, parse_current_any, -1, &current);
         if (r < 0)
                 return r;
@@ -1313,7 +1342,14 @@ int state_store_save_current(StateStore *s, const CurrentState *current) {
         r = format_current(current, &data, &size);
         if (r < 0)
                 return r;
+        r = store_open_directories(s);
+        if (r < 0)
+                return r;
         return write_atomic(s->directory_fd, CURRENT_FILE_NAME, data, size);
+}
+
+bool state_error_is_no_space(int error) {
+        return error == -ENOSPC || error == -EDQUOT || error == -EFBIG;
 }
 
 int state_store_prune(StateStore *s, int32_t today) {
@@ -1326,6 +1362,9 @@ int state_store_prune(StateStore *s, int32_t today) {
                 return -EINVAL;
         /* keep_days = 1 keeps today alone, 90 keeps today and the 89 days before. */
         newest_removed = (int64_t)today - s->keep_days;
+        r = store_open_directories(s);
+        if (r < 0)
+                return state_error_is_no_space(r) ? 0 : r;
 
         fd = openat(s->days_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)

@@ -8,12 +8,21 @@
  * Every write is atomic: a temporary file in the same directory, fsync(), rename(), fsync() of the directory. A
  * file that cannot be parsed is renamed to NAME.corrupt-<realtime µs>, logged (MESSAGE_ID_STATE_MOVED_ASIDE) and
  * treated as absent; the daemon never stops for one.
+ *
+ * A save that fails, for lack of space (ENOSPC, EDQUOT, EFBIG) or any other reason, returns the negative errno
+ * and leaves the previous file as it was, whole, with no temporary file behind; a first save of a file leaves
+ * nothing. Nothing is kept half-done between calls: the next save writes everything again, so a caller catches up
+ * when space returns by saving as usual. The store itself never logs a failed save: the caller says it once (with
+ * MESSAGE_ID_STATE_SAVE_FAILED) and once more when a save works again.
  */
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include <psoas/psoas.h>
+
+/* The state files could not be written (disk full, read-only, I/O error); see daemon/psoasd.catalog. */
+#define MESSAGE_ID_STATE_SAVE_FAILED "5f0b6a4c2e8d4c1f9a3b7d6e1c2a9b14"
 
 typedef struct StateStore StateStore;
 
@@ -26,7 +35,9 @@ typedef struct CurrentState {
         struct psoas_calibration calibration; /* valid when calibrated */
 } CurrentState;
 
-/* Creates the directory (and days/) when missing, mode 0700 … 0755 as umask allows. */
+/* Creates the directory (and days/) when missing, mode 0700 … 0755 as umask allows. When there is no room to
+ * create them (ENOSPC, EDQUOT) the store opens all the same and creates them at the first call that finds room;
+ * until then loads find no file and saves fail with the error. */
 int state_store_open(const char *directory, uint32_t keep_days, StateStore **ret);
 StateStore *state_store_free(StateStore *s);
 const char *state_store_directory(const StateStore *s);
@@ -37,6 +48,11 @@ int state_store_save_day(StateStore *s, const struct psoas_day_stats *stats);
 
 int state_store_load_current(StateStore *s, CurrentState *ret);
 int state_store_save_current(StateStore *s, const CurrentState *current);
+
+/* Whether error (negative errno, as the save functions return it) means that there was no room for the file: a
+ * full file system, an exhausted quota or a file size limit. Such failures end when space is freed, unlike a
+ * read-only file system, a permission problem or an I/O error, so a caller may word its message accordingly. */
+bool state_error_is_no_space(int error);
 
 /* Deletes day files older than keep_days before today. Returns how many were removed. */
 int state_store_prune(StateStore *s, int32_t today);

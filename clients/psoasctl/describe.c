@@ -37,6 +37,15 @@ char *describe_sensor(char *buf, size_t size, const Properties *p) {
         else if (streq(state, "stalled"))
                 snprintf(buf, size, "stalled: no samples for a while, being reopened%s%s%s",
                         sensor ? " (" : "", sensor ?: "", sensor ? ")" : "");
+        else if (streq(state, "stuck"))
+                snprintf(buf, size, "stuck: it repeats one sample, which is ignored%s%s%s",
+                        sensor ? " (" : "", sensor ?: "", sensor ? ")" : "");
+        else if (streq(state, "rate-mismatch"))
+                snprintf(buf, size, "streaming at the wrong rate%s%s%s", sensor ? " (" : "", sensor ?: "",
+                        sensor ? ")" : "");
+        else if (streq(state, "garbage"))
+                snprintf(buf, size, "sending invalid samples%s%s%s", sensor ? " (" : "", sensor ?: "",
+                        sensor ? ")" : "");
         else if (streq(state, "error"))
                 snprintf(buf, size, "failed: psoasd cannot use it; its log says why");
         else

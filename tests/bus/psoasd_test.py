@@ -7,6 +7,13 @@ replaying a recording made by psoas-synth. Environment (set by tests/bus/meson.b
   PSOAS_SYNTH       the recording generator
   PSOAS_RECORDING   a recording of psoas-synth's "daemon" scenario at 100 Hz (5 min standing first)
   PSOAS_XML         data/org.psoas.Posture1.xml
+  PSOASD_WRAPPER    optional: a command line the daemon runs under, split like a shell would, e.g.
+                    "valgrind --error-exitcode=99 --leak-check=full". Under valgrind the harness sends
+                    valgrind's report to a file of its own (so that the daemon's stderr stays the daemon's), fails
+                    the test when that report has errors, and scales its timeouts (see TIMEOUT_SCALE).
+  PSOASD_TIMEOUT_SCALE  optional: multiplies every timeout of the harness (default 1, or 6 under valgrind)
+  PSOASD_SPEED_SCALE    optional: divides every --speed above 1 a test gives the daemon (default 1, or 4 under
+                    valgrind), so that what a test sees in wall time stays in step with a slower daemon
 
     bus = Bus()
     with Daemon(bus, '--replay', rec, '--speed', '200') as d:
@@ -14,7 +21,10 @@ replaying a recording made by psoas-synth. Environment (set by tests/bus/meson.b
         bus.wait(lambda: bus.get('Posture') == 'sitting', 20)
 """
 
+import glob
 import os
+import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -29,6 +39,62 @@ from gi.repository import Gio, GLib  # noqa: E402
 NAME = 'org.psoas.Posture1'
 PATH = '/org/psoas/Posture1'
 IFACE = 'org.psoas.Posture1'
+
+WRAPPER = shlex.split(os.environ.get('PSOASD_WRAPPER', ''))
+UNDER_VALGRIND = bool(WRAPPER) and os.path.basename(WRAPPER[0]) == 'valgrind'
+# Memcheck runs the daemon some 10 to 50 times slower: everything that waits for it waits longer.
+TIMEOUT_SCALE = float(os.environ.get('PSOASD_TIMEOUT_SCALE') or (6 if UNDER_VALGRIND else 1))
+# And fast replays go slower, so that a test's calls still fall into the part of the recording they are meant for.
+SPEED_SCALE = float(os.environ.get('PSOASD_SPEED_SCALE') or (4 if UNDER_VALGRIND else 1))
+
+
+def scaled(seconds):
+    """A timeout for something the daemon does, stretched when it runs under a slow wrapper."""
+    return seconds * TIMEOUT_SCALE
+
+
+def scaled_arguments(args):
+    """args with every --speed above 1 divided by SPEED_SCALE (never below 1: a real-time replay stays one)."""
+    out = list(args)
+    for i in range(len(out) - 1):
+        if out[i] == '--speed':
+            try:
+                speed = float(out[i + 1])
+            except ValueError:
+                continue  # a test of a bad value
+            if speed > 1:
+                out[i + 1] = f'{max(1.0, speed / SPEED_SCALE):g}'
+    return out
+
+
+def psoasd_command(log_dir=None):
+    """The command that starts the daemon under test: PSOASD, behind PSOASD_WRAPPER when it is set. Under
+    valgrind its report goes to log_dir/valgrind.PID.log (check it with check_valgrind_logs(log_dir))."""
+    cmd = list(WRAPPER)
+    if UNDER_VALGRIND and log_dir is not None and not any(a.startswith('--log-file') for a in cmd):
+        cmd.append('--log-file=' + os.path.join(log_dir, 'valgrind.%p.log'))
+    return cmd + [os.environ['PSOASD']]
+
+
+def check_valgrind_logs(log_dir):
+    """Fails when a finished valgrind run in log_dir reported errors. A run killed with SIGKILL leaves a report
+    without a summary, which says nothing either way and is skipped."""
+    for path in sorted(glob.glob(os.path.join(log_dir, 'valgrind.*.log'))):
+        with open(path, errors='replace') as f:
+            report = f.read()
+        m = re.search(r'ERROR SUMMARY: (\d+) errors', report)
+        if m and int(m.group(1)) != 0:
+            raise AssertionError(f'valgrind found errors in psoasd ({path}):\n{report}')
+
+
+def run_psoasd(args, **kwargs):
+    """subprocess.run() of the daemon (under the wrapper) with args; valgrind's findings fail the test."""
+    with tempfile.TemporaryDirectory(prefix='psoasd-run-') as log_dir:
+        if 'timeout' in kwargs:
+            kwargs['timeout'] = scaled(kwargs['timeout'])
+        p = subprocess.run(psoasd_command(log_dir) + list(args), **kwargs)
+        check_valgrind_logs(log_dir)
+        return p
 
 
 class CallError(Exception):
@@ -80,7 +146,8 @@ class Bus:
             time.sleep(0.005)
 
     def wait(self, predicate, timeout, what=None):
-        """Pumps the bus until predicate() is true; fails the test after timeout seconds."""
+        """Pumps the bus until predicate() is true; fails the test after timeout seconds (scaled())."""
+        timeout = scaled(timeout)
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             self.pump(0.02)
@@ -92,7 +159,7 @@ class Bus:
         params = GLib.Variant(signature, tuple(args)) if signature else None
         try:
             reply = self.conn.call_sync(NAME, PATH, iface, method, params, None, Gio.DBusCallFlags.NONE,
-                                        int(timeout * 1000), None)
+                                        int(scaled(timeout) * 1000), None)
         except GLib.Error as e:
             name = Gio.DBusError.get_remote_error(e) or str(e)
             Gio.DBusError.strip_remote_error(e)
@@ -116,8 +183,8 @@ class Bus:
                 result['error'] = CallError(name, e.message)
 
         params = GLib.Variant(signature, tuple(args)) if signature else None
-        self.conn.call(NAME, PATH, IFACE, method, params, None, Gio.DBusCallFlags.NONE, int(timeout * 1000), None,
-                       done)
+        self.conn.call(NAME, PATH, IFACE, method, params, None, Gio.DBusCallFlags.NONE,
+                       int(scaled(timeout) * 1000), None, done)
         return result
 
     def get(self, prop):
@@ -158,13 +225,14 @@ class Daemon:
         self.proc = None
 
     def command(self):
-        cmd = [os.environ['PSOASD'], '--user' if self.user else '--system', '--state-directory', self.state_dir]
+        cmd = psoasd_command(self.tmp.name)
+        cmd += ['--user' if self.user else '--system', '--state-directory', self.state_dir]
         if self.config is not None:
             path = os.path.join(self.tmp.name, 'psoasd.json')
             with open(path, 'w') as f:
                 f.write(self.config)
             cmd += ['--config', path]
-        return cmd + self.args
+        return cmd + scaled_arguments(self.args)
 
     def start(self):
         env = dict(os.environ)
@@ -175,7 +243,7 @@ class Daemon:
         self.log = open(self.log_path, 'w')
         self.proc = subprocess.Popen(self.command(), stdout=self.log, stderr=subprocess.STDOUT, env=env)
         if self.wait_ready:
-            end = time.monotonic() + 20
+            end = time.monotonic() + scaled(20)
             while not self.bus.has_owner():
                 if self.proc.poll() is not None:
                     raise AssertionError(f'psoasd exited with {self.proc.returncode}:\n{self.read_log()}')
@@ -186,15 +254,17 @@ class Daemon:
 
     def wait_exit(self, timeout=30):
         try:
-            return self.proc.wait(timeout)
+            code = self.proc.wait(scaled(timeout))
         except subprocess.TimeoutExpired:
-            raise AssertionError(f'psoasd did not exit within {timeout} s:\n{self.read_log()}') from None
+            raise AssertionError(f'psoasd did not exit within {scaled(timeout)} s:\n{self.read_log()}') from None
+        check_valgrind_logs(self.tmp.name)
+        return code
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
         code = self.wait_exit(timeout) if self.proc else None
-        end = time.monotonic() + 5
+        end = time.monotonic() + scaled(5)
         while self.bus.has_owner() and time.monotonic() < end:
             time.sleep(0.01)
         return code

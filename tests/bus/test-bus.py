@@ -14,7 +14,8 @@ import time
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(__file__))
-from psoasd_test import Bus, CallError, Daemon, main, synth  # noqa: E402
+from psoasd_test import (Bus, CallError, Daemon, main, psoasd_command, run_psoasd, scaled,  # noqa: E402
+                         synth)
 
 REC = os.environ.get('PSOAS_RECORDING', '')
 INVALID_ARGS = 'org.freedesktop.DBus.Error.InvalidArgs'
@@ -67,8 +68,12 @@ def case_properties_initial():
     bus = Bus()
     with Daemon(bus, '--replay', REC, '--speed', '1'):
         props = bus.get_all()
-        expected = {'Posture', 'Tilt', 'Inclination', 'Calibrated', 'SittingSince', 'SittingToday', 'LastBreak',
-                    'SensorState', 'Sensor', 'SampleRate', 'SnoozedUntil', 'Inhibited', 'Version'}
+        # Every property the interface XML declares (introspection_matches_xml checks the XML against the
+        # daemon), and at least those this test knows.
+        with open(os.environ['PSOAS_XML']) as f:
+            expected = {m[1] for m in interface_signature(f.read()) if m[0] == 'property'}
+        assert {'Posture', 'Tilt', 'Inclination', 'Calibrated', 'SittingSince', 'SittingToday', 'LastBreak',
+                'SensorState', 'Sensor', 'SampleRate', 'SnoozedUntil', 'Inhibited', 'Version'} <= expected
         assert set(props) == expected, sorted(props)
         assert props['SensorState'] == 'replay', props['SensorState']
         assert props['Calibrated'] is False
@@ -493,12 +498,12 @@ def case_bad_command_lines():
                         (['--log-level', 'loud'], 'loud'), (['--state-directory', 'rel'], 'absolute'),
                         (['extra'], 'unexpected'), (['--replay', '/nonexistent.csv', '--exit-on-end'],
                                                     '/nonexistent.csv')):
-        p = subprocess.run([os.environ['PSOASD'], '--user', *args], capture_output=True, text=True, timeout=20)
+        p = run_psoasd(['--user', *args], capture_output=True, text=True, timeout=20)
         assert p.returncode == 1, (args, p.returncode, p.stderr)
         assert words in p.stderr, (args, p.stderr)
-    p = subprocess.run([os.environ['PSOASD'], '--help'], capture_output=True, text=True)
+    p = run_psoasd(['--help'], capture_output=True, text=True)
     assert p.returncode == 0 and '--replay' in p.stdout
-    p = subprocess.run([os.environ['PSOASD'], '--version'], capture_output=True, text=True)
+    p = run_psoasd(['--version'], capture_output=True, text=True)
     assert p.returncode == 0 and p.stdout.startswith('psoasd ')
 
 
@@ -529,8 +534,7 @@ def case_sigterm_saves_and_notifies():
 def case_name_taken():
     bus = Bus()
     with Daemon(bus, '--replay', REC, '--speed', '1'):
-        p = subprocess.run([os.environ['PSOASD'], '--user', '--replay', REC], capture_output=True, text=True,
-                           timeout=20)
+        p = run_psoasd(['--user', '--replay', REC], capture_output=True, text=True, timeout=20)
         assert p.returncode == 1 and 'already owns' in p.stderr, (p.returncode, p.stderr)
 
 
@@ -597,8 +601,8 @@ def case_bad_config_stops_startup():
         assert not bus.has_owner()
         d.tmp.cleanup()
     # An explicit --config that does not exist is an error too; the default path may be missing.
-    p = subprocess.run([os.environ['PSOASD'], '--user', '--config', '/nonexistent/psoasd.json', '--replay', REC],
-                       capture_output=True, text=True, timeout=20)
+    p = run_psoasd(['--user', '--config', '/nonexistent/psoasd.json', '--replay', REC], capture_output=True,
+                   text=True, timeout=20)
     assert p.returncode == 78 and '/nonexistent/psoasd.json' in p.stderr, (p.returncode, p.stderr)
 
 
@@ -711,7 +715,7 @@ def case_journal_fields():
     /run/systemd/journal, so the machine's own journal is never touched."""
     os.makedirs('/run/systemd/journal', exist_ok=True)
     p = subprocess.run(['unshare', '--mount', '--propagation', 'private', '/usr/bin/python3', __file__,
-                        'journal-inner'], capture_output=True, text=True, timeout=60)
+                        'journal-inner'], capture_output=True, text=True, timeout=scaled(60))
     assert p.returncode == 0, p.stdout + p.stderr
 
 
@@ -720,7 +724,7 @@ def journal_inner():
     subprocess.run(['mount', '-t', 'tmpfs', 'tmpfs', '/run/systemd/journal'], check=True)
     journal = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     journal.bind('/run/systemd/journal/socket')
-    journal.settimeout(10)
+    journal.settimeout(scaled(10))
 
     def fields(datagram):
         out = {}
@@ -737,7 +741,7 @@ def journal_inner():
                 st = os.fstat(err.fileno())
                 env = dict(os.environ, JOURNAL_STREAM=f'{st.st_dev}:{st.st_ino}',
                            XDG_CONFIG_HOME=os.path.join(tmp, 'config'))
-                cmd = [os.environ['PSOASD'], '--user', '--state-directory', os.path.join(tmp, 'state')]
+                cmd = psoasd_command(tmp) + ['--user', '--state-directory', os.path.join(tmp, 'state')]
                 if config:
                     with open(os.path.join(tmp, 'psoasd.json'), 'w') as f:
                         f.write(config)

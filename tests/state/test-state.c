@@ -13,12 +13,14 @@
 #include <ftw.h>
 #include <limits.h>
 #include <math.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -1282,6 +1284,307 @@ TEST(saves_leave_no_temporaries) {
         ASSERT_EQ(count_entries(days_directory), 1);
         ASSERT_EQ(count_entries(state_directory), 2);
         state_store_free(s);
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
+/* A full file system: a small tmpfs of our own, filled up */
+
+static void unmount_test_directory(void) {
+        (void)umount2(test_directory, MNT_DETACH);
+}
+
+static void write_id_map(const char *file, const char *map) {
+        int fd = open(file, O_WRONLY | O_CLOEXEC);
+
+        if (fd < 0 || write(fd, map, strlen(map)) != (ssize_t)strlen(map))
+                TEST_FAIL("writing %s: %s", file, strerror(errno));
+        close(fd);
+}
+
+/* The test directory becomes a tmpfs mounted with options ("size=64k,nr_inodes=32"), in a mount namespace of
+ * this process alone, so that the machine's mounts are never touched. As root the namespace is all we need;
+ * otherwise a user namespace in which we are root (which the kernel allows unprivileged users) gives the right
+ * to mount a tmpfs. */
+static void make_tmpfs_test_directory(const char *options) {
+        uid_t uid = geteuid();
+        gid_t gid = getegid();
+
+        make_test_directory();
+        if (unshare(CLONE_NEWNS) < 0) {
+                char map[64];
+
+                if (errno != EPERM)
+                        TEST_FAIL("unshare(CLONE_NEWNS): %s", strerror(errno));
+                if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
+                        TEST_FAIL("neither a mount namespace nor a user namespace for a private tmpfs: %s",
+                                strerror(errno));
+                snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
+                write_id_map("/proc/self/uid_map", map);
+                write_id_map("/proc/self/setgroups", "deny");
+                snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
+                write_id_map("/proc/self/gid_map", map);
+        }
+        /* Nothing we mount may leak into the namespace we came from. */
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                TEST_FAIL("making our mounts private: %s", strerror(errno));
+        if (mount("tmpfs", test_directory, "tmpfs", MS_NOSUID | MS_NODEV, options) < 0)
+                TEST_FAIL("mounting a tmpfs (%s) on %s: %s", options, test_directory, strerror(errno));
+        /* atexit() runs the latest first: unmounted before remove_test_directory() removes the folder. */
+        atexit(unmount_test_directory);
+}
+
+/* Fills the file system of directory with one file, to the last byte; returns its path (unlink() frees). */
+static void fill_file_system(const char *directory, char ret_path[static PATH_MAX]) {
+        static const char block[65536];
+        size_t chunk = sizeof(block);
+        int fd;
+
+        pathf(ret_path, "%s/filler", directory);
+        fd = open(ret_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0)
+                TEST_FAIL("creating %s: %s", ret_path, strerror(errno));
+        /* Smaller and smaller writes, so that what is left is less than a single byte can use. */
+        while (chunk > 0) {
+                ssize_t n = write(fd, block, chunk);
+
+                if (n < 0) {
+                        if (errno != ENOSPC)
+                                TEST_FAIL("filling %s: %s", ret_path, strerror(errno));
+                        chunk /= 2;
+                }
+        }
+        /* Really full: not even one more byte. */
+        ASSERT_EQ(write(fd, "x", 1), -1);
+        ASSERT_EQ(errno, ENOSPC);
+        ASSERT_EQ(close(fd), 0);
+}
+
+/* Uses up every inode of directory's file system with empty files in directory/inodes; returns how many. */
+static unsigned use_up_inodes(const char *directory) {
+        char path[PATH_MAX];
+        unsigned n;
+
+        pathf(path, "%s/inodes", directory);
+        ASSERT_EQ(mkdir(path, 0700), 0);
+        for (n = 0;; n++) {
+                int fd;
+
+                pathf(path, "%s/inodes/%u", directory, n);
+                fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+                if (fd < 0) {
+                        ASSERT_EQ(errno, ENOSPC);
+                        return n;
+                }
+                close(fd);
+        }
+}
+
+static void free_inodes(const char *directory, unsigned n) {
+        char path[PATH_MAX];
+
+        for (unsigned i = 0; i < n; i++) {
+                pathf(path, "%s/inodes/%u", directory, i);
+                ASSERT_EQ(unlink(path), 0);
+        }
+}
+
+/* The temporary files a save uses: none may be left after a failed one. */
+static unsigned count_temporaries(const char *directory) {
+        DIR *d = opendir(directory);
+        unsigned n = 0;
+
+        ASSERT_TRUE(d);
+        for (struct dirent *de; (de = readdir(d));)
+                if (strncmp(de->d_name, ".#", 2) == 0)
+                        n++;
+        closedir(d);
+        return n;
+}
+
+TEST(disk_full_day_save_keeps_old_file_and_catches_up) {
+        struct psoas_day_stats old = sample_stats(day_of("2026-11-21")), new = old, loaded;
+        char path[PATH_MAX], filler[PATH_MAX];
+        char *before, *after;
+        size_t before_size, after_size;
+        StateStore *s = NULL;
+
+        make_tmpfs_test_directory("size=256k");
+        ASSERT_EQ(state_store_open(state_directory, 90, &s), 0);
+        ASSERT_EQ(state_store_save_day(s, &old), 0);
+        pathf(path, "%s/2026-11-21.json", days_directory);
+        before = read_whole_file(path, &before_size);
+        ASSERT_TRUE(before);
+
+        fill_file_system(test_directory, filler);
+        new.alerts = 9;
+        new.sitting_s += 60;
+        /* Every attempt fails the same clear way, and none leaves anything behind or touches the old file. */
+        for (unsigned attempt = 0; attempt < 5; attempt++) {
+                int r = state_store_save_day(s, &new);
+
+                ASSERT_EQ(r, -ENOSPC);
+                ASSERT_TRUE(state_error_is_no_space(r));
+                ASSERT_EQ(count_temporaries(days_directory), 0);
+                ASSERT_EQ(count_entries(days_directory), 1);
+                after = read_whole_file(path, &after_size);
+                ASSERT_TRUE(after);
+                ASSERT_EQ(after_size, before_size);
+                ASSERT_TRUE(memcmp(before, after, before_size) == 0);
+                free(after);
+        }
+        ASSERT_EQ(state_store_load_day(s, old.day, &loaded), 0);
+        assert_stats_identical(&old, &loaded);
+
+        /* Space returns: the next save is the whole new day. */
+        ASSERT_EQ(unlink(filler), 0);
+        ASSERT_EQ(state_store_save_day(s, &new), 0);
+        ASSERT_EQ(state_store_load_day(s, new.day, &loaded), 0);
+        assert_stats_identical(&new, &loaded);
+        ASSERT_EQ(count_entries(days_directory), 1);
+        free(before);
+        state_store_free(s);
+}
+
+TEST(disk_full_first_save_of_a_day_leaves_nothing) {
+        struct psoas_day_stats stats = sample_stats(day_of("2026-11-22")), loaded;
+        char filler[PATH_MAX];
+        StateStore *s = NULL;
+
+        make_tmpfs_test_directory("size=256k");
+        ASSERT_EQ(state_store_open(state_directory, 90, &s), 0);
+        fill_file_system(test_directory, filler);
+
+        ASSERT_EQ(state_store_save_day(s, &stats), -ENOSPC);
+        ASSERT_EQ(count_entries(days_directory), 0);
+        ASSERT_EQ(state_store_load_day(s, stats.day, &loaded), -ENOENT);
+
+        ASSERT_EQ(unlink(filler), 0);
+        ASSERT_EQ(state_store_save_day(s, &stats), 0);
+        ASSERT_EQ(state_store_load_day(s, stats.day, &loaded), 0);
+        assert_stats_identical(&stats, &loaded);
+        state_store_free(s);
+}
+
+TEST(disk_full_current_save_keeps_old_file_and_catches_up) {
+        CurrentState old = sample_current(false), new = sample_current(true), loaded;
+        char path[PATH_MAX], filler[PATH_MAX];
+        char *before, *after;
+        StateStore *s = NULL;
+
+        make_tmpfs_test_directory("size=256k");
+        ASSERT_EQ(state_store_open(state_directory, 90, &s), 0);
+        ASSERT_EQ(state_store_save_current(s, &old), 0);
+        pathf(path, "%s/current.json", state_directory);
+        before = read_whole_file(path, NULL);
+        ASSERT_TRUE(before);
+
+        fill_file_system(test_directory, filler);
+        ASSERT_EQ(state_store_save_current(s, &new), -ENOSPC);
+        after = read_whole_file(path, NULL);
+        ASSERT_TRUE(after);
+        ASSERT_STREQ(before, after);
+        ASSERT_EQ(count_temporaries(state_directory), 0);
+        ASSERT_EQ(count_entries(state_directory), 2); /* current.json and days/ */
+        ASSERT_EQ(state_store_load_current(s, &loaded), 0);
+        assert_current_identical(&old, &loaded);
+
+        ASSERT_EQ(unlink(filler), 0);
+        ASSERT_EQ(state_store_save_current(s, &new), 0);
+        ASSERT_EQ(state_store_load_current(s, &loaded), 0);
+        assert_current_identical(&new, &loaded);
+        free(before);
+        free(after);
+        state_store_free(s);
+}
+
+/* No inode left for the temporary file: the failure comes from creating it, not from writing. (A write that
+ * fails part way through a file is atomic_failed_day_write_keeps_old_file: a tmpfs cannot cut our files, which
+ * fit in one page.) */
+TEST(disk_full_no_inodes_keeps_old_files_and_catches_up) {
+        struct psoas_day_stats old = sample_stats(day_of("2026-11-21")), new = old, loaded;
+        CurrentState old_current = sample_current(true), new_current = old_current, loaded_current;
+        StateStore *s = NULL;
+        unsigned used;
+
+        make_tmpfs_test_directory("size=1m,nr_inodes=64");
+        ASSERT_EQ(state_store_open(state_directory, 90, &s), 0);
+        ASSERT_EQ(state_store_save_day(s, &old), 0);
+        ASSERT_EQ(state_store_save_current(s, &old_current), 0);
+
+        used = use_up_inodes(test_directory);
+        ASSERT_GE(used, 1);
+        new.breaks = 14;
+        new_current.in_bout = false;
+        ASSERT_EQ(state_store_save_day(s, &new), -ENOSPC);
+        ASSERT_EQ(state_store_save_current(s, &new_current), -ENOSPC);
+        ASSERT_EQ(count_temporaries(days_directory), 0);
+        ASSERT_EQ(count_temporaries(state_directory), 0);
+        ASSERT_EQ(state_store_load_day(s, old.day, &loaded), 0);
+        assert_stats_identical(&old, &loaded);
+        ASSERT_EQ(state_store_load_current(s, &loaded_current), 0);
+        assert_current_identical(&old_current, &loaded_current);
+
+        free_inodes(test_directory, used);
+        ASSERT_EQ(state_store_save_day(s, &new), 0);
+        ASSERT_EQ(state_store_save_current(s, &new_current), 0);
+        ASSERT_EQ(state_store_load_day(s, new.day, &loaded), 0);
+        assert_stats_identical(&new, &loaded);
+        ASSERT_EQ(state_store_load_current(s, &loaded_current), 0);
+        assert_current_identical(&new_current, &loaded_current);
+        state_store_free(s);
+}
+
+/* The first start on a full disk: no inode for the state directory. The store opens, reads nothing, and creates
+ * its directories with the first save after space returns. */
+TEST(disk_full_at_first_start_creates_directories_later) {
+        struct psoas_day_stats stats = sample_stats(day_of("2026-11-21")), loaded;
+        CurrentState current = sample_current(true), loaded_current;
+        StateStore *s = NULL;
+        unsigned used;
+
+        make_tmpfs_test_directory("size=1m,nr_inodes=32");
+        used = use_up_inodes(test_directory);
+        ASSERT_EQ(state_store_open(state_directory, 90, &s), 0);
+        ASSERT_TRUE(!file_exists(state_directory));
+        ASSERT_EQ(state_store_load_day(s, stats.day, &loaded), -ENOENT);
+        ASSERT_EQ(state_store_load_current(s, &loaded_current), -ENOENT);
+        ASSERT_EQ(state_store_save_day(s, &stats), -ENOSPC);
+        ASSERT_EQ(state_store_save_current(s, &current), -ENOSPC);
+        ASSERT_EQ(state_store_prune(s, stats.day), 0);
+
+        free_inodes(test_directory, used);
+        ASSERT_EQ(state_store_save_day(s, &stats), 0);
+        ASSERT_EQ(state_store_save_current(s, &current), 0);
+        ASSERT_TRUE(file_exists(days_directory));
+        ASSERT_EQ(state_store_load_day(s, stats.day, &loaded), 0);
+        assert_stats_identical(&stats, &loaded);
+        ASSERT_EQ(state_store_load_current(s, &loaded_current), 0);
+        assert_current_identical(&current, &loaded_current);
+        state_store_free(s);
+}
+
+/* Other failures to create the directory are still reported at once. */
+TEST(open_reports_a_directory_that_cannot_be) {
+        char path[PATH_MAX];
+        StateStore *s = NULL;
+
+        make_test_directory();
+        pathf(path, "%s/file", test_directory);
+        write_string(path, "not a directory");
+        pathf(path, "%s/file/state", test_directory);
+        ASSERT_EQ(state_store_open(path, 90, &s), -ENOTDIR);
+        ASSERT_TRUE(s == NULL);
+}
+
+TEST(no_space_errors_recognised) {
+        ASSERT_TRUE(state_error_is_no_space(-ENOSPC));
+        ASSERT_TRUE(state_error_is_no_space(-EDQUOT));
+        ASSERT_TRUE(state_error_is_no_space(-EFBIG));
+        ASSERT_TRUE(!state_error_is_no_space(0));
+        ASSERT_TRUE(!state_error_is_no_space(-EROFS));
+        ASSERT_TRUE(!state_error_is_no_space(-EACCES));
+        ASSERT_TRUE(!state_error_is_no_space(-EIO));
+        ASSERT_TRUE(!state_error_is_no_space(ENOSPC));
 }
 
 /* ------------------------------------------------------------------------------------------------------- */
