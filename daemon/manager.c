@@ -33,6 +33,10 @@
  * second of wall time (so a fast replay does not fsync continuously). */
 #define SAVE_SAMPLE_USEC (30 * USEC_PER_SEC)
 #define SAVE_WALL_USEC USEC_PER_SEC
+/* The periodic saves survive the daemon being killed at any moment; one in this long is also flushed to disk
+ * (fsync), to survive a power cut. Each flush wakes the daemon several times: on a wearable every 30 s would cost
+ * more wake-ups than reading the sensor. Day changes, calibrations and the exit always flush. */
+#define SAVE_DURABLE_USEC (300 * USEC_PER_SEC)
 /* Absurd samples are dropped before the engine sees them. */
 #define ACCEL_MAX_MS2 (16.0f * 9.80665f)
 #define GYRO_MAX_RADS 35.0f
@@ -481,7 +485,7 @@ static void restore_state(Manager *m, int64_t t_us) {
 /* ------------------------------------------------------------------------------------------------------- */
 /* Persistence */
 
-static int save_state(Manager *m) {
+static int save_state_full(Manager *m, bool durable) {
         const struct psoas_state *st;
         CurrentState current = {};
         int r;
@@ -496,6 +500,7 @@ static int save_state(Manager *m) {
         current.last_break_realtime_us = (int64_t)m->last_break_us;
         current.calibrated = psoas_engine_get_calibration(m->engine, &current.calibration) >= 0;
 
+        state_store_set_durable(m->store, durable);
         r = state_store_save_day(m->store, &st->today);
         if (r >= 0)
                 r = state_store_save_current(m->store, &current);
@@ -512,7 +517,13 @@ static int save_state(Manager *m) {
         m->save_failed_logged = false;
         m->saved_t_us = st->t_us;
         m->saved_mono_us = now_usec(CLOCK_MONOTONIC);
+        if (durable)
+                m->durable_mono_us = m->saved_mono_us;
         return 0;
+}
+
+static int save_state(Manager *m) {
+        return save_state_full(m, true);
 }
 
 static void maybe_save(Manager *m) {
@@ -522,7 +533,7 @@ static void maybe_save(Manager *m) {
                 return;
         if (now_usec(CLOCK_MONOTONIC) - m->saved_mono_us < SAVE_WALL_USEC)
                 return;
-        (void)save_state(m);
+        (void)save_state_full(m, now_usec(CLOCK_MONOTONIC) - m->durable_mono_us >= SAVE_DURABLE_USEC);
 }
 
 /* ------------------------------------------------------------------------------------------------------- */

@@ -154,6 +154,7 @@ typedef struct Manager {
         /* Persistence. */
         int64_t saved_t_us; /* sample time of the last save */
         uint64_t saved_mono_us;
+        uint64_t durable_mono_us; /* when a save was last flushed to disk */
         bool save_failed_logged;
 
         /* Status. */

@@ -65,6 +65,7 @@ struct StateStore {
         int directory_fd;
         int days_fd;
         uint32_t keep_days;
+        bool durable; /* fsync() each file and the directory after writing them */
 };
 
 /* ------------------------------------------------------------------------------------------------------- */
@@ -949,7 +950,7 @@ static int write_all(int fd, const char *data, size_t size) {
 
 /* Replaces name in directory_fd with data, so that a reader (or a crash) sees either the old file or the new
  * one, whole. On failure the old file is untouched and no temporary file remains. */
-static int write_atomic(int directory_fd, const char *name, const char *data, size_t size) {
+static int write_atomic(int directory_fd, const char *name, const char *data, size_t size, bool durable) {
         char temporary[NAME_MAX + 1];
         _cleanup_close_ int fd = -EBADF;
         int r;
@@ -968,7 +969,7 @@ static int write_atomic(int directory_fd, const char *name, const char *data, si
         }
 
         r = write_all(fd, data, size);
-        if (r >= 0 && fsync(fd) < 0)
+        if (r >= 0 && durable && fsync(fd) < 0)
                 r = -errno;
         if (r >= 0) {
                 /* close() can report a delayed write error (NFS); fsync() has flushed everything else. */
@@ -986,7 +987,7 @@ static int write_atomic(int directory_fd, const char *name, const char *data, si
 
         /* The rename is durable only once the directory is on disk. If this fails the new file is in place
          * but may not survive a crash: report it all the same. */
-        if (fsync(directory_fd) < 0)
+        if (durable && fsync(directory_fd) < 0)
                 return -errno;
         return 0;
 }
@@ -1214,6 +1215,7 @@ int state_store_open(const char *directory, uint32_t keep_days, StateStore **ret
                 return -ENOMEM;
         s->directory_fd = s->days_fd = -EBADF;
         s->keep_days = keep_days;
+        s->durable = true;
 
         n = strlen(directory);
         while (n > 1 && directory[n - 1] == '/')
@@ -1242,6 +1244,11 @@ StateStore *state_store_free(StateStore *s) {
         free(s->directory);
         free(s);
         return NULL;
+}
+
+void state_store_set_durable(StateStore *s, bool durable) {
+        if (s)
+                s->durable = durable;
 }
 
 const char *state_store_directory(const StateStore *s) {
@@ -1297,7 +1304,7 @@ int state_store_save_day(StateStore *s, const struct psoas_day_stats *stats) {
         if (r < 0)
                 return r;
         day_file_name(stats->day, name);
-        return write_atomic(s->days_fd, name, data, size);
+        return write_atomic(s->days_fd, name, data, size, s->durable);
 }
 
 int state_store_load_current(StateStore *s, CurrentState *ret) {
@@ -1345,7 +1352,7 @@ int state_store_save_current(StateStore *s, const CurrentState *current) {
         r = store_open_directories(s);
         if (r < 0)
                 return r;
-        return write_atomic(s->directory_fd, CURRENT_FILE_NAME, data, size);
+        return write_atomic(s->directory_fd, CURRENT_FILE_NAME, data, size, s->durable);
 }
 
 bool state_error_is_no_space(int error) {

@@ -41,6 +41,9 @@ typedef struct CurrentState {
 int state_store_open(const char *directory, uint32_t keep_days, StateStore **ret);
 StateStore *state_store_free(StateStore *s);
 const char *state_store_directory(const StateStore *s);
+/* Whether the next saves fsync() what they write (the default). Without it a save still replaces each file
+ * atomically, which survives the daemon being killed, but not a power cut. */
+void state_store_set_durable(StateStore *s, bool durable);
 
 /* 0 and *ret filled; -ENOENT when there is no file for that day (or it was corrupt and has been moved aside). */
 int state_store_load_day(StateStore *s, int32_t day, struct psoas_day_stats *ret);
