@@ -1299,6 +1299,8 @@ static int sensor_start(Manager *m) {
                 m->source = source_free(m->source);
                 return log_error_errno(r, "Cannot watch the sensor: %m");
         }
+        /* Samples before bus calls: a client flooding the bus must not make the sensor's buffer overflow. */
+        (void)sd_event_source_set_priority(m->source_event, SD_EVENT_PRIORITY_IMPORTANT);
         if (fd < 0)
                 (void)sd_event_source_set_enabled(m->source_event, SD_EVENT_ONESHOT);
 
