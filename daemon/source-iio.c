@@ -19,7 +19,6 @@
 #include <iio.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <locale.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -36,6 +35,7 @@
 
 #include "log.h"
 #include "macro.h"
+#include "scan-decode.h"
 #include "source.h"
 
 #define DEFAULT_RATE_HZ 100.0
@@ -62,10 +62,7 @@ static const char *const axes_prefix[_AXES_MAX] = {
 typedef struct IioAxes {
         const struct iio_device *device;
         const struct iio_channel *channels[3];
-        double scale[3];
-        double offset[3];
-        float matrix[9]; /* row-major, out = matrix · in */
-        size_t scan_offset[3];
+        ScanAxes decode; /* types and offsets set when a stream starts */
 } IioAxes;
 
 typedef struct IioSource IioSource;
@@ -78,6 +75,7 @@ typedef struct IioStream {
         struct iio_buffer *buffer;
         bool carries[_AXES_MAX];
         const struct iio_channel *timestamp; /* NULL: times are counted from the rate */
+        ScanType timestamp_type;
         size_t timestamp_offset;
         size_t scan_size;
         uint8_t *partial; /* the start of a scan that a read cut off, completed by the next read */
@@ -157,21 +155,6 @@ _printf_(2, 3) static void error_set(char **error, const char *format, ...) {
         if (vasprintf(error, format, ap) < 0)
                 *error = NULL;
         va_end(ap);
-}
-
-/* Sysfs numbers use '.', whatever LC_NUMERIC the daemon runs with. */
-static locale_t c_locale;
-static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
-
-static void c_locale_init(void) {
-        c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-}
-
-static double parse_number(const char *text, char **end) {
-        pthread_once(&c_locale_once, c_locale_init);
-        if (c_locale == (locale_t)0)
-                return strtod(text, end);
-        return strtod_l(text, end, c_locale);
 }
 
 /* ------------------------------------------------------------------------------------------------------- */
@@ -365,35 +348,6 @@ static int find_gyroscope(struct iio_context *context, const struct iio_device *
 /* ------------------------------------------------------------------------------------------------------- */
 /* Scales, offsets, mount matrices */
 
-/* The IIO core prints a mount matrix row by row: "a, b, c; d, e, f; g, h, i". */
-static int parse_mount_matrix(const char *text, float ret[9]) {
-        float matrix[9];
-        const char *p = text;
-
-        for (unsigned i = 0; i < 9; i++) {
-                char *end;
-                double value;
-
-                p += strspn(p, " \t");
-                errno = 0;
-                value = parse_number(p, &end);
-                if (end == p || errno != 0 || !isfinite(value))
-                        return -EINVAL;
-                matrix[i] = (float)value;
-                p = end + strspn(end, " \t");
-                if (i == 8)
-                        break;
-                if (*p != (i % 3 == 2 ? ';' : ','))
-                        return -EINVAL;
-                p++;
-        }
-        if (p[strspn(p, " \t\n")] != '\0')
-                return -EINVAL;
-
-        memcpy(ret, matrix, sizeof(matrix));
-        return 0;
-}
-
 /* The mount matrix of one quantity: the shared channel attribute (in_accel_mount_matrix,
  * in_anglvel_mount_matrix), else the device's "mount_matrix" (IIO_SHARED_BY_ALL, as st_lsm6dsx has it) or
  * "in_mount_matrix" (shared by direction), else the identity. */
@@ -402,7 +356,7 @@ static void axes_read_mount_matrix(IioAxes *axes, unsigned kind) {
         char text[256];
         const char *origin = NULL;
 
-        memcpy(axes->matrix, identity, sizeof(identity));
+        memcpy(axes->decode.matrix, identity, sizeof(identity));
 
         if (iio_channel_find_attr(axes->channels[0], "mount_matrix") &&
                 iio_channel_attr_read(axes->channels[0], "mount_matrix", text, sizeof(text)) > 0)
@@ -416,8 +370,8 @@ static void axes_read_mount_matrix(IioAxes *axes, unsigned kind) {
         if (!origin)
                 return;
 
-        if (parse_mount_matrix(text, axes->matrix) < 0) {
-                memcpy(axes->matrix, identity, sizeof(identity));
+        if (scan_mount_matrix_parse(text, axes->decode.matrix) < 0) {
+                memcpy(axes->decode.matrix, identity, sizeof(identity));
                 log_warning(
                         "The %s mount matrix of %s is not of the form \"a, b, c; d, e, f; g, h, i\" (%s): "
                         "using the identity.",
@@ -438,10 +392,10 @@ static int axes_setup(IioAxes *axes, const struct iio_device *device, unsigned k
 
                 /* libiio gives each channel its own "scale" and "offset", whether the file is per channel
                  * (in_accel_x_scale) or shared by type (in_accel_scale). */
-                axes->scale[i] = 1.0;
-                axes->offset[i] = 0.0;
+                axes->decode.scale[i] = 1.0;
+                axes->decode.raw_offset[i] = 0.0;
                 if (iio_channel_find_attr(channel, "scale")) {
-                        r = iio_channel_attr_read_double(channel, "scale", &axes->scale[i]);
+                        r = iio_channel_attr_read_double(channel, "scale", &axes->decode.scale[i]);
                         if (r < 0) {
                                 error_set(error, "Cannot read the scale of %s on %s: %s.",
                                         iio_channel_get_id(channel), device_label(device), strerror(-r));
@@ -451,7 +405,7 @@ static int axes_setup(IioAxes *axes, const struct iio_device *device, unsigned k
                         log_warning("%s on %s has no scale attribute: using its raw values unscaled.",
                                 iio_channel_get_id(channel), device_label(device));
                 if (iio_channel_find_attr(channel, "offset")) {
-                        r = iio_channel_attr_read_double(channel, "offset", &axes->offset[i]);
+                        r = iio_channel_attr_read_double(channel, "offset", &axes->decode.raw_offset[i]);
                         if (r < 0) {
                                 error_set(error, "Cannot read the offset of %s on %s: %s.",
                                         iio_channel_get_id(channel), device_label(device), strerror(-r));
@@ -461,24 +415,10 @@ static int axes_setup(IioAxes *axes, const struct iio_device *device, unsigned k
         }
 
         if (options->has_mount_matrix)
-                memcpy(axes->matrix, options->mount_matrix, sizeof(axes->matrix));
+                memcpy(axes->decode.matrix, options->mount_matrix, sizeof(axes->decode.matrix));
         else
                 axes_read_mount_matrix(axes, kind);
         return 0;
-}
-
-/*
- * The convention: out = M · in, with M as the kernel prints it, row by row, and the sample as a column
- * vector. That is how the kernel's ABI (Documentation/ABI/testing/sysfs-bus-iio, in_accel_mount_matrix)
- * and the mount-matrix devicetree binding it points to define the matrix: it takes the chip's frame to the
- * frame of the hardware the chip is mounted on, which is the frame the engine wants (the wearable's, not the
- * chip's). The accelerometer and the gyroscope each get their own matrix, applied the same way.
- */
-static void axes_apply(const IioAxes *axes, const double in[3], float out[3]) {
-        const float *m = axes->matrix;
-
-        for (unsigned row = 0; row < 3; row++)
-                out[row] = (float)(m[3 * row] * in[0] + m[3 * row + 1] * in[1] + m[3 * row + 2] * in[2]);
 }
 
 /* ------------------------------------------------------------------------------------------------------- */
@@ -506,7 +446,7 @@ static int rate_pick(const char *available, double wanted, char *ret, size_t siz
 
                 p++;
                 for (unsigned i = 0; i < 3; i++) {
-                        range[i] = parse_number(p, &end);
+                        range[i] = sysfs_strtod(p, &end);
                         if (end == p)
                                 return -EINVAL;
                         p = end;
@@ -532,7 +472,7 @@ static int rate_pick(const char *available, double wanted, char *ret, size_t siz
                 if (*p == '\0')
                         break;
                 length = strcspn(p, " \t\n");
-                value = parse_number(p, &end);
+                value = sysfs_strtod(p, &end);
                 if (end != p && value > 0 &&
                         (isnan(best) || fabs(value - wanted) < fabs(best - wanted) ||
                                 (fabs(value - wanted) == fabs(best - wanted) && value > best))) {
@@ -649,64 +589,70 @@ static void device_use_monotonic_clock(const struct iio_device *device) {
 /* ------------------------------------------------------------------------------------------------------- */
 /* Streams */
 
-typedef struct ScanChannel {
-        const struct iio_channel *channel;
-        long index;
-} ScanChannel;
+/* libiio's reading of a channel's scan_elements/in_*_type, for the decoder. -EINVAL: a type it cannot
+ * decode. */
+static int channel_scan_type(const struct iio_channel *channel, ScanType *ret) {
+        const struct iio_data_format *format = iio_channel_get_data_format(channel);
+        ScanType type = {
+                .big_endian = format->is_be,
+                .is_signed = format->is_signed,
+                .fully_defined = format->is_fully_defined,
+                .bits = format->bits,
+                .storage_bits = format->length,
+                .repeat = format->repeat > 1 ? format->repeat : 1,
+                .shift = format->shift,
+        };
 
-static int scan_channel_compare(const void *a, const void *b) {
-        const ScanChannel *x = a, *y = b;
-
-        return (x->index > y->index) - (x->index < y->index);
+        if (!scan_type_is_valid(&type))
+                return -EINVAL;
+        *ret = type;
+        return 0;
 }
 
-/* Where each enabled channel sits in a scan, by the kernel's rule: in index order, each aligned to its own
- * storage size, the scan padded to a multiple of the largest. */
+/* Where each enabled channel sits in a scan (scan_layout_compute() has the kernel's rule), and the types our
+ * channels are decoded with. */
 static int stream_compute_layout(IioStream *stream, IioAxes axes[_AXES_MAX]) {
         const struct iio_device *device = stream->device;
         unsigned n = iio_device_get_channels_count(device), n_enabled = 0;
-        _cleanup_free_ ScanChannel *enabled = NULL;
-        size_t offset = 0, largest = 1;
+        _cleanup_free_ const struct iio_channel **channels = NULL;
+        _cleanup_free_ ScanElement *elements = NULL;
+        size_t scan_size;
+        int r;
 
-        enabled = calloc(n ?: 1, sizeof(*enabled));
-        if (!enabled)
+        channels = calloc(n ?: 1, sizeof(*channels));
+        elements = calloc(n ?: 1, sizeof(*elements));
+        if (!channels || !elements)
                 return -ENOMEM;
         for (unsigned i = 0; i < n; i++) {
                 const struct iio_channel *channel = iio_device_get_channel(device, i);
 
-                if (iio_channel_is_scan_element(channel) && iio_channel_is_enabled(channel))
-                        enabled[n_enabled++] = (ScanChannel){ channel, iio_channel_get_index(channel) };
+                if (!iio_channel_is_scan_element(channel) || !iio_channel_is_enabled(channel))
+                        continue;
+                r = channel_scan_type(channel, &elements[n_enabled].type);
+                if (r < 0)
+                        return r;
+                elements[n_enabled].index = iio_channel_get_index(channel);
+                channels[n_enabled++] = channel;
         }
-        qsort(enabled, n_enabled, sizeof(*enabled), scan_channel_compare);
+
+        r = scan_layout_compute(elements, n_enabled, &scan_size);
+        if (r < 0)
+                return r;
 
         for (unsigned i = 0; i < n_enabled; i++) {
-                const struct iio_data_format *format = iio_channel_get_data_format(enabled[i].channel);
-                size_t bytes = format->length / 8 * (format->repeat > 1 ? format->repeat : 1);
-
-                if (format->length == 0 || format->length % 8 != 0 || format->length > 64)
-                        return -EINVAL;
-                if (i > 0 && enabled[i].index == enabled[i - 1].index)
-                        return -EINVAL;
-                if (offset % bytes != 0)
-                        offset += bytes - offset % bytes;
-
                 for (unsigned kind = 0; kind < _AXES_MAX; kind++)
                         for (unsigned axis = 0; axis < 3 && stream->carries[kind]; axis++)
-                                if (axes[kind].channels[axis] == enabled[i].channel)
-                                        axes[kind].scan_offset[axis] = offset;
-                if (enabled[i].channel == stream->timestamp)
-                        stream->timestamp_offset = offset;
-
-                offset += bytes;
-                if (bytes > largest)
-                        largest = bytes;
+                                if (axes[kind].channels[axis] == channels[i]) {
+                                        axes[kind].decode.type[axis] = elements[i].type;
+                                        axes[kind].decode.offset[axis] = elements[i].offset;
+                                }
+                if (channels[i] == stream->timestamp) {
+                        stream->timestamp_type = elements[i].type;
+                        stream->timestamp_offset = elements[i].offset;
+                }
         }
-        if (offset % largest != 0)
-                offset += largest - offset % largest;
-        if (offset == 0)
-                return -EINVAL;
 
-        stream->scan_size = offset;
+        stream->scan_size = scan_size;
         return 0;
 }
 
@@ -759,75 +705,6 @@ static int stream_start(IioStream *stream, IioAxes axes[_AXES_MAX], size_t n_sam
         return 0;
 }
 
-/* Decodes one raw value with libiio (any storage size, shift, sign and endianness). -ERANGE: the value sits
- * at an end of its bit range, i.e. the sensor saturated. */
-static int channel_decode(const struct iio_channel *channel, const uint8_t *src, int64_t *ret) {
-        const struct iio_data_format *format = iio_channel_get_data_format(channel);
-        union {
-                uint8_t bytes[8];
-                int8_t s8;
-                uint8_t u8;
-                int16_t s16;
-                uint16_t u16;
-                int32_t s32;
-                uint32_t u32;
-                int64_t s64;
-                uint64_t u64;
-        } value = {};
-        unsigned bits = format->bits;
-        int64_t raw;
-
-        iio_channel_convert(channel, &value, src);
-        switch (format->length) {
-        case 8:
-                raw = format->is_signed ? (int64_t)value.s8 : (int64_t)value.u8;
-                break;
-        case 16:
-                raw = format->is_signed ? (int64_t)value.s16 : (int64_t)value.u16;
-                break;
-        case 32:
-                raw = format->is_signed ? (int64_t)value.s32 : (int64_t)value.u32;
-                break;
-        case 64:
-                raw = value.s64;
-                break;
-        default:
-                return -EINVAL;
-        }
-
-        *ret = raw;
-        if (bits == 0 || bits >= 64)
-                return 0;
-        if (format->is_signed) {
-                int64_t max = ((int64_t)1 << (bits - 1)) - 1;
-
-                if (raw >= max || raw <= -max - 1)
-                        return -ERANGE;
-        } else {
-                int64_t max = (int64_t)(((uint64_t)1 << bits) - 1);
-
-                if (raw >= max || raw <= 0)
-                        return -ERANGE;
-        }
-        return 0;
-}
-
-static int axes_decode_scan(const IioAxes *axes, const uint8_t *scan, float out[3]) {
-        double values[3];
-
-        for (unsigned axis = 0; axis < 3; axis++) {
-                int64_t raw;
-                int r;
-
-                r = channel_decode(axes->channels[axis], scan + axes->scan_offset[axis], &raw);
-                if (r < 0)
-                        return r;
-                values[axis] = ((double)raw + axes->offset[axis]) * axes->scale[axis];
-        }
-        axes_apply(axes, values, out);
-        return 0;
-}
-
 /* Decodes one scan into *ret. Negative when the scan must be dropped: saturated, undecodable, or a time that
  * does not advance. */
 static int stream_decode_scan(
@@ -838,7 +715,7 @@ static int stream_decode_scan(
         if (stream->timestamp) {
                 int64_t t_ns;
 
-                r = channel_decode(stream->timestamp, scan + stream->timestamp_offset, &t_ns);
+                r = scan_value_decode(&stream->timestamp_type, scan + stream->timestamp_offset, &t_ns);
                 if (r < 0)
                         return r;
                 t_us = t_ns / 1000;
@@ -852,7 +729,8 @@ static int stream_decode_scan(
         for (unsigned kind = 0; kind < _AXES_MAX; kind++) {
                 if (!stream->carries[kind])
                         continue;
-                r = axes_decode_scan(&axes[kind], scan, kind == AXES_ACCEL ? ret->accel : ret->gyro);
+                r = scan_axes_decode(&axes[kind].decode, scan, stream->scan_size,
+                        kind == AXES_ACCEL ? ret->accel : ret->gyro);
                 if (r < 0)
                         return r;
         }
@@ -1196,9 +1074,11 @@ static int read_attributes(Source *s, struct psoas_sample *sample) {
                                         return -ENODEV;
                                 return -EIO;
                         }
-                        values[axis] = ((double)raw + axes->offset[axis]) * axes->scale[axis];
+                        values[axis] =
+                                ((double)raw + axes->decode.raw_offset[axis]) * axes->decode.scale[axis];
                 }
-                axes_apply(axes, values, kind == AXES_ACCEL ? sample->accel : sample->gyro);
+                scan_matrix_apply(
+                        axes->decode.matrix, values, kind == AXES_ACCEL ? sample->accel : sample->gyro);
         }
         p->last_poll_t_us = now;
         return 1;
