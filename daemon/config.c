@@ -1553,7 +1553,7 @@ int config_new(Config **ret) {
 
         psoas_config_init(&c->engine);
         c->sensor_rate_hz = 100;
-        c->sensor_wakeups_per_s = 2;
+        c->sensor_wakeups_per_s = 1.5;
         c->state_keep_days = 90;
         c->gpio_motor = (GpioLineConfig){ .offset = -1 };
         /* A button to ground with a pull-up, the usual wiring, reads low when pressed. */

@@ -35,7 +35,7 @@ typedef struct Config {
         char *sensor_device; /* "device": IIO device name or id ("iio:device0"); NULL: found automatically */
         char *sensor_gyro_device; /* "gyro_device": NULL: same device or a sibling, found automatically */
         double sensor_rate_hz; /* "rate_hz": default 100, range 12.5..1000 */
-        double sensor_wakeups_per_s; /* "wakeups_per_s": batches taken per second; default 2, range 0.5..50 */
+        double sensor_wakeups_per_s; /* "wakeups_per_s": batches taken per second; default 1.5, range 0.5..50 */
         bool sensor_has_mount_matrix; /* "mount_matrix": 9 numbers, row-major, overrides the device's */
         float sensor_mount_matrix[9];
         /* "use_gyro" → engine.use_gyro; "forward" (3 numbers, or "+x" … "-z") → engine.forward(_known) */

@@ -117,7 +117,7 @@ static void assert_defaults(const Config *c) {
         ASSERT_TRUE(c->sensor_device == NULL);
         ASSERT_TRUE(c->sensor_gyro_device == NULL);
         ASSERT_NEAR(c->sensor_rate_hz, 100, 0);
-        ASSERT_NEAR(c->sensor_wakeups_per_s, 2, 0);
+        ASSERT_NEAR(c->sensor_wakeups_per_s, 1.5, 0);
         ASSERT_TRUE(!c->sensor_has_mount_matrix);
         ASSERT_TRUE(memcmp(&c->engine, &engine, sizeof(engine)) == 0);
         ASSERT_TRUE(c->state_directory == NULL);
