@@ -147,6 +147,17 @@ static int property_get_version(sd_bus *bus, const char *path, const char *inter
 /* ------------------------------------------------------------------------------------------------------- */
 /* Methods */
 
+/* How many bytes of s to quote in an error message, at most max, without cutting a UTF-8 character: sd-bus
+ * refuses to send a message that is not valid UTF-8, and the caller would get no reply at all. */
+static int quote_length(const char *s, size_t max) {
+        size_t n = strnlen(s, max);
+
+        /* s[n] exists (it may be the NUL). While it continues a character, that character would be cut. */
+        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+                n--;
+        return (int)n;
+}
+
 static int method_calibrate(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         int r;
@@ -416,7 +427,8 @@ static int method_complete_stretch(sd_bus_message *msg, void *userdata, sd_bus_e
                         found = streq(catalog[i].id, id);
                 if (!found)
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                "Unknown stretch '%.64s'; ListStretches() gives the ids.", id);
+                                "Unknown stretch '%.*s'; ListStretches() gives the ids.",
+                                quote_length(id, 64), id);
         }
         CHECK_ACCESS(m, msg, error);
 
@@ -438,9 +450,9 @@ static int method_test_haptics(sd_bus_message *msg, void *userdata, sd_bus_error
         pattern = haptic_pattern_from_string(name);
         if (pattern < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                        "Unknown pattern '%.64s': expected sitting, tilt, calibration-done or "
+                        "Unknown pattern '%.*s': expected sitting, tilt, calibration-done or "
                         "calibration-refused.",
-                        name);
+                        quote_length(name, 64), name);
         CHECK_ACCESS(m, msg, error);
 
         r = manager_test_haptics(m, pattern);
@@ -480,7 +492,8 @@ static int method_get_day(sd_bus_message *msg, void *userdata, sd_bus_error *err
                 day = today;
         else if (day_from_string(date, &day) < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                        "Invalid date '%.32s': expected YYYY-MM-DD or \"\" for today.", date);
+                        "Invalid date '%.*s': expected YYYY-MM-DD or \"\" for today.",
+                        quote_length(date, 32), date);
         else if (day > today)
                 return sd_bus_error_setf(
                         error, SD_BUS_ERROR_INVALID_ARGS, "The date %s is in the future.", date);
