@@ -805,7 +805,13 @@ static void wait_for_peer(void) {
         uint64_t deadline = now_usec() + JOB_DEADLINE_USEC;
 
         while (!job_done) {
-                FUZZ_ASSERT(now_usec() < deadline); /* a call went unanswered */
+                if (now_usec() >= deadline) {
+                        fprintf(stderr,
+                                "A call got no reply in %u s: the daemon dropped it (run the input with "
+                                "PSOAS_FUZZ_BUS_VERBOSE=1 to see which).\n",
+                                JOB_DEADLINE_USEC / 1000000u);
+                        abort();
+                }
                 FUZZ_ASSERT(sd_event_run(manager->event, 100000) >= 0);
         }
         job_done = false;

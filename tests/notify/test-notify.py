@@ -468,7 +468,7 @@ def case_psoasd_restart_survived():
         with daemon:
             desk.wait_displayed(2)
             daemon.stop(signal.SIGKILL)
-        bus.wait(lambda: 'psoasd left' in notifier.log(), 10, 'psoas-notify to see psoasd go')
+        bus.wait(lambda: 'psoasd left' in notifier.log(), 30, 'psoas-notify to see psoasd go')
         notifier.check_alive()
         with Daemon(bus, '--replay', REC.get(UNTIL_ALERT), '--speed', '0', *CALIBRATE):
             wait_for_signal(bus, 'StretchPrompt', 30, lambda a: len(bus.signals_named('StretchPrompt')) >= 2)
