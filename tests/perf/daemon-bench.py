@@ -16,7 +16,7 @@ Runs the real psoasd (--user, on a private dbus-daemon of its own) reading a umo
     analyze-day [--csv FILE] [--runs 3]    psoas-analyze on a day at 100 Hz, CSV parsing included
 
 Programs come from --build DIR (a meson build directory) or from the environment (PSOASD, PSOAS_SYNTH,
-PSOAS_ANALYZE, BUS_LOAD, ALERT_WATCH, as tests/perf/meson.build sets them). --check turns the figures into
+PSOAS_ANALYZE, BUS_LOAD, ALERT_WATCH, RSS_FLOOR, PEAK_RSS, as tests/perf/meson.build sets them). --check turns the figures into
 assertions about the harness itself (not about targets), for the smoke tests.
 
 How the emulated sensor behaves, and why. A real IIO buffer is a kernel FIFO: the driver pushes each scan as
@@ -71,6 +71,8 @@ PROGRAMS = {
     'PSOAS_ANALYZE': 'clients/psoas-analyze/psoas-analyze',
     'BUS_LOAD': 'tests/perf/bus-load',
     'ALERT_WATCH': 'tests/perf/alert-watch',
+    'RSS_FLOOR': 'tests/perf/rss-floor',
+    'PEAK_RSS': 'tests/perf/peak-rss',
 }
 
 TARGETS = {
@@ -250,6 +252,18 @@ def memory_figures(pid):
         'private_mib': (rollup.get('Private_Clean', 0) + rollup.get('Private_Dirty', 0)) / 1024.0,
         'rss_by_group_kib': rss_breakdown(pid),
     }
+
+
+def rss_floor():
+    """The peak RSS of a program that links psoasd's libraries and returns from main() (tests/perf/rss-floor),
+    best of three, without the test rig's preload: what no code of psoasd's can go below."""
+    runs = []
+    for _ in range(3):
+        out = subprocess.run([program('RSS_FLOOR')], stdout=subprocess.PIPE, check=True, text=True).stdout
+        runs.append(json.loads(out))
+    best = min(runs, key=lambda r: r['vm_hwm_kib'])
+    return {'floor_rss_mib': best['vm_hwm_kib'] / 1024.0, 'floor_rss_file_mib': best['rss_file_kib'] / 1024.0,
+            'floor_libraries': best['libraries']}
 
 
 def window_figures(before, after):
@@ -663,6 +677,9 @@ def live_markdown(f, f_norecord):
         f'≤ 3 MiB — {met(p["peak_rss_mib"] <= TARGETS["peak_rss_mib"])} |',
         f'| of which private to psoasd (smaps Private_*), at the end | {p["private_mib"]:.2f} MiB '
         f'(anonymous {p["rss_anon_mib"]:.2f} MiB, PSS {p["pss_mib"]:.2f} MiB) | |',
+        f'| the floor: peak RSS of `tests/perf/rss-floor`, which links the same libraries and returns from '
+        f'main() | {p["floor_rss_mib"]:.2f} MiB ({p["floor_libraries"]} shared objects mapped; file-backed '
+        f'{p["floor_rss_file_mib"]:.2f} MiB) | |',
         f'| samples dropped (written by the rig − recorded by psoasd) | {f["dropped"]} of {f["written"]} | '
         f'0 — {met(f["dropped"] == 0)} |',
         f'| scans a kernel FIFO of {f["buffer_length"]} would have lost | {f["overflowed"]} '
@@ -682,6 +699,7 @@ def live_markdown(f, f_norecord):
 def cmd_live(args):
     log(f'live: psoasd at {RATE_HZ} Hz for {args.duration} s without --record (CPU, wake-ups, RSS)')
     plain = run_live(args.duration, warmup=args.warmup, record=False)
+    plain.update(rss_floor())
     log('live: again with --record, to count the samples taken in')
     recorded = run_live(args.duration, warmup=args.warmup, record=True)
     result = {'without_record': plain, 'with_record': recorded}
@@ -691,6 +709,9 @@ def cmd_live(args):
         check(0 < plain['cpu_percent_schedstat'] < 100, f'CPU {plain["cpu_percent_schedstat"]} %')
         check(plain['wakeups_per_s'] > 0, 'no wake-ups counted')
         check(plain['peak_rss_mib'] > 0, 'no RSS read')
+        check(0 < plain['floor_rss_mib'] < plain['peak_rss_mib'],
+              f'the floor {plain["floor_rss_mib"]:.2f} MiB against psoasd {plain["peak_rss_mib"]:.2f} MiB')
+        check(plain['floor_libraries'] >= 5, f'rss-floor mapped {plain["floor_libraries"]} shared objects')
     return result, live_markdown(recorded, plain)
 
 
@@ -1070,14 +1091,16 @@ def cmd_bus_load(args):
 
 
 def timed(cmd, stdout=subprocess.DEVNULL):
-    start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=stdout)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.monotonic() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise AssertionError(f'{" ".join(cmd)} exited with {proc.returncode}')
-    return wall, usage.ru_maxrss / 1024.0, usage.ru_utime + usage.ru_stime
+    """Wall time, peak RSS (MiB) and CPU time (s) of cmd, run under peak-rss: a child of this Python process would
+    report Python's own RSS as its peak (ru_maxrss counts the image exec() replaced)."""
+    with tempfile.NamedTemporaryFile(mode='r', prefix='psoas-peak-rss-') as figures:
+        start = time.monotonic()
+        proc = subprocess.run([program('PEAK_RSS'), figures.name] + cmd, stdout=stdout)
+        wall = time.monotonic() - start
+        if proc.returncode != 0:
+            raise AssertionError(f'{" ".join(cmd)} exited with {proc.returncode}')
+        usage = json.load(figures)
+    return wall, usage['peak_rss_kib'] / 1024.0, usage['cpu_s']
 
 
 def cmd_analyze_day(args):
@@ -1113,6 +1136,7 @@ def cmd_analyze_day(args):
          'ns_per_sample': 1e9 * median / rows if rows else None}
     if args.check:
         check(rows > 0 and median > 0, 'nothing analysed')
+        check(rss > 0, 'no peak RSS read')
     full_day = rows == 8_640_000
     md = '\n'.join([
         f'{thousands(rows)} rows ({size_mb:.0f} MB of CSV) from `psoas-synth --scenario day --rate 100 --seed 1 '
