@@ -197,10 +197,24 @@ void bus_calibrate_reply(Manager *m, int error, enum psoas_calibration_error rea
                 log_debug_errno(r, "Could not reply to Calibrate(): %m");
 }
 
+/* A snooze that starts, ends, or moves by a minute or more is worth a journal line; a client repeating the same
+ * Snooze() (each call moving the end by the time between calls) gets a debug line per call instead, so that it
+ * cannot fill the journal at the rate the bus throttle allows. */
+static int snooze_log_level(uint64_t before_us, uint64_t after_us) {
+        const uint64_t minute_us = 60u * 1000000u;
+
+        if ((before_us == 0) != (after_us == 0))
+                return LOG_INFO;
+        if (after_us >= before_us + minute_us || before_us >= after_us + minute_us)
+                return LOG_INFO;
+        return LOG_DEBUG;
+}
+
 static int method_snooze(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
+        uint64_t before_us;
         uint32_t seconds;
-        int r;
+        int r, level;
 
         r = sd_bus_message_read(msg, "u", &seconds);
         if (r < 0)
@@ -211,14 +225,16 @@ static int method_snooze(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                         SNOOZE_MAX_S);
         CHECK_ACCESS(m, msg, error);
 
+        before_us = m->snoozed_until_us;
         r = manager_snooze(m, seconds);
         if (r < 0)
                 return r;
+        level = snooze_log_level(before_us, m->snoozed_until_us);
         if (seconds > 0)
-                log_info("Alerts snoozed for %" PRIu32 " min by %s.", (seconds + 59) / 60,
+                log_full(level, "Alerts snoozed for %" PRIu32 " min by %s.", (seconds + 59) / 60,
                         sd_bus_message_get_sender(msg) ?: "?");
         else
-                log_info("Snooze cancelled by %s.", sd_bus_message_get_sender(msg) ?: "?");
+                log_full(level, "Snooze cancelled by %s.", sd_bus_message_get_sender(msg) ?: "?");
         return sd_bus_reply_method_return(msg, NULL);
 }
 

@@ -210,6 +210,24 @@ def case_snooze():
             raise AssertionError('Snooze("ten") accepted')
 
 
+def case_snooze_repeated_logs_once():
+    """A client repeating Snooze() writes one journal line per change, not one per call."""
+    bus = Bus()
+    with Daemon(bus, '--replay', REC, '--speed', '1', '--calibrate-first', '5') as d:
+        bus.wait(lambda: bus.get('Calibrated'), 20, 'calibration')
+        for _ in range(50):
+            bus.call('Snooze', '(u)', 900)
+        bus.call('Snooze', '(u)', 1800)  # moves the end by 15 min: worth a line
+        for _ in range(20):
+            bus.call('Snooze', '(u)', 0)
+        bus.call('Snooze', '(u)', 600)
+        log = d.read_log()
+        assert log.count('Alerts snoozed for 15 min by') == 1, log
+        assert log.count('Alerts snoozed for 30 min by') == 1, log
+        assert log.count('Snooze cancelled by') == 1, log
+        assert log.count('Alerts snoozed for 10 min by') == 1, log
+
+
 def case_snooze_before_first_sample():
     """Without samples (no IIO sensor on this machine) a snooze is kept in wall time until they come."""
     bus = Bus()
