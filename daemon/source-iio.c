@@ -46,6 +46,10 @@
  * A streaming sensor is never silent that long; after a timeout libiio 0.24's ip: buffer is unusable anyway,
  * so the source reports an error and the daemon reopens. */
 #define THREAD_REFILL_TIMEOUT_MS 10000
+/* A scan stamped further than this after the one before is held, not believed, until the next scan follows on
+ * from it: one misread timestamp (years ahead) must not make every later scan look as if it went backwards. A
+ * real jump (scans lost while psoasd was stopped, a clock step) costs one scan. */
+#define TIMESTAMP_LEAP_MAX_US (10 * 1000000LL)
 
 enum {
         AXES_ACCEL,
@@ -84,6 +88,7 @@ typedef struct IioStream {
         int64_t start_us;
         uint64_t n_counted;
         int64_t last_t_us;
+        int64_t held_leap_t_us; /* a scan's time that leapt ahead, waiting for the next to confirm it */
         pthread_t thread;
         bool thread_running;
 } IioStream;
@@ -735,6 +740,19 @@ static int stream_decode_scan(
                         return r;
         }
 
+        if (stream->last_t_us != INT64_MIN && t_us - stream->last_t_us > TIMESTAMP_LEAP_MAX_US) {
+                bool confirmed = stream->held_leap_t_us != INT64_MIN && t_us > stream->held_leap_t_us &&
+                        t_us - stream->held_leap_t_us <= TIMESTAMP_LEAP_MAX_US;
+
+                if (!confirmed) {
+                        log_debug("%s: a scan stamped %.3f s after the one before; held until the next "
+                                  "follows on from it.",
+                                device_label(stream->device), (double)(t_us - stream->last_t_us) / 1e6);
+                        stream->held_leap_t_us = t_us;
+                        return -ERANGE;
+                }
+        }
+        stream->held_leap_t_us = INT64_MIN;
         if (t_us <= stream->last_t_us)
                 return -ESTALE;
         stream->last_t_us = t_us;
@@ -1247,6 +1265,7 @@ static int open_streaming(Source *s, double wakeups_per_s, const char *uri, char
                 stream->index = i;
                 stream->start_us = now;
                 stream->last_t_us = INT64_MIN;
+                stream->held_leap_t_us = INT64_MIN;
                 device_assign_trigger(p->context, stream->device);
                 device_use_monotonic_clock(stream->device);
                 r = stream_start(stream, p->axes, p->buffer_samples, error);
