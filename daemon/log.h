@@ -18,6 +18,7 @@
 #define MESSAGE_ID_SENSOR_BACK "5f0b6a4c2e8d4c1f9a3b7d6e1c2a9b02"
 #define MESSAGE_ID_CONFIG_REJECTED "5f0b6a4c2e8d4c1f9a3b7d6e1c2a9b03"
 #define MESSAGE_ID_STATE_MOVED_ASIDE "5f0b6a4c2e8d4c1f9a3b7d6e1c2a9b04"
+#define MESSAGE_ID_CLOCK_CHANGED "5f0b6a4c2e8d4c1f9a3b7d6e1c2a9b16"
 
 /* Decides where records go. Idempotent; logging before it goes to stderr. */
 void log_open(void);

@@ -43,6 +43,8 @@
 /* A sample this much further ahead of the one before it than the wall clock moved meanwhile is a misread
  * timestamp, not time that passed: fed, it would move the day on by years. */
 #define TIME_LEAP_MAX_USEC (3600 * USEC_PER_SEC)
+/* A difference between the mapped wall time of the newest sample and the wall clock this large is a clock step. */
+#define CLOCK_STEP_MIN_USEC (10 * USEC_PER_SEC)
 /* A short press of the button snoozes for this long, as psoasctl snooze does by default. */
 #define BUTTON_SNOOZE_S 900u
 
@@ -418,6 +420,10 @@ static int32_t wall_today(void) {
         return (int32_t)floor_div64(now + (int64_t)utc_offset_at(now) * (int64_t)USEC_PER_SEC, USEC_PER_DAY);
 }
 
+static int64_t wall_minus_monotonic(void) {
+        return (int64_t)now_usec(CLOCK_REALTIME) - (int64_t)now_usec(CLOCK_MONOTONIC);
+}
+
 static int64_t to_realtime(Manager *m, int64_t t_us) {
         return t_us + m->realtime_offset_us;
 }
@@ -428,6 +434,7 @@ static void clock_sync(Manager *m, int64_t t_us) {
         long gmtoff;
 
         m->realtime_offset_us = realtime - t_us;
+        m->wall_minus_monotonic_us = wall_minus_monotonic();
         gmtoff = utc_offset_at(realtime);
         m->utc_offset_s = gmtoff;
         psoas_engine_set_clock(m->engine, t_us, realtime + (int64_t)gmtoff * (int64_t)USEC_PER_SEC);
@@ -963,15 +970,17 @@ static void measure_rate(Manager *m, int64_t t_us) {
         }
 }
 
-/* Whether t_us leaps ahead of the previous sample by much more than the wall clock moved since (see
- * TIME_LEAP_MAX_USEC). Only for sensors: a recording may have holes of hours, played in no time. A clock step
- * (NTP at boot, with the IIO timestamps on CLOCK_REALTIME) moves the wall clock too and passes. */
+/* Whether t_us leaps ahead of the previous sample by much more (TIME_LEAP_MAX_USEC) than time passed since. Only
+ * for sensors: a recording may have holes of hours, played in no time. Time passed is the larger of what
+ * CLOCK_MONOTONIC and the wall clock say: a clock step forward (NTP at boot) moves sample times with it when the
+ * IIO timestamps are on CLOCK_REALTIME, and passes; a step back must not make every later sample look ahead. */
 static bool sample_time_leaps(Manager *m, int64_t t_us) {
-        int64_t wall = (int64_t)now_usec(CLOCK_REALTIME);
+        int64_t wall = (int64_t)now_usec(CLOCK_REALTIME) - m->last_t_wall_us;
+        int64_t monotonic = (int64_t)now_usec(CLOCK_MONOTONIC) - m->last_t_mono_us;
 
         if (m->options.replay_path || !m->have_last_t)
                 return false;
-        return t_us - m->last_t_us > wall - m->last_t_wall_us + (int64_t)TIME_LEAP_MAX_USEC;
+        return t_us - m->last_t_us > (wall > monotonic ? wall : monotonic) + (int64_t)TIME_LEAP_MAX_USEC;
 }
 
 static void process_samples(Manager *m, struct psoas_sample *samples, size_t n) {
@@ -993,6 +1002,7 @@ static void process_samples(Manager *m, struct psoas_sample *samples, size_t n) 
                 }
                 m->last_t_us = s->t_us;
                 m->last_t_wall_us = (int64_t)now_usec(CLOCK_REALTIME);
+                m->last_t_mono_us = (int64_t)now_usec(CLOCK_MONOTONIC);
                 m->have_last_t = true;
 
                 if (!m->clock_synced)
@@ -1131,6 +1141,68 @@ static void sensor_check_batch(Manager *m, size_t n) {
                 sensor_faults_changed(m, changed);
 }
 
+/* The wall clock was stepped (NTP at boot on a board without a real-time clock, date -s) or the UTC offset changed
+ * (daylight saving time): sample time is mapped to wall time again, from the newest sample, as at the first
+ * one. Checked after each batch, for sensors only: a replay's sample time is the recording's, mapped once.
+ *
+ * A step is when both the wall clock moved against CLOCK_MONOTONIC and the newest sample (normally less than a
+ * batch, at most 2 s, old) now maps that far from the wall clock. The first alone would also fire for sensors
+ * whose timestamps follow CLOCK_REALTIME, which move with the clock and need no new mapping; the second alone
+ * for the slow drift of times counted at a nominal rate, which is no step. */
+static void clock_check(Manager *m) {
+        struct psoas_day_stats stats;
+        const struct psoas_state *st;
+        int64_t realtime, step, clock_moved;
+        int32_t old_day, new_day;
+        long gmtoff;
+        int r;
+
+        if (!m->clock_synced || !m->have_last_t || m->options.replay_path)
+                return;
+        realtime = (int64_t)now_usec(CLOCK_REALTIME);
+        step = realtime - to_realtime(m, m->last_t_us);
+        clock_moved = wall_minus_monotonic() - m->wall_minus_monotonic_us;
+        gmtoff = utc_offset_at(realtime);
+        if (step > -(int64_t)CLOCK_STEP_MIN_USEC && step < (int64_t)CLOCK_STEP_MIN_USEC)
+                step = 0;
+        if (clock_moved > -(int64_t)CLOCK_STEP_MIN_USEC && clock_moved < (int64_t)CLOCK_STEP_MIN_USEC)
+                step = 0;
+        if (step == 0 && gmtoff == m->utc_offset_s)
+                return;
+        m->wall_minus_monotonic_us = wall_minus_monotonic();
+
+        /* Saved under the old mapping first: the bout's start and the day are written as they were. */
+        (void)save_state(m);
+        old_day = (int32_t)floor_div64(psoas_engine_local_time(m->engine, m->last_t_us), USEC_PER_DAY);
+        m->realtime_offset_us += step;
+        if (step != 0)
+                log_id(LOG_NOTICE, MESSAGE_ID_CLOCK_CHANGED, 0,
+                        "The wall clock moved by %+.0f s: sample times are mapped to the new time.",
+                        (double)step / 1e6);
+        if (gmtoff != m->utc_offset_s)
+                log_id(LOG_NOTICE, MESSAGE_ID_CLOCK_CHANGED, 0,
+                        "The UTC offset changed from %+ld to %+ld s: days follow the new local time.",
+                        m->utc_offset_s, gmtoff);
+        m->utc_offset_s = gmtoff;
+        psoas_engine_set_clock(m->engine, m->last_t_us,
+                to_realtime(m, m->last_t_us) + (int64_t)gmtoff * (int64_t)USEC_PER_SEC);
+
+        new_day = (int32_t)floor_div64(psoas_engine_local_time(m->engine, m->last_t_us), USEC_PER_DAY);
+        /* A day without a file begins at the next sample, as at midnight. A day psoasd has recorded before (the
+         * clock went back, or on to a day already counted before a restart) goes on from its file, as after a
+         * restart: its totals are never started again from zero. */
+        if (new_day != old_day && m->store && state_store_load_day(m->store, new_day, &stats) >= 0) {
+                st = psoas_engine_get_state(m->engine);
+                r = psoas_engine_restore(m->engine, &stats,
+                        st->in_bout ? psoas_engine_local_time(m->engine, st->bout_start_us) : 0);
+                if (r < 0)
+                        log_warning_errno(r, "Could not continue the statistics of the new day: %m");
+                else
+                        m->current_day = new_day;
+        }
+        update_properties(m);
+}
+
 /* Takes what the source has, a bounded number of batches so that the bus is never starved. */
 static int sensor_drain(Manager *m) {
         bool got = false;
@@ -1156,6 +1228,7 @@ static int sensor_drain(Manager *m) {
         }
 
         if (got) {
+                clock_check(m);
                 if (m->sensor_state == SENSOR_STARTING) {
                         if (m->sensor_lost_logged)
                                 log_id(LOG_NOTICE, MESSAGE_ID_SENSOR_BACK, 0, "Sensor back: %s.",

@@ -110,6 +110,7 @@ typedef struct Manager {
         uint64_t source_invalid_seen; /* the source's samples_invalid at the last batch */
         int64_t last_t_us; /* the last sample fed from this source session, to spot timestamps that leap */
         int64_t last_t_wall_us; /* CLOCK_REALTIME when it came */
+        int64_t last_t_mono_us; /* CLOCK_MONOTONIC when it came */
         bool have_last_t;
         uint64_t samples_dropped; /* invalid samples from the source, counted but never fed */
         uint64_t samples_fed;
@@ -120,6 +121,7 @@ typedef struct Manager {
         /* Sample time ↔ wall time. realtime µs = t_us + realtime_offset_us. */
         bool clock_synced;
         int64_t realtime_offset_us;
+        int64_t wall_minus_monotonic_us; /* CLOCK_REALTIME − CLOCK_MONOTONIC then: moves when the clock is stepped */
         long utc_offset_s;
         int32_t current_day;
         bool restored;

@@ -10,10 +10,13 @@ wired into it (see tests/robust/meson.build: needs_integration).
 One meson test per case: dbus-run-session -- python3 test-sensor-faults.py CASE.
 """
 
+import datetime
+import json
 import math
 import os
 import random
 import sys
+import tempfile
 import threading
 import time
 
@@ -121,10 +124,17 @@ def sensor_state_within(bus, states, seconds, what):
 class Setup:
     """The rig, a live sensor and the daemon reading it, streaming."""
 
+    def __init__(self, env=None, state_dir=None):
+        self.extra_env = env or {}
+        self.state_dir = state_dir
+
     def __enter__(self):
         self.rig = IioRig('mpu6050')
         self.bus = Bus()
-        self.daemon = Daemon(self.bus, '--sensor', 'local:', env=self.rig.env())
+        env = self.rig.env()
+        for key, value in self.extra_env.items():
+            env[key] = env[key] + ' ' + value if key == 'LD_PRELOAD' else value
+        self.daemon = Daemon(self.bus, '--sensor', 'local:', env=env, state_dir=self.state_dir)
         self.daemon.start()
         self.sensor = LiveSensor(self.rig)
         self.sensor.start()
@@ -251,6 +261,75 @@ def case_timestamp_leap_neither_moves_the_day_nor_prunes():
         assert bus.get('SensorState') == 'streaming', bus.get('SensorState')
         assert not {'stalled', 'garbage'} & set(bus.changes_of('SensorState')), bus.changes_of('SensorState')
         assert 'Reading ' not in s.log().split('Reading ', 1)[1], s.log()
+
+
+def day_file_seconds(state_dir, date):
+    """The seconds a day file accounts for, unknown posture included (the sensor here is not calibrated)."""
+    with open(os.path.join(state_dir, 'days', date + '.json')) as f:
+        day = json.load(f)
+    return sum(float(day[k]) for k in ('sitting_seconds', 'standing_seconds', 'walking_seconds', 'lying_seconds',
+                                       'unknown_seconds'))
+
+
+def case_clock_step_remaps_the_day():
+    """The wall clock steps a day ahead (NTP at boot on a board without a real-time clock), then back: psoasd maps
+    sample time to the new wall time each way, within a batch or two. Today's file keeps its totals across the
+    step, and when the clock comes back today goes on from them instead of starting again from zero."""
+    with tempfile.TemporaryDirectory() as tmp:
+        clock = os.path.join(tmp, 'clock-offset-us')
+        with open(clock, 'w') as f:
+            f.write('0')
+        state_dir = os.path.join(tmp, 'state')
+        with Setup(env={'LD_PRELOAD': os.environ['FAKE_CLOCK'], 'PSOAS_FAKE_CLOCK_FILE': clock},
+                   state_dir=state_dir) as s:
+            bus = s.bus
+            today = bus.call('GetDay', '(s)', '')[0]['date']
+            tomorrow = (datetime.date.fromisoformat(today) + datetime.timedelta(days=1)).isoformat()
+            bus.wait(lambda: os.path.exists(os.path.join(state_dir, 'days', today + '.json')), 10,
+                     "today's statistics saved")
+            bus.pump(4)
+
+            with open(clock, 'w') as f:
+                f.write(str(86400 * 10**6))
+            bus.wait(lambda: bus.call('GetDay', '(s)', '')[0]['date'] == tomorrow, 5, 'tomorrow by the new clock')
+            assert 'The wall clock moved by +86400 s' in s.log(), s.log()
+            # Saved under the old mapping at the step: today's file has the morning so far.
+            before = day_file_seconds(state_dir, today)
+            assert before >= 4, before
+            bus.pump(3)
+
+            with open(clock, 'w') as f:
+                f.write('0')
+            bus.wait(lambda: bus.call('GetDay', '(s)', '')[0]['date'] == today, 5, 'today again')
+            assert 'The wall clock moved by -86400 s' in s.log(), s.log()
+            # Tomorrow's few seconds were saved when the clock went back; today goes on from its file.
+            assert 2 <= day_file_seconds(state_dir, tomorrow) < 10, day_file_seconds(state_dir, tomorrow)
+            bus.pump(3)
+            now = bus.call('GetDay', '(s)', '')[0]
+            assert bus.get('SensorState') == 'streaming', bus.get('SensorState')
+            s.daemon.stop()  # saves
+            log = s.log()
+        after = day_file_seconds(state_dir, today)
+        assert after >= before + 3, (before, after, now, log)
+        assert sorted(os.listdir(os.path.join(state_dir, 'days'))) == sorted([today + '.json', tomorrow + '.json'])
+
+
+def case_utc_offset_change_followed():
+    """Daylight saving time begins while psoasd runs (Berlin, 28 March 2027, 01:00 UTC): the UTC offset it maps
+    local days with follows, without a step of the clock."""
+    transition = datetime.datetime(2027, 3, 28, 1, 0, 0, tzinfo=datetime.timezone.utc).timestamp()
+    with tempfile.TemporaryDirectory() as tmp:
+        clock = os.path.join(tmp, 'clock-offset-us')
+        with open(clock, 'w') as f:  # psoasd starts 15 s before the change
+            f.write(str(int((transition - 15 - time.time()) * 1e6)))
+        with Setup(env={'LD_PRELOAD': os.environ['FAKE_CLOCK'], 'PSOAS_FAKE_CLOCK_FILE': clock,
+                        'TZ': 'Europe/Berlin'}) as s:
+            bus = s.bus
+            assert bus.call('GetDay', '(s)', '')[0]['date'] == '2027-03-28'
+            bus.wait(lambda: 'The UTC offset changed from +3600 to +7200 s' in s.log(), 30, 'the offset followed')
+            assert 'The wall clock moved' not in s.log(), s.log()
+            assert bus.call('GetDay', '(s)', '')[0]['date'] == '2027-03-28'
+            assert bus.get('SensorState') == 'streaming', bus.get('SensorState')
 
 
 if __name__ == '__main__':
