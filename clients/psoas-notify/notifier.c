@@ -445,6 +445,9 @@ static int on_daemon_owner_changed(sd_bus_message *m, void *userdata, sd_bus_err
         }
         if (!isempty(new_owner)) {
                 log_info("psoasd is on the %s bus.", daemon_bus_name(n));
+                /* Present from now on, even if it goes before answering GetAll: its leaving must still be seen
+                 * (and its inhibitors dropped). */
+                n->daemon_present = true;
                 (void)read_daemon_state(n);
         }
         return 0;
