@@ -1374,11 +1374,8 @@ static int sensor_start(Manager *m) {
                 m->source = source_free(m->source);
                 return log_error_errno(r, "Cannot watch the sensor: %m");
         }
-        /* Samples before bus calls: a client flooding the bus must not make the sensor's buffer overflow. A replay
-         * has no buffer to overflow, and one played as fast as it goes is always ready: it takes turns with the
-         * bus instead, or no call would be answered until it ends. */
-        if (!m->options.replay_path)
-                (void)sd_event_source_set_priority(m->source_event, SD_EVENT_PRIORITY_IMPORTANT);
+        /* Samples before bus calls: a client flooding the bus must not make the sensor's buffer overflow. */
+        (void)sd_event_source_set_priority(m->source_event, SD_EVENT_PRIORITY_IMPORTANT);
         if (fd < 0)
                 (void)sd_event_source_set_enabled(m->source_event, SD_EVENT_ONESHOT);
 
