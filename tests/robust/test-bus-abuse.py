@@ -119,6 +119,12 @@ def small_quarantine():
     return {'ASAN_OPTIONS': (options + ':' if options else '') + 'quarantine_size_mb=1'}
 
 
+def under_asan(pid):
+    """Whether the process runs with AddressSanitizer (the sanitize build)."""
+    with open(f'/proc/{pid}/maps') as f:
+        return 'libasan' in f.read()
+
+
 def rss_kib(pid):
     with open(f'/proc/{pid}/status') as f:
         for line in f:
@@ -214,7 +220,15 @@ def case_thousands_of_inhibitors_from_one_client():
         results = c.flood('Inhibit', '(ss)', ('flood', 'more'), count=5000)
         assert results == {LIMITS: 5000}, results
         grown = rss_kib(d.proc.pid) - rss_before
-        assert grown < 4 * 1024, f'{grown} KiB more after 8000 Inhibit calls'
+        # How many of the pipelined calls sd-bus holds at once depends on scheduling; under AddressSanitizer each
+        # costs several times more (redzones, the allocator's own caches). What must hold is that memory stops
+        # growing: a second flood like the first adds (almost) nothing.
+        asan = under_asan(d.proc.pid)
+        assert grown < (16 if asan else 4) * 1024, f'{grown} KiB more after 8000 Inhibit calls'
+        results = c.flood('Inhibit', '(ss)', ('flood', 'more'), count=5000)
+        assert results == {LIMITS: 5000}, results
+        again = rss_kib(d.proc.pid) - rss_before - grown
+        assert again < 1024, f'{again} KiB more after a second flood of 5000 calls ({grown} KiB after the first)'
         # Its own cookies release, others' are refused.
         other = Client()
         name, _ = other.error_of('Uninhibit', '(u)', cookies[0])
