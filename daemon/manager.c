@@ -402,17 +402,6 @@ static int manager_reload(Manager *m) {
 /* ------------------------------------------------------------------------------------------------------- */
 /* Time */
 
-int32_t manager_today(Manager *m) {
-        int64_t now = (int64_t)now_usec(CLOCK_REALTIME);
-
-        if (m->engine && m->clock_synced) {
-                const struct psoas_state *st = psoas_engine_get_state(m->engine);
-                if (st->samples_accepted > 0)
-                        return st->today.day;
-        }
-        return (int32_t)floor_div64(now + (int64_t)utc_offset_at(now) * (int64_t)USEC_PER_SEC, USEC_PER_DAY);
-}
-
 /* Today by the wall clock alone, whatever the samples say. */
 static int32_t wall_today(void) {
         int64_t now = (int64_t)now_usec(CLOCK_REALTIME);
@@ -420,8 +409,18 @@ static int32_t wall_today(void) {
         return (int32_t)floor_div64(now + (int64_t)utc_offset_at(now) * (int64_t)USEC_PER_SEC, USEC_PER_DAY);
 }
 
-static int64_t wall_minus_monotonic(void) {
-        return (int64_t)now_usec(CLOCK_REALTIME) - (int64_t)now_usec(CLOCK_MONOTONIC);
+int32_t manager_today(Manager *m) {
+        if (m->engine && m->clock_synced) {
+                const struct psoas_state *st = psoas_engine_get_state(m->engine);
+                if (st->samples_accepted > 0)
+                        return st->today.day;
+        }
+        return wall_today();
+}
+
+/* The local day of a sample time, with the engine's current mapping. */
+static int32_t local_day(Manager *m, int64_t t_us) {
+        return (int32_t)floor_div64(psoas_engine_local_time(m->engine, t_us), USEC_PER_DAY);
 }
 
 static int64_t to_realtime(Manager *m, int64_t t_us) {
@@ -434,7 +433,7 @@ static void clock_sync(Manager *m, int64_t t_us) {
         long gmtoff;
 
         m->realtime_offset_us = realtime - t_us;
-        m->wall_minus_monotonic_us = wall_minus_monotonic();
+        m->wall_minus_monotonic_us = realtime - (int64_t)now_usec(CLOCK_MONOTONIC);
         gmtoff = utc_offset_at(realtime);
         m->utc_offset_s = gmtoff;
         psoas_engine_set_clock(m->engine, t_us, realtime + (int64_t)gmtoff * (int64_t)USEC_PER_SEC);
@@ -456,7 +455,7 @@ static void restore_state(Manager *m, int64_t t_us) {
         if (!m->store)
                 return;
 
-        today = (int32_t)floor_div64(psoas_engine_local_time(m->engine, t_us), USEC_PER_DAY);
+        today = local_day(m, t_us);
         r = state_store_load_current(m->store, &current);
         if (r >= 0) {
                 if (current.calibrated) {
@@ -970,13 +969,13 @@ static void measure_rate(Manager *m, int64_t t_us) {
         }
 }
 
-/* Whether t_us leaps ahead of the previous sample by much more (TIME_LEAP_MAX_USEC) than time passed since. Only
- * for sensors: a recording may have holes of hours, played in no time. Time passed is the larger of what
- * CLOCK_MONOTONIC and the wall clock say: a clock step forward (NTP at boot) moves sample times with it when the
- * IIO timestamps are on CLOCK_REALTIME, and passes; a step back must not make every later sample look ahead. */
-static bool sample_time_leaps(Manager *m, int64_t t_us) {
-        int64_t wall = (int64_t)now_usec(CLOCK_REALTIME) - m->last_t_wall_us;
-        int64_t monotonic = (int64_t)now_usec(CLOCK_MONOTONIC) - m->last_t_mono_us;
+/* Whether t_us, arriving at wall_us and mono_us, leaps ahead of the previous sample by much more
+ * (TIME_LEAP_MAX_USEC) than time passed since. Only for sensors: a recording may have holes of hours, played in
+ * no time. Time passed is the larger of what CLOCK_MONOTONIC and the wall clock say: a clock step forward (NTP
+ * at boot) moves sample times with it when the IIO timestamps are on CLOCK_REALTIME, and passes; a step back
+ * must not make every later sample look ahead. */
+static bool sample_time_leaps(Manager *m, int64_t t_us, int64_t wall_us, int64_t mono_us) {
+        int64_t wall = wall_us - m->last_t_wall_us, monotonic = mono_us - m->last_t_mono_us;
 
         if (m->options.replay_path || !m->have_last_t)
                 return false;
@@ -984,13 +983,15 @@ static bool sample_time_leaps(Manager *m, int64_t t_us) {
 }
 
 static void process_samples(Manager *m, struct psoas_sample *samples, size_t n) {
+        /* The batch came in at one moment: its samples share the arrival time. */
+        int64_t wall_us = (int64_t)now_usec(CLOCK_REALTIME), mono_us = (int64_t)now_usec(CLOCK_MONOTONIC);
         struct psoas_event ev;
 
         for (size_t i = 0; i < n; i++) {
                 struct psoas_sample *s = &samples[i];
                 int32_t day;
 
-                if (!sample_sane(s) || sample_time_leaps(m, s->t_us)) {
+                if (!sample_sane(s) || sample_time_leaps(m, s->t_us, wall_us, mono_us)) {
                         /* Never fed: NaN, infinite, beyond what a body on a belt can do (16 g, 35 rad/s), or
                          * from years ahead. */
                         if (m->samples_dropped++ == 0)
@@ -1001,8 +1002,8 @@ static void process_samples(Manager *m, struct psoas_sample *samples, size_t n) 
                         continue;
                 }
                 m->last_t_us = s->t_us;
-                m->last_t_wall_us = (int64_t)now_usec(CLOCK_REALTIME);
-                m->last_t_mono_us = (int64_t)now_usec(CLOCK_MONOTONIC);
+                m->last_t_wall_us = wall_us;
+                m->last_t_mono_us = mono_us;
                 m->have_last_t = true;
 
                 if (!m->clock_synced)
@@ -1016,7 +1017,7 @@ static void process_samples(Manager *m, struct psoas_sample *samples, size_t n) 
 
                 /* The day's statistics are saved before the first sample of the next day is fed: after it,
                  * the engine's state already describes the new day. */
-                day = (int32_t)floor_div64(psoas_engine_local_time(m->engine, s->t_us), USEC_PER_DAY);
+                day = local_day(m, s->t_us);
                 if (day != m->current_day) {
                         if (m->current_day != INT32_MIN && m->store)
                                 (void)save_state(m);
@@ -1149,10 +1150,15 @@ static void sensor_check_batch(Manager *m, size_t n) {
  * batch, at most 2 s, old) now maps that far from the wall clock. The first alone would also fire for sensors
  * whose timestamps follow CLOCK_REALTIME, which move with the clock and need no new mapping; the second alone
  * for the slow drift of times counted at a nominal rate, which is no step. */
+static bool is_clock_step(int64_t difference_us) {
+        return difference_us <= -(int64_t)CLOCK_STEP_MIN_USEC ||
+                difference_us >= (int64_t)CLOCK_STEP_MIN_USEC;
+}
+
 static void clock_check(Manager *m) {
         struct psoas_day_stats stats;
         const struct psoas_state *st;
-        int64_t realtime, step, clock_moved;
+        int64_t realtime, step, wall_minus_mono;
         int32_t old_day, new_day;
         long gmtoff;
         int r;
@@ -1160,20 +1166,18 @@ static void clock_check(Manager *m) {
         if (!m->clock_synced || !m->have_last_t || m->options.replay_path)
                 return;
         realtime = (int64_t)now_usec(CLOCK_REALTIME);
+        wall_minus_mono = realtime - (int64_t)now_usec(CLOCK_MONOTONIC);
         step = realtime - to_realtime(m, m->last_t_us);
-        clock_moved = wall_minus_monotonic() - m->wall_minus_monotonic_us;
+        if (!is_clock_step(step) || !is_clock_step(wall_minus_mono - m->wall_minus_monotonic_us))
+                step = 0;
         gmtoff = utc_offset_at(realtime);
-        if (step > -(int64_t)CLOCK_STEP_MIN_USEC && step < (int64_t)CLOCK_STEP_MIN_USEC)
-                step = 0;
-        if (clock_moved > -(int64_t)CLOCK_STEP_MIN_USEC && clock_moved < (int64_t)CLOCK_STEP_MIN_USEC)
-                step = 0;
         if (step == 0 && gmtoff == m->utc_offset_s)
                 return;
-        m->wall_minus_monotonic_us = wall_minus_monotonic();
+        m->wall_minus_monotonic_us = wall_minus_mono;
 
         /* Saved under the old mapping first: the bout's start and the day are written as they were. */
         (void)save_state(m);
-        old_day = (int32_t)floor_div64(psoas_engine_local_time(m->engine, m->last_t_us), USEC_PER_DAY);
+        old_day = local_day(m, m->last_t_us);
         m->realtime_offset_us += step;
         if (step != 0)
                 log_id(LOG_NOTICE, MESSAGE_ID_CLOCK_CHANGED, 0,
@@ -1187,7 +1191,7 @@ static void clock_check(Manager *m) {
         psoas_engine_set_clock(m->engine, m->last_t_us,
                 to_realtime(m, m->last_t_us) + (int64_t)gmtoff * (int64_t)USEC_PER_SEC);
 
-        new_day = (int32_t)floor_div64(psoas_engine_local_time(m->engine, m->last_t_us), USEC_PER_DAY);
+        new_day = local_day(m, m->last_t_us);
         /* A day without a file begins at the next sample, as at midnight. A day psoasd has recorded before (the
          * clock went back, or on to a day already counted before a restart) goes on from its file, as after a
          * restart: its totals are never started again from zero. */
