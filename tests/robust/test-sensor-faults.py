@@ -22,7 +22,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from robust_test import main, scaled  # noqa: E402
+from robust_test import main, tracked_seconds  # noqa: E402
 from iiorig import IioRig, Sample  # noqa: E402
 from psoasd_test import Bus, Daemon  # noqa: E402
 
@@ -267,8 +267,7 @@ def day_file_seconds(state_dir, date):
     """The seconds a day file accounts for, unknown posture included (the sensor here is not calibrated)."""
     with open(os.path.join(state_dir, 'days', date + '.json')) as f:
         day = json.load(f)
-    return sum(float(day[k]) for k in ('sitting_seconds', 'standing_seconds', 'walking_seconds', 'lying_seconds',
-                                       'unknown_seconds'))
+    return tracked_seconds(day) + float(day['unknown_seconds'])
 
 
 def case_clock_step_remaps_the_day():
