@@ -968,7 +968,14 @@ TEST(synth_speed) {
                 dt, n / dt / 1e6);
         ASSERT_EQ(n, 8640000);
         ASSERT_TRUE(isfinite(sum));
-        ASSERT_LE(dt, 30.0);
+        /* A guard against the generator becoming unusably slow, not a benchmark. AddressSanitizer makes it about
+         * 5.5× slower (5.9 s against 32.9 s measured): one bound for both left the plain build 5× of slack and the
+         * ASan build none. */
+#if defined(__SANITIZE_ADDRESS__)
+        ASSERT_LE(dt, 60.0);
+#else
+        ASSERT_LE(dt, 15.0);
+#endif
         synth_free(g);
         synth_scenario_free(s);
 }
