@@ -427,16 +427,22 @@ static int64_t to_realtime(Manager *m, int64_t t_us) {
         return t_us + m->realtime_offset_us;
 }
 
+/* Maps sample time t_us to wall time realtime_us, local time being gmtoff_s ahead of UTC: here and in the engine,
+ * which must always agree. wall_minus_mono_us is CLOCK_REALTIME − CLOCK_MONOTONIC at that moment, against which
+ * clock_check() detects the next step. */
+static void clock_map(
+        Manager *m, int64_t t_us, int64_t realtime_us, int64_t wall_minus_mono_us, long gmtoff_s) {
+        m->realtime_offset_us = realtime_us - t_us;
+        m->wall_minus_monotonic_us = wall_minus_mono_us;
+        m->utc_offset_s = gmtoff_s;
+        psoas_engine_set_clock(m->engine, t_us, realtime_us + (int64_t)gmtoff_s * (int64_t)USEC_PER_SEC);
+}
+
 /* Tells the engine how sample time maps to local time, and restores today's totals once. */
 static void clock_sync(Manager *m, int64_t t_us) {
         int64_t realtime = (int64_t)now_usec(CLOCK_REALTIME);
-        long gmtoff;
 
-        m->realtime_offset_us = realtime - t_us;
-        m->wall_minus_monotonic_us = realtime - (int64_t)now_usec(CLOCK_MONOTONIC);
-        gmtoff = utc_offset_at(realtime);
-        m->utc_offset_s = gmtoff;
-        psoas_engine_set_clock(m->engine, t_us, realtime + (int64_t)gmtoff * (int64_t)USEC_PER_SEC);
+        clock_map(m, t_us, realtime, realtime - (int64_t)now_usec(CLOCK_MONOTONIC), utc_offset_at(realtime));
         m->clock_synced = true;
 
         if (m->pending_snooze_realtime_us > realtime)
@@ -1173,12 +1179,10 @@ static void clock_check(Manager *m) {
         gmtoff = utc_offset_at(realtime);
         if (step == 0 && gmtoff == m->utc_offset_s)
                 return;
-        m->wall_minus_monotonic_us = wall_minus_mono;
 
         /* Saved under the old mapping first: the bout's start and the day are written as they were. */
         (void)save_state(m);
         old_day = local_day(m, m->last_t_us);
-        m->realtime_offset_us += step;
         if (step != 0)
                 log_id(LOG_NOTICE, MESSAGE_ID_CLOCK_CHANGED, 0,
                         "The wall clock moved by %+.0f s: sample times are mapped to the new time.",
@@ -1187,9 +1191,7 @@ static void clock_check(Manager *m) {
                 log_id(LOG_NOTICE, MESSAGE_ID_CLOCK_CHANGED, 0,
                         "The UTC offset changed from %+ld to %+ld s: days follow the new local time.",
                         m->utc_offset_s, gmtoff);
-        m->utc_offset_s = gmtoff;
-        psoas_engine_set_clock(m->engine, m->last_t_us,
-                to_realtime(m, m->last_t_us) + (int64_t)gmtoff * (int64_t)USEC_PER_SEC);
+        clock_map(m, m->last_t_us, to_realtime(m, m->last_t_us) + step, wall_minus_mono, gmtoff);
 
         new_day = local_day(m, m->last_t_us);
         /* A day without a file begins at the next sample, as at midnight. A day psoasd has recorded before (the
