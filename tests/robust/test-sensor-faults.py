@@ -270,17 +270,26 @@ def day_file_seconds(state_dir, date):
     return tracked_seconds(day) + float(day['unknown_seconds'])
 
 
+def fake_clock_env(path):
+    """Environment that runs psoasd on tests/robust/fake-clock.so, its wall clock shifted by what the file says."""
+    return {'LD_PRELOAD': os.environ['FAKE_CLOCK'], 'PSOAS_FAKE_CLOCK_FILE': path}
+
+
+def set_clock_offset(path, offset_us):
+    """Steps that wall clock: fake-clock.so reads the file at every call."""
+    with open(path, 'w') as f:
+        f.write(str(int(offset_us)))
+
+
 def case_clock_step_remaps_the_day():
     """The wall clock steps a day ahead (NTP at boot on a board without a real-time clock), then back: psoasd maps
     sample time to the new wall time each way, within a batch or two. Today's file keeps its totals across the
     step, and when the clock comes back today goes on from them instead of starting again from zero."""
     with tempfile.TemporaryDirectory() as tmp:
         clock = os.path.join(tmp, 'clock-offset-us')
-        with open(clock, 'w') as f:
-            f.write('0')
+        set_clock_offset(clock, 0)
         state_dir = os.path.join(tmp, 'state')
-        with Setup(env={'LD_PRELOAD': os.environ['FAKE_CLOCK'], 'PSOAS_FAKE_CLOCK_FILE': clock},
-                   state_dir=state_dir) as s:
+        with Setup(env=fake_clock_env(clock), state_dir=state_dir) as s:
             bus = s.bus
             today = bus.call('GetDay', '(s)', '')[0]['date']
             tomorrow = (datetime.date.fromisoformat(today) + datetime.timedelta(days=1)).isoformat()
@@ -288,8 +297,7 @@ def case_clock_step_remaps_the_day():
                      "today's statistics saved")
             bus.pump(4)
 
-            with open(clock, 'w') as f:
-                f.write(str(86400 * 10**6))
+            set_clock_offset(clock, 86400 * 10**6)
             bus.wait(lambda: bus.call('GetDay', '(s)', '')[0]['date'] == tomorrow, 5, 'tomorrow by the new clock')
             assert 'The wall clock moved by +86400 s' in s.log(), s.log()
             # Saved under the old mapping at the step: today's file has the morning so far.
@@ -297,8 +305,7 @@ def case_clock_step_remaps_the_day():
             assert before >= 4, before
             bus.pump(3)
 
-            with open(clock, 'w') as f:
-                f.write('0')
+            set_clock_offset(clock, 0)
             bus.wait(lambda: bus.call('GetDay', '(s)', '')[0]['date'] == today, 5, 'today again')
             assert 'The wall clock moved by -86400 s' in s.log(), s.log()
             # Tomorrow's few seconds were saved when the clock went back; today goes on from its file.
@@ -319,10 +326,8 @@ def case_utc_offset_change_followed():
     transition = datetime.datetime(2027, 3, 28, 1, 0, 0, tzinfo=datetime.timezone.utc).timestamp()
     with tempfile.TemporaryDirectory() as tmp:
         clock = os.path.join(tmp, 'clock-offset-us')
-        with open(clock, 'w') as f:  # psoasd starts 15 s before the change
-            f.write(str(int((transition - 15 - time.time()) * 1e6)))
-        with Setup(env={'LD_PRELOAD': os.environ['FAKE_CLOCK'], 'PSOAS_FAKE_CLOCK_FILE': clock,
-                        'TZ': 'Europe/Berlin'}) as s:
+        set_clock_offset(clock, (transition - 15 - time.time()) * 1e6)  # psoasd starts 15 s before the change
+        with Setup(env=fake_clock_env(clock) | {'TZ': 'Europe/Berlin'}) as s:
             bus = s.bus
             assert bus.call('GetDay', '(s)', '')[0]['date'] == '2027-03-28'
             bus.wait(lambda: 'The UTC offset changed from +3600 to +7200 s' in s.log(), 30, 'the offset followed')
