@@ -304,15 +304,14 @@ static void engine_push(struct psoas_engine *e, const struct psoas_event *event)
 }
 
 static bool sample_valid(const struct psoas_sample *s) {
-        /* Written so that NaN fails the comparison: one test catches NaN, infinities and absurd values. */
-        for (unsigned i = 0; i < 3; i++)
-                if (!(fabsf(s->accel[i]) <= MAX_ACCEL))
-                        return false;
+        /* Written so that NaN fails the comparison: one test catches NaN, infinities and absurd values. The
+         * comparisons are combined with & rather than && so that the six take no branch each. */
+        bool ok = (fabsf(s->accel[0]) <= MAX_ACCEL) & (fabsf(s->accel[1]) <= MAX_ACCEL) &
+                (fabsf(s->accel[2]) <= MAX_ACCEL);
         if (s->has_gyro)
-                for (unsigned i = 0; i < 3; i++)
-                        if (!(fabsf(s->gyro[i]) <= MAX_GYRO))
-                                return false;
-        return true;
+                ok &= (fabsf(s->gyro[0]) <= MAX_GYRO) & (fabsf(s->gyro[1]) <= MAX_GYRO) &
+                        (fabsf(s->gyro[2]) <= MAX_GYRO);
+        return ok;
 }
 
 static void engine_calibrated(
@@ -463,8 +462,9 @@ int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *sample)
         float vertical =
                 e->fusion.initialized ? fusion_vertical_acceleration(&e->fusion, sample->accel) : 0.0f;
         posture_classifier_update_motion(&e->posture, t, dt, sample->accel, gyro, vertical);
-        bool still = posture_classifier_still(&e->posture);
-        fusion_update(&e->fusion, dt, sample->accel, gyro, still);
+        FusionMotion motion = posture_classifier_motion(&e->posture);
+        bool still = motion != FUSION_MOVING;
+        fusion_update(&e->fusion, dt, sample->accel, gyro, motion);
 
         engine_run_calibrator(e, t, sample->accel, gyro, still);
 

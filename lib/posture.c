@@ -12,6 +12,9 @@
 #define MOTION_VAR_TAU_S 0.15f
 #define STILL_ACC_RMS 0.35f
 #define STILL_GYRO_RMS 0.15f
+/* At rest the gyroscope reads its bias: its fluctuation within VQF's rest threshold (2°/s) for REST_MIN_S
+ * (posture.h). */
+#define REST_GYRO_RMS (2.0f * RAD_PER_DEG)
 
 /* Steps: peaks of the (4 Hz) vertical acceleration, at a walking cadence. */
 #define VERT_LP_TAU_S 0.04f
@@ -136,6 +139,18 @@ static void motion_detect_steps(MotionDetector *m, int64_t t_us) {
         }
 }
 
+/* lp += a (x - lp) for a 3-vector; returns |x - lp|² after the step. Each component is read and written once:
+ * written through the pointers, every store could alias x and force the next component to be loaded again. */
+static inline float lowpass_deviation2(float lp[3], const float x[3], float a) {
+        float x0 = x[0], x1 = x[1], x2 = x[2];
+        float l0 = lp[0] + a * (x0 - lp[0]), l1 = lp[1] + a * (x1 - lp[1]), l2 = lp[2] + a * (x2 - lp[2]);
+        lp[0] = l0;
+        lp[1] = l1;
+        lp[2] = l2;
+        float d0 = x0 - l0, d1 = x1 - l1, d2 = x2 - l2;
+        return d0 * d0 + d1 * d1 + d2 * d2;
+}
+
 void posture_classifier_update_motion(PostureClassifier *p, int64_t t_us, float dt, const float acc[3],
         const float *gyro, float vertical_acc) {
         MotionDetector *m = &p->motion;
@@ -155,23 +170,10 @@ void posture_classifier_update_motion(PostureClassifier *p, int64_t t_us, float 
                 m->vert_factor = smoothing(dt, VERT_LP_TAU_S);
         }
         float a_lp = m->lp_factor, a_var = m->var_factor;
-        float d[3], dd;
-        for (unsigned i = 0; i < 3; i++) {
-                m->acc_lp[i] += a_lp * (acc[i] - m->acc_lp[i]);
-                d[i] = acc[i] - m->acc_lp[i];
-        }
-        dd = vec3_dot(d, d);
-        m->acc_var += a_var * (dd - m->acc_var);
-
+        m->acc_var += a_var * (lowpass_deviation2(m->acc_lp, acc, a_lp) - m->acc_var);
         m->has_gyro = gyro;
-        if (gyro) {
-                for (unsigned i = 0; i < 3; i++) {
-                        m->gyro_lp[i] += a_lp * (gyro[i] - m->gyro_lp[i]);
-                        d[i] = gyro[i] - m->gyro_lp[i];
-                }
-                dd = vec3_dot(d, d);
-                m->gyro_var += a_var * (dd - m->gyro_var);
-        }
+        if (gyro)
+                m->gyro_var += a_var * (lowpass_deviation2(m->gyro_lp, gyro, a_lp) - m->gyro_var);
 
         bool still = m->acc_var < STILL_ACC_RMS * STILL_ACC_RMS &&
                 (!gyro || m->gyro_var < STILL_GYRO_RMS * STILL_GYRO_RMS);
@@ -180,6 +182,10 @@ void posture_classifier_update_motion(PostureClassifier *p, int64_t t_us, float 
         } else {
                 m->still_s = 0.0f;
         }
+        if (still && gyro && m->gyro_var < REST_GYRO_RMS * REST_GYRO_RMS)
+                m->rest_s += dt;
+        else
+                m->rest_s = 0.0f;
 
         m->vert_lp += m->vert_factor * (vertical_acc - m->vert_lp);
         motion_detect_steps(m, t_us);
@@ -264,6 +270,12 @@ static TransitionKind episode_judge(
         float rotation = p->forward_known
                 ? posterior_tilt(p, up) - posterior_tilt(p, e->up_start)
                 : posture_classifier_deviation(p, up) - posture_classifier_deviation(p, e->up_start);
+        /* After a walk, with a gyroscope, the pelvis's turn counts from the standing vertical, not from where the
+         * walk ended: climbing stairs leans the pelvis forward, and standing upright at the top is no turn
+         * backwards. (Without a gyroscope the vertical lags every step, and where the walk ended is the better
+         * reference for the lagging estimate.) */
+        if (e->after_walk && p->forward_known && p->vertical_valid)
+                rotation = posterior_tilt(p, up);
 
         /* A step down a stair brakes like sitting down: after a walk, braking alone is no sign of a transition. */
         bool braked_counts = braked && !e->after_walk;

@@ -33,6 +33,7 @@ typedef struct MotionDetector {
         float gyro_lp[3];
         float gyro_var;
         float still_s; /* how long the wearer has been still */
+        float rest_s; /* how long the sensor has been at rest: still, and the gyroscope quieter still */
         /* The smoothing factors for the last sample interval: samples mostly come at a steady rate, so they
          * are computed again only when the interval changes. */
         float factors_dt;
@@ -119,6 +120,16 @@ void posture_classifier_set_calibration(
 void posture_classifier_update_motion(PostureClassifier *p, int64_t t_us, float dt, const float acc[3],
         const float *gyro, float vertical_acc);
 bool posture_classifier_still(const PostureClassifier *p);
+/* Still, or at rest long enough for the orientation filter to learn the gyroscope's bias (inline: it is asked
+ * on every sample). */
+#define REST_MIN_S 1.5f
+static inline FusionMotion posture_classifier_motion(const PostureClassifier *p) {
+        if (!p->motion.initialized)
+                return FUSION_MOVING;
+        if (p->motion.rest_s >= REST_MIN_S)
+                return FUSION_AT_REST;
+        return p->motion.still_s > 0.0f ? FUSION_STILL : FUSION_MOVING;
+}
 float posture_classifier_energy(const PostureClassifier *p);
 
 /* Returns true when the forward direction was learned by this sample. */

@@ -6,7 +6,7 @@
  *   engine-bench [--hours H] [--runs N] [--markdown] [--callgrind]
  *
  * Each run times, one after the other on the same samples:
- *   fusion    the orientation filter alone (lib/fusion.c), with the stillness flags the engine would give it
+ *   fusion    the orientation filter alone (lib/fusion.c), with the motion flags (moving, still, at rest) the engine would give it
  *   engine    the whole engine as the daemon drives it: psoas_engine_feed() and every event popped after each
  *             sample, psoas_engine_get_state() once per batch of ten samples (one wake-up per 100 ms)
  *   no-gyro   the same, from the accelerometer alone
@@ -83,7 +83,7 @@ static const char *const stage_names[_STAGE_MAX] = {
 
 typedef struct Input {
         struct psoas_sample *samples; /* with has_gyro set; cleared for the accelerometer-only run */
-        bool *still; /* what the engine's motion detector says before each fusion update */
+        FusionMotion *motion; /* what the engine's motion detector says before each fusion update */
         size_t n;
         float up[3], forward[3]; /* the truth, for the baseline's tilt */
 } Input;
@@ -162,10 +162,10 @@ static int input_make(double hours, Input *ret) {
 
         in.n = synth_n_samples(g);
         in.samples = calloc(in.n, sizeof(*in.samples));
-        in.still = calloc(in.n, sizeof(*in.still));
-        if (!in.samples || !in.still) {
+        in.motion = calloc(in.n, sizeof(*in.motion));
+        if (!in.samples || !in.motion) {
                 free(in.samples);
-                free(in.still);
+                free(in.motion);
                 synth_free(g);
                 return -ENOMEM;
         }
@@ -180,7 +180,7 @@ static int input_make(double hours, Input *ret) {
         }
         synth_free(g);
 
-        /* The stillness the fusion gets from the motion detector, in the engine's order: the motion first (with
+        /* The motion the fusion gets from the motion detector, in the engine's order: the motion first (with
          * the vertical acceleration of the fusion's previous estimate), then the fusion. */
         PostureClassifier p;
         Fusion f;
@@ -191,8 +191,8 @@ static int input_make(double hours, Input *ret) {
                 float dt = sample_dt(in.samples, k);
                 float vertical = f.initialized ? fusion_vertical_acceleration(&f, s->accel) : 0.0f;
                 posture_classifier_update_motion(&p, s->t_us, dt, s->accel, s->gyro, vertical);
-                in.still[k] = posture_classifier_still(&p);
-                fusion_update(&f, dt, s->accel, s->gyro, in.still[k]);
+                in.motion[k] = posture_classifier_motion(&p);
+                fusion_update(&f, dt, s->accel, s->gyro, in.motion[k]);
         }
 
         *ret = in;
@@ -201,7 +201,7 @@ static int input_make(double hours, Input *ret) {
 
 static void input_done(Input *in) {
         free(in->samples);
-        free(in->still);
+        free(in->motion);
 }
 
 /* The engine ignores the gyroscope's values in samples without has_gyro. */
@@ -220,7 +220,7 @@ static double run_fusion(const Input *in) {
         fusion_init(&f, true);
         for (size_t k = 0; k < in->n; k++) {
                 const struct psoas_sample *s = &in->samples[k];
-                fusion_update(&f, sample_dt(in->samples, k), s->accel, s->gyro, in->still[k]);
+                fusion_update(&f, sample_dt(in->samples, k), s->accel, s->gyro, in->motion[k]);
                 sum += f.up[2];
         }
         return sum;
