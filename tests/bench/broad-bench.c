@@ -181,14 +181,15 @@ static int run_trial(const char *path, bool use_gyro, Trial *ret) {
         return 0;
 }
 
-static void print_row(bool markdown, const char *name, double ours, double vqf) {
+/* Trials with two decimals (the data's README gives VQF's that way), means with three. */
+static void print_row(bool markdown, const char *name, double ours, double vqf, int decimals) {
         if (markdown) {
                 if (isnan(vqf))
-                        printf("| %s | %.2f | — |\n", name, ours);
+                        printf("| %s | %.*f | — |\n", name, decimals, ours);
                 else
-                        printf("| %s | %.2f | %.2f |\n", name, ours, vqf);
+                        printf("| %s | %.*f | %.*f |\n", name, decimals, ours, decimals, vqf);
         } else
-                printf("%-46s %8.2f %8.2f\n", name, ours, vqf);
+                printf("%-46s %8.*f %8.*f\n", name, decimals, ours, decimals, vqf);
 }
 
 int main(int argc, char **argv) {
@@ -258,7 +259,7 @@ int main(int argc, char **argv) {
         bool vqf_all = true;
         const char *worst_name = "";
         for (size_t i = 0; i < n; i++) {
-                print_row(markdown, trials[i].name, trials[i].rmse_deg, trials[i].vqf_deg);
+                print_row(markdown, trials[i].name, trials[i].rmse_deg, trials[i].vqf_deg, 2);
                 sum += trials[i].rmse_deg;
                 vqf_sum += trials[i].vqf_deg;
                 vqf_all = vqf_all && !isnan(trials[i].vqf_deg);
@@ -282,15 +283,17 @@ int main(int argc, char **argv) {
                 char label[64];
                 snprintf(label, sizeof(label), markdown ? "*mean, %s (%u)*" : "mean, %s (%u)",
                         group_names[g], gn);
-                print_row(markdown, label, gs / gn, gv / gn);
+                print_row(markdown, label, gs / gn, gv / gn, 3);
                 if (!isnan(gv) && gs > gv)
                         groups_ok = false;
         }
         double mean = sum / (double)n;
         char label[64];
         snprintf(label, sizeof(label), markdown ? "**mean of %zu**" : "mean of %zu", n);
-        print_row(markdown, label, mean, vqf_all ? vqf_sum / (double)n : NAN);
-        if (!markdown) {
+        print_row(markdown, label, mean, vqf_all ? vqf_sum / (double)n : NAN, 3);
+        if (markdown)
+                printf("\nWorst trial: %s, %.2f°.", worst_name, worst);
+        else {
                 printf("worst trial: %s, %.2f deg\n", worst_name, worst);
                 if (vqf_all)
                         printf("every group at or below VQF's: %s\n", groups_ok ? "yes" : "no");
