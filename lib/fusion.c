@@ -92,22 +92,46 @@ void fusion_reset(Fusion *f) {
         f->initialized = false;
 }
 
-static void lowpass_coefficients(float dt, float *ret_b0, float *ret_a1, float *ret_a2);
+/* Second-order Butterworth low-pass with the time constant LP_TAU_S (cut-off √2/(2π τ), as VQF defines it; its lag
+ * behind a ramp is then τ), by the bilinear transform: b1 = 2 b0, b2 = b0. */
+static void lowpass_coefficients(float dt, float *ret_b0, float *ret_a1, float *ret_a2) {
+        float x = dt / (SQRT2 * LP_TAU_S);
+        float k = x +
+                x * x * x * (1.0f / 3.0f); /* tan x: x < 0.1 at every interval used, within 1e-5 relative */
+        float k2 = k * k;
+        float norm = 1.0f / (1.0f + SQRT2 * k + k2);
+        *ret_b0 = k2 * norm;
+        *ret_a1 = 2.0f * (k2 - 1.0f) * norm;
+        *ret_a2 = (1.0f - SQRT2 * k + k2) * norm;
+}
 
 static void fusion_update_factors(Fusion *f, float dt) {
         f->factors_dt = dt;
         f->lag_factor = ACC_LAG_S / dt;
-        lowpass_coefficients(dt, &f->lp_b0, &f->lp_a1, &f->lp_a2);
         f->acc_still_factor = dt / (ACC_LP_TAU_STILL_S + dt);
         f->acc_moving_factor = dt / (ACC_LP_TAU_MOVING_S + dt);
 }
 
-/* Both low-passes' state for a constant input x (transposed direct form II): their output is x from the start. */
+/* How well the bias is known sets the time constant: an unknown bias makes the vertical drift across I faster
+ * than a long low-pass could follow. */
+static float fusion_time_constant(const Fusion *f) {
+        return LP_TAU_S * CLAMP(BIAS_SIGMA_KNOWN_RAD_S / f->bias_sigma, LP_TAU_MIN_S / LP_TAU_S, 1.0f);
+}
+
+/* The low-passes' coefficients for a slow step of dt, with the time constant tau. */
+static void fusion_step_coefficients(float dt, float tau, float *ret_b0, float *ret_a1, float *ret_a2) {
+        lowpass_coefficients(dt * (LP_TAU_S / tau), ret_b0, ret_a1, ret_a2);
+}
+
+/* Both low-passes' state for a constant input x (transposed direct form II) at the coefficients of a typical
+ * slow step: their output is x from the start. */
 static void fusion_lowpass_settle(Fusion *f, const float x[3]) {
+        float b0, a1, a2;
+        fusion_step_coefficients(MAX(SLOW_STEP_S, f->factors_dt), fusion_time_constant(f), &b0, &a1, &a2);
         for (unsigned s = 0; s < 2; s++)
                 for (unsigned i = 0; i < 3; i++) {
-                        f->lp[s][0][i] = (1.0f - f->lp_b0) * x[i];
-                        f->lp[s][1][i] = (f->lp_b0 - f->lp_a2) * x[i];
+                        f->lp[s][0][i] = (1.0f - b0) * x[i];
+                        f->lp[s][1][i] = (b0 - a2) * x[i];
                 }
         memset(f->trend, 0, sizeof(f->trend));
         memset(&f->slow, 0, sizeof(f->slow));
@@ -222,19 +246,6 @@ static void fusion_rebase(Fusion *f) {
         f->up_i[2] = 1.0f;
 }
 
-/* Second-order Butterworth low-pass with the time constant LP_TAU_S (cut-off √2/(2π τ), as VQF defines it; its lag
- * behind a ramp is then τ), by the bilinear transform: b1 = 2 b0, b2 = b0. */
-static void lowpass_coefficients(float dt, float *ret_b0, float *ret_a1, float *ret_a2) {
-        float x = dt / (SQRT2 * LP_TAU_S);
-        float k = x +
-                x * x * x * (1.0f / 3.0f); /* tan x: x < 0.1 at every interval used, within 1e-5 relative */
-        float k2 = k * k;
-        float norm = 1.0f / (1.0f + SQRT2 * k + k2);
-        *ret_b0 = k2 * norm;
-        *ret_a1 = 2.0f * (k2 - 1.0f) * norm;
-        *ret_a2 = (1.0f - SQRT2 * k + k2) * norm;
-}
-
 /* What changes slowly runs at about 1/SLOW_STEP_S from the sums of the samples since the last time: both
  * low-passes (the mean of the accelerometer in I over the step is their input: a moving average, whose zeros at
  * the step's harmonics keep vibration from aliasing onto the vertical), the rotation rate, the bias and the
@@ -250,11 +261,8 @@ static void fusion_slow_step(Fusion *f) {
         float x_norm = vec3_norm(x);
         bool usable = x_norm >= 1.0f;
 
-        /* How well the bias is known sets the time constants: an unknown bias makes the vertical drift across I
-         * faster than a long low-pass could follow. */
-        float tau = LP_TAU_S * CLAMP(BIAS_SIGMA_KNOWN_RAD_S / f->bias_sigma, LP_TAU_MIN_S / LP_TAU_S, 1.0f);
-        float b0, a1, a2;
-        lowpass_coefficients(dt * (LP_TAU_S / tau), &b0, &a1, &a2);
+        float tau = fusion_time_constant(f), b0, a1, a2;
+        fusion_step_coefficients(dt, tau, &b0, &a1, &a2);
         if (usable && still) {
                 /* A whole step still: the accelerometer has little linear acceleration to average out, so both
                  * low-passes are drawn towards their steady state for it within REST_SETTLE_S (at rest) or

@@ -22,10 +22,13 @@
  *   - the same drift, turned back into the sensor's frame, is the bias the gyroscope still has: an integral term
  *     learns it in motion, without any rest;
  *   - the accelerometer's samples are moved forward by the lag of its digital filter behind the gyroscope's;
- *   - what changes slowly (the second low-pass, the bias, the rotation rate) runs at 25 Hz on sums of the samples,
- *     which keeps the cost per sample below the complementary filter's twice over.
+ *   - until the bias is known (at power-on a cheap gyroscope's may be 10°/s) the time constant is shorter, so that
+ *     the vertical keeps up with the drift;
+ *   - at rest the low-passes settle on the accelerometer within half a second;
+ *   - what changes slowly (both low-passes, the bias, the rotation rate) runs at 25 Hz on the means of the samples
+ *     since, which keeps the cost of a sample low; the orientation itself moves with every sample.
  * At rest (the engine's motion detector: the gyroscope's output barely fluctuates and the accelerometer's holds)
- * the bias is the gyroscope's own mean.
+ * the bias is the gyroscope's own mean. Still, |g| is the accelerometer's.
  *
  * Without a gyroscope: "up" is the low-passed accelerometer, with a longer time constant while moving.
  */
@@ -46,12 +49,12 @@ typedef struct Fusion {
         bool q_stale; /* q lags behind the filter's state */
         float bias[3]; /* gyroscope bias, rad/s */
         float up[3]; /* earth up in the sensor frame (unit), up to date after every sample */
-        float gravity; /* |a| learned at rest: absorbs the accelerometer's scale error */
+        float gravity; /* |a| learned while still: absorbs the accelerometer's scale error */
 
         /* With a gyroscope. */
         float q_i[4]; /* sensor to the almost-inertial frame I */
-        float lp[2][2]
-                [3]; /* the two low-passes of the accelerometer in I: second-order Butterworth states */
+        /* The two low-passes of the accelerometer in I: second-order Butterworth states. */
+        float lp[2][2][3];
         float up_i[3]; /* earth up in I (unit) */
         float lp_norm; /* the low-pass's length, about |g| */
         float trend[3]; /* how far the vertical moved across I in one time constant (m/s²) */
@@ -64,8 +67,8 @@ typedef struct Fusion {
         struct {
                 float dt, rate2_dt;
                 float acc_dt[3]; /* the accelerometer in I, times the interval */
-                float still_dt, rest_dt,
-                        rest_gyro[3]; /* still or at rest; the gyroscope at rest, times dt */
+                float still_dt, rest_dt; /* how long still, at rest */
+                float rest_gyro[3]; /* the gyroscope at rest, times the interval */
         } slow;
         float omega[3]; /* the last bias-corrected rate: carries a short run of samples without a reading */
         float omega_age_s; /* how long ago that reading was */
@@ -75,9 +78,8 @@ typedef struct Fusion {
         /* Without a gyroscope: the low-passed specific force. */
         float acc_lp[3];
 
-        /* Coefficients for the sample interval factors_dt. */
+        /* Factors for the sample interval factors_dt. */
         float factors_dt;
-        float lp_b0, lp_a1, lp_a2;
         float lag_factor, acc_still_factor, acc_moving_factor;
 } Fusion;
 
