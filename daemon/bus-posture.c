@@ -125,6 +125,13 @@ static int property_get_sensor(sd_bus *bus, const char *path, const char *interf
         return sd_bus_message_append(reply, "s", m->sensor_description ?: "");
 }
 
+static int property_get_sensor_error(sd_bus *bus, const char *path, const char *interface,
+        const char *property, sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        return sd_bus_message_append(reply, "s", m->sensor_error ?: "");
+}
+
 static int property_get_sitting_today(sd_bus *bus, const char *path, const char *interface,
         const char *property, sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
@@ -558,6 +565,8 @@ static const sd_bus_vtable posture_vtable[] = {
         SD_BUS_PROPERTY(
                 "SensorState", "s", property_get_sensor_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Sensor", "s", property_get_sensor, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY(
+                "SensorError", "s", property_get_sensor_error, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SampleRate", "d", NULL, offsetof(Manager, sample_rate),
                 SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SnoozedUntil", "t", NULL, offsetof(Manager, snoozed_until_us),
@@ -566,6 +575,12 @@ static const sd_bus_vtable posture_vtable[] = {
                 SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Haptics", "s", property_get_haptics, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("ClockAnchor", "t", NULL, offsetof(Manager, clock_anchor_us),
+                SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ClockAnchorWall", "t", NULL, offsetof(Manager, clock_anchor_wall_us),
+                SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ClockSpeed", "d", NULL, offsetof(Manager, clock_speed),
+                SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 
         SD_BUS_METHOD_WITH_ARGS("Calibrate", SD_BUS_NO_ARGS, SD_BUS_RESULT("d", neutral_inclination),
                 method_calibrate, SD_BUS_VTABLE_UNPRIVILEGED),

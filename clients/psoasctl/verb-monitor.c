@@ -35,7 +35,7 @@ typedef struct Monitor {
         unsigned printed; /* event lines, for --count */
         bool status_shown; /* the live status line is on the screen */
         uint64_t sitting_since_us; /* as last seen, to tell a bout's start */
-        uint64_t sitting_today_read_us; /* CLOCK_REALTIME of the last read of SittingToday */
+        uint64_t sitting_today_read_us; /* psoasd's clock at the last read of SittingToday */
 } Monitor;
 
 static void gauge(char *buf, size_t size, double tilt_deg) {
@@ -74,13 +74,13 @@ static void monitor_clear_status(Monitor *m) {
 static void monitor_draw_status(Monitor *m, Watch *w) {
         const Properties *p = &w->props;
         char line[512], bar[GAUGE_CELLS * 4 + 3], tilt[DEGREES_MAX], bout[DURATION_MAX], today[DURATION_MAX];
-        uint64_t now = now_realtime_us();
+        uint64_t now = describe_now_us(p);
 
         if (m->mode != MONITOR_LIVE)
                 return;
 
         /* SittingToday changes every second while sitting and is not signalled: read it now and then. */
-        if (now - m->sitting_today_read_us >= SITTING_TODAY_REFRESH_US) {
+        if (now < m->sitting_today_read_us || now - m->sitting_today_read_us >= SITTING_TODAY_REFRESH_US) {
                 uint64_t today_s;
 
                 if (sd_bus_get_property_trivial(w->bus, PSOAS_BUS_NAME, PSOAS_OBJECT_PATH, PSOAS_INTERFACE,
@@ -112,7 +112,8 @@ static void monitor_draw_status(Monitor *m, Watch *w) {
 /* One event: a line (with the time) on a terminal or in plain mode, or a JSON object. Takes fields. */
 static int monitor_emit(Monitor *m, Watch *w, const char *event, json_object *fields, const char *text) {
         _cleanup_(json_object_put_nullp) json_object *o = fields;
-        time_t now = time(NULL);
+        /* The time on psoasd's clock, as the times in the text are. */
+        time_t now = (time_t)(describe_now_us(&w->props) / USEC_PER_SEC);
         struct tm tm;
         char when[64];
         int r;
@@ -162,7 +163,7 @@ static int monitor_started(Monitor *m, Watch *w) {
         char text[1024], posture[128], sensor[256], alerts[128], bout[DURATION_MAX];
 
         m->sitting_since_us = p->sitting_since_us;
-        m->sitting_today_read_us = now_realtime_us();
+        m->sitting_today_read_us = describe_now_us(p);
         if (p->sitting_since_us > 0)
                 snprintf(bout, sizeof(bout), "%s", "in a sitting bout");
         else

@@ -144,22 +144,27 @@ static int on_watch_event(Watch *w, const WatchEvent *e, void *userdata) {
                 break;
         case WATCH_STARTED:
         case WATCH_DAEMON_BACK:
-                bar->sitting_today_read_us = now_realtime_us();
+                bar->sitting_today_read_us = describe_now_us(&w->props);
                 break;
         case WATCH_DAEMON_GONE:
                 bar->alert = false;
                 break;
-        case WATCH_TICK:
+        case WATCH_TICK: {
+                /* On psoasd's clock: in a replay at 60x, 30 s of it pass in half a second. */
+                uint64_t now = describe_now_us(&w->props);
+
                 if (w->running &&
-                        now_realtime_us() - bar->sitting_today_read_us >= SITTING_TODAY_REFRESH_US) {
+                        (now < bar->sitting_today_read_us ||
+                                now - bar->sitting_today_read_us >= SITTING_TODAY_REFRESH_US)) {
                         uint64_t today_s;
 
                         if (sd_bus_get_property_trivial(w->bus, PSOAS_BUS_NAME, PSOAS_OBJECT_PATH,
                                     PSOAS_INTERFACE, "SittingToday", NULL, 't', &today_s) >= 0)
                                 w->props.sitting_today_s = today_s;
-                        bar->sitting_today_read_us = now_realtime_us();
+                        bar->sitting_today_read_us = now;
                 }
                 break;
+        }
         default:
                 break;
         }
