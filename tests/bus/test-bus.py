@@ -81,6 +81,10 @@ def case_properties_initial():
         assert props['SittingSince'] == 0 and props['SnoozedUntil'] == 0 and props['Inhibited'] is False
         assert 'replay of' in props['Sensor'], props['Sensor']
         assert props['Version'].count('.') == 2, props['Version']
+        # A real-time replay's clock runs with the wall clock, from the replay's start.
+        assert props['ClockSpeed'] == 1 and props['ClockAnchor'] == props['ClockAnchorWall'], props
+        assert abs(props['ClockAnchor'] - now_us()) < scaled(5e6), props
+        assert props['SensorError'] == '', props
         # The rate is measured from the recording's timestamps after 2 s of samples.
         bus.wait(lambda: abs(bus.get('SampleRate') - 100) < 2, 10, 'SampleRate near 100 Hz')
 
@@ -178,7 +182,7 @@ def case_calibrate_busy_and_no_sensor():
             bus.wait(lambda: first, 10, 'the first Calibrate to finish')
             assert 'reply' in first, first
             # The recording ends after 12 s: then there is no sensor to calibrate with.
-            bus.wait(lambda: bus.get('SensorState') == 'absent', 15, 'the end of the replay')
+            bus.wait(lambda: bus.get('SensorState') == 'ended', 15, 'the end of the replay')
             assert time.monotonic() - started >= 11
             try:
                 bus.call('Calibrate')
@@ -536,6 +540,68 @@ def case_bad_command_lines():
     assert p.returncode == 0 and p.stdout.startswith('psoasd ')
 
 
+def clock_now(bus):
+    """psoasd's clock now, as org.psoas.Posture1(5) says a client computes it."""
+    props = bus.get_all()
+    return props['ClockAnchor'] + (now_us() - props['ClockAnchorWall']) * props['ClockSpeed']
+
+
+def case_replay_clock():
+    """At 60x every time psoasd gives is on the replay's clock: it starts with the replay and runs 60 times as
+    fast as the wall clock, and the times it gives agree with it within a batch of samples."""
+    bus = Bus()
+    before = now_us()
+    with Daemon(bus, '--replay', REC, '--speed', '60', '--calibrate-first', '5'):
+        props = bus.get_all()
+        speed = props['ClockSpeed']
+        assert speed >= 15, props  # 60, or 15 when the harness slows replays down under valgrind
+        assert props['ClockAnchor'] == props['ClockAnchorWall'] and before <= props['ClockAnchor'] <= now_us()
+        origin = props['ClockAnchor']
+        # One batch: psoasd takes samples 20 times a second, 3 s of the recording at 60x; and the bus's delay.
+        batch = speed * 0.1 * 1e6
+        # The recording sits down 5 min in: on the replay's clock, 5 min after the replay's start.
+        bus.wait(lambda: bus.get('SittingSince') > 0, 30, 'the sitting bout')
+        since = bus.get('SittingSince')
+        assert 280e6 <= since - origin <= 330e6, (since - origin) / 1e6
+        assert since <= clock_now(bus) + batch, (since, clock_now(bus))
+        # Sitting time today and the bout's length agree on that clock.
+        bus.wait(lambda: clock_now(bus) - since >= 120e6, 30, '2 min into the bout')
+        bout = clock_now(bus) - since
+        today = bus.get('SittingToday') * 1e6
+        assert abs(bout - today) <= batch + 2e6, (bout / 1e6, today / 1e6)
+        # A snooze of 15 min ends 15 min later on the replay's clock (15 s of wall time), not on the wall clock.
+        bus.call('Snooze', '(u)', 900)
+        until = bus.get('SnoozedUntil')
+        assert abs(until - (clock_now(bus) + 900e6)) <= batch, (until - clock_now(bus)) / 1e6
+        bus.wait(lambda: bus.get('SnoozedUntil') == 0, 30 * 60 / speed + 10, 'the snooze to end')
+        assert clock_now(bus) >= until - batch, (clock_now(bus) - until) / 1e6
+
+
+def case_replay_end():
+    """At the end of a recording SensorState is 'ended' and the clock stops at the last sample."""
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp:
+        short = synth('--scenario', 'test', '--rate', '50', '--duration', '20', path=os.path.join(tmp, 's.csv'))
+        with open(short) as f:
+            times = [float(line.split(',')[0]) for line in f.read().split('\n')[1:] if line]
+        length = times[-1] - times[0]
+        with Daemon(bus, '--replay', short, '--speed', '10') as d:
+            props = bus.get_all()
+            origin, speed = props['ClockAnchor'], props['ClockSpeed']
+            assert speed > 1 and props['SensorState'] == 'replay', props
+            bus.wait(lambda: bus.get('SensorState') == 'ended', length / speed + 10, 'the end of the recording')
+            props = bus.get_all()
+            assert props['ClockSpeed'] == 0, props
+            assert abs(props['ClockAnchor'] - (origin + length * 1e6)) <= 1000, \
+                (props['ClockAnchor'] - origin) / 1e6
+            assert props['SensorError'] == '', props
+            assert 'ended' in bus.changes_of('SensorState'), bus.changes_of('SensorState')
+            assert 'absent' not in bus.changes_of('SensorState'), bus.changes_of('SensorState')
+            end = time.strftime('%H:%M:%S', time.localtime(props['ClockAnchor'] / 1e6))
+            bus.pump(0.5)
+            assert f'The recording ended at {end}' in d.read_log(), d.read_log()
+
+
 def case_bad_recording_reported():
     bus = Bus()
     with tempfile.TemporaryDirectory() as tmp:
@@ -545,6 +611,14 @@ def case_bad_recording_reported():
         d = Daemon(bus, '--replay', bad, '--speed', '0', '--exit-on-end', wait_ready=False).start()
         assert d.wait_exit(20) == 1, d.read_log()
         assert 'bad.csv:4' in d.read_log(), d.read_log()
+        # Without --exit-on-end it stays on the bus and says what is wrong, where: file, line and reason.
+        with Daemon(bus, '--replay', bad, '--speed', '1') as d:
+            bus.wait(lambda: bus.get('SensorState') == 'error', 10, 'the malformed line')
+            error = bus.get('SensorError')
+            assert error == f"{bad}:4: column ax: 'zero' is not a number", error
+            assert bus.get('ClockSpeed') == 0
+            assert f"The recording is malformed: {bad}:4: column ax: 'zero' is not a number" in d.read_log(), \
+                d.read_log()
 
 
 def case_sigterm_saves_and_notifies():
