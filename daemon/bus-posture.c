@@ -14,6 +14,7 @@
 
 #include "build-config.h"
 #include "config.h"
+#include "duration.h"
 #include "log.h"
 #include "manager.h"
 
@@ -237,10 +238,12 @@ static int method_snooze(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         if (r < 0)
                 return r;
         level = snooze_log_level(before_us, m->snoozed_until_us);
-        if (seconds > 0)
-                log_full(level, "Alerts snoozed for %" PRIu32 " min by %s.", (seconds + 59) / 60,
+        if (seconds > 0) {
+                char d[DURATION_TEXT_MAX];
+
+                log_full(level, "Alerts snoozed for %s by %s.", duration_format(d, sizeof(d), seconds),
                         sd_bus_message_get_sender(msg) ?: "?");
-        else
+        } else
                 log_full(level, "Snooze cancelled by %s.", sd_bus_message_get_sender(msg) ?: "?");
         return sd_bus_reply_method_return(msg, NULL);
 }
@@ -495,7 +498,7 @@ static int method_test_haptics(sd_bus_message *msg, void *userdata, sd_bus_error
 }
 
 static uint64_t seconds_u64(double s) {
-        return s > 0 && isfinite(s) ? (uint64_t)llround(s) : 0;
+        return duration_whole_seconds(s);
 }
 
 static int method_get_day(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -644,7 +647,9 @@ int bus_emit_stretch_verified(Manager *m, const char *id) {
 }
 
 int bus_emit_break_taken(Manager *m, uint64_t seconds) {
-        log_info("Break taken after %" PRIu64 " min of sitting.", seconds / 60);
+        char d[DURATION_TEXT_MAX];
+
+        log_info("Break taken after %s of sitting.", duration_format(d, sizeof(d), seconds));
         if (!m->bus)
                 return 0;
         return sd_bus_emit_signal(m->bus, BUS_PATH, BUS_INTERFACE, "BreakTaken", "t", seconds);

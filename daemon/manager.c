@@ -13,6 +13,7 @@
 
 #include "build-config.h"
 #include "config.h"
+#include "duration.h"
 #include "log.h"
 #include "manager.h"
 #include "record.h"
@@ -460,6 +461,7 @@ static void clock_sync(Manager *m, int64_t t_us) {
 static void restore_state(Manager *m, int64_t t_us) {
         struct psoas_day_stats stats;
         CurrentState current = {};
+        char d[DURATION_TEXT_MAX];
         int64_t bout_start;
         int32_t today;
         int r;
@@ -499,7 +501,8 @@ static void restore_state(Manager *m, int64_t t_us) {
         if (r < 0)
                 log_warning_errno(r, "Could not restore today's statistics: %m");
         else
-                log_info("Continuing today: %.0f min sat so far%s.", stats.sitting_s / 60,
+                log_info("Continuing today: %s sat so far%s.",
+                        duration_format(d, sizeof(d), duration_whole_seconds(stats.sitting_s)),
                         current.day == today && current.in_bout ? ", in a sitting bout" : "");
 }
 
@@ -615,7 +618,7 @@ static char *format_local_time(char *buf, size_t size, int64_t realtime_us) {
 static void update_status(Manager *m, bool force) {
         const struct psoas_state *st;
         uint64_t now = now_usec(CLOCK_MONOTONIC), dropped;
-        char posture[128] = "", text[512];
+        char posture[128] = "", text[512], d[DURATION_TEXT_MAX];
 
         if (!force && now - m->status_mono_us < 10 * USEC_PER_SEC)
                 return;
@@ -624,9 +627,11 @@ static void update_status(Manager *m, bool force) {
         st = m->engine ? psoas_engine_get_state(m->engine) : NULL;
         if (st && st->samples_accepted > 0) {
                 if (st->in_bout)
-                        snprintf(posture, sizeof(posture), "; %s, sitting bout %.0f min",
+                        snprintf(posture, sizeof(posture), "; %s, sitting bout %s",
                                 psoas_posture_to_string(st->posture),
-                                (double)(st->t_us - st->bout_start_us) / 60e6);
+                                duration_format(d, sizeof(d),
+                                        duration_whole_seconds(
+                                                (double)(st->t_us - st->bout_start_us) / 1e6)));
                 else
                         snprintf(posture, sizeof(posture), "; %s", psoas_posture_to_string(st->posture));
         }
@@ -962,7 +967,7 @@ static void calibration_finish(Manager *m, int error, enum psoas_calibration_err
 static void handle_event(Manager *m, const struct psoas_event *ev) {
         const struct psoas_stretch *catalog;
         size_t n_catalog;
-        char message[256];
+        char message[256], d[DURATION_TEXT_MAX];
 
         switch (ev->type) {
         case PSOAS_EVENT_CALIBRATED:
@@ -984,18 +989,17 @@ static void handle_event(Manager *m, const struct psoas_event *ev) {
                 break;
         case PSOAS_EVENT_BOUT_ENDED:
                 if (ev->bout.is_break)
-                        (void)bus_emit_break_taken(
-                                m, ev->bout.duration_s > 0 ? (uint64_t)llround(ev->bout.duration_s) : 0);
+                        (void)bus_emit_break_taken(m, duration_whole_seconds(ev->bout.duration_s));
                 break;
         case PSOAS_EVENT_ALERT:
                 if (ev->alert.kind == PSOAS_ALERT_SITTING)
-                        snprintf(message, sizeof(message), "You have been sitting for %.0f min",
-                                floor(ev->alert.duration_s / 60));
+                        snprintf(message, sizeof(message), "You have been sitting for %s",
+                                duration_format(d, sizeof(d), duration_whole_seconds(ev->alert.duration_s)));
                 else
                         snprintf(message, sizeof(message),
-                                "Your pelvis has been tilted forward by %.0f° for %.0f min while standing",
+                                "Your pelvis has been tilted forward by %.0f° for %s while standing",
                                 (double)psoas_engine_get_state(m->engine)->tilt_deg,
-                                fmax(1, floor(ev->alert.duration_s / 60)));
+                                duration_format(d, sizeof(d), duration_whole_seconds(ev->alert.duration_s)));
                 (void)bus_emit_alert(
                         m, psoas_alert_kind_to_string(ev->alert.kind), message, ev->alert.level);
                 haptics_feedback(m,
@@ -1620,10 +1624,10 @@ uint64_t manager_sitting_today_s(Manager *m) {
         if (st->samples_accepted == 0 && m->store) {
                 struct psoas_day_stats stats;
                 if (state_store_load_day(m->store, manager_today(m), &stats) >= 0)
-                        return (uint64_t)llround(stats.sitting_s);
+                        return duration_whole_seconds(stats.sitting_s);
                 return 0;
         }
-        return (uint64_t)llround(st->today.sitting_s);
+        return duration_whole_seconds(st->today.sitting_s);
 }
 
 /* ------------------------------------------------------------------------------------------------------- */

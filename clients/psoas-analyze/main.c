@@ -23,6 +23,7 @@
 
 #include "build-config.h"
 #include "csv.h"
+#include "duration.h"
 #include "format.h"
 #include "macro.h"
 #include "psoas/psoas.h"
@@ -229,17 +230,18 @@ static void writer_json_number(Writer *w, double v, unsigned decimals) {
                 writer_puts(w, "null");
 }
 
-/* "2 h 05 min", "12 min 30 s", "42 s", "0.4 s". */
+/* "2 h 05 min", "12 min 30 s", "42 s", "0.4 s": rounded down to the unit shown, as every duration psoas shows
+ * (common/duration.h), so that a bout psoasd calls "41 min" is "41 min 59 s" here, never "42 min 00 s". */
 static const char *format_duration(char *buf, size_t size, double s) {
         uint64_t t;
 
-        if (!(s >= 0))
+        if (!(s >= 0) || !isfinite(s))
                 s = 0;
         if (s < 10 && s != floor(s)) {
-                snprintf(buf, size, "%.1f s", s);
+                snprintf(buf, size, "%.1f s", floor(s * 10) / 10);
                 return buf;
         }
-        t = (uint64_t)(s + 0.5);
+        t = duration_whole_seconds(s);
         if (t < 60)
                 snprintf(buf, size, "%u s", (unsigned)t);
         else if (t < 3600)

@@ -61,7 +61,7 @@ def now_us():
 def duration_words(seconds):
     """psoasctl's way of writing a duration."""
     seconds = int(seconds)
-    minutes = (seconds + 30) // 60
+    minutes = seconds // 60  # rounded down, as every duration psoas shows
     if seconds < 60:
         return f'{seconds} s'
     if minutes < 60:
