@@ -320,6 +320,7 @@ static void apply_source_options(Manager *m) {
                 .wakeups_per_s = c->sensor_wakeups_per_s,
                 .replay_path = m->options.replay_path,
                 .replay_speed = m->options.replay_speed,
+                .replay_units = m->options.replay_units,
         };
         memcpy(m->source_options.mount_matrix, c->sensor_mount_matrix, sizeof(c->sensor_mount_matrix));
 }
@@ -1449,6 +1450,15 @@ static int sensor_start(Manager *m) {
                 return r;
 
         r = ops->open(m->source, &m->source_options, &error);
+        if (r < 0 && m->options.replay_path) {
+                /* Fatal (manager_start()): the recording cannot be read, or is in other units than it says. */
+                if (error) /* it names the file */
+                        log_error("Cannot replay: %s", error);
+                else
+                        log_error("Cannot replay %s: %s", m->options.replay_path, strerror(-r));
+                m->source = source_free(m->source);
+                return r;
+        }
         if (r < 0) {
                 if (!m->sensor_lost_logged)
                         log_id(LOG_WARNING, MESSAGE_ID_SENSOR_LOST, r, "No sensor: %s",
@@ -1724,7 +1734,7 @@ int manager_start(Manager *m) {
         r = sensor_start(m);
         if (r < 0) {
                 if (m->options.replay_path)
-                        return log_error_errno(r, "Cannot replay %s: %m", m->options.replay_path);
+                        return r; /* sensor_start() said why */
                 sensor_schedule_retry(m);
         }
         return 0;

@@ -71,6 +71,7 @@ typedef struct ManagerOptions {
         const char *sensor_uri; /* overrides sensor.uri */
         const char *replay_path;
         double replay_speed;
+        const struct CsvUnits *replay_units; /* what the recording's columns are in (--units); NULL: SI */
         bool exit_on_end;
         double calibrate_first_s; /* replay: calibrate on the recording's first seconds */
         const char *record_path;

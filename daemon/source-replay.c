@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "csv-units.h"
 #include "csv.h"
 #include "source.h"
 
@@ -50,6 +51,13 @@ static int replay_open(Source *s, const SourceOptions *o, char **ret_error) {
         if (n < 0) {
                 if (ret_error && asprintf(ret_error, "%s: %s", o->replay_path, strerror(-n)) < 0)
                         *ret_error = NULL;
+                return n;
+        }
+        /* A recording that looks like g, °/s or milliseconds is refused at the first read, as psoas-analyze
+         * refuses it, unless --units said so and it is converted. */
+        n = csv_reader_set_units(r->reader, o->replay_units, true);
+        if (n < 0) {
+                replay_close(s);
                 return n;
         }
         /* The first record says whether the recording has a gyroscope and where its time starts. */

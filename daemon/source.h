@@ -29,6 +29,7 @@ typedef struct SourceOptions {
         /* Replay */
         const char *replay_path;
         double replay_speed; /* 1 = real time; <= 0 or +inf: as fast as the loop can take it */
+        const struct CsvUnits *replay_units; /* the recording's units (csv-units.h); NULL: SI */
 } SourceOptions;
 
 typedef struct SourceOps {

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "build-config.h"
+#include "csv-units.h"
 #include "csv.h"
 #include "duration.h"
 #include "format.h"
@@ -77,6 +78,7 @@ typedef struct Context {
         bool json;
         bool quat;
         bool no_gyro;
+        CsvUnits units; /* --units: what the file's columns are in */
         CalibrateMode calibrate;
         int64_t calibrate_start_us, calibrate_end_us; /* CALIBRATE_WINDOW */
         int64_t calibrate_first_us; /* CALIBRATE_FIRST */
@@ -957,6 +959,12 @@ static int context_run(Context *c) {
                 log_error("cannot open %s: %s", c->input, strerror(-r));
                 return EX_NOINPUT;
         }
+        /* A recording in g, °/s or milliseconds is refused, unless --units says so and it is converted. */
+        r = csv_reader_set_units(c->reader, &c->units, true);
+        if (r < 0) {
+                log_error("cannot read %s: %s", c->input, strerror(-r));
+                return EX_SOFTWARE;
+        }
 
         r = psoas_engine_new(&c->config, &c->engine);
         if (r < 0) {
@@ -1040,6 +1048,11 @@ static void help(void) {
                "\n"
                "Runs the psoas posture engine over a recording: CSV t,ax,ay,az[,gx,gy,gz]\n"
                "(seconds, m/s², rad/s), header optional. FILE may be - for standard input.\n"
+               "A recording that looks like g, °/s or milliseconds is refused; --units converts it.\n"
+               "\n"
+               "Input:\n"
+               "      --units=LIST           the file's units, e.g. g,deg/s,ms: m/s2 or g, rad/s or\n"
+               "                             deg/s, s, ms or us (those not given are m/s2, rad/s, s)\n"
                "\n"
                "Output:\n"
                "  -o, --output=summary|samples|events  what to print (default: summary)\n"
@@ -1211,6 +1224,7 @@ static int parse_argv(Context *c, int argc, char **argv) {
                 ARG_TILT_TIME,
                 ARG_START,
                 ARG_QUIET_HOURS,
+                ARG_UNITS,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -1230,6 +1244,7 @@ static int parse_argv(Context *c, int argc, char **argv) {
                 { "tilt-time", required_argument, NULL, ARG_TILT_TIME },
                 { "start", required_argument, NULL, ARG_START },
                 { "quiet-hours", required_argument, NULL, ARG_QUIET_HOURS },
+                { "units", required_argument, NULL, ARG_UNITS },
                 {},
         };
         unsigned n_calibrate = 0;
@@ -1347,6 +1362,15 @@ static int parse_argv(Context *c, int argc, char **argv) {
                         context_bind(c, "quiet_start_min", "--quiet-hours", optarg);
                         context_bind(c, "quiet_end_min", "--quiet-hours", optarg);
                         break;
+                case ARG_UNITS: {
+                        char why[256];
+
+                        if (csv_units_parse(optarg, &c->units, why, sizeof(why)) < 0) {
+                                log_error("--units '%s': %s", optarg, why);
+                                return -EINVAL;
+                        }
+                        break;
+                }
                 case '?':
                         return -EINVAL; /* getopt_long() said what */
                 default:
@@ -1392,6 +1416,7 @@ int main(int argc, char **argv) {
                 return EX_OSERR;
         }
         psoas_config_init(&c->config);
+        c->units = CSV_UNITS_SI;
 
         r = parse_argv(c, argc, argv);
         if (r <= 0)

@@ -529,8 +529,8 @@ def case_record_round_trip():
 def case_bad_command_lines():
     for args, words in ((['--speed', '2'], 'need --replay'), (['--replay', REC, '--speed', '-1'], '--speed'),
                         (['--log-level', 'loud'], 'loud'), (['--state-directory', 'rel'], 'absolute'),
-                        (['extra'], 'unexpected'), (['--replay', '/nonexistent.csv', '--exit-on-end'],
-                                                    '/nonexistent.csv')):
+                        (['extra'], 'unexpected'), (['--units', 'g'], 'need --replay'),
+                        (['--replay', '/nonexistent.csv', '--exit-on-end'], '/nonexistent.csv')):
         p = run_psoasd(['--user', *args], capture_output=True, text=True, timeout=20)
         assert p.returncode == 1, (args, p.returncode, p.stderr)
         assert words in p.stderr, (args, p.stderr)
@@ -619,6 +619,33 @@ def case_bad_recording_reported():
             assert bus.get('ClockSpeed') == 0
             assert f"The recording is malformed: {bad}:4: column ax: 'zero' is not a number" in d.read_log(), \
                 d.read_log()
+
+
+def case_replay_units():
+    """A recording in g, deg/s and ms is refused, naming the columns and the units they look like; with --units
+    it is converted and played at its real rate."""
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp:
+        si = synth('--scenario', 'test', '--rate', '50', '--duration', '60', path=os.path.join(tmp, 'si.csv'))
+        other = os.path.join(tmp, 'other.csv')
+        with open(si) as f, open(other, 'w') as out:
+            out.write(f.readline())
+            for line in f:
+                v = [float(x) for x in line.split(',')]
+                out.write(','.join(['%.3f' % (v[0] * 1000)] + ['%.7f' % (x / 9.80665) for x in v[1:4]] +
+                                   ['%.6f' % (x * 57.29577951308232) for x in v[4:7]]) + '\n')
+        d = Daemon(bus, '--replay', other, '--speed', '0', '--exit-on-end', wait_ready=False).start()
+        assert d.wait_exit(20) == 1, d.read_log()
+        log = d.read_log()
+        for words in (f'Cannot replay: {other}: column t looks like milliseconds',
+                      'columns ax, ay, az look like g', 'columns gx, gy, gz look like degrees per second',
+                      '(give --units ms,g,deg/s to convert)'):
+            assert words in log, (words, log)
+        with Daemon(bus, '--replay', other, '--units', 'g,deg/s,ms', '--speed', '1'):
+            assert bus.get('SensorState') == 'replay'
+            bus.wait(lambda: abs(bus.get('SampleRate') - 50) < 1, 10, 'SampleRate near 50 Hz')
+        p = run_psoasd(['--user', '--replay', other, '--units', 'kg'], capture_output=True, text=True, timeout=20)
+        assert p.returncode == 1 and "--units 'kg': unknown unit 'kg'" in p.stderr, p.stderr
 
 
 def case_sigterm_saves_and_notifies():
