@@ -86,8 +86,11 @@ typedef struct Context {
         int64_t start_local_us; /* --start: local wall time of the first sample, as µs since the epoch */
         struct psoas_config config;
         /* Which option set which config field, to name the option when psoas_config_validate() names the field. */
+        /* Which option set which engine field, and in what unit (scale field units to one of the option's), to
+         * say what is wrong in the option's terms. */
         struct {
-                const char *field, *option, *arg;
+                const char *field, *option, *arg, *unit;
+                double scale;
         } bindings[16];
         size_t n_bindings;
 
@@ -946,8 +949,16 @@ static int context_run(Context *c) {
         if (r < 0) {
                 for (size_t i = 0; i < c->n_bindings; i++)
                         if (field && strcmp(field, c->bindings[i].field) == 0) {
-                                log_error("%s %s: %s (%s)", c->bindings[i].option, c->bindings[i].arg,
-                                        r == -ERANGE ? "out of range" : "invalid", field);
+                                double min, max;
+
+                                if (r == -ERANGE && c->bindings[i].unit &&
+                                        psoas_config_range(field, &min, &max) >= 0)
+                                        log_error("%s %s: out of range: %g to %g %s", c->bindings[i].option,
+                                                c->bindings[i].arg, min / c->bindings[i].scale,
+                                                max / c->bindings[i].scale, c->bindings[i].unit);
+                                else
+                                        log_error("%s '%s': %s", c->bindings[i].option, c->bindings[i].arg,
+                                                r == -ERANGE ? "out of range" : "invalid");
                                 return EX_USAGE;
                         }
                 log_error("invalid configuration: %s", field ? field : strerror(-r));
@@ -1084,26 +1095,34 @@ static void help(void) {
                 "psoas-analyze");
 }
 
-static void context_bind(Context *c, const char *field, const char *option, const char *arg) {
+/* Remembers that option (given arg, in unit, scale field units each; unit NULL when it has none) set field. */
+static void context_bind(
+        Context *c, const char *field, const char *option, const char *arg, const char *unit, double scale) {
         for (size_t i = 0; i < c->n_bindings; i++)
                 if (strcmp(c->bindings[i].field, field) == 0) {
                         c->bindings[i].option = option;
                         c->bindings[i].arg = arg;
+                        c->bindings[i].unit = unit;
+                        c->bindings[i].scale = scale;
                         return;
                 }
         if (c->n_bindings < ELEMENTSOF(c->bindings))
-                c->bindings[c->n_bindings++] = (typeof(c->bindings[0])){ field, option, arg };
+                c->bindings[c->n_bindings++] = (typeof(c->bindings[0])){ field, option, arg, unit, scale };
 }
 
 /* A number option, in the data's number syntax; *ret is multiplied by scale. */
-static int parse_number(const char *option, const char *arg, double scale, float *ret) {
+/* A number in the option's unit (scale field units each) for the engine's field, whose range psoas_config_range()
+ * knows: checked when the configuration is, and then said in the option's unit. */
+static int parse_number(Context *c, const char *option, const char *arg, const char *field, const char *unit,
+        double scale, float *ret) {
         double v;
 
         if (csv_parse_double(arg, &v) < 0) {
-                log_error("%s '%s': not a number", option, arg);
+                log_error("%s '%s': not a number of %s", option, arg, unit);
                 return -EINVAL;
         }
         *ret = (float)(v * scale);
+        context_bind(c, field, option, arg, unit, scale);
         return 0;
 }
 
@@ -1314,32 +1333,32 @@ static int parse_argv(Context *c, int argc, char **argv) {
                         c->config.forward_known = true;
                         for (size_t i = 0; i < 3; i++)
                                 c->config.forward[i] = (float)v[i];
-                        context_bind(c, "forward", "--forward", optarg);
+                        context_bind(c, "forward", "--forward", optarg, NULL, 1);
                         break;
                 case ARG_SITTING_ALERT:
-                        if (parse_number("--sitting-alert", optarg, 60, &c->config.sitting_alert_s) < 0)
+                        if (parse_number(c, "--sitting-alert", optarg, "sitting_alert_s", "minutes", 60,
+                                    &c->config.sitting_alert_s) < 0)
                                 return -EINVAL;
-                        context_bind(c, "sitting_alert_s", "--sitting-alert", optarg);
                         break;
                 case ARG_SITTING_REPEAT:
-                        if (parse_number("--sitting-repeat", optarg, 60, &c->config.sitting_repeat_s) < 0)
+                        if (parse_number(c, "--sitting-repeat", optarg, "sitting_repeat_s", "minutes", 60,
+                                    &c->config.sitting_repeat_s) < 0)
                                 return -EINVAL;
-                        context_bind(c, "sitting_repeat_s", "--sitting-repeat", optarg);
                         break;
                 case ARG_BREAK:
-                        if (parse_number("--break", optarg, 1, &c->config.break_s) < 0)
+                        if (parse_number(c, "--break", optarg, "break_s", "seconds", 1, &c->config.break_s) <
+                                0)
                                 return -EINVAL;
-                        context_bind(c, "break_s", "--break", optarg);
                         break;
                 case ARG_TILT_THRESHOLD:
-                        if (parse_number("--tilt-threshold", optarg, 1, &c->config.tilt_alert_deg) < 0)
+                        if (parse_number(c, "--tilt-threshold", optarg, "tilt_alert_deg", "degrees", 1,
+                                    &c->config.tilt_alert_deg) < 0)
                                 return -EINVAL;
-                        context_bind(c, "tilt_alert_deg", "--tilt-threshold", optarg);
                         break;
                 case ARG_TILT_TIME:
-                        if (parse_number("--tilt-time", optarg, 1, &c->config.tilt_alert_s) < 0)
+                        if (parse_number(c, "--tilt-time", optarg, "tilt_alert_s", "seconds", 1,
+                                    &c->config.tilt_alert_s) < 0)
                                 return -EINVAL;
-                        context_bind(c, "tilt_alert_s", "--tilt-time", optarg);
                         break;
                 case ARG_START:
                         if (parse_local_time(optarg, &c->start_local_us) < 0) {
@@ -1359,8 +1378,8 @@ static int parse_argv(Context *c, int argc, char **argv) {
                                 return -EINVAL;
                         }
                         quiet_hours = optarg;
-                        context_bind(c, "quiet_start_min", "--quiet-hours", optarg);
-                        context_bind(c, "quiet_end_min", "--quiet-hours", optarg);
+                        context_bind(c, "quiet_start_min", "--quiet-hours", optarg, NULL, 1);
+                        context_bind(c, "quiet_end_min", "--quiet-hours", optarg, NULL, 1);
                         break;
                 case ARG_UNITS: {
                         char why[256];

@@ -359,14 +359,22 @@ case_rejected_sample() {
 
 case_config_invalid() {
         gen --seconds 2 >"$tmp/rec.csv"
+        # Each option's range in its own unit, never the engine's field or its unit.
+        run 64 --sitting-alert 0 "$tmp/rec.csv"
+        expect_stderr "--sitting-alert 0: out of range: 1 to 1440 minutes"
         run 64 --sitting-alert 0.1 "$tmp/rec.csv"
-        expect_stderr "--sitting-alert 0.1: out of range (sitting_alert_s)"
+        expect_stderr "--sitting-alert 0.1: out of range: 1 to 1440 minutes"
+        run 64 --sitting-repeat 1441 "$tmp/rec.csv"
+        expect_stderr "--sitting-repeat 1441: out of range: 1 to 1440 minutes"
         run 64 --break 1 "$tmp/rec.csv"
-        expect_stderr "--break 1: out of range (break_s)"
+        expect_stderr "--break 1: out of range: 10 to 3600 seconds"
         run 64 --tilt-threshold 90 "$tmp/rec.csv"
-        expect_stderr "--tilt-threshold 90: out of range (tilt_alert_deg)"
+        expect_stderr "--tilt-threshold 90: out of range: 2 to 45 degrees"
+        run 64 --tilt-time 4 "$tmp/rec.csv"
+        expect_stderr "--tilt-time 4: out of range: 5 to 3600 seconds"
+        if grep -q '_s\b\|_deg\b' "$tmp/err"; then fail "an engine field in the message: $(cat "$tmp/err")"; fi
         run 64 --tilt-threshold abc "$tmp/rec.csv"
-        expect_stderr "--tilt-threshold 'abc': not a number"
+        expect_stderr "--tilt-threshold 'abc': not a number of degrees"
         run 64 --forward 0,0,0 "$tmp/rec.csv"
         expect_stderr "--forward '0,0,0'"
         run 64 --quiet-hours 22:00-07:00 "$tmp/rec.csv"
