@@ -577,6 +577,24 @@ def case_replay_clock():
         assert clock_now(bus) >= until - batch, (clock_now(bus) - until) / 1e6
 
 
+def case_replay_clock_unpaced():
+    """A replay at full speed has no speed to compute its clock with: ClockSpeed is 0 and ClockAnchor stands at the
+    newest sample; at the end, at the last one, on a clock that started when the replay did."""
+    bus = Bus()
+    before = now_us()
+    with Daemon(bus, '--replay', REC, '--speed', '0', '--calibrate-first', '5'):
+        assert bus.get('ClockSpeed') == 0
+        bus.wait(lambda: bus.get('SensorState') == 'ended', 60, 'the end of the recording')
+        props = bus.get_all()
+        assert props['ClockSpeed'] == 0 and 0 < props['LastBreak'] <= props['ClockAnchor'], props
+        # The recording lasts 56 min 36 s: its clock stopped that long after the replay started.
+        with open(REC) as f:
+            lines = f.read().split('\n')
+        length = float(lines[-2].split(',')[0]) - float(lines[1].split(',')[0])
+        elapsed = (props['ClockAnchor'] - before) / 1e6
+        assert length <= elapsed <= length + (now_us() - before) / 1e6, (elapsed, length)
+
+
 def case_replay_end():
     """At the end of a recording SensorState is 'ended' and the clock stops at the last sample."""
     bus = Bus()
