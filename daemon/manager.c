@@ -581,8 +581,9 @@ static void clock_announce(Manager *m, bool force) {
         uint64_t anchor = 0, anchor_wall = 0, mono = now_usec(CLOCK_MONOTONIC);
         double speed = 1;
 
-        if (m->options.replay_path) {
-                bool stopped = m->replay_finished || !m->source || m->source->clock_speed <= 0;
+        /* A source with a clock of its own (a recording's): the rest follow the wall clock. */
+        if (m->source && m->source->clock_origin_realtime_us > 0) {
+                bool stopped = m->replay_finished || m->source->clock_speed <= 0;
 
                 if (!stopped) {
                         anchor = anchor_wall = (uint64_t)m->source->clock_origin_realtime_us;
