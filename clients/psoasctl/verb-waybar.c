@@ -43,7 +43,8 @@ static int bar_compose(Bar *bar, Watch *w, char **ret_line) {
                 snprintf(tooltip, sizeof(tooltip), "psoasd is not running on %s", bus_where(bar->context));
                 class = "off";
         } else if (!sensor_is_live(p)) {
-                snprintf(text, sizeof(text), "no sensor");
+                snprintf(text, sizeof(text), "%s",
+                        streq_ptr(p->sensor_state, "ended") ? "replay ended" : "no sensor");
                 snprintf(tooltip, sizeof(tooltip), "Sensor: %s", describe_sensor(a, sizeof(a), p));
                 class = "nosensor";
         } else if (!p->calibrated) {

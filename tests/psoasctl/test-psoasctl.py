@@ -275,7 +275,8 @@ def case_status_replay_ended_or_malformed():
             s = json.loads(user('status', '--json', status=0).stdout)
             assert s['sensor_state'] == 'ended' and s['clock_us'] == end and s['sensor_error'] == '', s
             o = json.loads(user('waybar', '--count', '1', status=0).stdout)
-            assert o['class'] == 'nosensor' and 'Sensor: the recording ended at' in o['tooltip'], o
+            assert o['class'] == 'nosensor' and o['text'] == 'replay ended', o
+            assert 'Sensor: the recording ended at' in o['tooltip'], o
 
         bad = os.path.join(tmp, 'bad.csv')
         with open(bad, 'w') as f:
