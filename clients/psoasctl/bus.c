@@ -295,6 +295,7 @@ int bus_get_properties(sd_bus *bus, const Context *c, Properties *ret) {
                 log_error("cannot read psoasd's state: unexpected reply: %s", strerror(-r));
                 return r;
         }
+        p.sitting_today_clock_us = psoas_clock_now(&p.clock);
         *ret = p;
         return 0;
 }

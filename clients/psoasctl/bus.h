@@ -65,6 +65,8 @@ typedef struct Properties {
         bool calibrated;
         uint64_t sitting_since_us; /* realtime on psoasd's clock; 0 when not in a bout */
         uint64_t sitting_today_s;
+        uint64_t
+                sitting_today_clock_us; /* psoasd's clock when sitting_today_s was read (it is never signalled) */
         uint64_t last_break_us; /* realtime; 0 when none */
         char *sensor_state;
         char *sensor;

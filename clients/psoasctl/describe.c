@@ -21,6 +21,17 @@ bool sensor_is_live(const Properties *p) {
         return streq_ptr(p->sensor_state, "streaming") || streq_ptr(p->sensor_state, "replay");
 }
 
+uint64_t describe_sitting_today_s(const Properties *p) {
+        uint64_t now = describe_now_us(p);
+
+        /* SittingToday grows with psoasd's clock while sitting: counted on from when it was read, so that it
+         * agrees with the bout, which is counted from its start to now. */
+        if (streq_ptr(p->posture, "sitting") && p->sitting_today_clock_us > 0 &&
+                now > p->sitting_today_clock_us)
+                return p->sitting_today_s + (now - p->sitting_today_clock_us) / USEC_PER_SEC;
+        return p->sitting_today_s;
+}
+
 char *describe_sensor(char *buf, size_t size, const Properties *p) {
         const char *state = p->sensor_state ?: "unknown";
         const char *sensor = !isempty(p->sensor) ? p->sensor : NULL;
@@ -104,7 +115,8 @@ json_object *properties_to_json(const Properties *p) {
                 json_add(o, "calibrated", json_object_new_boolean(p->calibrated)) < 0 ||
                 json_add(o, "sitting_since_us", json_object_new_uint64(p->sitting_since_us)) < 0 ||
                 json_add(o, "sitting_bout_seconds", json_object_new_uint64(describe_bout_seconds(p))) < 0 ||
-                json_add(o, "sitting_today_seconds", json_object_new_uint64(p->sitting_today_s)) < 0 ||
+                json_add(o, "sitting_today_seconds", json_object_new_uint64(describe_sitting_today_s(p))) <
+                        0 ||
                 json_add(o, "last_break_us", json_object_new_uint64(p->last_break_us)) < 0 ||
                 json_add(o, "sensor_state", json_object_new_string(p->sensor_state ?: "")) < 0 ||
                 json_add(o, "sensor", json_object_new_string(p->sensor ?: "")) < 0 ||

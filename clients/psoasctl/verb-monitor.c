@@ -84,8 +84,10 @@ static void monitor_draw_status(Monitor *m, Watch *w) {
                 uint64_t today_s;
 
                 if (sd_bus_get_property_trivial(w->bus, PSOAS_BUS_NAME, PSOAS_OBJECT_PATH, PSOAS_INTERFACE,
-                            "SittingToday", NULL, 't', &today_s) >= 0)
+                            "SittingToday", NULL, 't', &today_s) >= 0) {
                         w->props.sitting_today_s = today_s;
+                        w->props.sitting_today_clock_us = now;
+                }
                 m->sitting_today_read_us = now;
         }
 
@@ -100,7 +102,7 @@ static void monitor_draw_status(Monitor *m, Watch *w) {
         fputs(line, stdout);
         if (p->sitting_since_us > 0)
                 printf("  sitting %s", format_duration(bout, sizeof(bout), describe_bout_seconds(p)));
-        printf("  today %s", format_duration(today, sizeof(today), p->sitting_today_s));
+        printf("  today %s", format_duration(today, sizeof(today), describe_sitting_today_s(p)));
         if (p->snoozed_until_us > 0 || p->inhibited)
                 printf("  (alerts %s)", p->inhibited ? "inhibited" : "snoozed");
         if (!sensor_is_live(p))

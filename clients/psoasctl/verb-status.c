@@ -41,7 +41,8 @@ int verb_status(Context *c, int argc, char **argv) {
         else
                 printf("Sitting:    not in a sitting bout\n");
 
-        printf("Today:      %s sitting", format_duration(duration, sizeof(duration), p.sitting_today_s));
+        printf("Today:      %s sitting",
+                format_duration(duration, sizeof(duration), describe_sitting_today_s(&p)));
         if (p.last_break_us > 0)
                 printf("; last break at %s", format_clock(when, sizeof(when), p.last_break_us));
         printf("\n");

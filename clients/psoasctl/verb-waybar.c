@@ -72,7 +72,8 @@ static int bar_compose(Bar *bar, Watch *w, char **ret_line) {
                 if (p->sitting_since_us > 0)
                         fprintf(f, "Sitting for %s, since %s\n", format_duration(d, sizeof(d), bout_s),
                                 format_clock(b, sizeof(b), p->sitting_since_us));
-                fprintf(f, "Today: %s sitting\n", format_duration(d, sizeof(d), p->sitting_today_s));
+                fprintf(f, "Today: %s sitting\n",
+                        format_duration(d, sizeof(d), describe_sitting_today_s(p)));
                 fprintf(f, "Sensor: %s\n", describe_sensor(a, sizeof(a), p));
                 fprintf(f, "Alerts: %s", describe_alerts(a, sizeof(a), p));
                 if (fclose(TAKE_PTR(f)) != 0 && errno != ENOSPC)
@@ -160,8 +161,10 @@ static int on_watch_event(Watch *w, const WatchEvent *e, void *userdata) {
                         uint64_t today_s;
 
                         if (sd_bus_get_property_trivial(w->bus, PSOAS_BUS_NAME, PSOAS_OBJECT_PATH,
-                                    PSOAS_INTERFACE, "SittingToday", NULL, 't', &today_s) >= 0)
+                                    PSOAS_INTERFACE, "SittingToday", NULL, 't', &today_s) >= 0) {
                                 w->props.sitting_today_s = today_s;
+                                w->props.sitting_today_clock_us = now;
+                        }
                         bar->sitting_today_read_us = now;
                 }
                 break;
