@@ -577,6 +577,24 @@ def case_replay_clock():
         assert clock_now(bus) >= until - batch, (clock_now(bus) - until) / 1e6
 
 
+def case_replay_quiet_hours_on_replay_clock():
+    """Quiet hours are on the replay's clock: at 60x the sitting alert, 35 min into the recording, falls into quiet
+    hours from 15 to 55 min after the replay's start, though the wall clock stays before them throughout."""
+    bus = Bus()
+    start = time.time()
+    quiet = {'start': time.strftime('%H:%M', time.localtime(start + 15 * 60)),
+             'end': time.strftime('%H:%M', time.localtime(start + 55 * 60))}
+    with Daemon(bus, '--replay', REC, '--speed', '60', '--calibrate-first', '5',
+                config=json.dumps({'quiet_hours': quiet})):
+        speed = bus.get('ClockSpeed')
+        # The first bout ends with a break 37 min in: no alert came during it.
+        bus.wait(lambda: bus.signals_named('BreakTaken'), 40 * 60 / speed + 10, 'the break')
+        assert not [a for a in bus.signals_named('Alert') if a[0] == 'sitting'], bus.signals_named('Alert')
+        assert time.time() - start < 15 * 60, 'the wall clock reached the quiet hours'
+        day = bus.call('GetDay', '(s)', '')[0]
+        assert day['alerts'] == 0, day
+
+
 def case_replay_clock_unpaced():
     """A replay at full speed has no speed to compute its clock with: ClockSpeed is 0 and ClockAnchor stands at the
     newest sample; at the end, at the last one, on a clock that started when the replay did."""
