@@ -50,8 +50,8 @@ char *describe_sensor(char *buf, size_t size, const Properties *p) {
 
                 /* psoasd's clock stopped at the recording's last sample. */
                 snprintf(buf, size, "the recording ended at %s%s%s%s",
-                        format_clock(end, sizeof(end), describe_now_us(p)), sensor ? " (" : "", sensor ?: "",
-                        sensor ? ")" : "");
+                        format_clock(end, sizeof(end), describe_now_us(p), describe_now_us(p)),
+                        sensor ? " (" : "", sensor ?: "", sensor ? ")" : "");
         } else if (streq(state, "absent"))
                 snprintf(buf, size, "no sensor found; psoasd keeps looking");
         else if (streq(state, "starting"))
@@ -82,10 +82,10 @@ char *describe_alerts(char *buf, size_t size, const Properties *p) {
 
         if (p->snoozed_until_us > 0 && p->inhibited)
                 snprintf(buf, size, "snoozed until %s, and held back by an inhibitor",
-                        format_clock(until, sizeof(until), p->snoozed_until_us));
+                        format_clock(until, sizeof(until), p->snoozed_until_us, describe_now_us(p)));
         else if (p->snoozed_until_us > 0)
                 snprintf(buf, size, "snoozed until %s",
-                        format_clock(until, sizeof(until), p->snoozed_until_us));
+                        format_clock(until, sizeof(until), p->snoozed_until_us, describe_now_us(p)));
         else if (p->inhibited)
                 snprintf(buf, size, "held back by an inhibitor");
         else

@@ -31,15 +31,8 @@ char *format_hours_minutes(char *buf, size_t size, uint64_t seconds) {
         return buf;
 }
 
-uint64_t now_realtime_us(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t)ts.tv_sec * UINT64_C(1000000) + (uint64_t)ts.tv_nsec / 1000;
-}
-
-char *format_clock(char *buf, size_t size, uint64_t realtime_us) {
-        time_t t = (time_t)(realtime_us / UINT64_C(1000000)), now = time(NULL);
+char *format_clock(char *buf, size_t size, uint64_t realtime_us, uint64_t now_us) {
+        time_t t = (time_t)(realtime_us / UINT64_C(1000000)), now = (time_t)(now_us / UINT64_C(1000000));
         struct tm tm, today;
 
         if (!localtime_r(&t, &tm) || !localtime_r(&now, &today)) {

@@ -212,7 +212,7 @@ static int monitor_properties(Monitor *m, Watch *w, uint64_t changed) {
                                         json_object_new_uint64(p->sitting_since_us)) < 0)
                                 o = json_object_put_null(o);
                         snprintf(text, sizeof(text), "sitting bout began at %s",
-                                format_clock(b, sizeof(b), p->sitting_since_us));
+                                format_clock(b, sizeof(b), p->sitting_since_us, describe_now_us(p)));
                         r = monitor_event(m, w, "bout", o, text);
                         if (r < 0)
                                 return r;

@@ -71,7 +71,7 @@ static int bar_compose(Bar *bar, Watch *w, char **ret_line) {
                 fprintf(f, "Posture: %s\n", describe_posture(a, sizeof(a), p));
                 if (p->sitting_since_us > 0)
                         fprintf(f, "Sitting for %s, since %s\n", format_duration(d, sizeof(d), bout_s),
-                                format_clock(b, sizeof(b), p->sitting_since_us));
+                                format_clock(b, sizeof(b), p->sitting_since_us, describe_now_us(p)));
                 fprintf(f, "Today: %s sitting\n",
                         format_duration(d, sizeof(d), describe_sitting_today_s(p)));
                 fprintf(f, "Sensor: %s\n", describe_sensor(a, sizeof(a), p));
