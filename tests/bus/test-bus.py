@@ -747,6 +747,37 @@ def case_sd_notify():
         d.tmp.cleanup()
 
 
+def case_sd_notify_replay_end_and_failure():
+    """STATUS= says when a recording ended (on the replay's clock) and, for a malformed one, file, line and why."""
+    import socket
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, 'notify')
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(path)
+        sock.settimeout(scaled(15))
+
+        def status_until(pred):
+            seen = []
+            while True:
+                text = sock.recv(4096).decode()
+                seen += [line[7:] for line in text.split('\n') if line.startswith('STATUS=')]
+                if seen and pred(seen[-1]):
+                    return seen[-1]
+
+        short = synth('--scenario', 'test', '--rate', '50', '--duration', '10', path=os.path.join(tmp, 's.csv'))
+        with Daemon(bus, '--replay', short, '--speed', '10', env={'NOTIFY_SOCKET': path}):
+            status = status_until(lambda t: t.startswith('The recording ended at '))
+            end = time.strftime('%H:%M:%S', time.localtime(bus.get('ClockAnchor') / 1e6))
+            assert status.startswith(f'The recording ended at {end} (replay of {short} at 10×)'), (status, end)
+        bad = os.path.join(tmp, 'bad.csv')
+        with open(bad, 'w') as f:
+            f.write('t,ax,ay,az\n0,0,0,9.8\n0.01,0,0,9.8\n0.02,zero,0,9.8\n')
+        with Daemon(bus, '--replay', bad, '--speed', '1', env={'NOTIFY_SOCKET': path}):
+            status = status_until(lambda t: t.startswith('Replay failed'))
+            assert status == f"Replay failed: {bad}:4: column ax: 'zero' is not a number", status
+
+
 BAD_CONFIGS = (
     ('{"sitting": {"alert_minutes": 0}}', 'sitting.alert_minutes'),
     ('{"sensor": {"ratehz": 100}}', 'sensor.ratehz'),
