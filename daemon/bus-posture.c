@@ -14,6 +14,7 @@
 
 #include "build-config.h"
 #include "config.h"
+#include "duration.h"
 #include "log.h"
 #include "manager.h"
 
@@ -125,6 +126,13 @@ static int property_get_sensor(sd_bus *bus, const char *path, const char *interf
         return sd_bus_message_append(reply, "s", m->sensor_description ?: "");
 }
 
+static int property_get_sensor_error(sd_bus *bus, const char *path, const char *interface,
+        const char *property, sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        return sd_bus_message_append(reply, "s", m->sensor_error ?: "");
+}
+
 static int property_get_sitting_today(sd_bus *bus, const char *path, const char *interface,
         const char *property, sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
@@ -230,10 +238,12 @@ static int method_snooze(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         if (r < 0)
                 return r;
         level = snooze_log_level(before_us, m->snoozed_until_us);
-        if (seconds > 0)
-                log_full(level, "Alerts snoozed for %" PRIu32 " min by %s.", (seconds + 59) / 60,
+        if (seconds > 0) {
+                char d[DURATION_TEXT_MAX];
+
+                log_full(level, "Alerts snoozed for %s by %s.", duration_format(d, sizeof(d), seconds),
                         sd_bus_message_get_sender(msg) ?: "?");
-        else
+        } else
                 log_full(level, "Snooze cancelled by %s.", sd_bus_message_get_sender(msg) ?: "?");
         return sd_bus_reply_method_return(msg, NULL);
 }
@@ -488,7 +498,7 @@ static int method_test_haptics(sd_bus_message *msg, void *userdata, sd_bus_error
 }
 
 static uint64_t seconds_u64(double s) {
-        return s > 0 && isfinite(s) ? (uint64_t)llround(s) : 0;
+        return duration_whole_seconds(s);
 }
 
 static int method_get_day(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -558,6 +568,8 @@ static const sd_bus_vtable posture_vtable[] = {
         SD_BUS_PROPERTY(
                 "SensorState", "s", property_get_sensor_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Sensor", "s", property_get_sensor, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY(
+                "SensorError", "s", property_get_sensor_error, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SampleRate", "d", NULL, offsetof(Manager, sample_rate),
                 SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SnoozedUntil", "t", NULL, offsetof(Manager, snoozed_until_us),
@@ -566,6 +578,12 @@ static const sd_bus_vtable posture_vtable[] = {
                 SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Haptics", "s", property_get_haptics, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("ClockAnchor", "t", NULL, offsetof(Manager, clock_anchor_us),
+                SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ClockAnchorWall", "t", NULL, offsetof(Manager, clock_anchor_wall_us),
+                SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ClockSpeed", "d", NULL, offsetof(Manager, clock_speed),
+                SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 
         SD_BUS_METHOD_WITH_ARGS("Calibrate", SD_BUS_NO_ARGS, SD_BUS_RESULT("d", neutral_inclination),
                 method_calibrate, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -629,7 +647,9 @@ int bus_emit_stretch_verified(Manager *m, const char *id) {
 }
 
 int bus_emit_break_taken(Manager *m, uint64_t seconds) {
-        log_info("Break taken after %" PRIu64 " min of sitting.", seconds / 60);
+        char d[DURATION_TEXT_MAX];
+
+        log_info("Break taken after %s of sitting.", duration_format(d, sizeof(d), seconds));
         if (!m->bus)
                 return 0;
         return sd_bus_emit_signal(m->bus, BUS_PATH, BUS_INTERFACE, "BreakTaken", "t", seconds);

@@ -12,6 +12,7 @@
 
 #include "build-config.h"
 #include "config.h"
+#include "csv-units.h"
 #include "log.h"
 #include "manager.h"
 
@@ -36,6 +37,8 @@ static void help(void) {
                "      --exit-on-end       exit when the replay ends\n"
                "      --calibrate-first=S calibrate on the first S seconds of the replay (the wearer "
                "standing still)\n"
+               "      --units=LIST        the recording's units, e.g. g,deg/s,ms (default m/s2,rad/s,s);\n"
+               "                          one that looks like other units than these is refused\n"
                "      --record=FILE.csv   write every sample received to FILE, in the same CSV format\n"
                "      --state-directory=DIR\n"
                "                          keep statistics in DIR (overrides state.directory)\n"
@@ -85,13 +88,14 @@ enum {
         ARG_SPEED,
         ARG_EXIT_ON_END,
         ARG_CALIBRATE_FIRST,
+        ARG_UNITS,
         ARG_RECORD,
         ARG_STATE_DIRECTORY,
         ARG_LOG_LEVEL,
 };
 
 /* Returns 1 to run, 0 to exit successfully (--help), or a negative errno (the message printed). */
-static int parse_argv(int argc, char *argv[], ManagerOptions *o) {
+static int parse_argv(int argc, char *argv[], ManagerOptions *o, CsvUnits *units) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -103,12 +107,14 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o) {
                 { "speed", required_argument, NULL, ARG_SPEED },
                 { "exit-on-end", no_argument, NULL, ARG_EXIT_ON_END },
                 { "calibrate-first", required_argument, NULL, ARG_CALIBRATE_FIRST },
+                { "units", required_argument, NULL, ARG_UNITS },
                 { "record", required_argument, NULL, ARG_RECORD },
                 { "state-directory", required_argument, NULL, ARG_STATE_DIRECTORY },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 {},
         };
-        bool speed_set = false;
+        bool speed_set = false, units_set = false;
+        char why[256];
         int c, level;
 
         while ((c = getopt_long(argc, argv, "hc:s:", options, NULL)) >= 0)
@@ -156,6 +162,14 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o) {
                                 return -EINVAL;
                         }
                         break;
+                case ARG_UNITS:
+                        if (csv_units_parse(optarg, units, why, sizeof(why)) < 0) {
+                                fprintf(stderr, "psoasd: --units '%s': %s\n", optarg, why);
+                                return -EINVAL;
+                        }
+                        o->replay_units = units;
+                        units_set = true;
+                        break;
                 case ARG_RECORD:
                         o->record_path = optarg;
                         break;
@@ -190,8 +204,9 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o) {
                 fprintf(stderr, "psoasd: unexpected argument '%s'. Try 'psoasd --help'.\n", argv[optind]);
                 return -EINVAL;
         }
-        if ((speed_set || o->exit_on_end || o->calibrate_first_s > 0) && !o->replay_path) {
-                fprintf(stderr, "psoasd: --speed, --exit-on-end and --calibrate-first need --replay\n");
+        if ((speed_set || o->exit_on_end || o->calibrate_first_s > 0 || units_set) && !o->replay_path) {
+                fprintf(stderr,
+                        "psoasd: --speed, --exit-on-end, --calibrate-first and --units need --replay\n");
                 return -EINVAL;
         }
         if (o->replay_path && o->sensor_uri) {
@@ -204,10 +219,11 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o) {
 int main(int argc, char *argv[]) {
         _cleanup_(manager_freep) Manager *m = NULL;
         ManagerOptions options = { .replay_speed = 1 };
+        CsvUnits units = CSV_UNITS_SI; /* options.replay_units, for as long as psoasd runs */
         int r;
 
         log_open();
-        r = parse_argv(argc, argv, &options);
+        r = parse_argv(argc, argv, &options, &units);
         if (r <= 0)
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 

@@ -13,6 +13,7 @@
 
 #include "build-config.h"
 #include "config.h"
+#include "duration.h"
 #include "log.h"
 #include "manager.h"
 #include "record.h"
@@ -54,6 +55,7 @@ static const char *const sensor_state_table[_SENSOR_STATE_MAX] = {
         [SENSOR_STREAMING] = "streaming",
         [SENSOR_STALLED] = "stalled",
         [SENSOR_REPLAY] = "replay",
+        [SENSOR_ENDED] = "ended",
         [SENSOR_ERROR] = "error",
         [SENSOR_STUCK] = "stuck",
         [SENSOR_RATE_MISMATCH] = "rate-mismatch",
@@ -128,6 +130,7 @@ int manager_new(const ManagerOptions *options, Manager **ret) {
                 return -ENOMEM;
         m->options = *options;
         m->sensor_state = SENSOR_ABSENT;
+        m->clock_speed = 1;
         m->posture = PSOAS_POSTURE_UNKNOWN;
         m->next_cookie = 1;
         m->current_day = INT32_MIN;
@@ -181,6 +184,7 @@ Manager *manager_free(Manager *m) {
         m->config = config_free(m->config);
         free(m->config_path);
         free(m->sensor_description);
+        free(m->sensor_error);
         free(m->batch);
         m->sensor_check = sensor_check_free(m->sensor_check);
         m->throttle = throttle_free(m->throttle);
@@ -316,6 +320,7 @@ static void apply_source_options(Manager *m) {
                 .wakeups_per_s = c->sensor_wakeups_per_s,
                 .replay_path = m->options.replay_path,
                 .replay_speed = m->options.replay_speed,
+                .replay_units = m->options.replay_units,
         };
         memcpy(m->source_options.mount_matrix, c->sensor_mount_matrix, sizeof(c->sensor_mount_matrix));
 }
@@ -438,11 +443,15 @@ static void clock_map(
         psoas_engine_set_clock(m->engine, t_us, realtime_us + (int64_t)gmtoff_s * (int64_t)USEC_PER_SEC);
 }
 
-/* Tells the engine how sample time maps to local time, and restores today's totals once. */
+/* Tells the engine how sample time maps to local time, at the first sample: a sensor's sample is "now"; a
+ * recording's time is the replay's clock, which started when the replay did (its origin) and has run at the
+ * replay's speed since, so that the sample maps to its place on that clock, whenever the loop got to it. */
 static void clock_sync(Manager *m, int64_t t_us) {
-        int64_t realtime = (int64_t)now_usec(CLOCK_REALTIME);
+        int64_t realtime = (int64_t)now_usec(CLOCK_REALTIME), mapped = realtime;
 
-        clock_map(m, t_us, realtime, realtime - (int64_t)now_usec(CLOCK_MONOTONIC), utc_offset_at(realtime));
+        if (m->source && m->source->clock_origin_realtime_us > 0)
+                mapped = m->source->clock_origin_realtime_us + (t_us - m->source->clock_origin_t_us);
+        clock_map(m, t_us, mapped, realtime - (int64_t)now_usec(CLOCK_MONOTONIC), utc_offset_at(mapped));
         m->clock_synced = true;
 
         if (m->pending_snooze_realtime_us > realtime)
@@ -453,6 +462,7 @@ static void clock_sync(Manager *m, int64_t t_us) {
 static void restore_state(Manager *m, int64_t t_us) {
         struct psoas_day_stats stats;
         CurrentState current = {};
+        char d[DURATION_TEXT_MAX];
         int64_t bout_start;
         int32_t today;
         int r;
@@ -492,7 +502,8 @@ static void restore_state(Manager *m, int64_t t_us) {
         if (r < 0)
                 log_warning_errno(r, "Could not restore today's statistics: %m");
         else
-                log_info("Continuing today: %.0f min sat so far%s.", stats.sitting_s / 60,
+                log_info("Continuing today: %s sat so far%s.",
+                        duration_format(d, sizeof(d), duration_whole_seconds(stats.sitting_s)),
                         current.day == today && current.in_bout ? ", in a sitting bout" : "");
 }
 
@@ -553,10 +564,63 @@ static void maybe_save(Manager *m) {
 /* ------------------------------------------------------------------------------------------------------- */
 /* Status and properties */
 
+/* The time of psoasd's clock now (realtime µs): the wall clock, or the replay's clock during a replay. */
+static int64_t clock_now(Manager *m) {
+        int64_t wall = (int64_t)now_usec(CLOCK_REALTIME);
+
+        return (int64_t)m->clock_anchor_us +
+                (int64_t)((double)(wall - (int64_t)m->clock_anchor_wall_us) * m->clock_speed);
+}
+
+/* Sets ClockAnchor, ClockAnchorWall and ClockSpeed from the source and announces a change. A paced replay's clock
+ * is fixed at its start; an unpaced one's runs as fast as the loop reads the file, so it is shown standing at the
+ * newest sample, moved on at most once a second of wall time (or when force); a recording that ended or failed
+ * stops the clock at its last sample. */
+static void clock_announce(Manager *m, bool force) {
+        static const char *const changed[] = { "ClockAnchor", "ClockAnchorWall", "ClockSpeed", NULL };
+        uint64_t anchor = 0, anchor_wall = 0, mono = now_usec(CLOCK_MONOTONIC);
+        double speed = 1;
+
+        /* A source with a clock of its own (a recording's): the rest follow the wall clock. */
+        if (m->source && m->source->clock_origin_realtime_us > 0) {
+                bool stopped = m->replay_finished || m->source->clock_speed <= 0;
+
+                if (!stopped) {
+                        anchor = anchor_wall = (uint64_t)m->source->clock_origin_realtime_us;
+                        speed = m->source->clock_speed;
+                } else {
+                        if (!force && mono - m->clock_announced_mono_us < USEC_PER_SEC)
+                                return;
+                        anchor_wall = now_usec(CLOCK_REALTIME);
+                        anchor = m->clock_synced && m->have_last_t ? (uint64_t)to_realtime(m, m->last_t_us)
+                                                                   : anchor_wall;
+                        speed = 0;
+                }
+        }
+        if (anchor == m->clock_anchor_us && anchor_wall == m->clock_anchor_wall_us &&
+                speed == m->clock_speed)
+                return;
+        m->clock_anchor_us = anchor;
+        m->clock_anchor_wall_us = anchor_wall;
+        m->clock_speed = speed;
+        m->clock_announced_mono_us = mono;
+        (void)bus_emit_changes(m, changed);
+}
+
+/* "14:35:07", local time on psoasd's clock, for STATUS= and the journal. */
+static char *format_local_time(char *buf, size_t size, int64_t realtime_us) {
+        time_t t = (time_t)(realtime_us / (int64_t)USEC_PER_SEC);
+        struct tm tm;
+
+        if (!localtime_r(&t, &tm) || strftime(buf, size, "%H:%M:%S", &tm) == 0)
+                snprintf(buf, size, "?");
+        return buf;
+}
+
 static void update_status(Manager *m, bool force) {
         const struct psoas_state *st;
         uint64_t now = now_usec(CLOCK_MONOTONIC), dropped;
-        char posture[128] = "", text[512];
+        char posture[128] = "", text[512], d[DURATION_TEXT_MAX];
 
         if (!force && now - m->status_mono_us < 10 * USEC_PER_SEC)
                 return;
@@ -565,9 +629,11 @@ static void update_status(Manager *m, bool force) {
         st = m->engine ? psoas_engine_get_state(m->engine) : NULL;
         if (st && st->samples_accepted > 0) {
                 if (st->in_bout)
-                        snprintf(posture, sizeof(posture), "; %s, sitting bout %.0f min",
+                        snprintf(posture, sizeof(posture), "; %s, sitting bout %s",
                                 psoas_posture_to_string(st->posture),
-                                (double)(st->t_us - st->bout_start_us) / 60e6);
+                                duration_format(d, sizeof(d),
+                                        duration_whole_seconds(
+                                                (double)(st->t_us - st->bout_start_us) / 1e6)));
                 else
                         snprintf(posture, sizeof(posture), "; %s", psoas_posture_to_string(st->posture));
         }
@@ -607,15 +673,24 @@ static void update_status(Manager *m, bool force) {
                 snprintf(text, sizeof(text), "Sensor sends garbage: most samples from %s are invalid%s",
                         m->sensor_description ?: "the sensor", posture);
                 break;
+        case SENSOR_ENDED: {
+                char end[32];
+
+                snprintf(text, sizeof(text), "The recording ended at %s (%s)%s",
+                        format_local_time(end, sizeof(end), clock_now(m)), m->sensor_description ?: "replay",
+                        posture);
+                break;
+        }
         case SENSOR_ABSENT:
-                if (m->replay_finished)
-                        snprintf(text, sizeof(text), "Finished %s%s", m->sensor_description ?: "the replay",
-                                posture);
-                else
-                        snprintf(text, sizeof(text), "Waiting for the sensor to appear");
+                snprintf(text, sizeof(text), "Waiting for the sensor to appear");
                 break;
         default:
-                snprintf(text, sizeof(text), "Sensor error; retrying");
+                if (m->options.replay_path)
+                        snprintf(
+                                text, sizeof(text), "Replay failed: %s", m->sensor_error ?: "unknown error");
+                else
+                        snprintf(text, sizeof(text), "Sensor error: %s; retrying",
+                                m->sensor_error ?: "unknown error");
                 break;
         }
 
@@ -627,9 +702,29 @@ static void update_status(Manager *m, bool force) {
                 sd_notifyf(false, "STATUS=%s", text);
 }
 
+/* Sets SensorError: why the sensor (or the recording) failed, in words; NULL clears it. */
+static void set_sensor_error(Manager *m, const char *error) {
+        static const char *const changed[] = { "SensorError", NULL };
+        char *copy = NULL;
+
+        if (streq_ptr(m->sensor_error, error))
+                return;
+        if (error) {
+                copy = strdup(error);
+                if (!copy)
+                        return;
+        }
+        free(m->sensor_error);
+        m->sensor_error = copy;
+        (void)bus_emit_changes(m, changed);
+}
+
 static void set_sensor_state(Manager *m, SensorState s) {
         static const char *const changed[] = { "SensorState", NULL };
 
+        /* The error describes the error state only. */
+        if (s != SENSOR_ERROR)
+                set_sensor_error(m, NULL);
         if (m->sensor_state == s)
                 return;
         m->sensor_state = s;
@@ -874,7 +969,7 @@ static void calibration_finish(Manager *m, int error, enum psoas_calibration_err
 static void handle_event(Manager *m, const struct psoas_event *ev) {
         const struct psoas_stretch *catalog;
         size_t n_catalog;
-        char message[256];
+        char message[256], d[DURATION_TEXT_MAX];
 
         switch (ev->type) {
         case PSOAS_EVENT_CALIBRATED:
@@ -896,18 +991,17 @@ static void handle_event(Manager *m, const struct psoas_event *ev) {
                 break;
         case PSOAS_EVENT_BOUT_ENDED:
                 if (ev->bout.is_break)
-                        (void)bus_emit_break_taken(
-                                m, ev->bout.duration_s > 0 ? (uint64_t)llround(ev->bout.duration_s) : 0);
+                        (void)bus_emit_break_taken(m, duration_whole_seconds(ev->bout.duration_s));
                 break;
         case PSOAS_EVENT_ALERT:
                 if (ev->alert.kind == PSOAS_ALERT_SITTING)
-                        snprintf(message, sizeof(message), "You have been sitting for %.0f min",
-                                floor(ev->alert.duration_s / 60));
+                        snprintf(message, sizeof(message), "You have been sitting for %s",
+                                duration_format(d, sizeof(d), duration_whole_seconds(ev->alert.duration_s)));
                 else
                         snprintf(message, sizeof(message),
-                                "Your pelvis has been tilted forward by %.0f° for %.0f min while standing",
+                                "Your pelvis has been tilted forward by %.0f° for %s while standing",
                                 (double)psoas_engine_get_state(m->engine)->tilt_deg,
-                                fmax(1, floor(ev->alert.duration_s / 60)));
+                                duration_format(d, sizeof(d), duration_whole_seconds(ev->alert.duration_s)));
                 (void)bus_emit_alert(
                         m, psoas_alert_kind_to_string(ev->alert.kind), message, ev->alert.level);
                 haptics_feedback(m,
@@ -1068,18 +1162,24 @@ static void stall_timer_rearm(Manager *m) {
 }
 
 static void sensor_finished(Manager *m, int error) {
-        if (error == -EPIPE)
-                log_info("Replay finished: %s.", m->sensor_description ?: "");
-        else
-                log_error("Replay stopped: %s",
-                        error == -EBADMSG && m->source ? source_replay_error(m->source) : strerror(-error));
+        const char *why = error == -EBADMSG && m->source ? source_replay_error(m->source) : strerror(-error);
+        char end[32];
+
         m->replay_finished = true;
         m->source_event = sd_event_source_disable_unref(m->source_event);
+        /* The replay's clock stops at the last sample. */
+        clock_announce(m, true);
+        if (error == -EPIPE)
+                log_info("The recording ended at %s (the replay's clock): %s.",
+                        format_local_time(end, sizeof(end), clock_now(m)), m->sensor_description ?: "");
+        else
+                log_error("The recording is malformed: %s", why);
         (void)save_state(m);
         if (m->record)
                 (void)record_flush(m->record);
-        /* The recording is over: like a sensor that went away, or one that failed. */
-        set_sensor_state(m, error == -EPIPE ? SENSOR_ABSENT : SENSOR_ERROR);
+        if (error != -EPIPE)
+                set_sensor_error(m, why);
+        set_sensor_state(m, error == -EPIPE ? SENSOR_ENDED : SENSOR_ERROR);
         calibration_finish(m, -ENODEV, PSOAS_CALIBRATION_CANCELLED, 0);
         if (m->options.exit_on_end) {
                 m->exit_status = error == -EPIPE ? 0 : 1;
@@ -1245,6 +1345,7 @@ static int sensor_drain(Manager *m) {
                 } else if (m->sensor_state == SENSOR_STALLED)
                         set_sensor_state(m, streaming_state(m));
                 stall_timer_rearm(m);
+                clock_announce(m, false);
                 update_properties(m);
                 maybe_save(m);
                 if (m->record)
@@ -1325,6 +1426,12 @@ static void sensor_lost(Manager *m, int error, const char *why) {
                         m->sensor_description ?: "");
         m->sensor_lost_logged = true;
         calibration_finish(m, -ENODEV, PSOAS_CALIBRATION_CANCELLED, 0);
+        if (error != -ETIMEDOUT && error != -ENODEV) {
+                _cleanup_free_ char *text = NULL;
+
+                if (asprintf(&text, "%s: %s", why, strerror(-error)) >= 0)
+                        set_sensor_error(m, text);
+        }
         set_sensor_state(m,
                 error == -ETIMEDOUT        ? SENSOR_STALLED
                         : error == -ENODEV ? SENSOR_ABSENT
@@ -1344,12 +1451,23 @@ static int sensor_start(Manager *m) {
                 return r;
 
         r = ops->open(m->source, &m->source_options, &error);
+        if (r < 0 && m->options.replay_path) {
+                /* Fatal (manager_start()): the recording cannot be read, or is in other units than it says. */
+                if (error) /* it names the file */
+                        log_error("Cannot replay: %s", error);
+                else
+                        log_error("Cannot replay %s: %s", m->options.replay_path, strerror(-r));
+                m->source = source_free(m->source);
+                return r;
+        }
         if (r < 0) {
                 if (!m->sensor_lost_logged)
                         log_id(LOG_WARNING, MESSAGE_ID_SENSOR_LOST, r, "No sensor: %s",
                                 error ?: strerror(-r));
                 m->sensor_lost_logged = true;
                 m->source = source_free(m->source);
+                if (r != -ENODEV && r != -ENOENT)
+                        set_sensor_error(m, error ?: strerror(-r));
                 set_sensor_state(m, r == -ENODEV || r == -ENOENT ? SENSOR_ABSENT : SENSOR_ERROR);
                 return r;
         }
@@ -1363,6 +1481,7 @@ static int sensor_start(Manager *m) {
                         .hardware_timestamps = m->source->hardware_timestamps,
                 });
         set_sensor_info(m, m->source->description, m->source->rate_hz);
+        clock_announce(m, true);
         if (m->options.record_path && !m->record) {
                 m->record_has_gyro = m->source->has_gyro;
                 r = record_open(m->options.record_path, m->record_has_gyro, &m->record);
@@ -1516,10 +1635,10 @@ uint64_t manager_sitting_today_s(Manager *m) {
         if (st->samples_accepted == 0 && m->store) {
                 struct psoas_day_stats stats;
                 if (state_store_load_day(m->store, manager_today(m), &stats) >= 0)
-                        return (uint64_t)llround(stats.sitting_s);
+                        return duration_whole_seconds(stats.sitting_s);
                 return 0;
         }
-        return (uint64_t)llround(st->today.sitting_s);
+        return duration_whole_seconds(st->today.sitting_s);
 }
 
 /* ------------------------------------------------------------------------------------------------------- */
@@ -1616,7 +1735,7 @@ int manager_start(Manager *m) {
         r = sensor_start(m);
         if (r < 0) {
                 if (m->options.replay_path)
-                        return log_error_errno(r, "Cannot replay %s: %m", m->options.replay_path);
+                        return r; /* sensor_start() said why */
                 sensor_schedule_retry(m);
         }
         return 0;

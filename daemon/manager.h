@@ -31,6 +31,7 @@ typedef enum SensorState {
         SENSOR_STREAMING,
         SENSOR_STALLED,
         SENSOR_REPLAY,
+        SENSOR_ENDED, /* the recording was played to its end */
         SENSOR_ERROR,
         /* Streaming, but the samples are wrong (daemon/sensor-check.h). */
         SENSOR_STUCK,
@@ -70,6 +71,7 @@ typedef struct ManagerOptions {
         const char *sensor_uri; /* overrides sensor.uri */
         const char *replay_path;
         double replay_speed;
+        const struct CsvUnits *replay_units; /* what the recording's columns are in (--units); NULL: SI */
         bool exit_on_end;
         double calibrate_first_s; /* replay: calibrate on the recording's first seconds */
         const char *record_path;
@@ -101,6 +103,7 @@ typedef struct Manager {
         uint64_t retry_delay_us;
         SensorState sensor_state;
         char *sensor_description;
+        char *sensor_error; /* why sensor_state is SENSOR_ERROR, in words ("day.csv:12: …"); NULL otherwise */
         double sample_rate;
         int64_t rate_t0_us; /* measuring the rate of a source that does not know it (a replay) */
         uint64_t rate_samples;
@@ -123,6 +126,12 @@ typedef struct Manager {
         int64_t realtime_offset_us;
         int64_t wall_minus_monotonic_us; /* CLOCK_REALTIME − CLOCK_MONOTONIC then: moves when the clock is stepped */
         long utc_offset_s;
+        /* psoasd's clock as the bus shows it (ClockAnchor, ClockAnchorWall, ClockSpeed): it read clock_anchor_us
+         * when the wall clock read clock_anchor_wall_us, and runs clock_speed times as fast from there. The wall
+         * clock itself (0, 0, 1) with a sensor; the replay's clock during a replay. */
+        uint64_t clock_anchor_us, clock_anchor_wall_us;
+        double clock_speed;
+        uint64_t clock_announced_mono_us;
         int32_t current_day;
         bool restored;
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "csv-units.h"
 #include "csv.h"
 #include "source.h"
 
@@ -25,10 +26,10 @@ typedef struct Replay {
         uint64_t start_mono_us;
 } Replay;
 
-static uint64_t now_mono_us(void) {
+static uint64_t now_us(clockid_t clock) {
         struct timespec ts;
 
-        clock_gettime(CLOCK_MONOTONIC, &ts);
+        clock_gettime(clock, &ts);
         return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
@@ -52,6 +53,13 @@ static int replay_open(Source *s, const SourceOptions *o, char **ret_error) {
                         *ret_error = NULL;
                 return n;
         }
+        /* A recording that looks like g, °/s or milliseconds is refused at the first read, as psoas-analyze
+         * refuses it, unless --units said so and it is converted. */
+        n = csv_reader_set_units(r->reader, o->replay_units, true);
+        if (n < 0) {
+                replay_close(s);
+                return n;
+        }
         /* The first record says whether the recording has a gyroscope and where its time starts. */
         n = csv_reader_read(r->reader, &r->pending);
         if (n <= 0) {
@@ -64,8 +72,12 @@ static int replay_open(Source *s, const SourceOptions *o, char **ret_error) {
         }
         r->pending_valid = true;
         r->first_t_us = r->pending.t_us;
-        r->start_mono_us = now_mono_us();
+        r->start_mono_us = now_us(CLOCK_MONOTONIC);
         r->speed = isfinite(o->replay_speed) && o->replay_speed > 0 ? o->replay_speed : 0;
+        /* The replay's clock: its first sample is due now, and its time runs at the speed from there. */
+        s->clock_origin_t_us = r->first_t_us;
+        s->clock_origin_realtime_us = (int64_t)now_us(CLOCK_REALTIME);
+        s->clock_speed = r->speed;
         r->ended = false;
         r->error = 0;
 
@@ -98,7 +110,8 @@ static int replay_read_batch(Source *s, struct psoas_sample *samples, size_t max
                 return r->error;
 
         if (r->speed > 0)
-                due_us = r->first_t_us + (int64_t)((double)(now_mono_us() - r->start_mono_us) * r->speed);
+                due_us = r->first_t_us +
+                        (int64_t)((double)(now_us(CLOCK_MONOTONIC) - r->start_mono_us) * r->speed);
 
         while (n < max) {
                 if (!r->pending_valid) {

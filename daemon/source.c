@@ -11,6 +11,7 @@ int source_new(const SourceOps *ops, Source **ret) {
         if (!s)
                 return -ENOMEM;
         s->ops = ops;
+        s->clock_speed = 1;
         if (ops->object_size > 0) {
                 s->data = calloc(1, ops->object_size);
                 if (!s->data) {

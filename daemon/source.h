@@ -29,6 +29,7 @@ typedef struct SourceOptions {
         /* Replay */
         const char *replay_path;
         double replay_speed; /* 1 = real time; <= 0 or +inf: as fast as the loop can take it */
+        const struct CsvUnits *replay_units; /* the recording's units (csv-units.h); NULL: SI */
 } SourceOptions;
 
 typedef struct SourceOps {
@@ -58,6 +59,13 @@ struct Source {
         bool hardware_timestamps; /* t_us from the IIO timestamp channel, not counted from the rate */
         uint64_t poll_interval_us; /* for timer-driven sources */
         uint64_t samples_invalid; /* saturated or undecodable scans dropped inside the source */
+        /* The source's clock against the wall clock, for a recording: sample time clock_origin_t_us was due
+         * at CLOCK_REALTIME clock_origin_realtime_us (the replay starts "now"), and sample time runs
+         * clock_speed times as fast as the wall clock from there (0: as fast as it is read). A sensor, whose
+         * samples arrive as they are taken, leaves the origin 0 and the speed 1: its first sample is "now". */
+        int64_t clock_origin_t_us;
+        int64_t clock_origin_realtime_us;
+        double clock_speed;
         void *data; /* ops->object_size bytes, zeroed, owned by the source */
 };
 

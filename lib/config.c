@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
+#include <string.h>
 
 #include "macro.h"
 #include "psoas/psoas.h"
@@ -50,43 +52,70 @@ static int check_forward(const struct psoas_config *config) {
         return n2 > 0 ? 0 : -EINVAL;
 }
 
-/* Fields are checked in struct order, so the field reported is the first offending one. */
-#define CHECK(expr, field)                                                                                  \
-        do {                                                                                                \
-                r = (expr);                                                                                 \
-                if (r < 0) {                                                                                \
-                        if (ret_field)                                                                      \
-                                *ret_field = #field;                                                        \
-                        return r;                                                                           \
-                }                                                                                           \
-        } while (0)
-#define CHECK_FLOAT(field, min, max) CHECK(check_float(config->field, min, max), field)
-#define CHECK_INT(field, min, max) CHECK(check_int(config->field, min, max), field)
+/* The numeric fields and their ranges, in struct order: the one place they are written down, for
+ * psoas_config_validate() and psoas_config_range() alike. */
+static const struct {
+        const char *name;
+        size_t offset;
+        bool is_int;
+        double min, max;
+} config_fields[] = {
+        { "calibration_still_s", offsetof(struct psoas_config, calibration_still_s), false, 1, 30 },
+        { "calibration_timeout_s", offsetof(struct psoas_config, calibration_timeout_s), false, 2, 600 },
+        { "break_s", offsetof(struct psoas_config, break_s), false, 10, 3600 },
+        { "sitting_alert_s", offsetof(struct psoas_config, sitting_alert_s), false, 60, 86400 },
+        { "sitting_repeat_s", offsetof(struct psoas_config, sitting_repeat_s), false, 60, 86400 },
+        { "tilt_alert_deg", offsetof(struct psoas_config, tilt_alert_deg), false, 2, 45 },
+        { "tilt_alert_s", offsetof(struct psoas_config, tilt_alert_s), false, 5, 3600 },
+        { "quiet_start_min", offsetof(struct psoas_config, quiet_start_min), true, 0, 1439 },
+        { "quiet_end_min", offsetof(struct psoas_config, quiet_end_min), true, 0, 1439 },
+        { "stretch_window_s", offsetof(struct psoas_config, stretch_window_s), false, 60, 7200 },
+};
 
+/* Fields are checked in struct order, so the field reported is the first offending one. */
 PSOAS_API int psoas_config_validate(const struct psoas_config *config, const char **ret_field) {
         int r;
 
         if (!config)
                 return -EINVAL;
 
-        CHECK(check_forward(config), forward);
-        CHECK_FLOAT(calibration_still_s, 1.0f, 30.0f);
-        CHECK_FLOAT(calibration_timeout_s, 2.0f, 600.0f);
-        CHECK_FLOAT(break_s, 10.0f, 3600.0f);
-        CHECK_FLOAT(sitting_alert_s, 60.0f, 86400.0f);
-        CHECK_FLOAT(sitting_repeat_s, 60.0f, 86400.0f);
-        CHECK_FLOAT(tilt_alert_deg, 2.0f, 45.0f);
-        CHECK_FLOAT(tilt_alert_s, 5.0f, 3600.0f);
-        CHECK_INT(quiet_start_min, 0, 1439);
-        CHECK_INT(quiet_end_min, 0, 1439);
-        CHECK_FLOAT(stretch_window_s, 60.0f, 7200.0f);
+        r = check_forward(config);
+        if (r < 0) {
+                if (ret_field)
+                        *ret_field = "forward";
+                return r;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(config_fields); i++) {
+                const void *p = (const char *)config + config_fields[i].offset;
 
+                if (config_fields[i].is_int)
+                        r = check_int(*(const int32_t *)p, (int32_t)config_fields[i].min,
+                                (int32_t)config_fields[i].max);
+                else
+                        r = check_float(
+                                *(const float *)p, (float)config_fields[i].min, (float)config_fields[i].max);
+                if (r < 0) {
+                        if (ret_field)
+                                *ret_field = config_fields[i].name;
+                        return r;
+                }
+        }
         return 0;
 }
 
-#undef CHECK_INT
-#undef CHECK_FLOAT
-#undef CHECK
+PSOAS_API int psoas_config_range(const char *field, double *ret_min, double *ret_max) {
+        if (!field)
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(config_fields); i++)
+                if (strcmp(field, config_fields[i].name) == 0) {
+                        if (ret_min)
+                                *ret_min = config_fields[i].min;
+                        if (ret_max)
+                                *ret_max = config_fields[i].max;
+                        return 0;
+                }
+        return -ENOENT;
+}
 
 PSOAS_API double psoas_day_stats_tilt_mean(const struct psoas_day_stats *stats) {
         if (!stats || !(stats->tilt_s > 0))

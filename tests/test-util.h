@@ -79,12 +79,39 @@ extern unsigned test_n_cases;
                         TEST_FAIL("%s >= %s: %g < %g", #a, #b, _a, _b);                                     \
         } while (0)
 
+#if __has_include("build-config.h")
+#include "build-config.h"
+#endif
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "(version unknown)"
+#endif
+
+/* --version and --help, as every psoas program answers them (common/cli.h): the cases are the help. */
+static inline int test_answer_help_version(int argc, char **argv) {
+        const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+
+        if (argc != 2)
+                return 0;
+        if (strcmp(argv[1], "--version") == 0) {
+                printf("%s %s\n", name, PACKAGE_VERSION);
+                return 1;
+        }
+        if (strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0)
+                return 0;
+        printf("Usage: %s [CASE]\nRuns one test case, or all of them. The cases:\n", name);
+        for (unsigned i = 0; i < test_n_cases; i++)
+                printf("  %s\n", test_cases[i].name);
+        return 1;
+}
+
 /* Put TEST_MAIN once per test executable, after the cases. */
 #define TEST_MAIN                                                                                           \
         TestCase test_cases[TEST_MAX_CASES];                                                                \
         unsigned test_n_cases;                                                                              \
         int main(int argc, char **argv) {                                                                   \
                 unsigned ran = 0;                                                                           \
+                if (test_answer_help_version(argc, argv))                                                   \
+                        return EXIT_SUCCESS;                                                                \
                 for (unsigned i = 0; i < test_n_cases; i++) {                                               \
                         if (argc > 1 && strcmp(argv[1], test_cases[i].name) != 0)                           \
                                 continue;                                                                   \

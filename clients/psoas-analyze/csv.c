@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "csv-units.h"
 #include "csv.h"
 #include "format.h"
 #include "macro.h"
@@ -49,8 +50,14 @@ struct CsvReader {
         bool has_previous;
         int64_t previous_t_us;
 
+        /* Units (csv-units.h): the conversion into SI units, and the first records read ahead to check them. */
+        CsvUnits units;
+        bool convert, check_units, units_checked;
+        CsvRecord *ahead;
+        size_t n_ahead, i_ahead;
+
         int error; /* sticky, once reading failed */
-        char message[512];
+        char message[1024];
 };
 
 /* ------------------------------------------------------------------------------------------------------- */
@@ -658,7 +665,7 @@ static int reader_fill(CsvReader *r) {
         return 0;
 }
 
-int csv_reader_read(CsvReader *r, CsvRecord *ret) {
+static int reader_read_raw(CsvReader *r, CsvRecord *ret) {
         int k;
 
         if (r->error < 0)
@@ -721,6 +728,67 @@ int csv_reader_read(CsvReader *r, CsvRecord *ret) {
         }
 }
 
+/* Reads the first records ahead, converted, and checks their units. A parse error among them is reported when
+ * the records before it have been handed out, as without the check. */
+static int reader_check_units(CsvReader *r) {
+        char why[900];
+        int k;
+
+        r->units_checked = true;
+        r->ahead = calloc(CSV_UNITS_WINDOW, sizeof(*r->ahead));
+        if (!r->ahead)
+                return -ENOMEM;
+        while (r->n_ahead < CSV_UNITS_WINDOW) {
+                k = reader_read_raw(r, &r->ahead[r->n_ahead]);
+                if (k < 0)
+                        return 0;
+                if (k == 0)
+                        break;
+                if (r->convert)
+                        csv_units_apply(&r->units, &r->ahead[r->n_ahead]);
+                r->n_ahead++;
+        }
+        k = csv_units_check(r->ahead, r->n_ahead, r->has_gyro, why, sizeof(why));
+        if (k == -EBADMSG) {
+                snprintf(r->message, sizeof(r->message), "%s: %s", r->name, why);
+                r->n_ahead = r->i_ahead = 0;
+                return (r->error = -EBADMSG);
+        }
+        return k;
+}
+
+int csv_reader_read(CsvReader *r, CsvRecord *ret) {
+        int k;
+
+        if (r->check_units && !r->units_checked) {
+                k = reader_check_units(r);
+                if (k < 0)
+                        return k;
+        }
+        if (r->i_ahead < r->n_ahead) {
+                *ret = r->ahead[r->i_ahead++];
+                return 1;
+        }
+        if (r->ahead) {
+                free(r->ahead);
+                r->ahead = NULL;
+                r->n_ahead = r->i_ahead = 0;
+        }
+        k = reader_read_raw(r, ret);
+        if (k > 0 && r->convert)
+                csv_units_apply(&r->units, ret);
+        return k;
+}
+
+int csv_reader_set_units(CsvReader *r, const CsvUnits *units, bool check) {
+        if (r->started || r->units_checked)
+                return -EBUSY;
+        r->units = units ? *units : CSV_UNITS_SI;
+        r->convert = r->units.accel_to_ms2 != 1 || r->units.gyro_to_rads != 1 || r->units.time_to_s != 1;
+        r->check_units = check;
+        return 0;
+}
+
 /* ------------------------------------------------------------------------------------------------------- */
 /* Life cycle */
 
@@ -753,6 +821,7 @@ CsvReader *csv_reader_free(CsvReader *r) {
                 return NULL;
         if (r->close_fd && r->fd >= 0)
                 close(r->fd);
+        free(r->ahead);
         free(r->buf);
         free(r->name);
         free(r);

@@ -33,6 +33,7 @@ typedef struct CsvRecord {
 } CsvRecord;
 
 typedef struct CsvReader CsvReader;
+typedef struct CsvUnits CsvUnits; /* csv-units.h */
 
 /* The default block size: large enough that read(2) calls cost nothing next to parsing. */
 #define CSV_READER_BUFFER_SIZE (4u * 1024u * 1024u)
@@ -49,7 +50,12 @@ CsvReader *csv_reader_free(CsvReader *reader);
  * call returns the same error. */
 int csv_reader_read(CsvReader *reader, CsvRecord *ret);
 
-/* "FILE:LINE: what is wrong" after -EBADMSG; "" otherwise. */
+/* Converts every record from these units into SI units (csv-units.h); when check is true, the first read also
+ * checks that the first CSV_UNITS_WINDOW records look like SI units after that conversion and, if they clearly do
+ * not, fails with -EBADMSG and "FILE: column t looks like milliseconds, ...". Before the first read only. */
+int csv_reader_set_units(CsvReader *reader, const CsvUnits *units, bool check);
+
+/* "FILE:LINE: what is wrong" (or "FILE: what is wrong" for the whole file's units) after -EBADMSG; "" otherwise. */
 const char *csv_reader_error(const CsvReader *reader);
 /* The name given to csv_reader_new(), "<stdin>" for "-". */
 const char *csv_reader_name(const CsvReader *reader);

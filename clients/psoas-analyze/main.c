@@ -22,7 +22,9 @@
 #include <unistd.h>
 
 #include "build-config.h"
+#include "csv-units.h"
 #include "csv.h"
+#include "duration.h"
 #include "format.h"
 #include "macro.h"
 #include "psoas/psoas.h"
@@ -76,6 +78,7 @@ typedef struct Context {
         bool json;
         bool quat;
         bool no_gyro;
+        CsvUnits units; /* --units: what the file's columns are in */
         CalibrateMode calibrate;
         int64_t calibrate_start_us, calibrate_end_us; /* CALIBRATE_WINDOW */
         int64_t calibrate_first_us; /* CALIBRATE_FIRST */
@@ -83,8 +86,11 @@ typedef struct Context {
         int64_t start_local_us; /* --start: local wall time of the first sample, as µs since the epoch */
         struct psoas_config config;
         /* Which option set which config field, to name the option when psoas_config_validate() names the field. */
+        /* Which option set which engine field, and in what unit (scale field units to one of the option's), to
+         * say what is wrong in the option's terms. */
         struct {
-                const char *field, *option, *arg;
+                const char *field, *option, *arg, *unit;
+                double scale;
         } bindings[16];
         size_t n_bindings;
 
@@ -229,17 +235,18 @@ static void writer_json_number(Writer *w, double v, unsigned decimals) {
                 writer_puts(w, "null");
 }
 
-/* "2 h 05 min", "12 min 30 s", "42 s", "0.4 s". */
+/* "2 h 05 min", "12 min 30 s", "42 s", "0.4 s": rounded down to the unit shown, as every duration psoas shows
+ * (common/duration.h), so that a bout psoasd calls "41 min" is "41 min 59 s" here, never "42 min 00 s". */
 static const char *format_duration(char *buf, size_t size, double s) {
         uint64_t t;
 
-        if (!(s >= 0))
+        if (!(s >= 0) || !isfinite(s))
                 s = 0;
         if (s < 10 && s != floor(s)) {
-                snprintf(buf, size, "%.1f s", s);
+                snprintf(buf, size, "%.1f s", floor(s * 10) / 10);
                 return buf;
         }
-        t = (uint64_t)(s + 0.5);
+        t = duration_whole_seconds(s);
         if (t < 60)
                 snprintf(buf, size, "%u s", (unsigned)t);
         else if (t < 3600)
@@ -942,8 +949,16 @@ static int context_run(Context *c) {
         if (r < 0) {
                 for (size_t i = 0; i < c->n_bindings; i++)
                         if (field && strcmp(field, c->bindings[i].field) == 0) {
-                                log_error("%s %s: %s (%s)", c->bindings[i].option, c->bindings[i].arg,
-                                        r == -ERANGE ? "out of range" : "invalid", field);
+                                double min, max;
+
+                                if (r == -ERANGE && c->bindings[i].unit &&
+                                        psoas_config_range(field, &min, &max) >= 0)
+                                        log_error("%s %s: out of range: %g to %g %s", c->bindings[i].option,
+                                                c->bindings[i].arg, min / c->bindings[i].scale,
+                                                max / c->bindings[i].scale, c->bindings[i].unit);
+                                else
+                                        log_error("%s '%s': %s", c->bindings[i].option, c->bindings[i].arg,
+                                                r == -ERANGE ? "out of range" : "invalid");
                                 return EX_USAGE;
                         }
                 log_error("invalid configuration: %s", field ? field : strerror(-r));
@@ -954,6 +969,12 @@ static int context_run(Context *c) {
         if (r < 0) {
                 log_error("cannot open %s: %s", c->input, strerror(-r));
                 return EX_NOINPUT;
+        }
+        /* A recording in g, °/s or milliseconds is refused, unless --units says so and it is converted. */
+        r = csv_reader_set_units(c->reader, &c->units, true);
+        if (r < 0) {
+                log_error("cannot read %s: %s", c->input, strerror(-r));
+                return EX_SOFTWARE;
         }
 
         r = psoas_engine_new(&c->config, &c->engine);
@@ -1038,6 +1059,11 @@ static void help(void) {
                "\n"
                "Runs the psoas posture engine over a recording: CSV t,ax,ay,az[,gx,gy,gz]\n"
                "(seconds, m/s², rad/s), header optional. FILE may be - for standard input.\n"
+               "A recording that looks like g, °/s or milliseconds is refused; --units converts it.\n"
+               "\n"
+               "Input:\n"
+               "      --units=LIST           the file's units, e.g. g,deg/s,ms: m/s2 or g, rad/s or\n"
+               "                             deg/s, s, ms or us (those not given are m/s2, rad/s, s)\n"
                "\n"
                "Output:\n"
                "  -o, --output=summary|samples|events  what to print (default: summary)\n"
@@ -1069,26 +1095,34 @@ static void help(void) {
                 "psoas-analyze");
 }
 
-static void context_bind(Context *c, const char *field, const char *option, const char *arg) {
+/* Remembers that option (given arg, in unit, scale field units each; unit NULL when it has none) set field. */
+static void context_bind(
+        Context *c, const char *field, const char *option, const char *arg, const char *unit, double scale) {
         for (size_t i = 0; i < c->n_bindings; i++)
                 if (strcmp(c->bindings[i].field, field) == 0) {
                         c->bindings[i].option = option;
                         c->bindings[i].arg = arg;
+                        c->bindings[i].unit = unit;
+                        c->bindings[i].scale = scale;
                         return;
                 }
         if (c->n_bindings < ELEMENTSOF(c->bindings))
-                c->bindings[c->n_bindings++] = (typeof(c->bindings[0])){ field, option, arg };
+                c->bindings[c->n_bindings++] = (typeof(c->bindings[0])){ field, option, arg, unit, scale };
 }
 
 /* A number option, in the data's number syntax; *ret is multiplied by scale. */
-static int parse_number(const char *option, const char *arg, double scale, float *ret) {
+/* A number in the option's unit (scale field units each) for the engine's field, whose range psoas_config_range()
+ * knows: checked when the configuration is, and then said in the option's unit. */
+static int parse_number(Context *c, const char *option, const char *arg, const char *field, const char *unit,
+        double scale, float *ret) {
         double v;
 
         if (csv_parse_double(arg, &v) < 0) {
-                log_error("%s '%s': not a number", option, arg);
+                log_error("%s '%s': not a number of %s", option, arg, unit);
                 return -EINVAL;
         }
         *ret = (float)(v * scale);
+        context_bind(c, field, option, arg, unit, scale);
         return 0;
 }
 
@@ -1209,6 +1243,7 @@ static int parse_argv(Context *c, int argc, char **argv) {
                 ARG_TILT_TIME,
                 ARG_START,
                 ARG_QUIET_HOURS,
+                ARG_UNITS,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -1228,6 +1263,7 @@ static int parse_argv(Context *c, int argc, char **argv) {
                 { "tilt-time", required_argument, NULL, ARG_TILT_TIME },
                 { "start", required_argument, NULL, ARG_START },
                 { "quiet-hours", required_argument, NULL, ARG_QUIET_HOURS },
+                { "units", required_argument, NULL, ARG_UNITS },
                 {},
         };
         unsigned n_calibrate = 0;
@@ -1297,32 +1333,32 @@ static int parse_argv(Context *c, int argc, char **argv) {
                         c->config.forward_known = true;
                         for (size_t i = 0; i < 3; i++)
                                 c->config.forward[i] = (float)v[i];
-                        context_bind(c, "forward", "--forward", optarg);
+                        context_bind(c, "forward", "--forward", optarg, NULL, 1);
                         break;
                 case ARG_SITTING_ALERT:
-                        if (parse_number("--sitting-alert", optarg, 60, &c->config.sitting_alert_s) < 0)
+                        if (parse_number(c, "--sitting-alert", optarg, "sitting_alert_s", "minutes", 60,
+                                    &c->config.sitting_alert_s) < 0)
                                 return -EINVAL;
-                        context_bind(c, "sitting_alert_s", "--sitting-alert", optarg);
                         break;
                 case ARG_SITTING_REPEAT:
-                        if (parse_number("--sitting-repeat", optarg, 60, &c->config.sitting_repeat_s) < 0)
+                        if (parse_number(c, "--sitting-repeat", optarg, "sitting_repeat_s", "minutes", 60,
+                                    &c->config.sitting_repeat_s) < 0)
                                 return -EINVAL;
-                        context_bind(c, "sitting_repeat_s", "--sitting-repeat", optarg);
                         break;
                 case ARG_BREAK:
-                        if (parse_number("--break", optarg, 1, &c->config.break_s) < 0)
+                        if (parse_number(c, "--break", optarg, "break_s", "seconds", 1, &c->config.break_s) <
+                                0)
                                 return -EINVAL;
-                        context_bind(c, "break_s", "--break", optarg);
                         break;
                 case ARG_TILT_THRESHOLD:
-                        if (parse_number("--tilt-threshold", optarg, 1, &c->config.tilt_alert_deg) < 0)
+                        if (parse_number(c, "--tilt-threshold", optarg, "tilt_alert_deg", "degrees", 1,
+                                    &c->config.tilt_alert_deg) < 0)
                                 return -EINVAL;
-                        context_bind(c, "tilt_alert_deg", "--tilt-threshold", optarg);
                         break;
                 case ARG_TILT_TIME:
-                        if (parse_number("--tilt-time", optarg, 1, &c->config.tilt_alert_s) < 0)
+                        if (parse_number(c, "--tilt-time", optarg, "tilt_alert_s", "seconds", 1,
+                                    &c->config.tilt_alert_s) < 0)
                                 return -EINVAL;
-                        context_bind(c, "tilt_alert_s", "--tilt-time", optarg);
                         break;
                 case ARG_START:
                         if (parse_local_time(optarg, &c->start_local_us) < 0) {
@@ -1342,9 +1378,18 @@ static int parse_argv(Context *c, int argc, char **argv) {
                                 return -EINVAL;
                         }
                         quiet_hours = optarg;
-                        context_bind(c, "quiet_start_min", "--quiet-hours", optarg);
-                        context_bind(c, "quiet_end_min", "--quiet-hours", optarg);
+                        context_bind(c, "quiet_start_min", "--quiet-hours", optarg, NULL, 1);
+                        context_bind(c, "quiet_end_min", "--quiet-hours", optarg, NULL, 1);
                         break;
+                case ARG_UNITS: {
+                        char why[256];
+
+                        if (csv_units_parse(optarg, &c->units, why, sizeof(why)) < 0) {
+                                log_error("--units '%s': %s", optarg, why);
+                                return -EINVAL;
+                        }
+                        break;
+                }
                 case '?':
                         return -EINVAL; /* getopt_long() said what */
                 default:
@@ -1390,6 +1435,7 @@ int main(int argc, char **argv) {
                 return EX_OSERR;
         }
         psoas_config_init(&c->config);
+        c->units = CSV_UNITS_SI;
 
         r = parse_argv(c, argc, argv);
         if (r <= 0)

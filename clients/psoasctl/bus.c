@@ -24,6 +24,11 @@ static const DictField property_fields[_PROPERTY_MAX] = {
         [PROPERTY_INHIBITED] = { "Inhibited", 'b', offsetof(Properties, inhibited) },
         [PROPERTY_HAPTICS] = { "Haptics", 's', offsetof(Properties, haptics) },
         [PROPERTY_VERSION] = { "Version", 's', offsetof(Properties, version) },
+        [PROPERTY_SENSOR_ERROR] = { "SensorError", 's', offsetof(Properties, sensor_error) },
+        [PROPERTY_CLOCK_ANCHOR] = { "ClockAnchor", 't', offsetof(Properties, clock.anchor_us) },
+        [PROPERTY_CLOCK_ANCHOR_WALL] = { "ClockAnchorWall", 't',
+                offsetof(Properties, clock.anchor_wall_us) },
+        [PROPERTY_CLOCK_SPEED] = { "ClockSpeed", 'd', offsetof(Properties, clock.speed) },
 };
 
 void properties_done(Properties *p) {
@@ -34,7 +39,8 @@ void properties_done(Properties *p) {
         free(p->sensor);
         free(p->haptics);
         free(p->version);
-        *p = (Properties){};
+        free(p->sensor_error);
+        *p = (Properties){ .clock = PSOAS_CLOCK_WALL };
 }
 
 const char *bus_where(const Context *c) {
@@ -276,7 +282,7 @@ int bus_read_dict(
 
 int bus_get_properties(sd_bus *bus, const Context *c, Properties *ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        Properties p = {};
+        Properties p = { .clock = PSOAS_CLOCK_WALL };
         int r;
 
         r = bus_call_interface(bus, c, "cannot read psoasd's state", "org.freedesktop.DBus.Properties",
@@ -289,6 +295,7 @@ int bus_get_properties(sd_bus *bus, const Context *c, Properties *ret) {
                 log_error("cannot read psoasd's state: unexpected reply: %s", strerror(-r));
                 return r;
         }
+        p.sitting_today_clock_us = psoas_clock_now(&p.clock);
         *ret = p;
         return 0;
 }

@@ -9,6 +9,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "clock.h"
 #include "psoasctl.h"
 
 #define PSOAS_BUS_NAME "org.psoas.Posture1"
@@ -48,6 +49,10 @@ typedef enum PropertyId {
         PROPERTY_INHIBITED,
         PROPERTY_HAPTICS,
         PROPERTY_VERSION,
+        PROPERTY_SENSOR_ERROR,
+        PROPERTY_CLOCK_ANCHOR,
+        PROPERTY_CLOCK_ANCHOR_WALL,
+        PROPERTY_CLOCK_SPEED,
         _PROPERTY_MAX,
 } PropertyId;
 
@@ -58,8 +63,10 @@ typedef struct Properties {
         double tilt_deg;
         double inclination_deg;
         bool calibrated;
-        uint64_t sitting_since_us; /* realtime; 0 when not in a bout */
+        uint64_t sitting_since_us; /* realtime on psoasd's clock; 0 when not in a bout */
         uint64_t sitting_today_s;
+        uint64_t
+                sitting_today_clock_us; /* psoasd's clock when sitting_today_s was read (it is never signalled) */
         uint64_t last_break_us; /* realtime; 0 when none */
         char *sensor_state;
         char *sensor;
@@ -68,6 +75,9 @@ typedef struct Properties {
         bool inhibited;
         char *haptics; /* "absent", "ready" or "error"; NULL from a psoasd without haptics */
         char *version;
+        char *sensor_error; /* why sensor_state is "error"; NULL from a psoasd that does not say */
+        PsoasClock
+                clock; /* psoasd's clock: every realtime above is on it (PSOAS_CLOCK_WALL from an older psoasd) */
 } Properties;
 
 void properties_done(Properties *p);

@@ -4,10 +4,14 @@
 
 #include "describe.h"
 
-uint64_t describe_bout_seconds(const Properties *p) {
-        uint64_t now = now_realtime_us();
+uint64_t describe_now_us(const Properties *p) {
+        return psoas_clock_now(&p->clock);
+}
 
-        /* A replay faster than real time puts the bout's start ahead of the wall clock: count it as 0. */
+uint64_t describe_bout_seconds(const Properties *p) {
+        uint64_t now = describe_now_us(p);
+
+        /* On psoasd's clock the bout began before now, but it may be up to a batch of samples ahead. */
         if (p->sitting_since_us == 0 || p->sitting_since_us >= now)
                 return 0;
         return (now - p->sitting_since_us) / USEC_PER_SEC;
@@ -15,6 +19,17 @@ uint64_t describe_bout_seconds(const Properties *p) {
 
 bool sensor_is_live(const Properties *p) {
         return streq_ptr(p->sensor_state, "streaming") || streq_ptr(p->sensor_state, "replay");
+}
+
+uint64_t describe_sitting_today_s(const Properties *p) {
+        uint64_t now = describe_now_us(p);
+
+        /* SittingToday grows with psoasd's clock while sitting: counted on from when it was read, so that it
+         * agrees with the bout, which is counted from its start to now. */
+        if (streq_ptr(p->posture, "sitting") && p->sitting_today_clock_us > 0 &&
+                now > p->sitting_today_clock_us)
+                return p->sitting_today_s + (now - p->sitting_today_clock_us) / USEC_PER_SEC;
+        return p->sitting_today_s;
 }
 
 char *describe_sensor(char *buf, size_t size, const Properties *p) {
@@ -30,6 +45,13 @@ char *describe_sensor(char *buf, size_t size, const Properties *p) {
                 else
                         snprintf(buf, size, "%s%s%s%s", what, sensor ? " (" : "", sensor ?: "",
                                 sensor ? ")" : "");
+        } else if (streq(state, "ended")) {
+                char end[CLOCK_MAX];
+
+                /* psoasd's clock stopped at the recording's last sample. */
+                snprintf(buf, size, "the recording ended at %s%s%s%s",
+                        format_clock(end, sizeof(end), describe_now_us(p), describe_now_us(p)),
+                        sensor ? " (" : "", sensor ?: "", sensor ? ")" : "");
         } else if (streq(state, "absent"))
                 snprintf(buf, size, "no sensor found; psoasd keeps looking");
         else if (streq(state, "starting"))
@@ -46,6 +68,8 @@ char *describe_sensor(char *buf, size_t size, const Properties *p) {
         else if (streq(state, "garbage"))
                 snprintf(buf, size, "sending invalid samples%s%s%s", sensor ? " (" : "", sensor ?: "",
                         sensor ? ")" : "");
+        else if (streq(state, "error") && !isempty(p->sensor_error))
+                snprintf(buf, size, "failed: %s", p->sensor_error);
         else if (streq(state, "error"))
                 snprintf(buf, size, "failed: psoasd cannot use it; its log says why");
         else
@@ -58,10 +82,10 @@ char *describe_alerts(char *buf, size_t size, const Properties *p) {
 
         if (p->snoozed_until_us > 0 && p->inhibited)
                 snprintf(buf, size, "snoozed until %s, and held back by an inhibitor",
-                        format_clock(until, sizeof(until), p->snoozed_until_us));
+                        format_clock(until, sizeof(until), p->snoozed_until_us, describe_now_us(p)));
         else if (p->snoozed_until_us > 0)
                 snprintf(buf, size, "snoozed until %s",
-                        format_clock(until, sizeof(until), p->snoozed_until_us));
+                        format_clock(until, sizeof(until), p->snoozed_until_us, describe_now_us(p)));
         else if (p->inhibited)
                 snprintf(buf, size, "held back by an inhibitor");
         else
@@ -91,10 +115,13 @@ json_object *properties_to_json(const Properties *p) {
                 json_add(o, "calibrated", json_object_new_boolean(p->calibrated)) < 0 ||
                 json_add(o, "sitting_since_us", json_object_new_uint64(p->sitting_since_us)) < 0 ||
                 json_add(o, "sitting_bout_seconds", json_object_new_uint64(describe_bout_seconds(p))) < 0 ||
-                json_add(o, "sitting_today_seconds", json_object_new_uint64(p->sitting_today_s)) < 0 ||
+                json_add(o, "sitting_today_seconds", json_object_new_uint64(describe_sitting_today_s(p))) <
+                        0 ||
                 json_add(o, "last_break_us", json_object_new_uint64(p->last_break_us)) < 0 ||
                 json_add(o, "sensor_state", json_object_new_string(p->sensor_state ?: "")) < 0 ||
                 json_add(o, "sensor", json_object_new_string(p->sensor ?: "")) < 0 ||
+                json_add(o, "sensor_error", json_object_new_string(p->sensor_error ?: "")) < 0 ||
+                json_add(o, "clock_us", json_object_new_uint64(describe_now_us(p))) < 0 ||
                 json_add(o, "sample_rate", json_new_double(p->sample_rate_hz)) < 0 ||
                 json_add(o, "snoozed_until_us", json_object_new_uint64(p->snoozed_until_us)) < 0 ||
                 json_add(o, "inhibited", json_object_new_boolean(p->inhibited)) < 0 ||

@@ -9,8 +9,15 @@
 #include "bus.h"
 #include "format.h"
 
-/* Seconds into the current sitting bout by the wall clock; 0 when not in one. */
+/* psoasd's clock now (realtime µs): the wall clock, or the replay's clock in a replay. Every time and duration
+ * shown with psoasd's properties is on it. */
+uint64_t describe_now_us(const Properties *p);
+
+/* Seconds into the current sitting bout on psoasd's clock; 0 when not in one. */
 uint64_t describe_bout_seconds(const Properties *p);
+
+/* Seconds sat today: SittingToday as last read, counted on with psoasd's clock while sitting. */
+uint64_t describe_sitting_today_s(const Properties *p);
 
 /* "streaming at 100 Hz (lsm6dsox on local:)", "no sensor found; psoasd keeps looking", ... */
 char *describe_sensor(char *buf, size_t size, const Properties *p);

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "duration.h"
 #include "format.h"
 #include "macro.h"
 
@@ -19,34 +20,19 @@ bool output_utf8(void) {
 }
 
 char *format_duration(char *buf, size_t size, uint64_t seconds) {
-        uint64_t minutes = (seconds + 30) / 60;
-
-        if (seconds < 60)
-                snprintf(buf, size, "%u s", (unsigned)seconds);
-        else if (minutes < 60)
-                snprintf(buf, size, "%u min", (unsigned)minutes);
-        else
-                snprintf(buf, size, "%llu h %02u min", (unsigned long long)(minutes / 60),
-                        (unsigned)(minutes % 60));
-        return buf;
+        return duration_format(buf, size, seconds);
 }
 
 char *format_hours_minutes(char *buf, size_t size, uint64_t seconds) {
-        uint64_t minutes = (seconds + 30) / 60;
+        /* Rounded down, as every duration (common/duration.h). */
+        uint64_t minutes = seconds / 60;
 
         snprintf(buf, size, "%llu:%02u", (unsigned long long)(minutes / 60), (unsigned)(minutes % 60));
         return buf;
 }
 
-uint64_t now_realtime_us(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t)ts.tv_sec * UINT64_C(1000000) + (uint64_t)ts.tv_nsec / 1000;
-}
-
-char *format_clock(char *buf, size_t size, uint64_t realtime_us) {
-        time_t t = (time_t)(realtime_us / UINT64_C(1000000)), now = time(NULL);
+char *format_clock(char *buf, size_t size, uint64_t realtime_us, uint64_t now_us) {
+        time_t t = (time_t)(realtime_us / UINT64_C(1000000)), now = (time_t)(now_us / UINT64_C(1000000));
         struct tm tm, today;
 
         if (!localtime_r(&t, &tm) || !localtime_r(&now, &today)) {

@@ -22,21 +22,19 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put_null);
  * from the locale main() set. */
 bool output_utf8(void);
 
-/* "3 h 12 min", "12 min", "45 s". */
+/* "3 h 12 min", "12 min", "45 s", rounded down (common/duration.h). */
 char *format_duration(char *buf, size_t size, uint64_t seconds);
-/* "3:12": hours and minutes, for tables. */
+/* "3:12": hours and minutes, rounded down, for tables. */
 char *format_hours_minutes(char *buf, size_t size, uint64_t seconds);
-/* A realtime in µs as local "14:35", or "2024-05-01 14:35" when not today. */
-char *format_clock(char *buf, size_t size, uint64_t realtime_us);
+/* A realtime in µs as local "14:35", or "2024-05-01 14:35" when not on the day of now_us (psoasd's clock now,
+ * describe_now_us()). */
+char *format_clock(char *buf, size_t size, uint64_t realtime_us, uint64_t now_us);
 /* "+7°", "-3°" (or "+7 deg" without UTF-8). */
 char *format_degrees(char *buf, size_t size, double degrees);
 
 #define DURATION_MAX 32
 #define CLOCK_MAX 32
 #define DEGREES_MAX 24
-
-/* The microseconds since the epoch now. */
-uint64_t now_realtime_us(void);
 
 /* A JSON number, or null for a value that is not finite. */
 json_object *json_new_double(double value);

@@ -187,7 +187,8 @@ int verb_snooze(Context *c, int argc, char **argv) {
                 printf("Alerts snoozed for %u min.\n", c->snooze_min);
         else
                 printf("Alerts snoozed for %u min, until %s.\n", c->snooze_min,
-                        format_clock(when, sizeof(when), until));
+                        /* Until is now + seconds on psoasd's clock: so is "now". */
+                        format_clock(when, sizeof(when), until, until - (uint64_t)seconds * USEC_PER_SEC));
         return 0;
 }
 

@@ -35,7 +35,7 @@ typedef struct Monitor {
         unsigned printed; /* event lines, for --count */
         bool status_shown; /* the live status line is on the screen */
         uint64_t sitting_since_us; /* as last seen, to tell a bout's start */
-        uint64_t sitting_today_read_us; /* CLOCK_REALTIME of the last read of SittingToday */
+        uint64_t sitting_today_read_us; /* psoasd's clock at the last read of SittingToday */
 } Monitor;
 
 static void gauge(char *buf, size_t size, double tilt_deg) {
@@ -74,18 +74,20 @@ static void monitor_clear_status(Monitor *m) {
 static void monitor_draw_status(Monitor *m, Watch *w) {
         const Properties *p = &w->props;
         char line[512], bar[GAUGE_CELLS * 4 + 3], tilt[DEGREES_MAX], bout[DURATION_MAX], today[DURATION_MAX];
-        uint64_t now = now_realtime_us();
+        uint64_t now = describe_now_us(p);
 
         if (m->mode != MONITOR_LIVE)
                 return;
 
         /* SittingToday changes every second while sitting and is not signalled: read it now and then. */
-        if (now - m->sitting_today_read_us >= SITTING_TODAY_REFRESH_US) {
+        if (now < m->sitting_today_read_us || now - m->sitting_today_read_us >= SITTING_TODAY_REFRESH_US) {
                 uint64_t today_s;
 
                 if (sd_bus_get_property_trivial(w->bus, PSOAS_BUS_NAME, PSOAS_OBJECT_PATH, PSOAS_INTERFACE,
-                            "SittingToday", NULL, 't', &today_s) >= 0)
+                            "SittingToday", NULL, 't', &today_s) >= 0) {
                         w->props.sitting_today_s = today_s;
+                        w->props.sitting_today_clock_us = now;
+                }
                 m->sitting_today_read_us = now;
         }
 
@@ -100,7 +102,7 @@ static void monitor_draw_status(Monitor *m, Watch *w) {
         fputs(line, stdout);
         if (p->sitting_since_us > 0)
                 printf("  sitting %s", format_duration(bout, sizeof(bout), describe_bout_seconds(p)));
-        printf("  today %s", format_duration(today, sizeof(today), p->sitting_today_s));
+        printf("  today %s", format_duration(today, sizeof(today), describe_sitting_today_s(p)));
         if (p->snoozed_until_us > 0 || p->inhibited)
                 printf("  (alerts %s)", p->inhibited ? "inhibited" : "snoozed");
         if (!sensor_is_live(p))
@@ -112,7 +114,8 @@ static void monitor_draw_status(Monitor *m, Watch *w) {
 /* One event: a line (with the time) on a terminal or in plain mode, or a JSON object. Takes fields. */
 static int monitor_emit(Monitor *m, Watch *w, const char *event, json_object *fields, const char *text) {
         _cleanup_(json_object_put_nullp) json_object *o = fields;
-        time_t now = time(NULL);
+        /* The time on psoasd's clock, as the times in the text are. */
+        time_t now = (time_t)(describe_now_us(&w->props) / USEC_PER_SEC);
         struct tm tm;
         char when[64];
         int r;
@@ -162,7 +165,7 @@ static int monitor_started(Monitor *m, Watch *w) {
         char text[1024], posture[128], sensor[256], alerts[128], bout[DURATION_MAX];
 
         m->sitting_since_us = p->sitting_since_us;
-        m->sitting_today_read_us = now_realtime_us();
+        m->sitting_today_read_us = describe_now_us(p);
         if (p->sitting_since_us > 0)
                 snprintf(bout, sizeof(bout), "%s", "in a sitting bout");
         else
@@ -209,7 +212,7 @@ static int monitor_properties(Monitor *m, Watch *w, uint64_t changed) {
                                         json_object_new_uint64(p->sitting_since_us)) < 0)
                                 o = json_object_put_null(o);
                         snprintf(text, sizeof(text), "sitting bout began at %s",
-                                format_clock(b, sizeof(b), p->sitting_since_us));
+                                format_clock(b, sizeof(b), p->sitting_since_us, describe_now_us(p)));
                         r = monitor_event(m, w, "bout", o, text);
                         if (r < 0)
                                 return r;

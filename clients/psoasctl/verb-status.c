@@ -37,13 +37,15 @@ int verb_status(Context *c, int argc, char **argv) {
         if (p.sitting_since_us > 0)
                 printf("Sitting:    for %s, since %s\n",
                         format_duration(duration, sizeof(duration), describe_bout_seconds(&p)),
-                        format_clock(when, sizeof(when), p.sitting_since_us));
+                        format_clock(when, sizeof(when), p.sitting_since_us, describe_now_us(&p)));
         else
                 printf("Sitting:    not in a sitting bout\n");
 
-        printf("Today:      %s sitting", format_duration(duration, sizeof(duration), p.sitting_today_s));
+        printf("Today:      %s sitting",
+                format_duration(duration, sizeof(duration), describe_sitting_today_s(&p)));
         if (p.last_break_us > 0)
-                printf("; last break at %s", format_clock(when, sizeof(when), p.last_break_us));
+                printf("; last break at %s",
+                        format_clock(when, sizeof(when), p.last_break_us, describe_now_us(&p)));
         printf("\n");
 
         printf("Sensor:     %s\n", describe_sensor(line, sizeof(line), &p));

@@ -43,7 +43,8 @@ static int bar_compose(Bar *bar, Watch *w, char **ret_line) {
                 snprintf(tooltip, sizeof(tooltip), "psoasd is not running on %s", bus_where(bar->context));
                 class = "off";
         } else if (!sensor_is_live(p)) {
-                snprintf(text, sizeof(text), "no sensor");
+                snprintf(text, sizeof(text), "%s",
+                        streq_ptr(p->sensor_state, "ended") ? "replay ended" : "no sensor");
                 snprintf(tooltip, sizeof(tooltip), "Sensor: %s", describe_sensor(a, sizeof(a), p));
                 class = "nosensor";
         } else if (!p->calibrated) {
@@ -70,8 +71,9 @@ static int bar_compose(Bar *bar, Watch *w, char **ret_line) {
                 fprintf(f, "Posture: %s\n", describe_posture(a, sizeof(a), p));
                 if (p->sitting_since_us > 0)
                         fprintf(f, "Sitting for %s, since %s\n", format_duration(d, sizeof(d), bout_s),
-                                format_clock(b, sizeof(b), p->sitting_since_us));
-                fprintf(f, "Today: %s sitting\n", format_duration(d, sizeof(d), p->sitting_today_s));
+                                format_clock(b, sizeof(b), p->sitting_since_us, describe_now_us(p)));
+                fprintf(f, "Today: %s sitting\n",
+                        format_duration(d, sizeof(d), describe_sitting_today_s(p)));
                 fprintf(f, "Sensor: %s\n", describe_sensor(a, sizeof(a), p));
                 fprintf(f, "Alerts: %s", describe_alerts(a, sizeof(a), p));
                 if (fclose(TAKE_PTR(f)) != 0 && errno != ENOSPC)
@@ -144,22 +146,29 @@ static int on_watch_event(Watch *w, const WatchEvent *e, void *userdata) {
                 break;
         case WATCH_STARTED:
         case WATCH_DAEMON_BACK:
-                bar->sitting_today_read_us = now_realtime_us();
+                bar->sitting_today_read_us = describe_now_us(&w->props);
                 break;
         case WATCH_DAEMON_GONE:
                 bar->alert = false;
                 break;
-        case WATCH_TICK:
+        case WATCH_TICK: {
+                /* On psoasd's clock: in a replay at 60x, 30 s of it pass in half a second. */
+                uint64_t now = describe_now_us(&w->props);
+
                 if (w->running &&
-                        now_realtime_us() - bar->sitting_today_read_us >= SITTING_TODAY_REFRESH_US) {
+                        (now < bar->sitting_today_read_us ||
+                                now - bar->sitting_today_read_us >= SITTING_TODAY_REFRESH_US)) {
                         uint64_t today_s;
 
                         if (sd_bus_get_property_trivial(w->bus, PSOAS_BUS_NAME, PSOAS_OBJECT_PATH,
-                                    PSOAS_INTERFACE, "SittingToday", NULL, 't', &today_s) >= 0)
+                                    PSOAS_INTERFACE, "SittingToday", NULL, 't', &today_s) >= 0) {
                                 w->props.sitting_today_s = today_s;
-                        bar->sitting_today_read_us = now_realtime_us();
+                                w->props.sitting_today_clock_us = now;
+                        }
+                        bar->sitting_today_read_us = now;
                 }
                 break;
+        }
         default:
                 break;
         }

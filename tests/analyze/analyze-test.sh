@@ -359,14 +359,22 @@ case_rejected_sample() {
 
 case_config_invalid() {
         gen --seconds 2 >"$tmp/rec.csv"
+        # Each option's range in its own unit, never the engine's field or its unit.
+        run 64 --sitting-alert 0 "$tmp/rec.csv"
+        expect_stderr "--sitting-alert 0: out of range: 1 to 1440 minutes"
         run 64 --sitting-alert 0.1 "$tmp/rec.csv"
-        expect_stderr "--sitting-alert 0.1: out of range (sitting_alert_s)"
+        expect_stderr "--sitting-alert 0.1: out of range: 1 to 1440 minutes"
+        run 64 --sitting-repeat 1441 "$tmp/rec.csv"
+        expect_stderr "--sitting-repeat 1441: out of range: 1 to 1440 minutes"
         run 64 --break 1 "$tmp/rec.csv"
-        expect_stderr "--break 1: out of range (break_s)"
+        expect_stderr "--break 1: out of range: 10 to 3600 seconds"
         run 64 --tilt-threshold 90 "$tmp/rec.csv"
-        expect_stderr "--tilt-threshold 90: out of range (tilt_alert_deg)"
+        expect_stderr "--tilt-threshold 90: out of range: 2 to 45 degrees"
+        run 64 --tilt-time 4 "$tmp/rec.csv"
+        expect_stderr "--tilt-time 4: out of range: 5 to 3600 seconds"
+        if grep -q '_s\b\|_deg\b' "$tmp/err"; then fail "an engine field in the message: $(cat "$tmp/err")"; fi
         run 64 --tilt-threshold abc "$tmp/rec.csv"
-        expect_stderr "--tilt-threshold 'abc': not a number"
+        expect_stderr "--tilt-threshold 'abc': not a number of degrees"
         run 64 --forward 0,0,0 "$tmp/rec.csv"
         expect_stderr "--forward '0,0,0'"
         run 64 --quiet-hours 22:00-07:00 "$tmp/rec.csv"
@@ -404,6 +412,68 @@ case_days() {
 assert all(e["time"].startswith("2024-05-0") for e in doc), doc
 assert [e for e in doc if e.get("current") == "2024-05-02" and e.get("previous") == "2024-05-01"], doc
 '
+}
+
+# units_refused UNITS MESSAGE HINT: a recording written in UNITS is refused with exit 65, a message naming the
+# columns and the unit they look like, and the --units that converts it.
+units_refused() {
+        gen --pattern sit-stand --seconds 30 --gyro-bias 0.03 --units "$1" >"$tmp/rec.csv"
+        run 65 --calibrate-first 5 "$tmp/rec.csv"
+        expect_stderr "$tmp/rec.csv: $2"
+        expect_stderr "(give --units $3 to convert)"
+        [ ! -s "$tmp/out" ] || fail "a summary was printed for a recording in the wrong units"
+}
+
+case_units_accel_in_g() {
+        units_refused g "columns ax, ay, az look like g, not m/s²: their magnitude is 1.00" g
+}
+
+case_units_gyro_in_degrees() {
+        units_refused deg/s "columns gx, gy, gz look like degrees per second, not rad/s" deg/s
+}
+
+case_units_time_in_milliseconds() {
+        units_refused ms "column t looks like milliseconds, not seconds: its samples are 10 apart (0.1 Hz)" ms
+}
+
+case_units_all_wrong() {
+        units_refused g,deg/s,ms "column t looks like milliseconds" ms,g,deg/s
+        expect_stderr "columns ax, ay, az look like g"
+        expect_stderr "columns gx, gy, gz look like degrees per second"
+}
+
+case_units_converted() {
+        # The same recording in SI units and in g, deg/s and ms with --units: the same analysis.
+        gen --pattern sit-stand --seconds 30 --gyro-bias 0.03 >"$tmp/si.csv"
+        gen --pattern sit-stand --seconds 30 --gyro-bias 0.03 --units g,deg/s,ms >"$tmp/other.csv"
+        run 0 --json --calibrate-first 5 "$tmp/si.csv"
+        mv "$tmp/out" "$tmp/si.json"
+        run 0 --json --calibrate-first 5 --units ms,deg/s,g "$tmp/other.csv"
+        json_check "$tmp/out" '
+with open("'"$tmp/si.json"'") as f:
+    si = json.load(f)
+assert doc["samples"] == si["samples"] == 3000, (doc["samples"], si["samples"])
+assert abs(doc["duration_s"] - si["duration_s"]) < 1e-3, (doc["duration_s"], si["duration_s"])
+assert all(abs(doc["posture_s"][k] - si["posture_s"][k]) <= 0.05 for k in si["posture_s"]), (doc["posture_s"], si["posture_s"])
+assert doc["sitting_bouts"] == si["sitting_bouts"] and doc["calibration"]["ok"] == si["calibration"]["ok"], (doc, si)
+'
+        # Units that do not match the file are refused too.
+        run 65 --calibrate-first 5 --units g,deg/s,ms "$tmp/si.csv"
+        expect_stderr "are faster than any sensor psoas reads; is it in seconds already?"
+        expect_stderr "are they in m/s² already?"
+}
+
+case_units_usage() {
+        gen --seconds 2 >"$tmp/rec.csv"
+        run 64 --units kg "$tmp/rec.csv"
+        expect_stderr "--units 'kg': unknown unit 'kg'; the accelerometer is in m/s2 or g"
+        run 64 --units g,m/s2 "$tmp/rec.csv"
+        expect_stderr "--units 'g,m/s2': 'm/s2': a second unit for the accelerometer"
+        run 64 --units '' "$tmp/rec.csv"
+        expect_stderr "--units '': no units given"
+        run 0 --units m/s2,rad/s,s "$tmp/rec.csv"
+        run 0 --help
+        grep -q -- '--units=LIST' "$tmp/out" || fail "--help does not list --units"
 }
 
 fn=case_$(printf '%s' "$case" | tr - _)

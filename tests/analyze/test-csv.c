@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "csv-units.h"
 #include "csv.h"
 #include "macro.h"
 #include "test-util.h"
@@ -335,6 +336,104 @@ TEST(open_errors) {
         ASSERT_EQ(csv_reader_open("/nonexistent/rec.csv", &r), -ENOENT);
         ASSERT_EQ(csv_reader_open("/", &r), -EISDIR);
         ASSERT_TRUE(r == NULL);
+}
+
+/* n records at 100 Hz of a still sensor, z up, its gyroscope biased by bias rad/s on each axis; then in units. */
+static void still_records(
+        CsvRecord *r, size_t n, double bias, double accel_per_ms2, double gyro_per_rads, double time_per_s) {
+        for (size_t i = 0; i < n; i++) {
+                r[i] = (CsvRecord){ .t_us = (int64_t)((double)i * 10000 * time_per_s) };
+                r[i].accel[2] = (float)(9.80665 * accel_per_ms2);
+                r[i].accel[0] = (float)(0.01 * (double)(i % 3) * accel_per_ms2);
+                for (size_t k = 0; k < 3; k++)
+                        r[i].gyro[k] = (float)(bias * gyro_per_rads);
+        }
+}
+
+TEST(units_parse) {
+        CsvUnits u;
+        char why[256];
+
+        ASSERT_EQ(csv_units_parse("g,deg/s,ms", &u, why, sizeof(why)), 0);
+        ASSERT_NEAR(u.accel_to_ms2, 9.80665, 1e-9);
+        ASSERT_NEAR(u.gyro_to_rads, M_PI / 180, 1e-12);
+        ASSERT_NEAR(u.time_to_s, 1e-3, 1e-15);
+        ASSERT_EQ(csv_units_parse("us", &u, why, sizeof(why)), 0);
+        ASSERT_NEAR(u.time_to_s, 1e-6, 1e-18);
+        ASSERT_NEAR(u.accel_to_ms2, 1, 0);
+        ASSERT_EQ(csv_units_parse("°/s,m/s²,s", &u, why, sizeof(why)), 0);
+        ASSERT_NEAR(u.gyro_to_rads, M_PI / 180, 1e-12);
+        ASSERT_EQ(csv_units_parse("g,", &u, why, sizeof(why)), -EINVAL);
+        ASSERT_TRUE(strstr(why, "unknown unit ''"));
+        ASSERT_EQ(csv_units_parse("mg", &u, why, sizeof(why)), -EINVAL);
+        ASSERT_TRUE(strstr(why, "unknown unit 'mg'"));
+        ASSERT_EQ(csv_units_parse("ms,s", &u, why, sizeof(why)), -EINVAL);
+        ASSERT_TRUE(strstr(why, "'s': a second unit for the time"));
+}
+
+TEST(units_check) {
+        static CsvRecord r[CSV_UNITS_WINDOW];
+        const size_t n = CSV_UNITS_WINDOW;
+        char why[900];
+
+        still_records(r, n, 0.03, 1, 1, 1);
+        ASSERT_EQ(csv_units_check(r, n, true, why, sizeof(why)), 0);
+        /* g */
+        still_records(r, n, 0.03, 1 / 9.80665, 1, 1);
+        ASSERT_EQ(csv_units_check(r, n, true, why, sizeof(why)), -EBADMSG);
+        ASSERT_TRUE(strstr(why, "columns ax, ay, az look like g"));
+        ASSERT_TRUE(strstr(why, "(give --units g to convert)"));
+        /* °/s: a gyroscope at rest reads 1.7 */
+        still_records(r, n, 0.03, 1, 180 / M_PI, 1);
+        ASSERT_EQ(csv_units_check(r, n, true, why, sizeof(why)), -EBADMSG);
+        ASSERT_TRUE(strstr(why, "columns gx, gy, gz look like degrees per second"));
+        /* ... not judged without a gyroscope */
+        ASSERT_EQ(csv_units_check(r, n, false, why, sizeof(why)), 0);
+        /* ms and µs */
+        still_records(r, n, 0.03, 1, 1, 1000);
+        ASSERT_EQ(csv_units_check(r, n, true, why, sizeof(why)), -EBADMSG);
+        ASSERT_TRUE(strstr(why, "column t looks like milliseconds, not seconds: its samples are 10 apart"));
+        still_records(r, n, 0.03, 1, 1, 1e6);
+        ASSERT_EQ(csv_units_check(r, n, true, why, sizeof(why)), -EBADMSG);
+        ASSERT_TRUE(strstr(why, "column t looks like microseconds"));
+        /* Too few records to tell: no judgement. */
+        still_records(r, n, 0.03, 1 / 9.80665, 180 / M_PI, 1000);
+        ASSERT_EQ(csv_units_check(r, 10, true, why, sizeof(why)), 0);
+        /* A spinning gyroscope in °/s: 30 rad/s for 2 % of the window. */
+        still_records(r, n, 0.03, 1, 1, 1);
+        for (size_t i = 0; i < n / 50; i++)
+                r[i * 50].gyro[0] = 30;
+        ASSERT_EQ(csv_units_check(r, n, true, why, sizeof(why)), -EBADMSG);
+        ASSERT_TRUE(strstr(why, "they reach 30"));
+}
+
+TEST(units_reader) {
+        /* The reader converts, and refuses before handing out any record. */
+        char text[64 * 40 + 32] = "t,ax,ay,az\n", line[64];
+        _cleanup_(csv_reader_freep) CsvReader *r = NULL;
+        CsvUnits g = { .accel_to_ms2 = 9.80665, .gyro_to_rads = 1, .time_to_s = 1 };
+        CsvRecord rec;
+
+        for (int i = 0; i < 40; i++) {
+                snprintf(line, sizeof(line), "%.2f,0,0.001,1\n", i * 0.01);
+                strcat(text, line);
+        }
+        r = reader_from_text(text, 4096);
+        ASSERT_EQ(csv_reader_set_units(r, NULL, true), 0);
+        ASSERT_EQ(csv_reader_read(r, &rec), -EBADMSG);
+        ASSERT_TRUE(strstr(csv_reader_error(r), "rec.csv: columns ax, ay, az look like g"));
+        r = csv_reader_free(r);
+
+        r = reader_from_text(text, 4096);
+        ASSERT_EQ(csv_reader_set_units(r, &g, true), 0);
+        for (int i = 0; i < 40; i++) {
+                ASSERT_EQ(csv_reader_read(r, &rec), 1);
+                ASSERT_NEAR(rec.accel[2], 9.80665, 1e-5);
+                ASSERT_EQ(rec.t_us, i * 10000);
+        }
+        ASSERT_EQ(csv_reader_read(r, &rec), 0);
+        /* Too late once reading began. */
+        ASSERT_EQ(csv_reader_set_units(r, &g, true), -EBUSY);
 }
 
 TEST_MAIN

@@ -81,6 +81,10 @@ def case_properties_initial():
         assert props['SittingSince'] == 0 and props['SnoozedUntil'] == 0 and props['Inhibited'] is False
         assert 'replay of' in props['Sensor'], props['Sensor']
         assert props['Version'].count('.') == 2, props['Version']
+        # A real-time replay's clock runs with the wall clock, from the replay's start.
+        assert props['ClockSpeed'] == 1 and props['ClockAnchor'] == props['ClockAnchorWall'], props
+        assert abs(props['ClockAnchor'] - now_us()) < scaled(5e6), props
+        assert props['SensorError'] == '', props
         # The rate is measured from the recording's timestamps after 2 s of samples.
         bus.wait(lambda: abs(bus.get('SampleRate') - 100) < 2, 10, 'SampleRate near 100 Hz')
 
@@ -178,7 +182,7 @@ def case_calibrate_busy_and_no_sensor():
             bus.wait(lambda: first, 10, 'the first Calibrate to finish')
             assert 'reply' in first, first
             # The recording ends after 12 s: then there is no sensor to calibrate with.
-            bus.wait(lambda: bus.get('SensorState') == 'absent', 15, 'the end of the replay')
+            bus.wait(lambda: bus.get('SensorState') == 'ended', 15, 'the end of the replay')
             assert time.monotonic() - started >= 11
             try:
                 bus.call('Calibrate')
@@ -525,8 +529,8 @@ def case_record_round_trip():
 def case_bad_command_lines():
     for args, words in ((['--speed', '2'], 'need --replay'), (['--replay', REC, '--speed', '-1'], '--speed'),
                         (['--log-level', 'loud'], 'loud'), (['--state-directory', 'rel'], 'absolute'),
-                        (['extra'], 'unexpected'), (['--replay', '/nonexistent.csv', '--exit-on-end'],
-                                                    '/nonexistent.csv')):
+                        (['extra'], 'unexpected'), (['--units', 'g'], 'need --replay'),
+                        (['--replay', '/nonexistent.csv', '--exit-on-end'], '/nonexistent.csv')):
         p = run_psoasd(['--user', *args], capture_output=True, text=True, timeout=20)
         assert p.returncode == 1, (args, p.returncode, p.stderr)
         assert words in p.stderr, (args, p.stderr)
@@ -534,6 +538,105 @@ def case_bad_command_lines():
     assert p.returncode == 0 and '--replay' in p.stdout
     p = run_psoasd(['--version'], capture_output=True, text=True)
     assert p.returncode == 0 and p.stdout.startswith('psoasd ')
+
+
+def clock_now(bus):
+    """psoasd's clock now, as org.psoas.Posture1(5) says a client computes it."""
+    props = bus.get_all()
+    return props['ClockAnchor'] + (now_us() - props['ClockAnchorWall']) * props['ClockSpeed']
+
+
+def case_replay_clock():
+    """At 60x every time psoasd gives is on the replay's clock: it starts with the replay and runs 60 times as
+    fast as the wall clock, and the times it gives agree with it within a batch of samples."""
+    bus = Bus()
+    before = now_us()
+    with Daemon(bus, '--replay', REC, '--speed', '60', '--calibrate-first', '5'):
+        props = bus.get_all()
+        speed = props['ClockSpeed']
+        assert speed >= 15, props  # 60, or 15 when the harness slows replays down under valgrind
+        assert props['ClockAnchor'] == props['ClockAnchorWall'] and before <= props['ClockAnchor'] <= now_us()
+        origin = props['ClockAnchor']
+        # One batch: psoasd takes samples 20 times a second, 3 s of the recording at 60x; and the bus's delay.
+        batch = speed * 0.1 * 1e6
+        # The recording sits down 5 min in: on the replay's clock, 5 min after the replay's start.
+        bus.wait(lambda: bus.get('SittingSince') > 0, 30, 'the sitting bout')
+        since = bus.get('SittingSince')
+        assert 280e6 <= since - origin <= 330e6, (since - origin) / 1e6
+        assert since <= clock_now(bus) + batch, (since, clock_now(bus))
+        # Sitting time today and the bout's length agree on that clock.
+        bus.wait(lambda: clock_now(bus) - since >= 120e6, 30, '2 min into the bout')
+        bout = clock_now(bus) - since
+        today = bus.get('SittingToday') * 1e6
+        assert abs(bout - today) <= batch + 2e6, (bout / 1e6, today / 1e6)
+        # A snooze of 15 min ends 15 min later on the replay's clock (15 s of wall time), not on the wall clock.
+        bus.call('Snooze', '(u)', 900)
+        until = bus.get('SnoozedUntil')
+        assert abs(until - (clock_now(bus) + 900e6)) <= batch, (until - clock_now(bus)) / 1e6
+        bus.wait(lambda: bus.get('SnoozedUntil') == 0, 30 * 60 / speed + 10, 'the snooze to end')
+        assert clock_now(bus) >= until - batch, (clock_now(bus) - until) / 1e6
+
+
+def case_replay_quiet_hours_on_replay_clock():
+    """Quiet hours are on the replay's clock: at 60x the sitting alert, 35 min into the recording, falls into quiet
+    hours from 15 to 55 min after the replay's start, though the wall clock stays before them throughout."""
+    bus = Bus()
+    start = time.time()
+    quiet = {'start': time.strftime('%H:%M', time.localtime(start + 15 * 60)),
+             'end': time.strftime('%H:%M', time.localtime(start + 55 * 60))}
+    with Daemon(bus, '--replay', REC, '--speed', '60', '--calibrate-first', '5',
+                config=json.dumps({'quiet_hours': quiet})):
+        speed = bus.get('ClockSpeed')
+        # The first bout ends with a break 37 min in: no alert came during it.
+        bus.wait(lambda: bus.signals_named('BreakTaken'), 40 * 60 / speed + 10, 'the break')
+        assert not [a for a in bus.signals_named('Alert') if a[0] == 'sitting'], bus.signals_named('Alert')
+        assert time.time() - start < 15 * 60, 'the wall clock reached the quiet hours'
+        day = bus.call('GetDay', '(s)', '')[0]
+        assert day['alerts'] == 0, day
+
+
+def case_replay_clock_unpaced():
+    """A replay at full speed has no speed to compute its clock with: ClockSpeed is 0 and ClockAnchor stands at the
+    newest sample; at the end, at the last one, on a clock that started when the replay did."""
+    bus = Bus()
+    before = now_us()
+    with Daemon(bus, '--replay', REC, '--speed', '0', '--calibrate-first', '5'):
+        assert bus.get('ClockSpeed') == 0
+        bus.wait(lambda: bus.get('SensorState') == 'ended', 60, 'the end of the recording')
+        props = bus.get_all()
+        assert props['ClockSpeed'] == 0 and 0 < props['LastBreak'] <= props['ClockAnchor'], props
+        # The recording lasts 56 min 36 s: its clock stopped that long after the replay started.
+        with open(REC) as f:
+            lines = f.read().split('\n')
+        length = float(lines[-2].split(',')[0]) - float(lines[1].split(',')[0])
+        elapsed = (props['ClockAnchor'] - before) / 1e6
+        assert length <= elapsed <= length + (now_us() - before) / 1e6, (elapsed, length)
+
+
+def case_replay_end():
+    """At the end of a recording SensorState is 'ended' and the clock stops at the last sample."""
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp:
+        short = synth('--scenario', 'test', '--rate', '50', '--duration', '20', path=os.path.join(tmp, 's.csv'))
+        with open(short) as f:
+            times = [float(line.split(',')[0]) for line in f.read().split('\n')[1:] if line]
+        length = times[-1] - times[0]
+        with Daemon(bus, '--replay', short, '--speed', '10') as d:
+            props = bus.get_all()
+            origin, speed = props['ClockAnchor'], props['ClockSpeed']
+            assert speed > 1 and props['SensorState'] == 'replay', props
+            # Announced, not only readable.
+            bus.wait(lambda: 'ended' in bus.changes_of('SensorState'), length / speed + 10,
+                     'the end of the recording')
+            props = bus.get_all()
+            assert props['ClockSpeed'] == 0, props
+            assert abs(props['ClockAnchor'] - (origin + length * 1e6)) <= 1000, \
+                (props['ClockAnchor'] - origin) / 1e6
+            assert props['SensorError'] == '', props
+            assert 'absent' not in bus.changes_of('SensorState'), bus.changes_of('SensorState')
+            end = time.strftime('%H:%M:%S', time.localtime(props['ClockAnchor'] / 1e6))
+            bus.pump(0.5)
+            assert f'The recording ended at {end}' in d.read_log(), d.read_log()
 
 
 def case_bad_recording_reported():
@@ -545,6 +648,41 @@ def case_bad_recording_reported():
         d = Daemon(bus, '--replay', bad, '--speed', '0', '--exit-on-end', wait_ready=False).start()
         assert d.wait_exit(20) == 1, d.read_log()
         assert 'bad.csv:4' in d.read_log(), d.read_log()
+        # Without --exit-on-end it stays on the bus and says what is wrong, where: file, line and reason.
+        with Daemon(bus, '--replay', bad, '--speed', '1') as d:
+            bus.wait(lambda: bus.get('SensorState') == 'error', 10, 'the malformed line')
+            error = bus.get('SensorError')
+            assert error == f"{bad}:4: column ax: 'zero' is not a number", error
+            assert bus.get('ClockSpeed') == 0
+            assert f"The recording is malformed: {bad}:4: column ax: 'zero' is not a number" in d.read_log(), \
+                d.read_log()
+
+
+def case_replay_units():
+    """A recording in g, deg/s and ms is refused, naming the columns and the units they look like; with --units
+    it is converted and played at its real rate."""
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp:
+        si = synth('--scenario', 'test', '--rate', '50', '--duration', '60', path=os.path.join(tmp, 'si.csv'))
+        other = os.path.join(tmp, 'other.csv')
+        with open(si) as f, open(other, 'w') as out:
+            out.write(f.readline())
+            for line in f:
+                v = [float(x) for x in line.split(',')]
+                out.write(','.join(['%.3f' % (v[0] * 1000)] + ['%.7f' % (x / 9.80665) for x in v[1:4]] +
+                                   ['%.6f' % (x * 57.29577951308232) for x in v[4:7]]) + '\n')
+        d = Daemon(bus, '--replay', other, '--speed', '0', '--exit-on-end', wait_ready=False).start()
+        assert d.wait_exit(20) == 1, d.read_log()
+        log = d.read_log()
+        for words in (f'Cannot replay: {other}: column t looks like milliseconds',
+                      'columns ax, ay, az look like g', 'columns gx, gy, gz look like degrees per second',
+                      '(give --units ms,g,deg/s to convert)'):
+            assert words in log, (words, log)
+        with Daemon(bus, '--replay', other, '--units', 'g,deg/s,ms', '--speed', '1'):
+            assert bus.get('SensorState') == 'replay'
+            bus.wait(lambda: abs(bus.get('SampleRate') - 50) < 1, 10, 'SampleRate near 50 Hz')
+        p = run_psoasd(['--user', '--replay', other, '--units', 'kg'], capture_output=True, text=True, timeout=20)
+        assert p.returncode == 1 and "--units 'kg': unknown unit 'kg'" in p.stderr, p.stderr
 
 
 def case_sigterm_saves_and_notifies():
@@ -607,6 +745,38 @@ def case_sd_notify():
         statuses = [t for t, _ in messages if t.startswith('STATUS=')]
         assert all('\x1b' not in t for t in statuses), statuses
         d.tmp.cleanup()
+
+
+def case_sd_notify_replay_end_and_failure():
+    """STATUS= says when a recording ended (on the replay's clock) and, for a malformed one, file, line and why."""
+    import socket
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, 'notify')
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(path)
+        sock.settimeout(scaled(15))
+
+        def status_until(pred):
+            seen = []
+            while True:
+                text = sock.recv(4096).decode()
+                seen += [line[7:] for line in text.split('\n') if line.startswith('STATUS=')]
+                if seen and pred(seen[-1]):
+                    return seen[-1]
+
+        short = synth('--scenario', 'test', '--rate', '50', '--duration', '10', path=os.path.join(tmp, 's.csv'))
+        with Daemon(bus, '--replay', short, '--speed', '10', env={'NOTIFY_SOCKET': path}):
+            status = status_until(lambda t: t.startswith('The recording ended at '))
+            end = time.strftime('%H:%M:%S', time.localtime(bus.get('ClockAnchor') / 1e6))
+            # At 10x, or slower under valgrind (the harness scales --speed).
+            assert status.startswith(f'The recording ended at {end} (replay of {short} at '), (status, end)
+        bad = os.path.join(tmp, 'bad.csv')
+        with open(bad, 'w') as f:
+            f.write('t,ax,ay,az\n0,0,0,9.8\n0.01,0,0,9.8\n0.02,zero,0,9.8\n')
+        with Daemon(bus, '--replay', bad, '--speed', '1', env={'NOTIFY_SOCKET': path}):
+            status = status_until(lambda t: t.startswith('Replay failed'))
+            assert status == f"Replay failed: {bad}:4: column ax: 'zero' is not a number", status
 
 
 BAD_CONFIGS = (

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "common/macro.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -153,6 +154,11 @@ static int run_path(const char *path, unsigned *count) {
 int main(int argc, char **argv) {
         unsigned count = 0;
 
+        if (cli_answer_help_version(argc, argv, program_invocation_short_name,
+                    "Usage: fuzz-NAME FILE|DIRECTORY...\n"
+                    "Runs the fuzz target over each file (each regular file of a directory), as libFuzzer\n"
+                    "would, without fuzzing (tests/fuzz).\n"))
+                return EXIT_SUCCESS;
         if (LLVMFuzzerInitialize)
                 (void)LLVMFuzzerInitialize(&argc, &argv);
 

@@ -4,9 +4,16 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cli.h"
+
 #define PRINT(name, value) printf("%s %lu\n", name, (unsigned long)(value))
 
-int main(void) {
+int main(int argc, char *argv[]) {
+        if (cli_answer_help_version(argc, argv, "gpio-uapi",
+                    "Usage: gpio-uapi\n"
+                    "Prints the GPIO uAPI v2 numbers tests/gpio/gpiorig.py hard-codes, as NAME VALUE "
+                    "lines.\n"))
+                return 0;
         PRINT("GPIO_GET_CHIPINFO_IOCTL", GPIO_GET_CHIPINFO_IOCTL);
         PRINT("GPIO_V2_GET_LINEINFO_IOCTL", GPIO_V2_GET_LINEINFO_IOCTL);
         PRINT("GPIO_V2_GET_LINE_IOCTL", GPIO_V2_GET_LINE_IOCTL);

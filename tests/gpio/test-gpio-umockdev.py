@@ -288,7 +288,7 @@ def case_umockdev_long_press_without_sensor_refused():
         bus = Bus()
         with Daemon(bus, '--replay', short, '--speed', '1', config=config(), env=rig.env()) as d:
             rig.wait_request()
-            bus.wait(lambda: bus.get('SensorState') == 'absent', 10, 'the end of the recording')
+            bus.wait(lambda: bus.get('SensorState') == 'ended', 10, 'the end of the recording')
             since = time.monotonic()
             rig.press(BUTTON)
             bus.wait(lambda: 'The button asked for a calibration, but no sensor is streaming.' in d.read_log(), 4,
@@ -314,7 +314,7 @@ def case_umockdev_alert_buzzes_and_press_answers_prompt():
             assert (kind, level) == ('sitting', 1), alerts
             # The alert buzzed: two long pulses for level 1.
             wait_pattern(rig, alert_time - 1.0, 'sitting', 1)
-            bus.wait(lambda: bus.get('SensorState') == 'absent', 20, 'the end of the recording')
+            bus.wait(lambda: bus.get('SensorState') == 'ended', 20, 'the end of the recording')
 
             sid = bus.signals_named('StretchPrompt')[0][0]
             short_press(rig)

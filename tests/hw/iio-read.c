@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "macro.h"
 #include "source.h"
 
@@ -69,6 +70,13 @@ static int parse_matrix(const char *text, float ret[9]) {
         return 0;
 }
 
+#define USAGE                                                                                               \
+        "Usage: iio-read [--uri URI] [--device NAME] [--gyro-device NAME] [--rate HZ] [--wakeups N]\n"      \
+        "                [--matrix a,…,i] [--count N] [--batch N] [--timeout S] [--reopen]\n"             \
+        "                [--pause-after N --pause-seconds S] [--help] [--version]\n"                        \
+        "Reads psoasd's IIO source as the daemon does and prints what it reads (tests/hw).\n"
+
+/* 1 to run, 0 to exit successfully (--help, --version), -EINVAL for a usage error (said). */
 static int parse_arguments(int argc, char **argv, Arguments *ret) {
         static const struct option options[] = {
                 { "uri", required_argument, NULL, 'u' },
@@ -83,6 +91,8 @@ static int parse_arguments(int argc, char **argv, Arguments *ret) {
                 { "reopen", no_argument, NULL, 'R' },
                 { "pause-after", required_argument, NULL, 'P' },
                 { "pause-seconds", required_argument, NULL, 'S' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
                 {},
         };
         Arguments a = { .count = 100, .batch = 64, .timeout_s = 10 };
@@ -132,18 +142,21 @@ static int parse_arguments(int argc, char **argv, Arguments *ret) {
                 case 'S':
                         a.pause_s = strtod(optarg, NULL);
                         break;
+                case 'h':
+                        fputs(USAGE, stdout);
+                        return 0;
+                case 'V':
+                        cli_print_version("iio-read");
+                        return 0;
                 default:
                         return -EINVAL;
                 }
         if (optind < argc || a.batch == 0) {
-                fprintf(stderr,
-                        "Usage: iio-read [--uri URI] [--device NAME] [--gyro-device NAME] [--rate HZ] "
-                        "[--wakeups N] [--matrix a,…,i] [--count N] [--batch N] [--timeout S] [--reopen] "
-                        "[--pause-after N --pause-seconds S]\n");
+                fputs(USAGE, stderr);
                 return -EINVAL;
         }
         *ret = a;
-        return 0;
+        return 1;
 }
 
 static void print_header(const Source *s) {
@@ -193,8 +206,9 @@ int main(int argc, char **argv) {
 
         setvbuf(stdout, NULL, _IOLBF, 0);
 
-        if (parse_arguments(argc, argv, &a) < 0)
-                return EXIT_FAILURE;
+        r = parse_arguments(argc, argv, &a);
+        if (r <= 0)
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         deadline = now_s() + a.timeout_s;
 
         samples = calloc(a.batch, sizeof(*samples));

@@ -107,7 +107,8 @@ class FakeDaemon:
         self.props = {'Posture': 'sitting', 'Tilt': 0.0, 'Inclination': 0.0, 'Calibrated': True,
                       'SittingSince': now_us(), 'SittingToday': 0, 'LastBreak': 0, 'SensorState': 'replay',
                       'Sensor': 'fake', 'SampleRate': 100.0, 'SnoozedUntil': 0, 'Inhibited': False,
-                      'Version': '0.0.0'}
+                      'Version': '0.0.0', 'Haptics': 'absent', 'SensorError': '', 'ClockAnchor': 0,
+                      'ClockAnchorWall': 0, 'ClockSpeed': 1.0}
         self.props.update(props)
         address = Gio.dbus_address_get_for_bus_sync(Gio.BusType.SESSION, None)
         self.conn = Gio.DBusConnection.new_for_address_sync(
@@ -180,6 +181,33 @@ def case_sitting_alert_and_stretch_prompt_shown():
         assert stretch['message'].startswith('normal|'), stretch
         assert len(desk.history()) == 2, desk.history()
         notifier.check_alive()
+
+
+def case_demo_replay_alert_agrees_with_replay_clock():
+    """The demo's replay at 60x: the sitting notification says how long the wearer has sat, and that agrees with
+    the replay's clock (org.psoas.Posture1(5), TIME) at the moment it is shown, within a batch of samples."""
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp:
+        rec = synth('--scenario', 'daemon', '--rate', '50', '--seed', '7', '--mount', 'random',
+                    '--duration', str(UNTIL_ALERT), path=os.path.join(tmp, 'wearable.csv'))
+        with Desktop(bus) as desk, Notifier(bus) as notifier, \
+                Daemon(bus, '--replay', rec, '--speed', '60', *CALIBRATE):
+            props = bus.get_all()
+            origin, speed = props['ClockAnchor'], props['ClockSpeed']
+            assert props['ClockAnchorWall'] == origin and speed >= 15, props
+            bus.wait(lambda: bus.get('SittingSince') > 0, 30, 'the sitting bout')
+            since = bus.get('SittingSince')
+            # Watched closely: the moment the notification shows is the moment to compare with.
+            bus.wait(lambda: desk.displayed() >= 1, UNTIL_ALERT / speed + 20, 'the sitting notification')
+            shown_at = origin + (now_us() - origin) * speed
+            desk.close_all()
+            body = history_by_summary(desk)[SITTING_SUMMARY]['body']
+            minutes = int(body.split('sitting for ')[1].split(' min')[0])
+            sat = (shown_at - since) / 60e6
+            # One batch is 3 s of the recording at 60x; the server's and the test's delays add a little.
+            batch_min = speed * 0.5 / 60
+            assert minutes - batch_min <= sat <= minutes + 1 + batch_min, (body, sat)
+            notifier.check_alive()
 
 
 def case_tilt_alert_shown():

@@ -24,6 +24,7 @@
 #include <systemd/sd-event.h>
 #include <time.h>
 
+#include "cli.h"
 #include "macro.h"
 
 #define ALERT_MATCH                                                                                         \
@@ -68,6 +69,7 @@ int main(int argc, char *argv[]) {
         static const struct option options[] = {
                 { "count", required_argument, NULL, 'n' },
                 { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
                 {},
         };
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
@@ -88,9 +90,12 @@ int main(int argc, char *argv[]) {
                         }
                         break;
                 case 'h':
-                        printf("Usage: alert-watch [--count=N]\n\n"
+                        printf("Usage: alert-watch [--count=N] [--help] [--version]\n\n"
                                "Prints psoasd's Alert signals on the session bus with their CLOCK_MONOTONIC "
                                "arrival time.\n");
+                        return EXIT_SUCCESS;
+                case 'V':
+                        cli_print_version("alert-watch");
                         return EXIT_SUCCESS;
                 default:
                         return 2;

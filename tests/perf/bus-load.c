@@ -26,6 +26,7 @@
 #include <systemd/sd-event.h>
 #include <time.h>
 
+#include "cli.h"
 #include "macro.h"
 
 #define SERVICE "org.psoas.Posture1"
@@ -277,7 +278,8 @@ static void help(void) {
                "  -r, --rate=N        calls per second, all clients together (default 1000)\n"
                "  -d, --duration=S    seconds of load (default 10)\n"
                "      --system        use the system bus (default: the session bus)\n"
-               "  -h, --help          show this help\n");
+               "  -h, --help          show this help\n"
+               "      --version       show the version\n");
 }
 
 static int parse_number(const char *option, const char *text, double min, double max, double *ret) {
@@ -298,6 +300,7 @@ static int parse_number(const char *option, const char *text, double min, double
 static int parse_argv(int argc, char *argv[], LoadGen *g) {
         enum {
                 ARG_SYSTEM = 0x100,
+                ARG_VERSION,
         };
         static const struct option options[] = {
                 { "clients", required_argument, NULL, 'c' },
@@ -305,6 +308,7 @@ static int parse_argv(int argc, char *argv[], LoadGen *g) {
                 { "duration", required_argument, NULL, 'd' },
                 { "system", no_argument, NULL, ARG_SYSTEM },
                 { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
                 {},
         };
         double v;
@@ -335,6 +339,9 @@ static int parse_argv(int argc, char *argv[], LoadGen *g) {
                         break;
                 case 'h':
                         help();
+                        return 0;
+                case ARG_VERSION:
+                        cli_print_version("bus-load");
                         return 0;
                 default:
                         return -EINVAL;

@@ -20,12 +20,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli.h"
+
 int main(int argc, char *argv[]) {
         struct rusage usage;
         int status;
         pid_t pid;
         FILE *out;
 
+        if (cli_answer_help_version(argc, argv, "peak-rss",
+                    "Usage: peak-rss OUTPUT PROGRAM [ARGUMENT…]\n"
+                    "Runs PROGRAM and writes its peak RSS and CPU time to OUTPUT as JSON (tests/perf).\n"))
+                return 0;
         if (argc < 3) {
                 fprintf(stderr, "usage: peak-rss OUTPUT PROGRAM [ARGUMENT…]\n");
                 return 2;

@@ -21,6 +21,7 @@
 #include <json-c/json.h>
 #include <systemd/sd-event.h>
 
+#include "cli.h"
 #include "psoas/psoas.h"
 
 /* One function of each library, through a volatile table, so that --as-needed keeps every DT_NEEDED entry
@@ -39,11 +40,18 @@ static long status_kib(const char *status, const char *key) {
         return p ? strtol(p + strlen(key), NULL, 10) : -1;
 }
 
-int main(void) {
+int main(int argc, char *argv[]) {
         char status[4096], line[4096], last[4096] = "";
         size_t n;
         unsigned libraries = 0;
         FILE *f;
+
+        if (cli_answer_help_version(argc, argv, "rss-floor",
+                    "Usage: rss-floor\n"
+                    "Prints, as JSON, the resident memory of a program linking psoasd's libraries before it "
+                    "does\n"
+                    "anything (tests/perf).\n"))
+                return EXIT_SUCCESS;
 
         /* The maps first: reading status must not count their buffers. Each .so is mapped in several
          * segments, one after the other: count a path when it changes. */

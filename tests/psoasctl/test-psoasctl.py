@@ -28,8 +28,8 @@ VERBS = ['status', 'monitor', 'waybar', 'calibrate', 'snooze', 'inhibit', 'stret
          'buzz']
 JSON_VERBS = {'status', 'monitor', 'calibrate', 'stretches', 'today', 'history'}
 STATUS_KEYS = {'posture', 'tilt', 'inclination', 'calibrated', 'sitting_since_us', 'sitting_bout_seconds',
-               'sitting_today_seconds', 'last_break_us', 'sensor_state', 'sensor', 'sample_rate', 'snoozed_until_us',
-               'inhibited', 'haptics', 'version'}
+               'sitting_today_seconds', 'last_break_us', 'sensor_state', 'sensor', 'sensor_error', 'sample_rate',
+               'snoozed_until_us', 'inhibited', 'haptics', 'version', 'clock_us'}
 DAY_KEYS = {'date', 'sitting_seconds', 'standing_seconds', 'walking_seconds', 'lying_seconds', 'sitting_bouts',
             'longest_bout_seconds', 'alerts', 'breaks', 'stretches_verified', 'stretches_self_reported',
             'tilt_mean', 'tilt_p90', 'high_tilt_seconds'}
@@ -61,7 +61,7 @@ def now_us():
 def duration_words(seconds):
     """psoasctl's way of writing a duration."""
     seconds = int(seconds)
-    minutes = (seconds + 30) // 60
+    minutes = seconds // 60  # rounded down, as every duration psoas shows
     if seconds < 60:
         return f'{seconds} s'
     if minutes < 60:
@@ -254,6 +254,39 @@ def case_status():
         assert json.loads(p.stdout)['version'] == props['Version']
         # No verb means status.
         assert user(status=0).stdout.startswith('Posture:')
+
+
+def case_status_replay_ended_or_malformed():
+    """After a replay, status says when the recording ended (on the replay's clock, which stopped there); for a
+    malformed recording, the file, the line and what is wrong."""
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp:
+        short = synth('--scenario', 'test', '--rate', '50', '--duration', '10', path=os.path.join(tmp, 's.csv'))
+        with Daemon(bus, '--replay', short, '--speed', '10'):
+            bus.wait(lambda: bus.get('SensorState') == 'ended', 20, 'the end of the recording')
+            end = bus.get('ClockAnchor')
+            assert bus.get('ClockSpeed') == 0
+            p = user('status', status=0)
+            line = [x for x in p.stdout.splitlines() if x.startswith('Sensor:')][0]
+            assert re.fullmatch(r'Sensor: +the recording ended at (\d\d:\d\d) \(replay of .*s\.csv at 10×\)',
+                                line), line
+            assert time.strftime('%H:%M', time.localtime(end / 1e6)) in line, line
+            assert 'keeps looking' not in p.stdout, p.stdout
+            s = json.loads(user('status', '--json', status=0).stdout)
+            assert s['sensor_state'] == 'ended' and s['clock_us'] == end and s['sensor_error'] == '', s
+            o = json.loads(user('waybar', '--count', '1', status=0).stdout)
+            assert o['class'] == 'nosensor' and o['text'] == 'replay ended', o
+            assert 'Sensor: the recording ended at' in o['tooltip'], o
+
+        bad = os.path.join(tmp, 'bad.csv')
+        with open(bad, 'w') as f:
+            f.write('t,ax,ay,az\n0,0,0,9.8\n0.01,0,0,9.8\n0.02,zero,0,9.8\n')
+        with Daemon(bus, '--replay', bad, '--speed', '1'):
+            bus.wait(lambda: bus.get('SensorState') == 'error', 10, 'the malformed line')
+            p = user('status', status=0)
+            assert f"Sensor:     failed: {bad}:4: column ax: 'zero' is not a number\n" in p.stdout, p.stdout
+            s = json.loads(user('status', '--json', status=0).stdout)
+            assert s['sensor_error'] == f"{bad}:4: column ax: 'zero' is not a number", s
 
 
 def case_status_uncalibrated():
@@ -656,6 +689,157 @@ def case_waybar_waits_for_psoasd():
     finally:
         proc.kill()
         proc.wait()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The demo's replay at 60x: every time and duration shown is on the replay's clock
+
+
+class Follower:
+    """A psoasctl that prints as it goes (monitor, waybar): each line with the wall time it arrived."""
+
+    def __init__(self, *args):
+        import threading
+        self.lines = []
+        self.proc = subprocess.Popen([PSOASCTL, '--user', *args], stdout=subprocess.PIPE, text=True,
+                                     env=dict(os.environ, LC_ALL='C'))
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.append((now_us(), line.rstrip('\n')))
+
+    def finish(self, timeout):
+        assert self.proc.wait(timeout) == 0, self.proc.returncode
+        self.thread.join(5)
+        return self.lines
+
+
+def clock_text(us, fmt='%H:%M'):
+    return time.strftime(fmt, time.localtime(us / 1e6))
+
+
+def seconds_of_day(text):
+    h, m, *rest = (int(x) for x in text.split(':'))
+    return h * 3600 + m * 60 + (rest[0] if rest else 0)
+
+
+def same_time_of_day(text, us, tolerance_s):
+    """Whether HH:MM[:SS] text names the local time us (rounded down to what it shows), within tolerance_s."""
+    difference = (seconds_of_day(text) - seconds_of_day(clock_text(us, '%H:%M:%S'))) % 86400
+    difference = min(difference, 86400 - difference)
+    return difference <= tolerance_s + (60 if text.count(':') == 1 else 1)
+
+
+def minutes_of(words):
+    """psoasctl's duration words ("45 s", "12 min", "1 h 05 min") in seconds, rounded down as shown."""
+    m = re.fullmatch(r'(\d+) s', words)
+    if m:
+        return int(m[1])
+    m = re.fullmatch(r'(?:(\d+) h )?(\d+) min', words)
+    assert m, words
+    return int(m[1] or 0) * 3600 + int(m[2]) * 60
+
+
+def case_demo_replay_clock():
+    """The README's demo (the daemon scenario, 50 Hz, seed 7, a random mounting, at 60x): status, monitor, waybar
+    and snooze show times and durations that agree with the replay's clock, which starts with the replay and runs
+    60 times as fast as the wall clock, within one batch of samples."""
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp:
+        rec = synth('--scenario', 'daemon', '--rate', '50', '--seed', '7', '--mount', 'random',
+                    path=os.path.join(tmp, 'wearable.csv'))
+        before = now_us()
+        with Daemon(bus, '--replay', rec, '--speed', '60', '--calibrate-first', '5'):
+            props = bus.get_all()
+            origin, speed = props['ClockAnchor'], props['ClockSpeed']
+            assert before <= origin <= now_us() and props['ClockAnchorWall'] == origin, props
+            assert speed >= 15, speed  # 60, or slowed down by the harness under valgrind
+
+            def replay_clock(wall_us):
+                return origin + (wall_us - origin) * speed
+
+            # One batch (50 ms of wall time, 3 s of the recording at 60x), the bus's and the process's delays.
+            batch_s = speed * 0.25
+            # How late this test may see a line a follower printed (its reader thread, a busy machine): a second
+            # of wall time, a minute of the replay. Before psoasd published its clock, the clients' times were
+            # off by far more: 59 s more for every second the replay ran.
+            late_s = speed * 1.0
+            monitor = Follower('monitor', '--plain', '--duration', str(int(2400 / speed)))
+            waybar = Follower('waybar', '--duration', str(int(2400 / speed)))
+
+            # The bout begins 5 min into the recording: on the replay's clock, 5 min after the replay began.
+            bus.wait(lambda: bus.get('SittingSince') > 0, 30, 'the sitting bout')
+            since = bus.get('SittingSince')
+            assert 280 <= (since - origin) / 1e6 <= 330, (since - origin) / 1e6
+            seen_sitting = 0
+            while bus.get('SittingSince') == since and seen_sitting < 5:
+                wall = now_us()
+                p = user('status', status=0)
+                after = now_us()
+                s = json.loads(user('status', '--json', status=0).stdout)
+                lines = p.stdout.splitlines()
+                m = re.fullmatch(r'Sitting: +for (.+), since (\d\d:\d\d)', lines[1])
+                if not m:
+                    break
+                seen_sitting += 1
+                bout = (replay_clock(wall) - since) / 1e6
+                bout_after = (replay_clock(after) - since) / 1e6
+                shown = minutes_of(m[1])
+                assert bout - 60 - batch_s <= shown <= bout_after + batch_s, (lines[1], bout, bout_after)
+                assert m[2] == clock_text(since), (lines[1], clock_text(since))
+                today = re.fullmatch(r'Today: +(.+) sitting.*', lines[2])
+                assert today, lines[2]
+                # Today's sitting is this bout so far (the recording sat nowhere before it).
+                assert abs(minutes_of(today[1]) - shown) <= 60 + batch_s, (lines[1], lines[2])
+                assert abs(s['clock_us'] - replay_clock(now_us())) <= batch_s * 1e6 + speed * 1e6, s['clock_us']
+                assert abs(s['sitting_bout_seconds'] - s['sitting_today_seconds']) <= 30 + batch_s, s
+                time.sleep(2)
+            assert seen_sitting >= 3, seen_sitting
+
+            # A snooze of 15 min ends 15 min later on the replay's clock, and monitor says so then.
+            wall = now_us()
+            p = user('snooze', '15', status=0)
+            m = re.fullmatch(r'Alerts snoozed for 15 min, until (\d\d:\d\d)\.\n', p.stdout)
+            assert m and same_time_of_day(m[1], replay_clock(wall) + 900e6, batch_s), (p.stdout,
+                                                                                     clock_text(replay_clock(wall)))
+            until = bus.get('SnoozedUntil')
+            bus.wait(lambda: bus.get('SnoozedUntil') == 0, 1200 / speed + 10, 'the snooze to end')
+
+            lines = monitor.finish(2400 / speed + 30)
+            bars = waybar.finish(60)
+
+        # Every monitor line carries the replay's clock at the moment it was printed.
+        assert len(lines) >= 5, lines
+        for wall, line in lines:
+            # Printed at most a batch ahead of the clock, and seen at most late_s after it was printed.
+            shown_at = replay_clock(wall) - late_s * 1e6 / 2
+            assert same_time_of_day(line[:8], shown_at, batch_s + late_s / 2), \
+                (line, clock_text(replay_clock(wall), '%H:%M:%S'))
+        events = {line[10:]: (wall, line[:8]) for wall, line in lines}
+        began = [e for e in events if e.startswith('sitting bout began at ')]
+        assert began and began[0].endswith(clock_text(since)), (began, clock_text(since))
+        on = [events[e] for e in events if e == 'alerts on']
+        assert on and same_time_of_day(on[0][1], until, batch_s), (on, clock_text(until, '%H:%M:%S'))
+        alert = [e for e in events if e.startswith('ALERT (sitting, level 1)')]
+        if alert:
+            # The alert comes 30 min into the bout, on the replay's clock too.
+            assert 'sitting for 30 min' in alert[0], alert
+            assert same_time_of_day(events[alert[0]][1], since + 1800e6, batch_s + 60), (alert, clock_text(since))
+
+        # waybar's text, tooltip and percentage, at the moment each line came.
+        sitting = [(wall, json.loads(line)) for wall, line in bars if json.loads(line)['text'].startswith('sitting ')]
+        assert len(sitting) >= 5, bars
+        for wall, o in sitting:
+            bout = (replay_clock(wall) - since) / 1e6
+            shown = minutes_of(o['text'][len('sitting '):])
+            assert bout - 60 - batch_s - late_s <= shown <= bout + batch_s, (o, bout)
+            assert abs(o['percentage'] - min(100, bout * 100 / 1800)) <= (60 + batch_s + late_s) * 100 / 1800 + 1, \
+                (o, bout)
+            tip = re.search(r'Sitting for (.+), since (\d\d:\d\d)\nToday: (.+) sitting', o['tooltip'])
+            assert tip and tip[2] == clock_text(since), o
+            assert abs(minutes_of(tip[3]) - minutes_of(tip[1])) <= 60 + batch_s, o
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@
 
 #include <systemd/sd-bus.h>
 
+#include "cli.h"
 #include "macro.h"
 
 #define OUTCOMES_MAX 16
@@ -65,6 +66,12 @@ int main(int argc, char **argv) {
         char *end;
         int r;
 
+        if (cli_answer_help_version(argc, argv, "bus-flood",
+                    "Usage: bus-flood METHOD COUNT [STRING]\n"
+                    "Sends COUNT calls of an org.psoas.Posture1 method on the session bus without waiting, "
+                    "then\n"
+                    "prints a tally of the replies (tests/robust).\n"))
+                return 0;
         if (argc < 3 || argc > 4) {
                 fprintf(stderr, "usage: %s METHOD COUNT [STRING]\n", argv[0]);
                 return 2;

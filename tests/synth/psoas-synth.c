@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "macro.h"
 #include "synth.h"
 
@@ -53,7 +54,8 @@ static void help(void) {
                "  -d --duration=S      stop after S seconds\n"
                "     --jitter[=F]      jitter timestamps by up to ±F periods [0.1]\n"
                "     --ideal           no sensor errors (noise, offsets, scale, bias, drift)\n"
-               "  -h --help            show this help\n");
+               "  -h --help            show this help\n"
+               "     --version         show the version\n");
 }
 
 static int parse_double(const char *s, double *ret) {
@@ -90,6 +92,7 @@ static int parse_args(int argc, char **argv, Args *args) {
                 ARG_TRUTH,
                 ARG_JITTER,
                 ARG_IDEAL,
+                ARG_VERSION,
         };
         static const struct option options[] = {
                 { "scenario", required_argument, NULL, 's' },
@@ -102,6 +105,7 @@ static int parse_args(int argc, char **argv, Args *args) {
                 { "jitter", optional_argument, NULL, ARG_JITTER },
                 { "ideal", no_argument, NULL, ARG_IDEAL },
                 { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
                 {},
         };
         int c;
@@ -165,6 +169,9 @@ static int parse_args(int argc, char **argv, Args *args) {
                         break;
                 case 'h':
                         help();
+                        return 1;
+                case ARG_VERSION:
+                        cli_print_version("psoas-synth");
                         return 1;
                 case ':':
                         fprintf(stderr, "psoas-synth: option '%s' needs a value.\n", argv[optind - 1]);

@@ -32,11 +32,15 @@ PROPERTIES = {
     "LastBreak": ("t", "true"),
     "SensorState": ("s", "true"),
     "Sensor": ("s", "true"),
+    "SensorError": ("s", "true"),
     "SampleRate": ("d", "true"),
     "SnoozedUntil": ("t", "true"),
     "Inhibited": ("b", "true"),
     "Haptics": ("s", "true"),
     "Version": ("s", "const"),
+    "ClockAnchor": ("t", "true"),
+    "ClockAnchorWall": ("t", "true"),
+    "ClockSpeed": ("d", "true"),
 }
 
 # name: [(argument name, type, direction)]

@@ -88,6 +88,46 @@ TEST(float_ranges) {
         ASSERT_FLOAT_RANGE(stretch_window_s, 60.0f, 7200.0f);
 }
 
+/* psoas_config_range() gives the ranges psoas_config_validate() enforces: the edges pass, beyond them fails. */
+TEST(ranges_queried) {
+        static const char *const fields[] = { "calibration_still_s", "calibration_timeout_s", "break_s",
+                "sitting_alert_s", "sitting_repeat_s", "tilt_alert_deg", "tilt_alert_s",
+                "stretch_window_s" };
+        double min, max;
+
+        for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+                struct psoas_config c;
+                const char *field = NULL;
+                float *v;
+
+                ASSERT_EQ(psoas_config_range(fields[i], &min, &max), 0);
+                psoas_config_init(&c);
+                v = i == 0       ? &c.calibration_still_s
+                        : i == 1 ? &c.calibration_timeout_s
+                        : i == 2 ? &c.break_s
+                        : i == 3 ? &c.sitting_alert_s
+                        : i == 4 ? &c.sitting_repeat_s
+                        : i == 5 ? &c.tilt_alert_deg
+                        : i == 6 ? &c.tilt_alert_s
+                                 : &c.stretch_window_s;
+                *v = (float)min;
+                ASSERT_EQ(psoas_config_validate(&c, NULL), 0);
+                *v = (float)max;
+                ASSERT_EQ(psoas_config_validate(&c, NULL), 0);
+                *v = (float)(max * 1.01);
+                ASSERT_EQ(psoas_config_validate(&c, &field), -ERANGE);
+                ASSERT_STREQ(field, fields[i]);
+        }
+        ASSERT_EQ(psoas_config_range("sitting_alert_s", &min, &max), 0);
+        ASSERT_NEAR(min, 60, 0);
+        ASSERT_NEAR(max, 86400, 0);
+        ASSERT_EQ(psoas_config_range("quiet_end_min", &min, &max), 0);
+        ASSERT_NEAR(max, 1439, 0);
+        ASSERT_EQ(psoas_config_range("forward", &min, &max), -ENOENT);
+        ASSERT_EQ(psoas_config_range("nonsense", NULL, NULL), -ENOENT);
+        ASSERT_EQ(psoas_config_range(NULL, NULL, NULL), -EINVAL);
+}
+
 TEST(quiet_hours_range) {
         ASSERT_ACCEPTED(quiet_start_min, 0);
         ASSERT_ACCEPTED(quiet_start_min, 1439);

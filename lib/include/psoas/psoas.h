@@ -103,6 +103,9 @@ struct psoas_config {
 PSOAS_API void psoas_config_init(struct psoas_config *config);
 /* 0 when valid; otherwise -EINVAL or -ERANGE, and *ret_field (if not NULL) names the offending field. */
 PSOAS_API int psoas_config_validate(const struct psoas_config *config, const char **ret_field);
+/* The valid range of a numeric field named as psoas_config_validate() names it ("sitting_alert_s"), in the field's
+ * own unit. -ENOENT for a field without one (use_gyro, forward). Symbol version LIBPSOAS_0_2. */
+PSOAS_API int psoas_config_range(const char *field, double *ret_min, double *ret_max);
 
 /* ---------------------------------------------------------------------------------------------------------- */
 /* Stretch catalog: plain data. The engine keeps pointers to the caller's array and strings. */
