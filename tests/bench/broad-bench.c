@@ -6,6 +6,7 @@
  * the engine's orientation quaternion is compared with the truth by BROAD's own measure.
  *
  *   broad-bench [--no-gyro] [--max-mean DEG] [--max-trial DEG] [--markdown] FILE.csv[.gz]...
+ *   broad-bench --help | --version
  *
  * FILE: columns t,ax,ay,az,gx,gy,gz,qw,qx,qy,qz,moving (seconds, m/s², rad/s, the true sensor-to-earth
  * quaternion with earth z up, 1 in the scored movement phases), as in ../shared/data/broad-dev or the cut trial
@@ -27,6 +28,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "cli.h"
 #include "psoas/psoas.h"
 
 /* VQF 6D with its default parameters on the development trials, as measured on this machine (data README). */
@@ -199,6 +201,7 @@ int main(int argc, char **argv) {
                 { "max-trial", required_argument, NULL, 't' },
                 { "markdown", no_argument, NULL, 'M' },
                 { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
                 {},
         };
         bool use_gyro = true, markdown = false;
@@ -224,6 +227,9 @@ int main(int argc, char **argv) {
                 case 'M':
                         markdown = true;
                         break;
+                case 'V':
+                        cli_print_version("broad-bench");
+                        return 0;
                 case 'h':
                         printf("usage: broad-bench [--no-gyro] [--max-mean DEG] [--max-trial DEG] "
                                "[--markdown] "

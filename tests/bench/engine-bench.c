@@ -4,6 +4,7 @@
  * desk work with breaks, evening, a night in bed), generated into memory before anything is timed.
  *
  *   engine-bench [--hours H] [--runs N] [--markdown] [--callgrind]
+ *   engine-bench --help | --version
  *
  * Each run times, one after the other on the same samples:
  *   fusion    the orientation filter alone (lib/fusion.c), with the motion flags (moving, still, at rest) the engine would give it
@@ -53,6 +54,7 @@
 #define CALLGRIND_DUMP_STATS_AT(name)
 #endif
 
+#include "cli.h"
 #include "fusion.h"
 #include "posture.h"
 #include "psoas/psoas.h"
@@ -385,7 +387,10 @@ static int callgrind_measure(double hours, double ret_per_sample[_STAGE_MAX]) {
 /* ---------------------------------------------------------------------------------------------------------- */
 
 static void usage(FILE *f, const char *program) {
-        fprintf(f, "usage: %s [--hours H] [--runs N] [--markdown] [--callgrind]\n", program);
+        fprintf(f,
+                "usage: %s [--hours H] [--runs N] [--markdown] [--callgrind]\n       %s --help | "
+                "--version\n",
+                program, program);
 }
 
 int main(int argc, char **argv) {
@@ -398,6 +403,7 @@ int main(int argc, char **argv) {
                 { "markdown", no_argument, NULL, 'm' },
                 { "callgrind", no_argument, NULL, 'c' },
                 { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
                 {},
         };
         int c, r;
@@ -426,6 +432,9 @@ int main(int argc, char **argv) {
                 case 'c':
                         callgrind = true;
                         break;
+                case 'V':
+                        cli_print_version("engine-bench");
+                        return 0;
                 case 'h':
                         usage(stdout, argv[0]);
                         return 0;

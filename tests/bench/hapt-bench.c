@@ -7,6 +7,7 @@
  *   hapt-bench [--no-gyro] [--min-balanced PCT] [--max-over-limit N] [--per-recording] [--only EXP]
  *              [--users FIRST-LAST] DIR
  *   hapt-bench --markdown [--users FIRST-LAST] DIR
+ *   hapt-bench --help | --version
  *
  * Prints recall per class (sitting, standing, walking = labels 1-3, lying), balanced accuracy, the sitting-time
  * error of each recording (transitions and unlabelled samples excluded) and the decision latency after each
@@ -30,6 +31,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "cli.h"
 #include "psoas/psoas.h"
 
 #define RATE_HZ 50
@@ -485,8 +487,9 @@ static void usage(FILE *f, const char *program) {
         fprintf(f,
                 "usage: %s [--no-gyro] [--min-balanced PCT] [--max-over-limit N] [--per-recording] [--only "
                 "EXP] [--users FIRST-LAST] HAPT_DIR\n"
-                "       %s --markdown [--users FIRST-LAST] HAPT_DIR\n",
-                program, program);
+                "       %s --markdown [--users FIRST-LAST] HAPT_DIR\n"
+                "       %s --help | --version\n",
+                program, program, program);
 }
 
 int main(int argc, char **argv) {
@@ -505,6 +508,7 @@ int main(int argc, char **argv) {
                 { "users", required_argument, NULL, 'u' },
                 { "markdown", no_argument, NULL, 'M' },
                 { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
                 {},
         };
         int c, r;
@@ -540,6 +544,9 @@ int main(int argc, char **argv) {
                 case 'M':
                         o.markdown = true;
                         break;
+                case 'V':
+                        cli_print_version("hapt-bench");
+                        return 0;
                 case 'h':
                         usage(stdout, argv[0]);
                         return 0;
