@@ -247,6 +247,12 @@ static void motion_tip(const Motion *m _unused_, double t, double omega[3], doub
 
 static const double identity[4] = { 1.0, 0.0, 0.0, 0.0 };
 
+static void set_bias_deg_s(Scenario *sc, double x, double y, double z) {
+        sc->gyro_bias[0] = x * RAD_PER_DEG;
+        sc->gyro_bias[1] = y * RAD_PER_DEG;
+        sc->gyro_bias[2] = z * RAD_PER_DEG;
+}
+
 static Scenario scenario(double rate_hz, double duration_s, Motion motion) {
         Scenario sc = {
                 .rate_hz = rate_hz,
@@ -289,8 +295,7 @@ TEST(static_every_orientation) {
 TEST(constant_rotation) {
         Scenario sc =
                 scenario(100.0, 32.0, (Motion){ .at = motion_spin, .param = { M_PI / 2.0, 1.0, 0.0, 1.0 } });
-        sc.gyro_bias[0] = 1.0 * RAD_PER_DEG;
-        sc.gyro_bias[1] = -0.7 * RAD_PER_DEG;
+        set_bias_deg_s(&sc, 1.0, -0.7, 0.3);
         sc.score_from_s = 2.0;
         Result res = simulate(&sc);
         ASSERT_LE(res.rms_deg, 0.5);
@@ -309,9 +314,7 @@ TEST(large_linear_acceleration) {
 /* A gyroscope bias of 10°/s at power-on, sensor still: learned within seconds of the rest. */
 TEST(bias_10_deg_s_at_rest) {
         Scenario sc = scenario(100.0, 12.0, (Motion){ .at = motion_still });
-        sc.gyro_bias[0] = 10.0 * RAD_PER_DEG;
-        sc.gyro_bias[1] = -6.0 * RAD_PER_DEG;
-        sc.gyro_bias[2] = 8.0 * RAD_PER_DEG;
+        set_bias_deg_s(&sc, 10.0, -6.0, 8.0);
         sc.score_from_s = 6.0;
         Result res = simulate(&sc);
         ASSERT_LE(res.max_deg, 0.5);
@@ -322,9 +325,7 @@ TEST(bias_10_deg_s_at_rest) {
  * minute. */
 TEST(bias_10_deg_s_walking) {
         Scenario sc = scenario(100.0, 60.0, (Motion){ .at = motion_walk });
-        sc.gyro_bias[0] = 10.0 * RAD_PER_DEG;
-        sc.gyro_bias[1] = -7.0 * RAD_PER_DEG;
-        sc.gyro_bias[2] = 5.0 * RAD_PER_DEG;
+        set_bias_deg_s(&sc, 10.0, -7.0, 5.0);
         sc.score_from_s = 45.0;
         Result res = simulate(&sc);
         ASSERT_LE(res.bias_error_deg_s, 1.0);
