@@ -38,7 +38,9 @@
 /* What the engine's motion detector says of the sample. */
 typedef enum FusionMotion {
         FUSION_MOVING,
-        FUSION_STILL, /* the wearer is still: the accelerometer-only filter trusts the accelerometer more */
+        /* The wearer is still: |g| is learned, the low-passes settle on the accelerometer within a second, and the
+         * accelerometer-only filter's time constant is the short one. */
+        FUSION_STILL,
         FUSION_AT_REST, /* still, and the gyroscope so quiet for long enough that it reads its bias */
 } FusionMotion;
 
