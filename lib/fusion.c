@@ -163,7 +163,6 @@ static void fusion_start(Fusion *f, const float acc[3]) {
         f->lp_norm = n;
         f->lp_settled = false; /* settled at the first step, once the coefficients are known */
         f->rotation2 = 0.0f;
-        f->trend_share = 0.0f;
         if (!(f->bias_sigma > 0.0f))
                 f->bias_sigma = BIAS_SIGMA_START_RAD_S;
         memset(f->omega, 0, sizeof(f->omega));
@@ -275,12 +274,15 @@ static void fusion_slow_step(Fusion *f) {
                         }
         }
         if (usable) {
+                /* The share of the trend made up follows the rotation rate as of the last step. */
+                float share =
+                        TREND_SHARE * f->rotation2 / (f->rotation2 + TREND_RATE_RAD_S * TREND_RATE_RAD_S);
                 float v[3];
                 for (unsigned i = 0; i < 3; i++) {
                         float y1 = lowpass_step(f->lp[0], i, x[i], b0, a1, a2);
                         float y2 = lowpass_step(f->lp[1], i, y1, b0, a1, a2);
                         f->trend[i] = y1 - y2;
-                        v[i] = y1 + f->trend_share * f->trend[i];
+                        v[i] = y1 + share * f->trend[i];
                 }
                 float n = vec3_norm(v);
                 if (n > 1.0f) {
@@ -294,7 +296,6 @@ static void fusion_slow_step(Fusion *f) {
 
         float mean_rate2 = f->slow.rate2_dt / dt;
         f->rotation2 += dt / (ROTATION_TAU_S + dt) * (mean_rate2 - f->rotation2);
-        f->trend_share = TREND_SHARE * f->rotation2 / (f->rotation2 + TREND_RATE_RAD_S * TREND_RATE_RAD_S);
 
         quat_renormalize(f->q_i);
 

@@ -61,7 +61,6 @@ typedef struct Fusion {
         float lp_norm; /* the low-pass's length, about |g| */
         float trend[3]; /* how far the vertical moved across I in one time constant (m/s²) */
         float rotation2; /* the squared rotation rate, low-passed (rad²/s²) */
-        float trend_share; /* how much of the trend the vertical makes up at that rate */
         float bias_sigma; /* how well the bias is known (rad/s): sets the low-pass's time constant */
         float rest_seen_s; /* how much rest the bias has been learned from, up to its time constant */
         float acc_prev[3]; /* the last sample: the accelerometer's lag is made up from the change since */
