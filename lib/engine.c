@@ -347,7 +347,7 @@ static void engine_run_calibrator(
         case CALIBRATOR_DONE: {
                 float forward[3];
                 /* Calibrating a seated wearer would swap sitting and standing from then on. */
-                if (posture_classifier_not_standing(&e->posture)) {
+                if (posture_classifier_not_standing(&e->posture, e->fusion.up)) {
                         error = PSOAS_CALIBRATION_NOT_STANDING;
                         break;
                 }

@@ -114,8 +114,9 @@ void posture_classifier_init(PostureClassifier *p) {
         memset(p, 0, sizeof(*p));
         p->posture = PSOAS_POSTURE_UNKNOWN;
         p->tuning = posture_tuning_default;
-        /* The height is not known until the wearer walks or calibrates: a sensor is handled, turned and
-         * carried before it is worn. */
+        /* A sensor is put on standing, as a rule, and the height counts from there. Handling it before (turning
+         * it over in the hand) moves it through large turns, which the height leaves out. */
+        p->height_known = true;
 }
 
 void posture_classifier_set_tuning(PostureClassifier *p, const PostureTuning *tuning) {
@@ -134,6 +135,7 @@ void posture_classifier_reset_motion(PostureClassifier *p) {
         /* Whatever happened during the gap was not seen: judge the posture afresh from the orientation. */
         p->after_gap = true;
         p->height_known = false;
+        p->walk_up_known = false;
         review_forget(p);
 }
 
@@ -618,7 +620,7 @@ static bool forward_learn(PostureClassifier *p, int64_t t_us, float dt, const fl
 /* A movement turned this far from where it began (lying down, rising from lying) says little about the height:
  * its vertical displacement depends on |g| along axes that turned by 90°. The posture it ends in sets the height
  * instead. */
-#define HEIGHT_TURN_MAX_RAD (45.0f * RAD_PER_DEG)
+#define HEIGHT_TURN_MAX_RAD (60.0f * RAD_PER_DEG)
 
 /* The height changes by a movement's vertical displacement, measured between the rests around it, and the
  * movement is remembered as the last move up or down. */
@@ -738,10 +740,16 @@ static void posture_review(
         revise(p, next, says, since);
 }
 
-bool posture_classifier_not_standing(const PostureClassifier *p) {
+bool posture_classifier_not_standing(const PostureClassifier *p, const float up[3]) {
         if (p->calibrated && (p->posture == PSOAS_POSTURE_SITTING || p->posture == PSOAS_POSTURE_LYING))
                 return true;
-        return p->height_known && p->vertical_valid && p->height_m <= -p->tuning.sit_height_m;
+        /* Turned away from how the pelvis was carried in the last walk by as much as sitting turns it back. */
+        if (p->walk_up_known && vec3_dot(up, p->walk_up) <= cosf(SITTING_POSTERIOR_DEG * RAD_PER_DEG))
+                return true;
+        /* Came down and has not come back up: the last movement of note was down, and the pelvis is below the
+         * band of standing height. */
+        return p->height_known && p->vertical_valid && p->last_move < 0 &&
+                p->height_m < -p->tuning.stand_height_m;
 }
 
 /* On most samples the angles from the standing vertical are only compared with thresholds, which needs no
@@ -758,6 +766,23 @@ static inline bool posterior_at_least(float along_up0, float along_forward, floa
                 along_forward * cosf(deg * RAD_PER_DEG) - along_up0 * sinf(deg * RAD_PER_DEG) >= 0.0f;
 }
 
+/* How the pelvis is carried while walking: the vertical averaged over the last few seconds of steps. A walker is
+ * upright, whether or not a calibration says what upright is. */
+#define WALK_UP_TAU_S 2.0f
+
+static void walk_up_follow(PostureClassifier *p, float dt, const float up[3]) {
+        if (!p->motion.walking || !p->vertical_valid)
+                return;
+        if (!p->walk_up_known) {
+                vec3_copy(p->walk_up, up);
+                p->walk_up_known = true;
+                return;
+        }
+        vec3_axpy(p->walk_up, dt / (WALK_UP_TAU_S + dt), up);
+        vec3_axpy(p->walk_up, -dt / (WALK_UP_TAU_S + dt), p->walk_up);
+        vec3_normalize(p->walk_up);
+}
+
 bool posture_classifier_update(
         PostureClassifier *p, int64_t t_us, float dt, const Fusion *fusion, float vertical_acc) {
         const float *up = fusion->up;
@@ -770,6 +795,11 @@ bool posture_classifier_update(
                 p->confidence = 0.0f;
                 episode_update(p, t_us, dt, vertical_acc, up, fusion->gravity);
                 height_update(p, t_us);
+                if (p->motion.walking && p->vertical_valid) {
+                        p->height_known = true;
+                        p->height_m = 0.0f;
+                }
+                walk_up_follow(p, dt, up);
                 return false;
         }
 
@@ -784,6 +814,7 @@ bool posture_classifier_update(
                 if (n > 0.0f)
                         lying_along_up0 = vec3_dot(p->motion.acc_lp, p->up0) / n;
         }
+        walk_up_follow(p, dt, up);
         p->motion.on_feet = p->posture == PSOAS_POSTURE_STANDING || p->posture == PSOAS_POSTURE_WALKING;
         TransitionKind transition = episode_update(p, t_us, dt, vertical_acc, up, fusion->gravity);
         height_update(p, t_us);

@@ -141,6 +141,8 @@ typedef struct PostureClassifier {
         float last_move_m; /* its vertical displacement */
         float last_down_m; /* how far the last movement down lowered the pelvis */
         float feet_height_m; /* the height the wearer last stood still at */
+        bool walk_up_known;
+        float walk_up[3]; /* the vertical, sensor frame, as carried in the last walk (gyroscope only) */
 
         /* The review: every decision stays open to what the pelvis shows afterwards. When the held evidence
          * (height, orientation) contradicts the posture for tuning.review_s, the posture is revised from when
@@ -194,7 +196,8 @@ bool posture_classifier_update(
 float posture_classifier_tilt(const PostureClassifier *p, const float up[3]);
 float posture_classifier_deviation(const PostureClassifier *p, const float up[3]);
 
-/* What the evidence says about the wearer before a calibration: true when the pelvis came down (by at least
- * tuning.sit_height_m) and has not come back up since it was last at standing height, or when the posture is
- * sitting or lying. */
-bool posture_classifier_not_standing(const PostureClassifier *p);
+/* What the evidence says about the wearer before a calibration: true when the posture is sitting or lying, when
+ * the pelvis came down and has not come back up (the last movement was down, and the height is below the band
+ * of standing height), or when it is turned from how it was carried in the last walk by as much as sitting
+ * turns it. */
+bool posture_classifier_not_standing(const PostureClassifier *p, const float up[3]);

@@ -566,7 +566,18 @@ static void build_day(Builder *b) {
         }
 }
 
-const char *const synth_scenario_names[] = { "test", "morning", "day", "daemon", NULL };
+/* For calibration refused while seated and a squat that is no sitting: a wearer walks in, sits down straight
+ * away, stands up, squats for 3 s to pick something up, and stands on. */
+static void build_seated(Builder *b) {
+        add(b, SYNTH_STAND, 10, 0);
+        add(b, SYNTH_WALK, 20, 0);
+        sit_bout(b, 60);
+        add(b, SYNTH_STAND, 30, 3);
+        add(b, SYNTH_SQUAT, 0, 3);
+        add(b, SYNTH_STAND, 70, 3);
+}
+
+const char *const synth_scenario_names[] = { "test", "morning", "day", "daemon", "seated", NULL };
 
 int synth_scenario_named(const char *name, uint64_t seed, SynthScenario **ret) {
         Builder b = {};
@@ -581,6 +592,8 @@ int synth_scenario_named(const char *name, uint64_t seed, SynthScenario **ret) {
 
         if (strcmp(name, "test") == 0)
                 build_test(&b);
+        else if (strcmp(name, "seated") == 0)
+                build_seated(&b);
         else if (strcmp(name, "morning") == 0)
                 build_morning(&b);
         else if (strcmp(name, "day") == 0)

@@ -426,6 +426,107 @@ static int failure_trace(size_t index, uint64_t seed, double rate_hz, bool no_gy
         return EXIT_SUCCESS;
 }
 
+/* ---------------------------------------------------------------------------------------------------------- */
+/* Calibration: refused when the wearer is seated, accepted once they stand again */
+
+/* Runs a scenario without calibrating, asks for a calibration at calibrate_at_s, and returns the result: 1 + the
+ * calibration error, or 0 when it never came. */
+static int calibration_result(SynthScenario *s, uint64_t seed, double rate_hz, double calibrate_at_s) {
+        SynthOptions o;
+        Synth *g = NULL;
+        struct psoas_config config;
+        struct psoas_engine *e = NULL;
+        struct psoas_sample sample;
+        struct psoas_event ev;
+        SynthTruth tr;
+        int result = 0;
+        bool asked = false;
+
+        synth_options_init(&o);
+        o.rate_hz = rate_hz;
+        o.seed = seed;
+        ASSERT_EQ(synth_mount_lookup("random", seed, o.q_sp), 0);
+        ASSERT_EQ(synth_new(s, &o, &g), 0);
+        psoas_config_init(&config);
+        ASSERT_EQ(psoas_engine_new(&config, &e), 0);
+        while (synth_next(g, &sample, &tr) > 0 && result == 0) {
+                if (!asked && tr.t_s >= calibrate_at_s) {
+                        ASSERT_EQ(psoas_engine_calibrate(e), 0);
+                        asked = true;
+                }
+                ASSERT_EQ(psoas_engine_feed(e, &sample), 0);
+                while (psoas_engine_pop_event(e, &ev) > 0)
+                        if (ev.type == PSOAS_EVENT_CALIBRATED)
+                                result = 1 + PSOAS_CALIBRATION_OK;
+                        else if (ev.type == PSOAS_EVENT_CALIBRATION_FAILED)
+                                result = 1 + (int)ev.calibration_failed.reason;
+        }
+        psoas_engine_free(e);
+        synth_free(g);
+        return result;
+}
+
+TEST(calibration_refused_when_seated) {
+        bool ok = true;
+        for (uint64_t seed = 501; seed <= 506; seed++)
+                for (int seat = SYNTH_SEAT_CHAIR; seat <= SYNTH_SEAT_LOW; seat++) {
+                        /* Stood, sat down, and asked to calibrate in the seat; then once back on their feet. */
+                        Builder b = { .r = 0 };
+                        ASSERT_EQ(synth_scenario_new(seed, &b.s), 0);
+                        add(&b, SYNTH_STAND, 15, 0);
+                        sit_bout(&b, (SynthSeat)seat, 60);
+                        add(&b, SYNTH_STAND, 40, 3);
+                        ASSERT_EQ(b.r, 0);
+                        double stood_up = synth_scenario_duration(b.s) - 40;
+                        int seated = calibration_result(b.s, seed, 100, 40);
+                        int standing = calibration_result(b.s, seed, 100, stood_up + 10);
+                        const char *s_seated =
+                                seated ? psoas_calibration_error_to_string(seated - 1) : "nothing";
+                        const char *s_standing =
+                                standing ? psoas_calibration_error_to_string(standing - 1) : "nothing";
+                        fprintf(stderr, "  seed %" PRIu64 ", seat %d: seated -> %s; standing again -> %s\n",
+                                seed, seat, s_seated, s_standing);
+                        if (seated != 1 + PSOAS_CALIBRATION_NOT_STANDING ||
+                                standing != 1 + PSOAS_CALIBRATION_OK)
+                                ok = false;
+                        synth_scenario_free(b.s);
+                }
+        ASSERT_TRUE(ok);
+}
+
+TEST(calibration_after_a_walk_and_a_sit) {
+        bool ok = true;
+        for (uint64_t seed = 511; seed <= 518; seed++) {
+                /* Walked in, sat straight down, asked at the desk: refused. */
+                Builder b = { .r = 0 };
+                ASSERT_EQ(synth_scenario_new(seed, &b.s), 0);
+                add(&b, SYNTH_STAND, 5, 0);
+                add(&b, SYNTH_WALK, 30, 0);
+                sit_bout(&b, SYNTH_SEAT_CHAIR, 60);
+                add(&b, SYNTH_STAND, 30, 3);
+                ASSERT_EQ(b.r, 0);
+                int seated = calibration_result(b.s, seed, 50, 60);
+                fprintf(stderr, "  seed %" PRIu64 ": walked in and sat -> %s\n", seed,
+                        seated ? psoas_calibration_error_to_string(seated - 1) : "nothing");
+                ok = ok && seated == 1 + PSOAS_CALIBRATION_NOT_STANDING;
+                synth_scenario_free(b.s);
+
+                /* Walked in and stood, leaning forward over a table: a standing wearer, however they stand. */
+                b = (Builder){ .r = 0 };
+                ASSERT_EQ(synth_scenario_new(seed, &b.s), 0);
+                add(&b, SYNTH_STAND, 5, 0);
+                add(&b, SYNTH_WALK, 30, 0);
+                add(&b, SYNTH_STAND_TILTED, 60, 15);
+                ASSERT_EQ(b.r, 0);
+                int standing = calibration_result(b.s, seed, 50, 50);
+                fprintf(stderr, "  seed %" PRIu64 ": walked in and stood leaning forward -> %s\n", seed,
+                        standing ? psoas_calibration_error_to_string(standing - 1) : "nothing");
+                ok = ok && standing == 1 + PSOAS_CALIBRATION_OK;
+                synth_scenario_free(b.s);
+        }
+        ASSERT_TRUE(ok);
+}
+
 /* TEST_MAIN's main() runs the cases; this one answers --markdown first. */
 int test_main(int argc, char **argv);
 #define main test_main
