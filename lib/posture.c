@@ -101,6 +101,7 @@ const PostureTuning posture_tuning_default = {
  * and a sit this short is no sitting time anyone needs counted. */
 #define QUICK_SIT_US 10000000
 #define QUICK_WATCH_US 5000000
+#define REVIEW_STEP_S 0.1f
 /* Lying, the pelvis is about where a seat puts it: rising from lying to sitting leaves it there. */
 #define LYING_HEIGHT_M (-0.45f)
 /* A movement whose vertical displacement is smaller than this is a fidget, and leaves the height alone: the
@@ -113,7 +114,7 @@ const PostureTuning posture_tuning_default = {
 void posture_classifier_init(PostureClassifier *p) {
         memset(p, 0, sizeof(*p));
         p->posture = PSOAS_POSTURE_UNKNOWN;
-        p->tuning = posture_tuning_default;
+        posture_classifier_set_tuning(p, &posture_tuning_default);
         /* A sensor is put on standing, as a rule, and the height counts from there. Handling it before (turning
          * it over in the hand) moves it through large turns, which the height leaves out. */
         p->height_known = true;
@@ -121,6 +122,9 @@ void posture_classifier_init(PostureClassifier *p) {
 
 void posture_classifier_set_tuning(PostureClassifier *p, const PostureTuning *tuning) {
         p->tuning = *tuning;
+        /* Asked on most samples: the angle's sine and cosine once, not an arctangent each time. */
+        p->sit_posterior_cos = cosf(tuning->sit_posterior_deg * RAD_PER_DEG);
+        p->sit_posterior_sin = sinf(tuning->sit_posterior_deg * RAD_PER_DEG);
 }
 
 static void review_forget(PostureClassifier *p) {
@@ -144,8 +148,10 @@ void posture_classifier_set_calibration(
         vec3_copy(p->up0, up0);
         p->calibrated = true;
         p->forward_known = forward_known;
-        if (forward_known)
+        if (forward_known) {
                 vec3_copy(p->forward, forward);
+                vec3_cross(p->up0, p->forward, p->left);
+        }
         p->posture = PSOAS_POSTURE_STANDING; /* calibration happens standing */
         vec3_copy(p->episode.rest_up, up0);
         p->confidence = 0.8f;
@@ -486,7 +492,7 @@ static void episode_bin(TransitionEpisode *e, const MotionDetector *m, int64_t t
         }
 }
 
-static TransitionKind episode_update(
+static inline TransitionKind episode_update(
         PostureClassifier *p, int64_t t_us, float dt, float vertical_acc, const float up[3], float gravity) {
         TransitionEpisode *e = &p->episode;
         const MotionDetector *m = &p->motion;
@@ -614,6 +620,7 @@ static bool forward_learn(PostureClassifier *p, int64_t t_us, float dt, const fl
         vec3_axpy(p->forward, -vec3_dot(p->forward, p->up0), p->up0);
         vec3_normalize(p->forward);
         p->forward_known = true;
+        vec3_cross(p->up0, p->forward, p->left);
         return true;
 }
 
@@ -624,7 +631,7 @@ static bool forward_learn(PostureClassifier *p, int64_t t_us, float dt, const fl
 
 /* The height changes by a movement's vertical displacement, measured between the rests around it, and the
  * movement is remembered as the last move up or down. */
-static void height_update(PostureClassifier *p, int64_t t_us) {
+static inline void height_update(PostureClassifier *p, int64_t t_us) {
         const TransitionEpisode *e = &p->episode;
         if (!e->ended || !p->vertical_valid || e->n_bins == 0 || fabsf(e->rise) < HEIGHT_STEP_MIN_M)
                 return;
@@ -661,9 +668,13 @@ static enum psoas_posture posture_evidence(const PostureClassifier *p, const flo
          * carry two errors. */
         bool came_up = height && p->last_move > 0 && p->last_move_us >= p->changed_us &&
                 (p->height_m >= -t->stand_height_m || p->last_move_m >= UNDO_FRACTION * p->last_down_m);
-        bool back = p->forward_known && posterior_tilt(p, up) >= t->sit_posterior_deg;
-
-        if (came_down || (back && !came_up))
+        if (came_down)
+                return PSOAS_POSTURE_SITTING;
+        /* Turned back by at least the angle: as posterior_at_least(), with the angle's cosine and sine. */
+        float along_forward = vec3_dot(up, p->forward);
+        bool back = p->forward_known && along_forward >= 0.0f &&
+                along_forward * p->sit_posterior_cos - vec3_dot(up, p->up0) * p->sit_posterior_sin >= 0.0f;
+        if (back && !came_up)
                 return PSOAS_POSTURE_SITTING;
         if (came_up && !back)
                 return PSOAS_POSTURE_STANDING;
@@ -719,6 +730,12 @@ static void posture_review(
         }
         if (p->episode.active)
                 return;
+        /* The evidence moves slowly next to a 20 s review: looked at ten times a second, not on every sample. */
+        p->review_wait_s += dt;
+        if (p->review_wait_s < REVIEW_STEP_S)
+                return;
+        dt = p->review_wait_s;
+        p->review_wait_s = 0.0f;
 
         enum psoas_posture says = posture_evidence(p, up);
         if (says == PSOAS_POSTURE_UNKNOWN || says == *next) {
@@ -770,7 +787,7 @@ static inline bool posterior_at_least(float along_up0, float along_forward, floa
  * upright, whether or not a calibration says what upright is. */
 #define WALK_UP_TAU_S 2.0f
 
-static void walk_up_follow(PostureClassifier *p, float dt, const float up[3]) {
+static inline void walk_up_follow(PostureClassifier *p, float dt, const float up[3]) {
         if (!p->motion.walking || !p->vertical_valid)
                 return;
         if (!p->walk_up_known) {
@@ -825,12 +842,11 @@ bool posture_classifier_update(
         bool lying_angle;
         if (p->forward_known) {
                 /* Sideways: the vertical's component along the wearer's left, from either frame's vertical. */
-                float left[3], n = 1.0f;
-                vec3_cross(p->up0, p->forward, left);
+                float n = 1.0f;
                 if (!p->vertical_valid)
                         n = MAX(vec3_norm(p->motion.acc_lp), 1e-3f);
                 const float *v = p->vertical_valid ? up : p->motion.acc_lp;
-                float sideways = fabsf(vec3_dot(v, left)) / n;
+                float sideways = fabsf(vec3_dot(v, p->left)) / n;
                 lying_angle = lying ? deviation_at_least(lying_along_up0, LYING_LEAVE_DEG) ||
                                 sideways >= sinf(LYING_ROLL_LEAVE_DEG * RAD_PER_DEG)
                                     : deviation_at_least(lying_along_up0, LYING_ENTER_DEG) ||

@@ -115,6 +115,7 @@ typedef struct PostureClassifier {
         float up0[3]; /* the body's vertical at neutral standing, sensor frame */
         bool forward_known;
         float forward[3]; /* the wearer's forward, perpendicular to up0 */
+        float left[3]; /* up0 × forward */
 
         enum psoas_posture posture;
         float confidence;
@@ -148,6 +149,7 @@ typedef struct PostureClassifier {
          * (height, orientation) contradicts the posture for tuning.review_s, the posture is revised from when
          * the contradiction began, or from the decision itself when the contradiction began right after it. */
         PostureTuning tuning;
+        float sit_posterior_cos, sit_posterior_sin;
         int64_t changed_us; /* when the posture last changed */
         int64_t off_feet_us; /* when the wearer last left standing or walking for sitting or lying, 0 when on
                               * their feet */
@@ -159,6 +161,7 @@ typedef struct PostureClassifier {
                 contradicted_by; /* what the evidence says, UNKNOWN when it agrees or says nothing */
         int64_t contradiction_us;
         float contradiction_s;
+        float review_wait_s; /* since the evidence was last looked at */
         /* Set by the update that revised the posture, cleared by the next: the posture holds since this time. */
         bool revised;
         int64_t revised_since_us;
