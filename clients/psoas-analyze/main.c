@@ -25,7 +25,7 @@
 #include "csv-units.h"
 #include "csv.h"
 #include "duration.h"
-#include "format.h"
+#include "format-number.h"
 #include "macro.h"
 #include "psoas/psoas.h"
 #include "reader-thread.h"
