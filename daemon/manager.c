@@ -17,8 +17,8 @@
 #include "log.h"
 #include "manager.h"
 #include "record.h"
+#include "time-util.h"
 
-#define USEC_PER_SEC 1000000ull
 #define USEC_PER_DAY (86400ll * 1000000ll)
 
 /* No sample for this long (wall time) and the sensor is stalled. */

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "macro.h"
 #include "state.h"
+#include "time-util.h"
 
 #define STATE_FORMAT_VERSION 1
 
@@ -1031,17 +1032,10 @@ static int read_file(int fd, char **ret_data, size_t *ret_size) {
         return 0;
 }
 
-static int64_t realtime_us(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Keeps a damaged file for whoever wants to look at it, out of the daemon's way, and says so once. */
 static void move_aside(int directory_fd, const char *directory, const char *name, const char *reason) {
         char aside[NAME_MAX + 1];
-        int64_t now = realtime_us();
+        int64_t now = (int64_t)time_now_us(CLOCK_REALTIME);
         int r = 0;
 
         for (unsigned attempt = 0; attempt < 16; attempt++) {

@@ -30,13 +30,6 @@ typedef struct Calibration {
         uint64_t started_us; /* CLOCK_MONOTONIC */
 } Calibration;
 
-static uint64_t now_monotonic_us(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
-}
-
 static void calibration_clear_progress(Calibration *cal) {
         if (cal->progress) {
                 fputs("\r\033[K", cal->talk);
@@ -64,7 +57,7 @@ static int on_calibrate_reply(sd_bus_message *reply, void *userdata, sd_bus_erro
 
 static int on_calibrate_tick(sd_event_source *s, uint64_t usec, void *userdata) {
         Calibration *cal = userdata;
-        uint64_t elapsed_s = (now_monotonic_us() - cal->started_us) / USEC_PER_SEC;
+        uint64_t elapsed_s = (time_now_us(CLOCK_MONOTONIC) - cal->started_us) / USEC_PER_SEC;
         int r;
 
         if (cal->progress) {
@@ -124,7 +117,7 @@ int verb_calibrate(Context *c, int argc, char **argv) {
         r = sd_bus_call_async(bus, &slot, call, on_calibrate_reply, &cal, CALIBRATE_TIMEOUT_US);
         if (r < 0)
                 return bus_log_error(c, "calibration failed", NULL, r);
-        cal.started_us = now_monotonic_us();
+        cal.started_us = time_now_us(CLOCK_MONOTONIC);
         r = sd_event_add_time_relative(event, &tick, CLOCK_MONOTONIC, 0, 0, on_calibrate_tick, &cal);
         if (r < 0)
                 return log_error_errno(r, "calibration failed");
