@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "build-config.h"
+#include "calendar.h"
 #include "csv-units.h"
 #include "csv.h"
 #include "duration.h"
@@ -256,45 +257,13 @@ static const char *format_duration(char *buf, size_t size, double s) {
         return buf;
 }
 
-static int64_t floor_div(int64_t a, int64_t b) {
-        int64_t q = a / b;
-
-        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-/* Days since 1970-01-01 → y-m-d (proleptic Gregorian), after Howard Hinnant's civil_from_days. */
-static void civil_from_days(int64_t z, int64_t *ret_y, unsigned *ret_m, unsigned *ret_d) {
-        z += 719468;
-        int64_t era = floor_div(z, 146097);
-        unsigned doe = (unsigned)(z - era * 146097);
-        unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-        unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        unsigned mp = (5 * doy + 2) / 153;
-        unsigned d = doy - (153 * mp + 2) / 5 + 1;
-        unsigned m = mp < 10 ? mp + 3 : mp - 9;
-
-        *ret_y = (int64_t)yoe + era * 400 + (m <= 2);
-        *ret_m = m;
-        *ret_d = d;
-}
-
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-        y -= m <= 2;
-        int64_t era = floor_div(y, 400);
-        unsigned yoe = (unsigned)(y - era * 400);
-        unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-        unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-        return era * 146097 + (int64_t)doe - 719468;
-}
-
 /* Local wall time (µs since the epoch, shifted by the UTC offset) as "2024-05-01 09:12:33". */
 static const char *format_local(char *buf, size_t size, int64_t local_us) {
         int64_t days = floor_div(local_us, US_PER_DAY), y;
         int64_t s = floor_div(local_us - days * US_PER_DAY, US_PER_S);
         unsigned m, d;
 
-        civil_from_days(days, &y, &m, &d);
+        calendar_date_from_days(days, &y, &m, &d);
         snprintf(buf, size, "%04lld-%02u-%02u %02u:%02u:%02u", (long long)y, m, d, (unsigned)(s / 3600),
                 (unsigned)(s / 60 % 60), (unsigned)(s % 60));
         return buf;
@@ -304,7 +273,7 @@ static const char *format_day(char *buf, size_t size, int32_t day) {
         int64_t y;
         unsigned m, d;
 
-        civil_from_days(day, &y, &m, &d);
+        calendar_date_from_days(day, &y, &m, &d);
         snprintf(buf, size, "%04lld-%02u-%02u", (long long)y, m, d);
         return buf;
 }
@@ -1175,9 +1144,9 @@ static int parse_calibrate_window(const char *arg, int64_t *ret_start, int64_t *
 
 /* YYYY-MM-DD(T| )HH:MM[:SS] → µs since the epoch, as if the local time were UTC (psoas_engine_set_clock()). */
 static int parse_local_time(const char *s, int64_t *ret_us) {
-        unsigned y, mo, d, h, mi, sec = 0, m2, d2;
+        unsigned y, mo, d, h, mi, sec = 0;
         int n = 0, n2 = 0;
-        int64_t days, y2;
+        int64_t days;
         char sep;
 
         if (sscanf(s, "%4u-%2u-%2u%c%2u:%2u%n", &y, &mo, &d, &sep, &h, &mi, &n) != 6)
@@ -1187,13 +1156,11 @@ static int parse_local_time(const char *s, int64_t *ret_us) {
                         return -EINVAL;
                 n += n2;
         }
-        if (s[n] != '\0' || (sep != 'T' && sep != ' ') || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 ||
-                sec > 59)
+        /* No 2023-02-30. */
+        if (s[n] != '\0' || (sep != 'T' && sep != ' ') || !calendar_date_valid(y, mo, d) || h > 23 ||
+                mi > 59 || sec > 59)
                 return -EINVAL;
-        days = days_from_civil(y, mo, d);
-        civil_from_days(days, &y2, &m2, &d2); /* 2023-02-30 does not come back as itself */
-        if (y2 != y || m2 != mo || d2 != d)
-                return -EINVAL;
+        days = calendar_days_from_date(y, mo, d);
 
         *ret_us = ((days * 24 + h) * 60 + mi) * 60 * US_PER_S + (int64_t)sec * US_PER_S;
         return 0;
