@@ -14,7 +14,7 @@
 #include "build-config.h"
 #include "config.h"
 #include "duration.h"
-#include "log.h"
+#include "log-journal.h"
 #include "manager.h"
 #include "record.h"
 #include "time-util.h"

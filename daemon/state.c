@@ -24,7 +24,7 @@
 
 #include <json-c/json.h>
 
-#include "log.h"
+#include "log-journal.h"
 #include "macro.h"
 #include "state.h"
 #include "time-util.h"

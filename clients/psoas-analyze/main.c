@@ -27,6 +27,7 @@
 #include "csv.h"
 #include "duration.h"
 #include "format-number.h"
+#include "log.h"
 #include "macro.h"
 #include "psoas/psoas.h"
 #include "reader-thread.h"
@@ -138,16 +139,6 @@ static Context *context_free(Context *c) {
         return NULL;
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(Context *, context_free);
-
-static _printf_(1, 2) void log_error(const char *format, ...) {
-        va_list ap;
-
-        fputs("psoas-analyze: ", stderr);
-        va_start(ap, format);
-        vfprintf(stderr, format, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-}
 
 /* ------------------------------------------------------------------------------------------------------- */
 /* Output */
@@ -1396,6 +1387,7 @@ int main(int argc, char **argv) {
         _cleanup_(context_freep) Context *c = NULL;
         int r;
 
+        log_setup("psoas-analyze", false);
         c = calloc(1, sizeof(*c));
         if (!c) {
                 log_error("out of memory");
