@@ -32,8 +32,6 @@
 /* json-c stops at 32 levels; this only guards the strict scanner's recursion should that ever change. */
 #define SCANNER_DEPTH_MAX 64
 
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
-
 static inline void json_object_putp(struct json_object **p) {
         if (*p)
                 json_object_put(*p);

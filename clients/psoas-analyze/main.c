@@ -31,11 +31,10 @@
 #include "macro.h"
 #include "psoas/psoas.h"
 #include "reader-thread.h"
+#include "writer.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(ReaderThread *, reader_thread_free);
 
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
-#define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define US_PER_S INT64_C(1000000)
 #define US_PER_DAY (INT64_C(86400) * US_PER_S)
 /* Warnings about samples the engine rejects, before we stop repeating them. */
@@ -60,18 +59,6 @@ typedef enum CalibrationStatus {
         CALIBRATION_OK,
         CALIBRATION_FAILED,
 } CalibrationStatus;
-
-/* Our own output buffer: stdio's per-call locking and formatting would cost more than the engine for the
- * samples output, which is a line per input line. */
-#define WRITER_SIZE (1u << 20)
-#define WRITER_LINE_MAX 512 /* room we make sure of before formatting one line in place */
-
-typedef struct Writer {
-        int fd;
-        int error; /* first write error, sticky */
-        size_t n;
-        char buf[WRITER_SIZE];
-} Writer;
 
 typedef struct Context {
         /* Options */
@@ -134,7 +121,7 @@ static Context *context_free(Context *c) {
                 return NULL;
         psoas_engine_free(c->engine);
         csv_reader_free(c->reader);
-        free(c->out);
+        writer_free(c->out);
         free(c);
         return NULL;
 }
@@ -142,90 +129,6 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Context *, context_free);
 
 /* ------------------------------------------------------------------------------------------------------- */
 /* Output */
-
-static int writer_flush(Writer *w) {
-        size_t done = 0;
-
-        while (done < w->n && w->error == 0) {
-                ssize_t k = write(w->fd, w->buf + done, w->n - done);
-
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        w->error = -errno;
-                        break;
-                }
-                done += (size_t)k;
-        }
-        w->n = 0;
-        return w->error;
-}
-
-/* Returns where a line of up to WRITER_LINE_MAX bytes can be formatted; writer_commit() then takes it. */
-static char *writer_reserve(Writer *w) {
-        if (w->n + WRITER_LINE_MAX > sizeof(w->buf))
-                (void)writer_flush(w);
-        return w->buf + w->n;
-}
-
-static void writer_commit(Writer *w, const char *end) {
-        w->n = (size_t)(end - w->buf);
-}
-
-static void writer_put(Writer *w, const char *s, size_t n) {
-        while (n > 0) {
-                size_t k;
-
-                if (w->n == sizeof(w->buf))
-                        (void)writer_flush(w);
-                k = MIN(n, sizeof(w->buf) - w->n);
-                memcpy(w->buf + w->n, s, k);
-                w->n += k;
-                s += k;
-                n -= k;
-        }
-}
-
-static void writer_puts(Writer *w, const char *s) {
-        writer_put(w, s, strlen(s));
-}
-
-static _printf_(2, 3) void writer_printf(Writer *w, const char *format, ...) {
-        char line[1024];
-        va_list ap;
-        int k;
-
-        va_start(ap, format);
-        k = vsnprintf(line, sizeof(line), format, ap);
-        va_end(ap);
-        if (k < 0)
-                return;
-        writer_put(w, line, MIN((size_t)k, sizeof(line) - 1));
-}
-
-static void writer_json_string(Writer *w, const char *s) {
-        writer_put(w, "\"", 1);
-        for (; s && *s; s++) {
-                unsigned char ch = (unsigned char)*s;
-
-                if (ch == '"' || ch == '\\') {
-                        char esc[2] = { '\\', (char)ch };
-                        writer_put(w, esc, 2);
-                } else if (ch < 0x20)
-                        writer_printf(w, "\\u%04x", ch);
-                else
-                        writer_put(w, s, 1);
-        }
-        writer_put(w, "\"", 1);
-}
-
-/* A JSON number, or null when there is none to give. */
-static void writer_json_number(Writer *w, double v, unsigned decimals) {
-        if (isfinite(v))
-                writer_printf(w, "%.*f", (int)decimals, v);
-        else
-                writer_puts(w, "null");
-}
 
 /* "2 h 05 min", "12 min 30 s", "42 s", "0.4 s": rounded down to the unit shown, as every duration psoas shows
  * (common/duration.h), so that a bout psoasd calls "41 min" is "41 min 59 s" here, never "42 min 00 s". */
@@ -950,14 +853,10 @@ static int context_run(Context *c) {
                 memcpy(c->posture_names[p], name, c->posture_name_lengths[p]);
         }
 
-        c->out = malloc(sizeof(Writer));
-        if (!c->out) {
+        if (writer_new(STDOUT_FILENO, &c->out) < 0) {
                 log_error("out of memory");
                 return EX_OSERR;
         }
-        c->out->fd = STDOUT_FILENO;
-        c->out->error = 0;
-        c->out->n = 0;
 
         if (c->output == OUTPUT_SAMPLES)
                 samples_write_header(c);
@@ -979,10 +878,10 @@ static int context_run(Context *c) {
                         r = context_feed(c, &records[i]);
                         if (r != EX_OK)
                                 return r;
-                        if (c->out->error < 0)
+                        if (writer_error(c->out) < 0)
                                 break;
                 }
-                if (k <= 0 || c->out->error < 0)
+                if (k <= 0 || writer_error(c->out) < 0)
                         break;
         }
         if (k < 0) {
@@ -996,7 +895,7 @@ static int context_run(Context *c) {
                 return EX_IOERR;
         }
 
-        if (c->out->error == 0 && c->n_samples == 0) {
+        if (writer_error(c->out) == 0 && c->n_samples == 0) {
                 (void)writer_flush(c->out);
                 fprintf(stderr, "%s: no samples\n", csv_reader_name(c->reader));
                 return EX_DATAERR;
