@@ -24,6 +24,7 @@
 
 #include <json-c/json.h>
 
+#include "fileio.h"
 #include "log-journal.h"
 #include "macro.h"
 #include "state.h"
@@ -885,45 +886,6 @@ static int write_atomic(int directory_fd, const char *name, const char *data, si
         return 0;
 }
 
-static int read_file(int fd, char **ret_data, size_t *ret_size) {
-        _cleanup_free_ char *data = NULL;
-        size_t size = 0, allocated = 4096;
-
-        data = malloc(allocated);
-        if (!data)
-                return -ENOMEM;
-
-        /* Read one byte past the limit, so that a file that is too large is seen as such. */
-        for (;;) {
-                ssize_t n;
-
-                if (size == allocated) {
-                        char *bigger;
-
-                        if (allocated > STATE_FILE_MAX)
-                                break;
-                        allocated = allocated * 2 > STATE_FILE_MAX + 1 ? STATE_FILE_MAX + 1 : allocated * 2;
-                        bigger = realloc(data, allocated);
-                        if (!bigger)
-                                return -ENOMEM;
-                        data = bigger;
-                }
-                n = read(fd, data + size, allocated - size);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                size += (size_t)n;
-        }
-
-        *ret_data = TAKE_PTR(data);
-        *ret_size = size;
-        return 0;
-}
-
 /* Keeps a damaged file for whoever wants to look at it, out of the daemon's way, and says so once. */
 static void move_aside(int directory_fd, const char *directory, const char *name, const char *reason) {
         char aside[NAME_MAX + 1];
@@ -993,7 +955,7 @@ static int load_file(int directory_fd, const char *directory, const char *name, 
                 return -ENOENT;
         }
 
-        r = read_file(fd, &data, &size);
+        r = read_full_fd(fd, STATE_FILE_MAX, &data, &size);
         if (r < 0)
                 return r;
 
