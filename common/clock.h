@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "time-util.h"
+
 typedef struct PsoasClock {
         uint64_t anchor_us; /* ClockAnchor */
         uint64_t anchor_wall_us; /* ClockAnchorWall */
@@ -21,10 +23,7 @@ typedef struct PsoasClock {
 #define PSOAS_CLOCK_WALL ((PsoasClock){ .anchor_us = 0, .anchor_wall_us = 0, .speed = 1 })
 
 static inline uint64_t psoas_wall_now_us(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t)ts.tv_sec * UINT64_C(1000000) + (uint64_t)ts.tv_nsec / 1000;
+        return time_now_us(CLOCK_REALTIME);
 }
 
 /* psoasd's clock when the wall clock reads wall_us (realtime µs). */

@@ -15,7 +15,7 @@
 #include "build-config.h"
 #include "config.h"
 #include "duration.h"
-#include "log.h"
+#include "log-journal.h"
 #include "manager.h"
 
 #define BUS_NAME "org.psoas.Posture1"

@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "fileio.h"
 #include "macro.h"
 
 /* Every string in the file is a name, a path or a URI: PATH_MAX is a generous bound for all of them. */
@@ -31,8 +32,6 @@
 #define KEY_SHOWN_MAX 64
 /* json-c stops at 32 levels; this only guards the strict scanner's recursion should that ever change. */
 #define SCANNER_DEPTH_MAX 64
-
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
 
 static inline void json_object_putp(struct json_object **p) {
         if (*p)
@@ -777,8 +776,9 @@ int config_json_parse(
 static int read_file(const char *path, size_t max_size, char **ret_data, size_t *ret_size) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *data = NULL;
-        size_t size = 0, allocated;
+        size_t size;
         struct stat st;
+        int r;
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
@@ -789,39 +789,11 @@ static int read_file(const char *path, size_t max_size, char **ret_data, size_t 
                 return -EISDIR;
         if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max_size)
                 return -EFBIG;
-
-        /* The size of a regular file is only a hint (it may grow while we read); other files (a pipe, a
-         * /proc file) have none. One byte beyond max_size tells a file of exactly max_size from a bigger
-         * one. */
-        allocated = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 4096;
-        allocated = MIN(allocated, max_size + 1);
-        data = malloc(allocated);
-        if (!data)
-                return -ENOMEM;
-
-        for (;;) {
-                ssize_t n;
-
-                if (size > max_size)
-                        return -EFBIG;
-                if (size == allocated) {
-                        size_t bigger = MIN(allocated * 2, max_size + 1);
-                        char *p = realloc(data, bigger);
-                        if (!p)
-                                return -ENOMEM;
-                        data = p;
-                        allocated = bigger;
-                }
-                n = read(fd, data + size, allocated - size);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                size += (size_t)n;
-        }
+        r = read_full_fd(fd, max_size, &data, &size);
+        if (r < 0)
+                return r;
+        if (size > max_size)
+                return -EFBIG;
 
         *ret_data = TAKE_PTR(data);
         *ret_size = size;

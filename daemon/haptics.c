@@ -8,6 +8,7 @@
 
 #include "haptics.h"
 #include "log.h"
+#include "time-util.h"
 
 /* Edges taken from the backend per read, and reads per wake-up (so that a chattering line cannot starve the
  * loop). */
@@ -240,13 +241,6 @@ struct Haptics {
         ButtonClassifier classifier;
 };
 
-static uint64_t now_us(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* Stops everything after the lines failed, and says so once. */
 static void haptics_fail(Haptics *h, int error) {
         if (h->failed)
@@ -304,7 +298,8 @@ static void step_enter(Haptics *h) {
                 return;
         /* Timed from when the line has switched, not from when the timer fired: a late wake-up or a slow line
          * must not shorten the step, which is what the wearer feels. */
-        (void)sd_event_source_set_time(h->motor_timer, now_us() + (uint64_t)h->steps[h->step].ms * 1000u);
+        (void)sd_event_source_set_time(
+                h->motor_timer, time_now_us(CLOCK_MONOTONIC) + (uint64_t)h->steps[h->step].ms * 1000u);
         (void)sd_event_source_set_enabled(h->motor_timer, SD_EVENT_ONESHOT);
 }
 
@@ -419,7 +414,7 @@ static int on_button_io(sd_event_source *s, int fd, uint32_t revents, void *user
                         break;
         }
 
-        button_deliver(h, now_us());
+        button_deliver(h, time_now_us(CLOCK_MONOTONIC));
         button_rearm(h);
         return 0;
 }
@@ -427,7 +422,7 @@ static int on_button_io(sd_event_source *s, int fd, uint32_t revents, void *user
 static int on_button_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Haptics *h = userdata;
 
-        button_deliver(h, now_us());
+        button_deliver(h, time_now_us(CLOCK_MONOTONIC));
         button_rearm(h);
         return 0;
 }

@@ -13,7 +13,7 @@
 #include "build-config.h"
 #include "config.h"
 #include "csv-units.h"
-#include "log.h"
+#include "log-journal.h"
 #include "manager.h"
 
 static void help(void) {

@@ -14,11 +14,11 @@
 #include "build-config.h"
 #include "config.h"
 #include "duration.h"
-#include "log.h"
+#include "log-journal.h"
 #include "manager.h"
 #include "record.h"
+#include "time-util.h"
 
-#define USEC_PER_SEC 1000000ull
 #define USEC_PER_DAY (86400ll * 1000000ll)
 
 /* No sample for this long (wall time) and the sensor is stalled. */

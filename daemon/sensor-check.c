@@ -6,30 +6,29 @@
 #include <string.h>
 
 #include "sensor-check.h"
-
-#define USEC_PER_SEC 1000000ll
+#include "time-util.h"
 
 /* Stuck: at least this many identical samples, besides the 2 s, so that a slow source is judged on enough. */
 #define STUCK_MIN_SAMPLES 10
 /* Clearing stuck: over a window of at least 0.5 s and 10 pairs of consecutive samples, at least half the pairs
  * differ. A coarse accelerometer at rest repeats a sample now and then; a frozen one never changes, or changes
  * once in a while when its driver glitches. */
-#define STUCK_CLEAR_USEC (USEC_PER_SEC / 2)
+#define STUCK_CLEAR_USEC ((int64_t)USEC_PER_SEC / 2)
 #define STUCK_CLEAR_MIN_PAIRS 10
 
 /* Rate: judged over windows of 2 s, of timestamps or of arrival times. Arrival windows run from one batch to a
  * later one, so that regular batches (a few a second) are counted whole. A silence longer than RATE_GAP_USEC
  * between two timestamps is a stall, not a slow rate: the window starts over. */
-#define RATE_WINDOW_USEC (2 * USEC_PER_SEC)
-#define RATE_ARRIVAL_WINDOW_USEC (2 * USEC_PER_SEC)
-#define RATE_GAP_USEC (3 * USEC_PER_SEC / 2)
+#define RATE_WINDOW_USEC (2 * (int64_t)USEC_PER_SEC)
+#define RATE_ARRIVAL_WINDOW_USEC (2 * (int64_t)USEC_PER_SEC)
+#define RATE_GAP_USEC (3 * (int64_t)USEC_PER_SEC / 2)
 #define RATE_MIN_SAMPLES 4
 
 /* Garbage: 1 s windows of arrival time with at least this many samples; a window that cannot gather them in
  * 10 s is dropped (the stall timer has something to say about such a sensor). */
-#define GARBAGE_WINDOW_USEC USEC_PER_SEC
+#define GARBAGE_WINDOW_USEC ((int64_t)USEC_PER_SEC)
 #define GARBAGE_MIN_SAMPLES 10
-#define GARBAGE_WINDOW_MAX_USEC (10 * USEC_PER_SEC)
+#define GARBAGE_WINDOW_MAX_USEC (10 * (int64_t)USEC_PER_SEC)
 
 struct SensorCheck {
         SensorCheckOptions options;

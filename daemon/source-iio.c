@@ -37,6 +37,7 @@
 #include "macro.h"
 #include "scan-decode.h"
 #include "source.h"
+#include "time-util.h"
 
 #define DEFAULT_RATE_HZ 100.0
 #define DEFAULT_WAKEUPS_PER_S 4.0
@@ -142,13 +143,6 @@ struct IioSource {
         int thread_error; /* under lock */
         atomic_bool stopping;
 };
-
-static int64_t monotonic_us(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* Gives *error a sentence for the log, unless it has one. */
 _printf_(2, 3) static void error_set(char **error, const char *format, ...) {
@@ -1067,7 +1061,7 @@ static int refill_streams(Source *s, bool *ret_got) {
 
 static int read_attributes(Source *s, struct psoas_sample *sample) {
         IioSource *p = s->data;
-        int64_t now = monotonic_us();
+        int64_t now = (int64_t)time_now_us(CLOCK_MONOTONIC);
 
         if (now <= p->last_poll_t_us)
                 return 0;
@@ -1257,7 +1251,7 @@ static int open_streaming(Source *s, double wakeups_per_s, const char *uri, char
         if (r < 0)
                 log_debug_errno(r, "Cannot set the timeout of %s: %m", uri);
 
-        now = monotonic_us();
+        now = (int64_t)time_now_us(CLOCK_MONOTONIC);
         for (unsigned i = 0; i < p->n_streams; i++) {
                 IioStream *stream = &p->streams[i];
 

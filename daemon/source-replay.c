@@ -14,6 +14,7 @@
 #include "csv-units.h"
 #include "csv.h"
 #include "source.h"
+#include "time-util.h"
 
 typedef struct Replay {
         CsvReader *reader;
@@ -25,13 +26,6 @@ typedef struct Replay {
         int64_t first_t_us;
         uint64_t start_mono_us;
 } Replay;
-
-static uint64_t now_us(clockid_t clock) {
-        struct timespec ts;
-
-        clock_gettime(clock, &ts);
-        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static void replay_close(Source *s) {
         Replay *r = s->data;
@@ -72,11 +66,11 @@ static int replay_open(Source *s, const SourceOptions *o, char **ret_error) {
         }
         r->pending_valid = true;
         r->first_t_us = r->pending.t_us;
-        r->start_mono_us = now_us(CLOCK_MONOTONIC);
+        r->start_mono_us = time_now_us(CLOCK_MONOTONIC);
         r->speed = isfinite(o->replay_speed) && o->replay_speed > 0 ? o->replay_speed : 0;
         /* The replay's clock: its first sample is due now, and its time runs at the speed from there. */
         s->clock_origin_t_us = r->first_t_us;
-        s->clock_origin_realtime_us = (int64_t)now_us(CLOCK_REALTIME);
+        s->clock_origin_realtime_us = (int64_t)time_now_us(CLOCK_REALTIME);
         s->clock_speed = r->speed;
         r->ended = false;
         r->error = 0;
@@ -111,7 +105,7 @@ static int replay_read_batch(Source *s, struct psoas_sample *samples, size_t max
 
         if (r->speed > 0)
                 due_us = r->first_t_us +
-                        (int64_t)((double)(now_us(CLOCK_MONOTONIC) - r->start_mono_us) * r->speed);
+                        (int64_t)((double)(time_now_us(CLOCK_MONOTONIC) - r->start_mono_us) * r->speed);
 
         while (n < max) {
                 if (!r->pending_valid) {

@@ -24,9 +24,11 @@
 
 #include <json-c/json.h>
 
-#include "log.h"
+#include "fileio.h"
+#include "log-journal.h"
 #include "macro.h"
 #include "state.h"
+#include "time-util.h"
 
 #define STATE_FORMAT_VERSION 1
 
@@ -46,9 +48,7 @@
  * accepts, so that a calibration that loads is one the engine takes. */
 #define CALIBRATION_TOLERANCE 1e-3f
 
-/* Dates are years 1970 … 9999: days 0 … DAY_MAX. */
-#define DAY_MAX 2932896
-#define DAY_NAME_LENGTH 10 /* "YYYY-MM-DD" */
+/* Dates are years 1970 … 9999: days 0 … DAY_MAX (common/calendar.h). */
 #define DAY_FILE_SUFFIX ".json"
 #define CURRENT_FILE_NAME "current.json"
 #define DAYS_DIRECTORY "days"
@@ -67,112 +67,6 @@ struct StateStore {
         uint32_t keep_days;
         bool durable; /* fsync() each file and the directory after writing them */
 };
-
-/* ------------------------------------------------------------------------------------------------------- */
-/* Dates */
-
-static bool is_leap_year(int64_t year) {
-        return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-}
-
-static unsigned days_in_month(int64_t year, unsigned month) {
-        static const unsigned length[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-        if (month == 2 && is_leap_year(year))
-                return 29;
-        return length[month - 1];
-}
-
-/* Counting years from 1 March makes the leap day the last day of a year, so the day of the year depends on
- * the month alone: months March … February last 31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 31, 28/29 days, and
- * (153 × m + 2) / 5 is the number of days before month m (0 = March). Valid for years ≥ 1. */
-static int64_t days_from_date(int64_t year, unsigned month, unsigned day) {
-        int64_t shifted_year = month <= 2 ? year - 1 : year;
-        unsigned shifted_month = month <= 2 ? month + 9 : month - 3;
-        int64_t day_of_year = (153 * shifted_month + 2) / 5 + day - 1;
-        int64_t days = shifted_year * 365 + shifted_year / 4 - shifted_year / 100 + shifted_year / 400 +
-                day_of_year;
-
-        /* days counts from 0000-03-01; 1970-01-01 is 719468 days later. */
-        return days - 719468;
-}
-
-static void date_from_days(int64_t days, int64_t *ret_year, unsigned *ret_month, unsigned *ret_day) {
-        /* The inverse of days_from_date(), for days ≥ 0: split into 400-year cycles of 146097 days, then
-         * into years of the cycle (365 days, plus one every 4th year except every 100th, plus one every
-         * 400th: the corrections below remove the leap days before day_of_cycle to find the year). */
-        int64_t z = days + 719468;
-        int64_t cycle = z / 146097;
-        int64_t day_of_cycle = z - cycle * 146097;
-        int64_t year_of_cycle =
-                (day_of_cycle - day_of_cycle / 1460 + day_of_cycle / 36524 - day_of_cycle / 146096) / 365;
-        int64_t day_of_year = day_of_cycle - (365 * year_of_cycle + year_of_cycle / 4 - year_of_cycle / 100);
-        unsigned shifted_month = (unsigned)((5 * day_of_year + 2) / 153);
-        unsigned month = shifted_month < 10 ? shifted_month + 3 : shifted_month - 9;
-
-        *ret_year = year_of_cycle + cycle * 400 + (month <= 2);
-        *ret_month = month;
-        *ret_day = (unsigned)(day_of_year - (153 * shifted_month + 2) / 5 + 1);
-}
-
-static bool parse_digits(const char *s, size_t n, unsigned *ret) {
-        unsigned v = 0;
-
-        for (size_t i = 0; i < n; i++) {
-                if (s[i] < '0' || s[i] > '9')
-                        return false;
-                v = v * 10 + (unsigned)(s[i] - '0');
-        }
-        *ret = v;
-        return true;
-}
-
-/* Exactly "YYYY-MM-DD" in s[0..n), which need not be NUL-terminated. */
-static int day_from_chars(const char *s, size_t n, int32_t *ret_day) {
-        unsigned year, month, day;
-
-        if (n != DAY_NAME_LENGTH || s[4] != '-' || s[7] != '-')
-                return -EINVAL;
-        if (!parse_digits(s, 4, &year) || !parse_digits(s + 5, 2, &month) || !parse_digits(s + 8, 2, &day))
-                return -EINVAL;
-        if (year < 1970 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month))
-                return -EINVAL;
-
-        *ret_day = (int32_t)days_from_date(year, month, day);
-        return 0;
-}
-
-int day_from_string(const char *s, int32_t *ret_day) {
-        if (!s || !ret_day)
-                return -EINVAL;
-        return day_from_chars(s, strnlen(s, DAY_NAME_LENGTH + 1), ret_day);
-}
-
-void day_to_string(int32_t day, char buf[static 11]) {
-        int64_t year;
-        unsigned month, day_of_month;
-
-        /* Nothing outside 1970 … 9999 is ever written; give such a day a name no parser accepts rather than
-         * one with a five-digit year that does not fit the buffer. */
-        if (day < 0 || day > DAY_MAX) {
-                memcpy(buf, "0000-00-00", 11);
-                return;
-        }
-
-        date_from_days(day, &year, &month, &day_of_month);
-        /* By hand: the compiler cannot tell that snprintf() of these numbers fits. */
-        buf[0] = (char)('0' + year / 1000);
-        buf[1] = (char)('0' + year / 100 % 10);
-        buf[2] = (char)('0' + year / 10 % 10);
-        buf[3] = (char)('0' + year % 10);
-        buf[4] = '-';
-        buf[5] = (char)('0' + month / 10);
-        buf[6] = (char)('0' + month % 10);
-        buf[7] = '-';
-        buf[8] = (char)('0' + day_of_month / 10);
-        buf[9] = (char)('0' + day_of_month % 10);
-        buf[10] = '\0';
-}
 
 /* ------------------------------------------------------------------------------------------------------- */
 /* Numbers */
@@ -992,56 +886,10 @@ static int write_atomic(int directory_fd, const char *name, const char *data, si
         return 0;
 }
 
-static int read_file(int fd, char **ret_data, size_t *ret_size) {
-        _cleanup_free_ char *data = NULL;
-        size_t size = 0, allocated = 4096;
-
-        data = malloc(allocated);
-        if (!data)
-                return -ENOMEM;
-
-        /* Read one byte past the limit, so that a file that is too large is seen as such. */
-        for (;;) {
-                ssize_t n;
-
-                if (size == allocated) {
-                        char *bigger;
-
-                        if (allocated > STATE_FILE_MAX)
-                                break;
-                        allocated = allocated * 2 > STATE_FILE_MAX + 1 ? STATE_FILE_MAX + 1 : allocated * 2;
-                        bigger = realloc(data, allocated);
-                        if (!bigger)
-                                return -ENOMEM;
-                        data = bigger;
-                }
-                n = read(fd, data + size, allocated - size);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                size += (size_t)n;
-        }
-
-        *ret_data = TAKE_PTR(data);
-        *ret_size = size;
-        return 0;
-}
-
-static int64_t realtime_us(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Keeps a damaged file for whoever wants to look at it, out of the daemon's way, and says so once. */
 static void move_aside(int directory_fd, const char *directory, const char *name, const char *reason) {
         char aside[NAME_MAX + 1];
-        int64_t now = realtime_us();
+        int64_t now = (int64_t)time_now_us(CLOCK_REALTIME);
         int r = 0;
 
         for (unsigned attempt = 0; attempt < 16; attempt++) {
@@ -1107,7 +955,7 @@ static int load_file(int directory_fd, const char *directory, const char *name, 
                 return -ENOENT;
         }
 
-        r = read_file(fd, &data, &size);
+        r = read_full_fd(fd, STATE_FILE_MAX, &data, &size);
         if (r < 0)
                 return r;
 

@@ -21,6 +21,8 @@
 
 #include <psoas/psoas.h>
 
+#include "calendar.h"
+
 /* The state files could not be written (disk full, read-only, I/O error); see daemon/psoasd.catalog. */
 #define MESSAGE_ID_STATE_SAVE_FAILED "5f0b6a4c2e8d4c1f9a3b7d6e1c2a9b14"
 
@@ -60,10 +62,7 @@ bool state_error_is_no_space(int error);
 /* Deletes day files older than keep_days before today. Returns how many were removed. */
 int state_store_prune(StateStore *s, int32_t today);
 
-/* "2026-11-21" ⇄ days since 1970-01-01 (proleptic Gregorian). parse returns -EINVAL for anything else,
- * including impossible dates like 2026-02-30. format needs 11 bytes. */
-int day_from_string(const char *s, int32_t *ret_day);
-void day_to_string(int32_t day, char buf[static 11]);
+/* Days are named by day_from_string() and day_to_string() (common/calendar.h). */
 
 /* Parse/format one day's statistics as a JSON document (for the fuzzer and the tests). */
 int state_parse_day(const char *json, size_t size, struct psoas_day_stats *ret);

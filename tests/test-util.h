@@ -2,8 +2,8 @@
 #pragma once
 
 /*
- * A minimal test harness. Each TEST(name) registers itself; `test-x NAME` runs one case (meson registers every
- * case as its own test by scanning the source for lines starting with "TEST("), `test-x` runs them all.
+ * A minimal test harness. Each TEST(name) registers itself; `test-x NAME` runs one case (tests/meson.build
+ * registers every case as its own test by scanning the source for lines starting with "TEST("), `test-x` runs them all.
  * A failed check prints where and why and exits 1; exit 77 means skipped.
  */
 

@@ -22,18 +22,19 @@
 #include <unistd.h>
 
 #include "build-config.h"
+#include "calendar.h"
 #include "csv-units.h"
 #include "csv.h"
 #include "duration.h"
-#include "format.h"
+#include "format-number.h"
+#include "log.h"
 #include "macro.h"
 #include "psoas/psoas.h"
 #include "reader-thread.h"
+#include "writer.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(ReaderThread *, reader_thread_free);
 
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
-#define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define US_PER_S INT64_C(1000000)
 #define US_PER_DAY (INT64_C(86400) * US_PER_S)
 /* Warnings about samples the engine rejects, before we stop repeating them. */
@@ -58,18 +59,6 @@ typedef enum CalibrationStatus {
         CALIBRATION_OK,
         CALIBRATION_FAILED,
 } CalibrationStatus;
-
-/* Our own output buffer: stdio's per-call locking and formatting would cost more than the engine for the
- * samples output, which is a line per input line. */
-#define WRITER_SIZE (1u << 20)
-#define WRITER_LINE_MAX 512 /* room we make sure of before formatting one line in place */
-
-typedef struct Writer {
-        int fd;
-        int error; /* first write error, sticky */
-        size_t n;
-        char buf[WRITER_SIZE];
-} Writer;
 
 typedef struct Context {
         /* Options */
@@ -132,108 +121,14 @@ static Context *context_free(Context *c) {
                 return NULL;
         psoas_engine_free(c->engine);
         csv_reader_free(c->reader);
-        free(c->out);
+        writer_free(c->out);
         free(c);
         return NULL;
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(Context *, context_free);
 
-static _printf_(1, 2) void log_error(const char *format, ...) {
-        va_list ap;
-
-        fputs("psoas-analyze: ", stderr);
-        va_start(ap, format);
-        vfprintf(stderr, format, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-}
-
 /* ------------------------------------------------------------------------------------------------------- */
 /* Output */
-
-static int writer_flush(Writer *w) {
-        size_t done = 0;
-
-        while (done < w->n && w->error == 0) {
-                ssize_t k = write(w->fd, w->buf + done, w->n - done);
-
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        w->error = -errno;
-                        break;
-                }
-                done += (size_t)k;
-        }
-        w->n = 0;
-        return w->error;
-}
-
-/* Returns where a line of up to WRITER_LINE_MAX bytes can be formatted; writer_commit() then takes it. */
-static char *writer_reserve(Writer *w) {
-        if (w->n + WRITER_LINE_MAX > sizeof(w->buf))
-                (void)writer_flush(w);
-        return w->buf + w->n;
-}
-
-static void writer_commit(Writer *w, const char *end) {
-        w->n = (size_t)(end - w->buf);
-}
-
-static void writer_put(Writer *w, const char *s, size_t n) {
-        while (n > 0) {
-                size_t k;
-
-                if (w->n == sizeof(w->buf))
-                        (void)writer_flush(w);
-                k = MIN(n, sizeof(w->buf) - w->n);
-                memcpy(w->buf + w->n, s, k);
-                w->n += k;
-                s += k;
-                n -= k;
-        }
-}
-
-static void writer_puts(Writer *w, const char *s) {
-        writer_put(w, s, strlen(s));
-}
-
-static _printf_(2, 3) void writer_printf(Writer *w, const char *format, ...) {
-        char line[1024];
-        va_list ap;
-        int k;
-
-        va_start(ap, format);
-        k = vsnprintf(line, sizeof(line), format, ap);
-        va_end(ap);
-        if (k < 0)
-                return;
-        writer_put(w, line, MIN((size_t)k, sizeof(line) - 1));
-}
-
-static void writer_json_string(Writer *w, const char *s) {
-        writer_put(w, "\"", 1);
-        for (; s && *s; s++) {
-                unsigned char ch = (unsigned char)*s;
-
-                if (ch == '"' || ch == '\\') {
-                        char esc[2] = { '\\', (char)ch };
-                        writer_put(w, esc, 2);
-                } else if (ch < 0x20)
-                        writer_printf(w, "\\u%04x", ch);
-                else
-                        writer_put(w, s, 1);
-        }
-        writer_put(w, "\"", 1);
-}
-
-/* A JSON number, or null when there is none to give. */
-static void writer_json_number(Writer *w, double v, unsigned decimals) {
-        if (isfinite(v))
-                writer_printf(w, "%.*f", (int)decimals, v);
-        else
-                writer_puts(w, "null");
-}
 
 /* "2 h 05 min", "12 min 30 s", "42 s", "0.4 s": rounded down to the unit shown, as every duration psoas shows
  * (common/duration.h), so that a bout psoasd calls "41 min" is "41 min 59 s" here, never "42 min 00 s". */
@@ -256,45 +151,13 @@ static const char *format_duration(char *buf, size_t size, double s) {
         return buf;
 }
 
-static int64_t floor_div(int64_t a, int64_t b) {
-        int64_t q = a / b;
-
-        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-/* Days since 1970-01-01 → y-m-d (proleptic Gregorian), after Howard Hinnant's civil_from_days. */
-static void civil_from_days(int64_t z, int64_t *ret_y, unsigned *ret_m, unsigned *ret_d) {
-        z += 719468;
-        int64_t era = floor_div(z, 146097);
-        unsigned doe = (unsigned)(z - era * 146097);
-        unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-        unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        unsigned mp = (5 * doy + 2) / 153;
-        unsigned d = doy - (153 * mp + 2) / 5 + 1;
-        unsigned m = mp < 10 ? mp + 3 : mp - 9;
-
-        *ret_y = (int64_t)yoe + era * 400 + (m <= 2);
-        *ret_m = m;
-        *ret_d = d;
-}
-
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-        y -= m <= 2;
-        int64_t era = floor_div(y, 400);
-        unsigned yoe = (unsigned)(y - era * 400);
-        unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-        unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-        return era * 146097 + (int64_t)doe - 719468;
-}
-
 /* Local wall time (µs since the epoch, shifted by the UTC offset) as "2024-05-01 09:12:33". */
 static const char *format_local(char *buf, size_t size, int64_t local_us) {
         int64_t days = floor_div(local_us, US_PER_DAY), y;
         int64_t s = floor_div(local_us - days * US_PER_DAY, US_PER_S);
         unsigned m, d;
 
-        civil_from_days(days, &y, &m, &d);
+        calendar_date_from_days(days, &y, &m, &d);
         snprintf(buf, size, "%04lld-%02u-%02u %02u:%02u:%02u", (long long)y, m, d, (unsigned)(s / 3600),
                 (unsigned)(s / 60 % 60), (unsigned)(s % 60));
         return buf;
@@ -304,7 +167,7 @@ static const char *format_day(char *buf, size_t size, int32_t day) {
         int64_t y;
         unsigned m, d;
 
-        civil_from_days(day, &y, &m, &d);
+        calendar_date_from_days(day, &y, &m, &d);
         snprintf(buf, size, "%04lld-%02u-%02u", (long long)y, m, d);
         return buf;
 }
@@ -1038,14 +901,10 @@ static int context_run(Context *c) {
                 memcpy(c->posture_names[p], name, c->posture_name_lengths[p]);
         }
 
-        c->out = malloc(sizeof(Writer));
-        if (!c->out) {
+        if (writer_new(STDOUT_FILENO, &c->out) < 0) {
                 log_error("out of memory");
                 return EX_OSERR;
         }
-        c->out->fd = STDOUT_FILENO;
-        c->out->error = 0;
-        c->out->n = 0;
 
         if (c->output == OUTPUT_SAMPLES)
                 samples_write_header(c);
@@ -1067,10 +926,10 @@ static int context_run(Context *c) {
                         r = context_feed(c, &records[i]);
                         if (r != EX_OK)
                                 return r;
-                        if (c->out->error < 0)
+                        if (writer_error(c->out) < 0)
                                 break;
                 }
-                if (k <= 0 || c->out->error < 0)
+                if (k <= 0 || writer_error(c->out) < 0)
                         break;
         }
         if (k < 0) {
@@ -1084,7 +943,7 @@ static int context_run(Context *c) {
                 return EX_IOERR;
         }
 
-        if (c->out->error == 0 && c->n_samples == 0) {
+        if (writer_error(c->out) == 0 && c->n_samples == 0) {
                 (void)writer_flush(c->out);
                 fprintf(stderr, "%s: no samples\n", csv_reader_name(c->reader));
                 return EX_DATAERR;
@@ -1223,9 +1082,9 @@ static int parse_calibrate_window(const char *arg, int64_t *ret_start, int64_t *
 
 /* YYYY-MM-DD(T| )HH:MM[:SS] → µs since the epoch, as if the local time were UTC (psoas_engine_set_clock()). */
 static int parse_local_time(const char *s, int64_t *ret_us) {
-        unsigned y, mo, d, h, mi, sec = 0, m2, d2;
+        unsigned y, mo, d, h, mi, sec = 0;
         int n = 0, n2 = 0;
-        int64_t days, y2;
+        int64_t days;
         char sep;
 
         if (sscanf(s, "%4u-%2u-%2u%c%2u:%2u%n", &y, &mo, &d, &sep, &h, &mi, &n) != 6)
@@ -1235,13 +1094,11 @@ static int parse_local_time(const char *s, int64_t *ret_us) {
                         return -EINVAL;
                 n += n2;
         }
-        if (s[n] != '\0' || (sep != 'T' && sep != ' ') || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 ||
-                sec > 59)
+        /* No 2023-02-30. */
+        if (s[n] != '\0' || (sep != 'T' && sep != ' ') || !calendar_date_valid(y, mo, d) || h > 23 ||
+                mi > 59 || sec > 59)
                 return -EINVAL;
-        days = days_from_civil(y, mo, d);
-        civil_from_days(days, &y2, &m2, &d2); /* 2023-02-30 does not come back as itself */
-        if (y2 != y || m2 != mo || d2 != d)
-                return -EINVAL;
+        days = calendar_days_from_date(y, mo, d);
 
         *ret_us = ((days * 24 + h) * 60 + mi) * 60 * US_PER_S + (int64_t)sec * US_PER_S;
         return 0;
@@ -1477,6 +1334,7 @@ int main(int argc, char **argv) {
         _cleanup_(context_freep) Context *c = NULL;
         int r;
 
+        log_setup("psoas-analyze", false);
         c = calloc(1, sizeof(*c));
         if (!c) {
                 log_error("out of memory");

@@ -85,6 +85,8 @@ int main(int argc, char *argv[]) {
         bool user_bus = false;
         int r;
 
+        /* Under systemd or a session manager stderr is collected: a "<N>" prefix keeps each record's priority. */
+        log_setup("psoas-notify", true);
         r = parse_argv(argc, argv, &user_bus);
         if (r < 0)
                 /* The unit does not restart on this status: the same command line would fail again. */

@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "psoasctl.h"
+#include "time-util.h"
 
 #define PSOAS_BUS_NAME "org.psoas.Posture1"
 #define PSOAS_OBJECT_PATH "/org/psoas/Posture1"
@@ -22,7 +23,6 @@
 #define PSOAS_ERROR_BUSY PSOAS_INTERFACE ".Error.Busy"
 #define PSOAS_ERROR_NO_HAPTICS PSOAS_INTERFACE ".Error.NoHaptics"
 
-#define USEC_PER_SEC UINT64_C(1000000)
 #define USEC_PER_MSEC UINT64_C(1000)
 
 /* One key of an a{sv} dictionary to pick out: its expected type ('s' as a malloc'ed char *, 'b' as bool, 'u'

@@ -238,27 +238,6 @@ static const VerbOption common_options[] = {
 
 static const VerbOption json_option = { "json", ARG_JSON, NULL, "print the data as JSON" };
 
-void log_error(const char *format, ...) {
-        va_list ap;
-
-        fputs("psoasctl: ", stderr);
-        va_start(ap, format);
-        vfprintf(stderr, format, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-}
-
-int log_error_errno(int error, const char *format, ...) {
-        va_list ap;
-
-        fputs("psoasctl: ", stderr);
-        va_start(ap, format);
-        vfprintf(stderr, format, ap);
-        va_end(ap);
-        fprintf(stderr, ": %s\n", strerror(error < 0 ? -error : error));
-        return error < 0 ? error : -error;
-}
-
 /* ------------------------------------------------------------------------------------------------------- */
 /* Help */
 
@@ -561,6 +540,7 @@ int main(int argc, char *argv[]) {
         const Verb *verb;
         int opt, first_arg, r;
 
+        log_setup("psoasctl", false);
         /* Characters and dates from the environment; numbers stay in the C locale for JSON. */
         setlocale(LC_CTYPE, "");
         setlocale(LC_TIME, "");

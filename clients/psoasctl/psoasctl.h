@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "log.h"
 #include "macro.h"
 
 /* Exit statuses, as psoasctl(1) documents them. inhibit exits with its command's status instead. */
@@ -52,12 +53,4 @@ int verb_today(Context *c, int argc, char **argv);
 int verb_history(Context *c, int argc, char **argv);
 int verb_buzz(Context *c, int argc, char **argv);
 
-/* Messages for the user, prefixed with the program's name, on stderr. */
-_printf_(1, 2) void log_error(const char *format, ...);
-/* The same, followed by ": " and the error's description; returns error (a negative errno). */
-_printf_(2, 3) int log_error_errno(int error, const char *format, ...);
-
-static inline int log_oom(void) {
-        log_error("out of memory");
-        return -ENOMEM;
-}
+/* Messages for the user ("psoasctl: …" on stderr) are common/log.h's log_error() and log_error_errno(). */

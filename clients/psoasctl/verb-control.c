@@ -30,13 +30,6 @@ typedef struct Calibration {
         uint64_t started_us; /* CLOCK_MONOTONIC */
 } Calibration;
 
-static uint64_t now_monotonic_us(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
-}
-
 static void calibration_clear_progress(Calibration *cal) {
         if (cal->progress) {
                 fputs("\r\033[K", cal->talk);
@@ -56,15 +49,16 @@ static int on_calibrate_reply(sd_bus_message *reply, void *userdata, sd_bus_erro
                         cal->context, "calibration failed", error, -sd_bus_message_get_errno(reply));
         else {
                 r = sd_bus_message_read(reply, "d", &cal->neutral_deg);
-                cal->result =
-                        r < 0 ? log_error_errno(r, "calibration failed: unexpected reply from psoasd") : 0;
+                cal->result = r < 0
+                        ? log_error_errno(r, "calibration failed: unexpected reply from psoasd: %m")
+                        : 0;
         }
         return sd_event_exit(sd_bus_get_event(sd_bus_message_get_bus(reply)), 0);
 }
 
 static int on_calibrate_tick(sd_event_source *s, uint64_t usec, void *userdata) {
         Calibration *cal = userdata;
-        uint64_t elapsed_s = (now_monotonic_us() - cal->started_us) / USEC_PER_SEC;
+        uint64_t elapsed_s = (time_now_us(CLOCK_MONOTONIC) - cal->started_us) / USEC_PER_SEC;
         int r;
 
         if (cal->progress) {
@@ -116,22 +110,22 @@ int verb_calibrate(Context *c, int argc, char **argv) {
         /* Created only now: it blocks SIGINT, and Ctrl-C during the countdown should end psoasctl at once. */
         r = bus_event_new(bus, &event);
         if (r < 0)
-                return log_error_errno(r, "calibration failed");
+                return log_error_errno(r, "calibration failed: %m");
         r = sd_bus_message_new_method_call(
                 bus, &call, PSOAS_BUS_NAME, PSOAS_OBJECT_PATH, PSOAS_INTERFACE, "Calibrate");
         if (r < 0)
-                return log_error_errno(r, "calibration failed");
+                return log_error_errno(r, "calibration failed: %m");
         r = sd_bus_call_async(bus, &slot, call, on_calibrate_reply, &cal, CALIBRATE_TIMEOUT_US);
         if (r < 0)
                 return bus_log_error(c, "calibration failed", NULL, r);
-        cal.started_us = now_monotonic_us();
+        cal.started_us = time_now_us(CLOCK_MONOTONIC);
         r = sd_event_add_time_relative(event, &tick, CLOCK_MONOTONIC, 0, 0, on_calibrate_tick, &cal);
         if (r < 0)
-                return log_error_errno(r, "calibration failed");
+                return log_error_errno(r, "calibration failed: %m");
 
         r = sd_event_loop(event);
         if (r < 0)
-                return log_error_errno(r, "calibration failed");
+                return log_error_errno(r, "calibration failed: %m");
         if (!cal.replied) {
                 calibration_clear_progress(&cal);
                 if (r == 0)
@@ -228,7 +222,7 @@ int verb_inhibit(Context *c, int argc, char **argv) {
                 return r;
         r = sd_bus_message_read(reply, "u", &cookie);
         if (r < 0)
-                return log_error_errno(r, "cannot inhibit alerts: unexpected reply from psoasd");
+                return log_error_errno(r, "cannot inhibit alerts: unexpected reply from psoasd: %m");
 
         /* Like system(): Ctrl-C is for the command; we wait for it to end and then release the inhibitor. */
         sigaction(SIGINT, &ignore, &old_int);
@@ -236,7 +230,7 @@ int verb_inhibit(Context *c, int argc, char **argv) {
         fflush(NULL);
         pid = fork();
         if (pid < 0)
-                return log_error_errno(-errno, "cannot run %s", command);
+                return log_error_errno(-errno, "cannot run %s: %m", command);
         if (pid == 0) {
                 sigaction(SIGINT, &old_int, NULL);
                 sigaction(SIGQUIT, &old_quit, NULL);
@@ -248,7 +242,7 @@ int verb_inhibit(Context *c, int argc, char **argv) {
 
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)
-                        return log_error_errno(-errno, "cannot wait for %s", command);
+                        return log_error_errno(-errno, "cannot wait for %s: %m", command);
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGQUIT, &old_quit, NULL);
 

@@ -29,7 +29,8 @@ static int list_stretches(
                 return r;
         r = sd_bus_message_enter_container(reply, 'a', "(ssssuu)");
         if (r < 0)
-                return log_error_errno(r, "cannot read the stretch catalog: unexpected reply from psoasd");
+                return log_error_errno(
+                        r, "cannot read the stretch catalog: unexpected reply from psoasd: %m");
         for (;;) {
                 Stretch s;
 
@@ -37,7 +38,7 @@ static int list_stretches(
                         &s.hold_s, &s.repetitions);
                 if (r < 0)
                         return log_error_errno(
-                                r, "cannot read the stretch catalog: unexpected reply from psoasd");
+                                r, "cannot read the stretch catalog: unexpected reply from psoasd: %m");
                 if (r == 0)
                         break;
                 if (n == allocated) {

@@ -161,7 +161,7 @@ int watch_new(const Context *c, WatchFlags flags, WatchHandler handler, void *us
                 return r;
         r = bus_event_new(w->bus, &w->event);
         if (r < 0)
-                return log_error_errno(r, "cannot set up the event loop");
+                return log_error_errno(r, "cannot set up the event loop: %m");
 
         /* Subscribed before the state is read, so that no change falls between the two. */
         r = sd_bus_match_signal(
@@ -189,12 +189,12 @@ int watch_new(const Context *c, WatchFlags flags, WatchHandler handler, void *us
 
         r = sd_event_add_time_relative(w->event, &w->tick, CLOCK_MONOTONIC, TICK_US, 0, on_tick, w);
         if (r < 0)
-                return log_error_errno(r, "cannot set up the event loop");
+                return log_error_errno(r, "cannot set up the event loop: %m");
         if (c->duration_us > 0) {
                 r = sd_event_add_time_relative(
                         w->event, &w->deadline, CLOCK_MONOTONIC, c->duration_us, 0, on_deadline, w);
                 if (r < 0)
-                        return log_error_errno(r, "cannot set up the event loop");
+                        return log_error_errno(r, "cannot set up the event loop: %m");
         }
         *ret = TAKE_PTR(w);
         return 0;
@@ -208,7 +208,7 @@ int watch_run(Watch *w) {
                 return w->error;
         r = sd_event_loop(w->event);
         if (r < 0)
-                return log_error_errno(r, "the event loop failed");
+                return log_error_errno(r, "the event loop failed: %m");
         if (w->error < 0)
                 return w->error;
         if (r == EXIT_FAILURE) {

@@ -9,8 +9,8 @@
  *   broad-bench --help | --version
  *
  * FILE: columns t,ax,ay,az,gx,gy,gz,qw,qx,qy,qz,moving (seconds, m/s², rad/s, the true sensor-to-earth
- * quaternion with earth z up, 1 in the scored movement phases), as in ../shared/data/broad-dev or the cut trial
- * under tests/data/broad. The inclination error is the part of the orientation error that is not a rotation
+ * quaternion with earth z up, 1 in the scored movement phases), as in BROAD's development half (tools/bench
+ * --broad-dir) or the cut trial under tests/data/broad. The inclination error is the part of the orientation error that is not a rotation
  * about the vertical: with e = q ⊗ r* (estimate q, truth r), 2·acos(√(e_w² + e_z²)). A trial's figure is its RMS
  * over the samples with moving = 1 and a finite truth; the benchmark's is the mean over trials.
  *

@@ -13,7 +13,6 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 
-sys.path.insert(0, os.path.dirname(__file__))
 from psoasd_test import (Bus, CallError, Daemon, main, psoasd_command, run_psoasd, scaled,  # noqa: E402
                          synth)
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The CSV reader of psoas-analyze (clients/psoas-analyze/csv.c), which psoasd's replay source uses too, from
+ * The CSV reader of psoas-analyze and psoasd's replay source (common/csv.c), from
  * arbitrary bytes. The input is read twice, from two memfds: with a buffer larger than the whole input and with
  * a small one, which splits lines across reads at every position the input size leads to. Both must return
  * the same records and the same error at the same place, unless the small buffer stops first at a line longer

@@ -4,11 +4,9 @@
 Usage: check-uapi.py GPIO_UAPI_PROGRAM
 """
 
-import os
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gpiorig  # noqa: E402
 
 out = subprocess.run([sys.argv[1]], capture_output=True, text=True, check=True).stdout

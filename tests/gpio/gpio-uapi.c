@@ -11,7 +11,7 @@
 int main(int argc, char *argv[]) {
         if (cli_answer_help_version(argc, argv, "gpio-uapi",
                     "Usage: gpio-uapi\n"
-                    "Prints the GPIO uAPI v2 numbers tests/gpio/gpiorig.py hard-codes, as NAME VALUE "
+                    "Prints the GPIO uAPI v2 numbers tests/lib/gpiorig.py hard-codes, as NAME VALUE "
                     "lines.\n"))
                 return 0;
         PRINT("GPIO_GET_CHIPINFO_IOCTL", GPIO_GET_CHIPINFO_IOCTL);

@@ -12,12 +12,9 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.environ['PSOAS_BUS_TESTS'])
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gpiorig import (FLAG_ACTIVE_LOW, FLAG_BIAS_PULL_DOWN, FLAG_BIAS_PULL_UP, FLAG_EDGE_FALLING,  # noqa: E402
                      FLAG_EDGE_RISING, FLAG_INPUT, FLAG_OUTPUT, GpioRig)
 from psoasd_test import Bus, CallError, Daemon, main, synth  # noqa: E402

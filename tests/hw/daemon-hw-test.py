@@ -7,12 +7,8 @@ One meson test per case: dbus-run-session -- python3 daemon-hw-test.py CASE.
 
 import csv
 import os
-import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, '..', 'bus'))
 from iiorig import IioRig, Sample  # noqa: E402
 from psoasd_test import Bus, Daemon, main  # noqa: E402
 

@@ -15,7 +15,6 @@ import signal
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from iiorig import IioRig, Sample, wave_samples  # noqa: E402
 
 IIO_READ = None

@@ -13,11 +13,9 @@ The scenario, in recorded minutes: standing still until 5, sitting from 5.1; at 
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from notify_test import Desktop, Notifier, spawn, stop  # noqa: E402
 from psoasd_test import Bus, Daemon, main, synth  # noqa: E402
 

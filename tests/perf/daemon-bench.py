@@ -2,7 +2,8 @@
 """daemon-bench: what psoasd costs and how fast it answers, on an emulated IIO sensor (BENCHMARKS.md).
 
 Runs the real psoasd (--user, on a private dbus-daemon of its own) reading a umockdev-emulated inv_mpu6050
-(tests/hw/iiorig.py) at 200 Hz, fed with psoas-synth motion, and prints figures. Needs /usr/bin/python3 (gi).
+(tests/lib/iiorig.py) at 200 Hz, fed with psoas-synth motion, and prints figures. Needs /usr/bin/python3 (gi),
+and tests/lib on PYTHONPATH (meson and tools/bench set it; by hand: PYTHONPATH=tests/lib).
 
     daemon-bench.py [--build DIR] [--markdown] [--json FILE] COMMAND [OPTIONS]
 
@@ -54,8 +55,6 @@ import time
 sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_ROOT = os.path.normpath(os.path.join(HERE, '..', '..'))
-sys.path.insert(0, os.path.join(SOURCE_ROOT, 'tests', 'hw'))
-sys.path.insert(0, os.path.join(SOURCE_ROOT, 'tests', 'bus'))
 from iiorig import IioRig, Sample  # noqa: E402
 from psoasd_test import Bus, Daemon  # noqa: E402
 

@@ -3,7 +3,7 @@
 
 One meson test per case: dbus-run-session -- python3 test-psoasctl.py CASE. psoasd runs with --user on the test's
 session bus, so psoasctl is called with --user (or --system with DBUS_SYSTEM_BUS_ADDRESS pointing at that bus).
-The daemon harness is tests/bus/psoasd_test.py.
+The daemon harness is tests/lib/psoasd_test.py.
 """
 
 import datetime
@@ -14,12 +14,10 @@ import re
 import signal
 import stat
 import subprocess
-import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
 
-sys.path.insert(0, os.environ['PSOAS_BUS_TESTS'])
 from psoasd_test import Bus, Daemon, main, synth  # noqa: E402
 
 PSOASCTL = os.environ['PSOASCTL']
@@ -373,11 +371,10 @@ def case_calibrate_no_sensor():
 
 
 # --------------------------------------------------------------------------------------------------------------
-# buzz, on an emulated GPIO chip (tests/gpio/gpiorig.py)
+# buzz, on an emulated GPIO chip (tests/lib/gpiorig.py)
 
 
 def gpio_rig():
-    sys.path.insert(0, os.environ['PSOAS_GPIO_TESTS'])
     from gpiorig import GpioRig
     return GpioRig(lines=32)
 

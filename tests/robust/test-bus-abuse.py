@@ -9,7 +9,6 @@ One meson test per case: dbus-run-session -- python3 test-bus-abuse.py CASE.
 
 import os
 import subprocess
-import sys
 import time
 
 import gi
@@ -17,8 +16,6 @@ import gi
 gi.require_version('Gio', '2.0')
 from gi.repository import Gio, GLib  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
 from robust_test import REC, main, scaled, tracked_seconds  # noqa: E402
 from psoasd_test import IFACE, NAME, PATH, Bus, CallError, Daemon  # noqa: E402
 

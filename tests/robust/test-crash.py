@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Crash safety: psoasd killed with SIGKILL at 100 random moments while its sensor streams.
 
-The sensor is the real-world case: an emulated inv_mpu6050 (tests/hw/iiorig.py) that keeps its own clock and
+The sensor is the real-world case: an emulated inv_mpu6050 (tests/lib/iiorig.py) that keeps its own clock and
 stream across daemon restarts, fed with psoas-synth's "daemon" scenario, whose ground truth (the posture of every
 sample) is known. A replay would not do: it starts its file over at every start.
 
@@ -37,13 +37,10 @@ import random
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
 from robust_test import Recording, main, read_state, scaled, tracked_seconds  # noqa: E402
 from iiorig import IioRig, Sample  # noqa: E402
 from psoasd_test import Bus, psoasd_command  # noqa: E402

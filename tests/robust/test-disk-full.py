@@ -9,11 +9,8 @@ One meson test per case: dbus-run-session -- python3 test-disk-full.py CASE. Eac
 
 import json
 import os
-import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
 from robust_test import REC, fill_file_system, main, mounted_tmpfs, read_state, run_in_mount_namespace  # noqa: E402
 from psoasd_test import Bus, Daemon  # noqa: E402
 

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Sensor faults, in real time, on an emulated inv_mpu6050 (tests/hw/iiorig.py) read by the whole psoasd: a stall,
+"""Sensor faults, in real time, on an emulated inv_mpu6050 (tests/lib/iiorig.py) read by the whole psoasd: a stall,
 the device vanishing mid-read, a stuck sensor (bit-identical samples), a sampling rate other than the one asked for,
 and garbage (mostly saturated scans). Each must be detected, shown in SensorState and logged once, and recovered
 from within 5 s of the device being right again, with "Sensor back" in the log.
@@ -15,13 +15,10 @@ import json
 import math
 import os
 import random
-import sys
 import tempfile
 import threading
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
 from robust_test import main, tracked_seconds  # noqa: E402
 from iiorig import IioRig, Sample  # noqa: E402
 from psoasd_test import Bus, Daemon  # noqa: E402

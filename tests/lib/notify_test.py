@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """A desktop for psoas-notify's tests: Xvfb, a real notification server (dunst) and psoas-notify itself, on the
-private session bus of `dbus-run-session`, next to psoasd --user (started with tests/bus/psoasd_test.py).
+private session bus of `dbus-run-session`, next to psoasd --user (started with tests/lib/psoasd_test.py).
 
 Environment (set by tests/notify/meson.build), besides psoasd_test's:
   PSOAS_NOTIFY      the client under test
@@ -24,7 +24,6 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'bus'))
 import psoasd_test  # noqa: E402,F401  (its gi.require_version() comes first)
 
 from gi.repository import Gio, GLib  # noqa: E402

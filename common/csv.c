@@ -13,7 +13,7 @@
 
 #include "csv-units.h"
 #include "csv.h"
-#include "format.h"
+#include "format-number.h"
 #include "macro.h"
 
 static const char *const column_names[_CSV_COLUMN_MAX] = {

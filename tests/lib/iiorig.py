@@ -72,7 +72,7 @@ import gi
 gi.require_version('UMockdev', '1.0')
 from gi.repository import UMockdev  # noqa: E402
 
-FIXTURES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures')
+FIXTURES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'hw', 'fixtures')
 
 Sample = collections.namedtuple('Sample', ['t', 'accel', 'gyro', 'raw'], defaults=[None, None])
 

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Helpers shared by the robustness tests (tests/robust/test-*.py): the daemon harness of tests/bus, the IIO rig of
-tests/hw, a recording with its ground truth, and a private mount namespace for tmpfs experiments.
+"""Helpers shared by the robustness tests (tests/robust/test-*.py): the daemon harness
+(psoasd_test), the IIO rig (iiorig), a recording with its ground truth, and a private mount namespace for tmpfs experiments.
 
-Environment (set by tests/robust/meson.build): those of tests/bus/psoasd_test.py (PSOASD, PSOAS_SYNTH,
+Environment (set by tests/robust/meson.build): those of tests/lib/psoasd_test.py (PSOASD, PSOAS_SYNTH,
 PSOAS_RECORDING, PSOAS_XML).
 """
 
@@ -14,9 +14,6 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, '..', 'bus'))
-sys.path.insert(0, os.path.join(HERE, '..', 'hw'))
 
 import psoasd_test  # noqa: E402,F401  (its gi.require_version() comes first)
 from psoasd_test import scaled  # noqa: E402

@@ -21,9 +21,9 @@ GPIO_V2_GET_LINE_IOCTL and GPIO_V2_LINE_{GET,SET}_VALUES_IOCTL like the kernel w
 lines. The handler runs in a thread of its own, so that a test blocked in a D-Bus call never holds up the
 program's ioctls.
 
-The limits (../../../shared/TESTRIG.md): umockdev cannot give the program a new file descriptor, so a line
-request is answered with the program's own chip descriptor (found in /proc/PID/fd), later line ioctls reach this
-same handler, and edge events are 48-byte struct gpio_v2_line_event written to the pseudo-terminal's master.
+The limits (the project's notes on the test rig, TESTRIG.md): umockdev cannot give the program a new file
+descriptor, so a line request is answered with the program's own chip descriptor (found in /proc/PID/fd), later
+line ioctls reach this same handler, and edge events are 48-byte struct gpio_v2_line_event written to the pseudo-terminal's master.
 Hence one line request per chip at a time, a chip opened by path, and releasing the request closes the chip's
 descriptor. A new request is accepted once the program no longer holds the descriptor of the previous one.
 """
