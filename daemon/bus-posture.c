@@ -23,6 +23,7 @@
 #define BUS_INTERFACE "org.psoas.Posture1"
 
 #define ERROR_NOT_STILL BUS_INTERFACE ".Error.NotStill"
+#define ERROR_NOT_STANDING BUS_INTERFACE ".Error.NotStanding"
 #define ERROR_NO_SENSOR BUS_INTERFACE ".Error.NoSensor"
 #define ERROR_BUSY BUS_INTERFACE ".Error.Busy"
 #define ERROR_NO_HAPTICS BUS_INTERFACE ".Error.NoHaptics"
@@ -206,7 +207,10 @@ void bus_calibrate_reply(Manager *m, int error, enum psoas_calibration_error rea
         if (error == 0)
                 r = sd_bus_reply_method_return(m->calibrate_call, "d", neutral);
         else {
-                if (error == -EAGAIN)
+                if (error == -EAGAIN && reason == PSOAS_CALIBRATION_NOT_STANDING)
+                        /* Said as the engine says it, so that psoasctl can pass it on word for word. */
+                        sd_bus_error_set(&e, ERROR_NOT_STANDING, psoas_calibration_error_to_string(reason));
+                else if (error == -EAGAIN)
                         sd_bus_error_setf(&e, ERROR_NOT_STILL, "Calibration refused: %s.",
                                 psoas_calibration_error_to_string(reason));
                 else if (error == -ETIMEDOUT)

@@ -1035,6 +1035,17 @@ static void handle_event(Manager *m, const struct psoas_event *ev) {
                 calibration_finish(m, -EAGAIN, ev->calibration_failed.reason, 0);
                 haptics_feedback(m, HAPTIC_PATTERN_CALIBRATION_REFUSED, 0);
                 break;
+        case PSOAS_EVENT_POSTURE_CHANGED:
+                /* Revisions are rare and change what was recorded: worth a line in the journal. */
+                if (ev->posture.revised)
+                        log_info("Posture revised: %s for the last %s, not %s (what the pelvis did since "
+                                 "contradicted the decision).",
+                                psoas_posture_to_string(ev->posture.posture),
+                                duration_format(d, sizeof(d),
+                                        duration_whole_seconds(
+                                                (double)(ev->t_us - ev->posture.since_us) / 1e6)),
+                                psoas_posture_to_string(ev->posture.previous));
+                break;
         case PSOAS_EVENT_FORWARD_LEARNED:
                 log_info("Learned which way is forward from the wearer's motion.");
                 (void)save_state(m);

@@ -7,6 +7,7 @@
 
 #include "alerts.h"
 #include "calibration.h"
+#include "engine-internal.h"
 #include "event-queue.h"
 #include "fusion.h"
 #include "macro.h"
@@ -129,6 +130,8 @@ const char *psoas_calibration_error_to_string(enum psoas_calibration_error error
                 [PSOAS_CALIBRATION_WINDOW_SHORT] =
                         "the calibration window holds less than one second of samples",
                 [PSOAS_CALIBRATION_CANCELLED] = "calibration was cancelled",
+                [PSOAS_CALIBRATION_NOT_STANDING] =
+                        "you seem to be sitting: the pelvis came down and has not come back up",
         };
         return (unsigned)error < _PSOAS_CALIBRATION_ERROR_MAX ? messages[error] : NULL;
 }
@@ -350,6 +353,11 @@ static void engine_run_calibrator(
                 return;
         case CALIBRATOR_DONE: {
                 float forward[3];
+                /* Calibrating a seated wearer would swap sitting and standing from then on. */
+                if (posture_classifier_not_standing(&e->posture, e->fusion.up)) {
+                        error = PSOAS_CALIBRATION_NOT_STANDING;
+                        break;
+                }
                 /* With a configured mounting we know what upright looks like: refuse a lying "neutral". */
                 if (e->config.forward_known) {
                         float f[3];
@@ -533,7 +541,17 @@ int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *sample)
                 struct psoas_event ev = { .type = PSOAS_EVENT_POSTURE_CHANGED, .t_us = t };
                 ev.posture.posture = e->posture.posture;
                 ev.posture.previous = previous;
+                if (e->posture.revised) {
+                        ev.posture.revised = true;
+                        ev.posture.since_us = e->posture.revised_since_us;
+                }
                 engine_push(e, &ev);
+                /* The bouts and the totals follow the revision up to the last sample; this one is accounted
+                 * below, as every sample is. */
+                if (e->posture.revised)
+                        (void)sitting_tracker_revise(&e->sitting, e->posture.revised_since_us,
+                                e->posture.posture, e->posture.calibrated && e->posture.forward_known,
+                                posture_classifier_tilt(&e->posture, e->fusion.up), &e->events);
         }
 
         /* Per sample the tilt matters only standing: to the tilt alert, and to the day's tilt statistics, which
@@ -546,6 +564,9 @@ int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *sample)
         engine_clock_advance(e, t);
         sitting_tracker_update(&e->sitting, t, accounted, e->minute_day, e->posture.posture,
                 e->posture.calibrated && e->posture.forward_known, tilt, &e->events);
+        /* The evidence began to contradict the posture here: a revision may come back to this sample. */
+        if (e->posture.contradicted_by != PSOAS_POSTURE_UNKNOWN && e->posture.contradiction_us == t)
+                sitting_tracker_mark(&e->sitting);
 
         engine_alerts(e, t, tilt);
 
@@ -683,4 +704,12 @@ int psoas_engine_restore(
         e->state.in_bout = in_bout;
         e->state.bout_start_us = in_bout ? bout_start : 0;
         return 0;
+}
+
+void engine_set_posture_tuning(struct psoas_engine *e, const PostureTuning *tuning) {
+        posture_classifier_set_tuning(&e->posture, tuning);
+}
+
+const PostureClassifier *engine_posture(const struct psoas_engine *e) {
+        return &e->posture;
 }

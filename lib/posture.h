@@ -71,6 +71,7 @@ typedef struct TransitionEpisode {
         float gravity_start; /* |a| at rest before the movement */
         float gravity_up[3]; /* the vertical at that rest */
         float still_up[3]; /* the vertical at the last still sample */
+        float still_gravity; /* |a| (low-passed) there */
         float bin_dv;
         float bin_s;
         float binned_s; /* the duration of the bins so far */
@@ -83,7 +84,27 @@ typedef struct TransitionEpisode {
         bool walked; /* steps since the last episode: the next one starts even at rest */
         int64_t walk_start_us;
         bool after_walk; /* this episode began where a real walk ended, not at a rest: no early decision */
+        /* While walking, the evidence is gathered from the last step on: a wearer who walks straight into a
+         * chair sits down in the walk's last second, before the walk is seen to end. */
+        int64_t step_us; /* the last step */
+        unsigned step_bin; /* 1 + the bin the last step fell in, 0 before any */
+        float v0; /* the vertical velocity at the first bin (m/s): 0 from a rest, estimated after steps */
+        bool ended; /* this sample ended the episode: rise holds its vertical displacement */
+        bool in_tail; /* ended without a decision, kept open for a moment in case the movement goes on */
+        float tail_s;
 } TransitionEpisode;
+
+/* The numbers the posture's second look (the review) and the height it keeps are decided with. They are fitted
+ * by leave-one-subject-out on HAPT (tests/bench/hapt-bench --loso), where the defaults come from; the benchmark
+ * sets other values through posture_classifier_set_tuning(). */
+typedef struct PostureTuning {
+        float review_s; /* how long the evidence must contradict the posture before it is revised */
+        float sit_height_m; /* this far below standing height is a seat */
+        float stand_height_m; /* within this of standing height is on one's feet */
+        float sit_posterior_deg; /* held this far back of standing, with no sign of standing height: seated */
+} PostureTuning;
+
+extern const PostureTuning posture_tuning_default;
 
 typedef struct PostureClassifier {
         MotionDetector motion;
@@ -108,9 +129,43 @@ typedef struct PostureClassifier {
         float forward_sum[3];
         float forward_weight;
         float forward_s;
+
+        /* The pelvis's height relative to standing, metres: the sum of the vertical displacements of the
+         * movements since the wearer was last known to be at standing height (walking, calibration), each
+         * measured between two rests. Not known without a gyroscope (the vertical then lags every turn), nor
+         * after a gap. */
+        bool height_known;
+        float height_m;
+        int last_move; /* the last movement of a seat's height: 1 up, -1 down, 0 none */
+        int64_t last_move_us; /* when it ended */
+        float last_move_m; /* its vertical displacement */
+        float last_down_m; /* how far the last movement down lowered the pelvis */
+        float feet_height_m; /* the height the wearer last stood still at */
+        bool walk_up_known;
+        float walk_up[3]; /* the vertical, sensor frame, as carried in the last walk (gyroscope only) */
+
+        /* The review: every decision stays open to what the pelvis shows afterwards. When the held evidence
+         * (height, orientation) contradicts the posture for tuning.review_s, the posture is revised from when
+         * the contradiction began, or from the decision itself when the contradiction began right after it. */
+        PostureTuning tuning;
+        int64_t changed_us; /* when the posture last changed */
+        int64_t off_feet_us; /* when the wearer last left standing or walking for sitting or lying, 0 when on
+                              * their feet */
+        /* Off one's feet for seconds only: until quick_until_us, back at standing height revises it away (from
+         * quick_since_us). */
+        int64_t quick_until_us;
+        int64_t quick_since_us;
+        enum psoas_posture
+                contradicted_by; /* what the evidence says, UNKNOWN when it agrees or says nothing */
+        int64_t contradiction_us;
+        float contradiction_s;
+        /* Set by the update that revised the posture, cleared by the next: the posture holds since this time. */
+        bool revised;
+        int64_t revised_since_us;
 } PostureClassifier;
 
 void posture_classifier_init(PostureClassifier *p);
+void posture_classifier_set_tuning(PostureClassifier *p, const PostureTuning *tuning);
 /* Forget the motion history (after a gap); the posture stays. */
 void posture_classifier_reset_motion(PostureClassifier *p);
 void posture_classifier_set_calibration(
@@ -132,10 +187,17 @@ static inline FusionMotion posture_classifier_motion(const PostureClassifier *p)
 }
 float posture_classifier_energy(const PostureClassifier *p);
 
-/* Returns true when the forward direction was learned by this sample. */
+/* Returns true when the forward direction was learned by this sample. A posture revised by the review sets
+ * p->revised and p->revised_since_us for this sample. */
 bool posture_classifier_update(
         PostureClassifier *p, int64_t t_us, float dt, const Fusion *fusion, float vertical_acc);
 
 /* Anterior tilt and the angle from the calibrated vertical, in degrees, for an up vector in the sensor frame. */
 float posture_classifier_tilt(const PostureClassifier *p, const float up[3]);
 float posture_classifier_deviation(const PostureClassifier *p, const float up[3]);
+
+/* What the evidence says about the wearer before a calibration: true when the posture is sitting or lying, when
+ * the pelvis came down and has not come back up (the last movement was down, and the height is below the band
+ * of standing height), or when it is turned from how it was carried in the last walk by as much as sitting
+ * turns it. */
+bool posture_classifier_not_standing(const PostureClassifier *p, const float up[3]);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
@@ -136,6 +137,105 @@ static void sitting_tracker_end_bout(SittingTracker *s, int64_t t_us, EventQueue
         event_queue_push(q, &e);
 }
 
+static void snapshot_take(const SittingTracker *s, SittingTrackerSnapshot *snap, int64_t t_us) {
+        *snap = (SittingTrackerSnapshot){
+                .valid = true,
+                .t_us = t_us,
+                .posture = s->posture,
+                .in_bout = s->in_bout,
+                .bout_start_us = s->bout_start_us,
+                .away = s->away,
+                .away_since_us = s->away_since_us,
+                .away_upright_s = s->away_upright_s,
+                .has_last_break = s->has_last_break,
+                .last_break_us = s->last_break_us,
+                .today = s->today,
+        };
+}
+
+static void snapshot_restore(SittingTracker *s, const SittingTrackerSnapshot *snap) {
+        struct psoas_day_stats kept = s->today;
+
+        s->posture = snap->posture;
+        s->in_bout = snap->in_bout;
+        s->bout_start_us = snap->bout_start_us;
+        s->away = snap->away;
+        s->away_since_us = snap->away_since_us;
+        s->away_upright_s = snap->away_upright_s;
+        s->has_last_break = snap->has_last_break;
+        s->last_break_us = snap->last_break_us;
+        s->today = snap->today;
+        /* What the posture does not decide happened all the same. */
+        s->today.alerts = kept.alerts;
+        s->today.stretches_verified = kept.stretches_verified;
+        s->today.stretches_self_reported = kept.stretches_self_reported;
+}
+
+void sitting_tracker_mark(SittingTracker *s) {
+        if (s->has_last)
+                snapshot_take(s, &s->at_mark, s->last_t_us);
+        /* The snapshot is of the state after the last sample: its posture is the one that sample took. */
+        s->at_mark.posture = s->posture;
+}
+
+int sitting_tracker_revise(SittingTracker *s, int64_t since_us, enum psoas_posture posture, bool calibrated,
+        float tilt_deg, EventQueue *q) {
+        const SittingTrackerSnapshot *snap = NULL;
+
+        /* The latest point at or before since_us. */
+        if (s->at_mark.valid && s->at_mark.t_us <= since_us)
+                snap = &s->at_mark;
+        for (unsigned i = 0; i < SITTING_SNAPSHOTS; i++) {
+                const SittingTrackerSnapshot *c = &s->at_change[i];
+                if (c->valid && c->t_us <= since_us && (!snap || c->t_us > snap->t_us))
+                        snap = c;
+        }
+        if (!snap || !s->has_last || snap->today.day != s->today.day || snap->t_us > s->last_t_us)
+                return -ESTALE;
+
+        SittingTrackerSnapshot from = *snap;
+        int64_t now_us = s->last_t_us;
+        bool was_in_bout = s->in_bout;
+        int64_t was_bout_start_us = s->bout_start_us;
+
+        snapshot_restore(s, &from);
+        s->last_t_us = from.t_us;
+        /* A bout the wrong posture started is taken back before the corrected postures tell their story. */
+        if (was_in_bout && was_bout_start_us >= from.t_us &&
+                !(posture == PSOAS_POSTURE_SITTING && !from.in_bout)) {
+                struct psoas_event e = {
+                        .type = PSOAS_EVENT_BOUT_ENDED,
+                        .t_us = now_us,
+                        .bout.start_us = was_bout_start_us,
+                        .bout.withdrawn = true,
+                };
+                event_queue_push(q, &e);
+        }
+        bool resumed = from.in_bout && !was_in_bout;
+        int32_t day = s->today.day;
+        memset(s->at_change, 0, sizeof(s->at_change));
+        s->at_mark.valid = false;
+        /* The posture from the snapshot's sample on, then the time since accounted to it at the last sample. */
+        s->has_last = false;
+        sitting_tracker_update(s, from.t_us, 0.0, day, posture, calibrated, tilt_deg, q);
+        s->has_last = true;
+        if (resumed && s->in_bout) {
+                /* The wrong posture ended this bout; it goes on. */
+                struct psoas_event e = {
+                        .type = PSOAS_EVENT_BOUT_STARTED,
+                        .t_us = now_us,
+                        .bout.start_us = s->bout_start_us,
+                };
+                event_queue_push(q, &e);
+        }
+        snapshot_take(s, &s->at_change[0], from.t_us);
+        s->at_change[0].posture = from.posture;
+        s->next_change = 1;
+        sitting_tracker_update(
+                s, now_us, us_to_seconds(now_us - from.t_us), day, posture, calibrated, tilt_deg, q);
+        return 0;
+}
+
 void sitting_tracker_update(SittingTracker *s, int64_t t_us, double dt_s, int32_t day,
         enum psoas_posture posture, bool calibrated, float tilt_deg, EventQueue *q) {
 
@@ -154,6 +254,11 @@ void sitting_tracker_update(SittingTracker *s, int64_t t_us, double dt_s, int32_
          * full break took that break, even when no sample fell exactly at break_s. */
         if (s->in_bout && s->away && t_us - s->away_since_us >= seconds_to_us(s->break_s))
                 sitting_tracker_end_bout(s, t_us, q);
+
+        if (posture != s->posture && s->has_last) {
+                snapshot_take(s, &s->at_change[s->next_change], t_us);
+                s->next_change = (s->next_change + 1) % SITTING_SNAPSHOTS;
+        }
 
         if (posture == PSOAS_POSTURE_SITTING) {
                 if (!s->in_bout)
@@ -188,6 +293,9 @@ double sitting_tracker_bout_seconds(const SittingTracker *s, int64_t t_us) {
 void sitting_tracker_restore(
         SittingTracker *s, const struct psoas_day_stats *stats, bool in_bout, int64_t bout_start_us) {
         s->today = *stats;
+        /* Nothing before the restart can be revised: its totals came from elsewhere. */
+        memset(s->at_change, 0, sizeof(s->at_change));
+        s->at_mark.valid = false;
         if (in_bout) {
                 s->in_bout = true;
                 s->bout_start_us = bout_start_us;

@@ -9,6 +9,23 @@
 #include "event-queue.h"
 #include "psoas/psoas.h"
 
+#define SITTING_SNAPSHOTS 4
+
+/* The part of the tracker a revision goes back to. */
+typedef struct SittingTrackerSnapshot {
+        bool valid;
+        int64_t t_us; /* taken as the sample at t_us took its posture */
+        enum psoas_posture posture; /* the posture before that sample */
+        bool in_bout;
+        int64_t bout_start_us;
+        bool away;
+        int64_t away_since_us;
+        double away_upright_s;
+        bool has_last_break;
+        int64_t last_break_us;
+        struct psoas_day_stats today;
+} SittingTrackerSnapshot;
+
 typedef struct SittingTracker {
         float break_s;
         float tilt_alert_deg; /* for today.high_tilt_s */
@@ -30,6 +47,12 @@ typedef struct SittingTracker {
         struct psoas_day_stats today;
         bool has_previous;
         struct psoas_day_stats previous; /* the day before today, once the day has rolled over */
+
+        /* Where a revision can go back to: the last few changes of posture (a squat taken for sitting is two
+         * changes, down and up, before it is revised), and a point the engine marks. */
+        SittingTrackerSnapshot at_change[SITTING_SNAPSHOTS];
+        unsigned next_change; /* the slot the next change goes in */
+        SittingTrackerSnapshot at_mark;
 } SittingTracker;
 
 void sitting_tracker_init(SittingTracker *s, const struct psoas_config *config);
@@ -40,6 +63,17 @@ void sitting_tracker_set_config(SittingTracker *s, const struct psoas_config *co
  * counts only when calibrated and standing. Pushes BOUT_STARTED, BOUT_ENDED and DAY_CHANGED. */
 void sitting_tracker_update(SittingTracker *s, int64_t t_us, double dt_s, int32_t day,
         enum psoas_posture posture, bool calibrated, float tilt_deg, EventQueue *q);
+
+/* Takes a snapshot at the last sample (its posture, the totals so far), for sitting_tracker_revise(). */
+void sitting_tracker_mark(SittingTracker *s);
+
+/* The posture was in fact `posture` since since_us: from the latest of the last SITTING_SNAPSHOTS changes of
+ * posture and the last mark that is at or before since_us, the time to the last sample is accounted again, the
+ * bouts and breaks follow the corrected postures, and the events say so. A bout that turns out never to have been is
+ * withdrawn (BOUT_ENDED with bout.withdrawn). Counts the posture does not decide (alerts, stretches) stay.
+ * -ESTALE when there is nothing to go back to (since_us before both, or on another day). */
+int sitting_tracker_revise(SittingTracker *s, int64_t since_us, enum psoas_posture posture, bool calibrated,
+        float tilt_deg, EventQueue *q);
 
 /* Length of the current bout at t_us, 0 when none. */
 double sitting_tracker_bout_seconds(const SittingTracker *s, int64_t t_us);

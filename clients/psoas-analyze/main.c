@@ -341,6 +341,7 @@ static const char *calibration_error_code(enum psoas_calibration_error e) {
                 [PSOAS_CALIBRATION_NOT_UPRIGHT] = "not-upright",
                 [PSOAS_CALIBRATION_WINDOW_SHORT] = "window-short",
                 [PSOAS_CALIBRATION_CANCELLED] = "cancelled",
+                [PSOAS_CALIBRATION_NOT_STANDING] = "not-standing",
         };
 
         return (unsigned)e < ELEMENTSOF(codes) ? codes[e] : "unknown";
@@ -406,8 +407,13 @@ static void event_write_text(Context *c, const struct psoas_event *e) {
 
         switch (e->type) {
         case PSOAS_EVENT_POSTURE_CHANGED:
-                writer_printf(w, "posture changed from %s to %s", posture_name(e->posture.previous),
-                        posture_name(e->posture.posture));
+                if (e->posture.revised) {
+                        format_fixed(a, us_to_s(e->posture.since_us), 3)[0] = '\0';
+                        writer_printf(w, "posture revised: %s since %s s (was %s)",
+                                posture_name(e->posture.posture), a, posture_name(e->posture.previous));
+                } else
+                        writer_printf(w, "posture changed from %s to %s", posture_name(e->posture.previous),
+                                posture_name(e->posture.posture));
                 break;
         case PSOAS_EVENT_CALIBRATED:
                 writer_printf(w, "calibrated: neutral inclination %.1f°",
@@ -424,6 +430,11 @@ static void event_write_text(Context *c, const struct psoas_event *e) {
                 writer_puts(w, "sitting bout started");
                 break;
         case PSOAS_EVENT_BOUT_ENDED:
+                if (e->bout.withdrawn) {
+                        format_fixed(a, us_to_s(e->bout.start_us), 3)[0] = '\0';
+                        writer_printf(w, "sitting bout from %s s withdrawn: the posture was revised", a);
+                        break;
+                }
                 writer_printf(w, "sitting bout ended after %s%s",
                         format_duration(a, sizeof(a), e->bout.duration_s),
                         e->bout.is_break ? ", by a break" : "");
@@ -510,6 +521,10 @@ static void event_write_json(Context *c, const struct psoas_event *e) {
                 writer_json_string(w, posture_name(e->posture.posture));
                 writer_puts(w, ", \"previous\": ");
                 writer_json_string(w, posture_name(e->posture.previous));
+                if (e->posture.revised) {
+                        writer_puts(w, ", \"revised\": true, \"since\": ");
+                        writer_json_number(w, us_to_s(e->posture.since_us), 6);
+                }
                 break;
         case PSOAS_EVENT_CALIBRATED:
                 writer_puts(w, ", \"neutral_inclination_deg\": ");
@@ -531,6 +546,8 @@ static void event_write_json(Context *c, const struct psoas_event *e) {
                 writer_puts(w, ", \"duration_s\": ");
                 writer_json_number(w, e->bout.duration_s, 3);
                 writer_printf(w, ", \"is_break\": %s", e->bout.is_break ? "true" : "false");
+                if (e->bout.withdrawn)
+                        writer_puts(w, ", \"withdrawn\": true");
                 break;
         case PSOAS_EVENT_ALERT:
                 s = psoas_alert_kind_to_string(e->alert.kind);
@@ -980,6 +997,35 @@ static int context_finish_output(Context *c) {
         return writer_flush(c->out);
 }
 
+/* A calibration on a seated wearer would swap sitting and standing for the whole recording: stop, keep what
+ * was written, and say which window it was. */
+static int context_refuse_calibration(Context *c) {
+        char a[32], b[32];
+
+        (void)writer_flush(c->out);
+        switch (c->calibrate) {
+        case CALIBRATE_WINDOW:
+                format_fixed(a, us_to_s(c->calibrate_start_us), 3)[0] = '\0';
+                format_fixed(b, us_to_s(c->calibrate_end_us), 3)[0] = '\0';
+                log_error("%s: --calibrate %s,%s refused: %s; choose a window in which the wearer stands",
+                        csv_reader_name(c->reader), a, b,
+                        calibration_error_words(PSOAS_CALIBRATION_NOT_STANDING));
+                break;
+        case CALIBRATE_FIRST:
+                format_fixed(a, us_to_s(c->calibrate_first_us), 3)[0] = '\0';
+                log_error("%s: --calibrate-first %s refused: %s; choose a window in which the wearer stands",
+                        csv_reader_name(c->reader), a,
+                        calibration_error_words(PSOAS_CALIBRATION_NOT_STANDING));
+                break;
+        default:
+                log_error("%s: calibration refused at %.3f s: %s", csv_reader_name(c->reader),
+                        us_to_s(c->calibration_t_us),
+                        calibration_error_words(PSOAS_CALIBRATION_NOT_STANDING));
+                break;
+        }
+        return EX_DATAERR;
+}
+
 /* Feeds one record to the engine and writes what comes of it. Returns an exit status. */
 static int context_feed(Context *c, const CsvRecord *rec) {
         struct psoas_sample sample;
@@ -1015,6 +1061,8 @@ static int context_feed(Context *c, const CsvRecord *rec) {
         context_drain_events(c);
         if (c->output == OUTPUT_SAMPLES)
                 sample_write(c, rec->t_us, psoas_engine_get_state(c->engine));
+        if (c->calibration == CALIBRATION_FAILED && c->calibration_error == PSOAS_CALIBRATION_NOT_STANDING)
+                return context_refuse_calibration(c);
         return EX_OK;
 }
 

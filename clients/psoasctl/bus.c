@@ -112,6 +112,11 @@ int bus_log_error(const Context *c, const char *what, const sd_bus_error *error,
                         what, message ?: "not still");
                 return -EAGAIN;
         }
+        if (sd_bus_error_has_name(error, PSOAS_ERROR_NOT_STANDING)) {
+                log_error("%s: %s; stand up, then calibrate again", what,
+                        message ?: "psoasd says you are not standing");
+                return -EAGAIN;
+        }
         if (sd_bus_error_has_name(error, PSOAS_ERROR_NO_SENSOR)) {
                 log_error("%s: no sensor is streaming, so there is nothing to measure (psoasd says: %s)",
                         what, message ?: "no sensor");

@@ -83,7 +83,8 @@ static const VerbOption waybar_options[] = {
 };
 
 static const VerbOption calibrate_options[] = {
-        { "delay", ARG_DELAY, "SECONDS", "count down this long before the capture starts (0 to 60)" },
+        { "delay", ARG_DELAY, "SECONDS",
+                "count down this long before the capture starts (0 to 60, default 3)" },
         {},
 };
 
@@ -552,7 +553,9 @@ int main(int argc, char *argv[]) {
                 { "json", no_argument, NULL, ARG_JSON },
                 {},
         };
-        Context context = { .days = 7, .sitting_limit_min = 30 };
+        /* calibrate counts down 3 s by default: typed at the desk, the command would otherwise capture a
+         * wearer who has not stood up yet. */
+        Context context = { .days = 7, .sitting_limit_min = 30, .delay_s = 3 };
         char *default_argv[] = { (char *)"status", NULL };
         _cleanup_free_ char **verb_argv = NULL;
         const Verb *verb;

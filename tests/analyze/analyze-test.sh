@@ -290,6 +290,40 @@ assert c["neutral_inclination_deg"] is None, c
         grep -q 'calibration failed: ' "$tmp/out" || fail "no calibration-failed event"
 }
 
+case_calibrate_seated() {
+        # A wearer who walks in and sits straight down (psoas-synth's "seated": seated from about 33 s to 93 s):
+        # a window in the seat is refused with exit 65 and the window named; one standing is taken.
+        "$PSOAS_SYNTH" --scenario seated --rate 50 --seed 2 >"$tmp/seated.csv"
+        run 65 --calibrate 50,55 "$tmp/seated.csv"
+        expect_stderr "--calibrate 50.000,55.000 refused: you seem to be sitting: the pelvis came down and has not come back up"
+        run 65 --json --output events --calibrate 50,55 "$tmp/seated.csv"
+        expect_stderr "refused"
+        run 0 --calibrate 2,8 "$tmp/seated.csv"
+        grep -q '^Calibration  *done at ' "$tmp/out" || fail "a standing window was refused: $(cat "$tmp/out")"
+        run 0 --calibrate 110,115 "$tmp/seated.csv"
+        grep -q '^Calibration  *done at ' "$tmp/out" || fail "standing again was refused: $(cat "$tmp/out")"
+}
+
+case_squat_not_sitting() {
+        # The seated scenario's squat (3 s at the bottom, about 126 s in) adds no sitting: the 60 s seat stays
+        # the only sitting, whatever the engine first made of the squat; a revision, if any, says so.
+        for seed in 1 2 3 4; do
+                "$PSOAS_SYNTH" --scenario seated --rate 50 --seed $seed >"$tmp/seated.csv"
+                run 0 --json --calibrate 2,8 "$tmp/seated.csv"
+                "$py" -c 'import json, sys
+s = json.load(open(sys.argv[1]))
+sitting = s["posture_s"]["sitting"]
+assert 57 <= sitting <= 63, ("sitting", sitting)
+assert s["sitting_bouts"]["count"] == 1, s["sitting_bouts"]' "$tmp/out" || fail "seed $seed: $(cat "$tmp/out")"
+                run 0 --output events --json --calibrate 2,8 "$tmp/seated.csv"
+                "$py" -c 'import json, sys
+events = json.load(open(sys.argv[1]))
+for e in events:
+    if e.get("revised"):
+        assert e["type"] == "posture-changed" and e["since"] < e["t"], e' "$tmp/out" || fail "seed $seed: $(cat "$tmp/out")"
+        done
+}
+
 case_stdin() {
         gen --seconds 5 >"$tmp/rec.csv"
         run 0 --output samples "$tmp/rec.csv"

@@ -32,11 +32,13 @@
 #include <zlib.h>
 
 #include "cli.h"
+#include "engine-internal.h"
 #include "psoas/psoas.h"
 
 #define RATE_HZ 50
 #define G 9.80665
 #define MAX_LABELS 2048
+#define MAX_RECORDINGS 64
 /* The targets, printed beside the figures. */
 #define TARGET_BALANCED_ACCURACY 0.97
 #define MAX_SITTING_ERROR 0.03
@@ -161,12 +163,29 @@ static double percentile(double *v, size_t n, double p) {
 
 /* Streams one recording (labels[first..end) are its segments) through a fresh engine. verbose: print the
  * segments and the engine's posture changes (--only). Returns 0 or -errno. */
-static int recording_run(const char *dir, const Label *labels, size_t first, size_t end, bool use_gyro,
-        bool verbose, RecordingResult *ret) {
-        int exp = labels[first].exp, user = labels[first].user;
-        double *acc = NULL, *gyro = NULL;
+/* Every recording is read once and kept: --loso runs each of them many times. */
+typedef struct Loaded {
+        int exp;
+        long n;
+        double *acc, *gyro;
+} Loaded;
+static Loaded loaded[MAX_RECORDINGS];
+static size_t n_loaded;
+
+static long recording_load(
+        const char *dir, int exp, int user, const double **ret_acc, const double **ret_gyro) {
         char path[4096];
 
+        for (size_t i = 0; i < n_loaded; i++)
+                if (loaded[i].exp == exp) {
+                        *ret_acc = loaded[i].acc;
+                        *ret_gyro = loaded[i].gyro;
+                        return loaded[i].n;
+                }
+        if (n_loaded >= MAX_RECORDINGS)
+                return -E2BIG;
+
+        double *acc = NULL, *gyro = NULL;
         snprintf(path, sizeof(path), "%s/acc_exp%02d_user%02d.txt.gz", dir, exp, user);
         long n = read_triples(path, &acc);
         snprintf(path, sizeof(path), "%s/gyro_exp%02d_user%02d.txt.gz", dir, exp, user);
@@ -175,26 +194,47 @@ static int recording_run(const char *dir, const Label *labels, size_t first, siz
                 fprintf(stderr, "exp %02d: cannot read the recordings in %s\n", exp, dir);
                 free(acc);
                 free(gyro);
-                return n < 0 ? (int)n : -EBADMSG;
+                return n < 0 ? n : -EBADMSG;
         }
+        loaded[n_loaded++] = (Loaded){ .exp = exp, .n = n, .acc = acc, .gyro = gyro };
+        *ret_acc = acc;
+        *ret_gyro = gyro;
+        return n;
+}
+
+/* tuning: the posture classifier's numbers, NULL for the engine's own. */
+static int recording_run(const char *dir, const Label *labels, size_t first, size_t end, bool use_gyro,
+        const PostureTuning *tuning, bool verbose, RecordingResult *ret) {
+        int exp = labels[first].exp, user = labels[first].user;
+        const double *acc = NULL, *gyro = NULL;
+
+        long n = recording_load(dir, exp, user, &acc, &gyro);
+        if (n < 0)
+                return (int)n;
         if (verbose)
                 for (size_t k = first; k < end; k++)
                         printf("label %2d %8.2f-%8.2f\n", labels[k].activity,
                                 (double)(labels[k].first - 1) / RATE_HZ,
                                 (double)(labels[k].last - 1) / RATE_HZ);
 
-        /* Per-sample truth: class, or CLASS_NONE for transitions and unlabelled samples. */
+        /* Per-sample truth: class, or CLASS_NONE for transitions and unlabelled samples. The engine's class per
+         * sample, with the revisions it makes applied (as the day's record has them), and whether it was
+         * calibrated then. */
         signed char *truth = malloc((size_t)n);
+        signed char *seen_at = malloc((size_t)n);
+        bool *calibrated_at = malloc((size_t)n);
         struct psoas_engine *engine = NULL;
         struct psoas_config config;
         psoas_config_init(&config);
         config.use_gyro = use_gyro;
-        if (!truth || psoas_engine_new(&config, &engine) < 0) {
+        if (!truth || !seen_at || !calibrated_at || psoas_engine_new(&config, &engine) < 0) {
                 free(truth);
-                free(acc);
-                free(gyro);
+                free(seen_at);
+                free(calibrated_at);
                 return -ENOMEM;
         }
+        if (tuning)
+                engine_set_posture_tuning(engine, tuning);
         memset(truth, CLASS_NONE, (size_t)n);
         long cal_first = -1, cal_last = -1;
         for (size_t k = first; k < end; k++) {
@@ -230,11 +270,24 @@ static int recording_run(const char *dir, const Label *labels, size_t first, siz
                 psoas_engine_feed(engine, &sample);
                 struct psoas_event ev;
                 while (psoas_engine_pop_event(engine, &ev) > 0)
-                        if (ev.type == PSOAS_EVENT_CALIBRATION_FAILED)
+                        if (ev.type == PSOAS_EVENT_CALIBRATION_FAILED && !tuning)
                                 fprintf(stderr, "exp%02d: calibration failed: %s\n", exp,
                                         psoas_calibration_error_to_string(ev.calibration_failed.reason));
+                        else if (ev.type == PSOAS_EVENT_POSTURE_CHANGED && ev.posture.revised) {
+                                if (verbose)
+                                        printf("  %8.2f revised: %s since %.2f\n", (double)s / RATE_HZ,
+                                                psoas_posture_to_string(ev.posture.posture),
+                                                (double)ev.posture.since_us / 1e6);
+                                for (long r = ev.posture.since_us > 0
+                                                ? (long)(ev.posture.since_us / period_us)
+                                                : 0;
+                                        r < s; r++)
+                                        seen_at[r] = (signed char)posture_class(ev.posture.posture);
+                        }
                 const struct psoas_state *st = psoas_engine_get_state(engine);
                 int seen = posture_class(st->posture);
+                seen_at[s] = (signed char)seen;
+                calibrated_at[s] = st->calibrated;
                 if (verbose && s > 0 && st->posture != last_posture)
                         printf("  %8.2f posture %s\n", (double)s / RATE_HZ,
                                 psoas_posture_to_string(st->posture));
@@ -258,13 +311,12 @@ static int recording_run(const char *dir, const Label *labels, size_t first, siz
                         ret->never_decided++;
                         pending_from = -1;
                 }
-
-                if (truth[s] == CLASS_NONE || !st->calibrated)
-                        continue;
-                ret->confusion[(int)truth[s]][seen == CLASS_NONE ? N_CLASSES : seen]++;
         }
         if (pending_from >= 0)
                 ret->never_decided++;
+        for (long s = 0; s < n; s++)
+                if (truth[s] != CLASS_NONE && calibrated_at[s])
+                        ret->confusion[(int)truth[s]][seen_at[s] == CLASS_NONE ? N_CLASSES : seen_at[s]]++;
 
         for (int t = 0; t < N_CLASSES; t++)
                 for (int p = 0; p <= N_CLASSES; p++) {
@@ -276,8 +328,8 @@ static int recording_run(const char *dir, const Label *labels, size_t first, siz
 
         psoas_engine_free(engine);
         free(truth);
-        free(acc);
-        free(gyro);
+        free(seen_at);
+        free(calibrated_at);
         return 0;
 }
 
@@ -346,7 +398,7 @@ static int labels_read(const char *dir, Label *labels, size_t max, size_t *ret_n
 
 typedef struct Options {
         const char *dir;
-        bool use_gyro, check, per_recording, markdown;
+        bool use_gyro, check, per_recording, markdown, loso;
         int only, max_over_limit, first_user, last_user;
         double min_balanced;
 } Options;
@@ -373,7 +425,7 @@ static int score_mode(const Options *o, const Label *labels, size_t n_labels, bo
                 if ((o->only > 0 && exp != o->only) || user < o->first_user || user > o->last_user)
                         continue;
 
-                r = recording_run(o->dir, labels, first, i, use_gyro, o->only > 0, &rec);
+                r = recording_run(o->dir, labels, first, i, use_gyro, NULL, o->only > 0, &rec);
                 if (r < 0)
                         return r;
                 score_add(ret_all, exp, &rec);
@@ -483,13 +535,220 @@ static void print_markdown(const Score all[2], Score groups[2][N_GROUPS]) {
         }
 }
 
+/* ---------------------------------------------------------------------------------------------------------- */
+/* Leave-one-subject-out: the posture review's numbers (PostureTuning) are chosen on 19 users and scored on the
+ * 20th, for each user. The grid holds the values physics allows: a seat lowers the pelvis by at least 0.18 m (a
+ * bar stool), so the heights stay below that; the angle spans a stander's sway to a slumped sitter's turn; the
+ * review takes between 10 s and 45 s, inside the 60 s a missed transition may cost. */
+static const float grid_review_s[] = { 10.0f, 20.0f, 30.0f, 45.0f };
+static const float grid_sit_height_m[] = { 0.10f, 0.125f, 0.15f };
+static const float grid_stand_height_m[] = { 0.05f, 0.075f, 0.10f };
+static const float grid_sit_posterior_deg[] = { 8.0f, 12.0f, 16.0f, 20.0f, 25.0f };
+#define GRID_N(a) (sizeof(a) / sizeof((a)[0]))
+#define N_TUNINGS                                                                                           \
+        (GRID_N(grid_review_s) * GRID_N(grid_sit_height_m) * GRID_N(grid_stand_height_m) *                  \
+                GRID_N(grid_sit_posterior_deg))
+
+static PostureTuning grid_tuning(size_t k) {
+        PostureTuning t;
+        t.sit_posterior_deg = grid_sit_posterior_deg[k % GRID_N(grid_sit_posterior_deg)];
+        k /= GRID_N(grid_sit_posterior_deg);
+        t.stand_height_m = grid_stand_height_m[k % GRID_N(grid_stand_height_m)];
+        k /= GRID_N(grid_stand_height_m);
+        t.sit_height_m = grid_sit_height_m[k % GRID_N(grid_sit_height_m)];
+        k /= GRID_N(grid_sit_height_m);
+        t.review_s = grid_review_s[k];
+        return t;
+}
+
+/* How far a tuning is from the engine's defaults, each number by its grid's span: ties (most folds see no
+ * difference between most values) go to the values chosen before any fitting, on physical grounds. */
+static double tuning_distance(const PostureTuning *t) {
+        const PostureTuning *d = &posture_tuning_default;
+        return fabs(t->review_s - d->review_s) / 35.0 + fabs(t->sit_height_m - d->sit_height_m) / 0.05 +
+                fabs(t->stand_height_m - d->stand_height_m) / 0.05 +
+                fabs(t->sit_posterior_deg - d->sit_posterior_deg) / 17.0;
+}
+
+typedef struct Brief {
+        unsigned long long confusion[N_CLASSES][N_CLASSES + 1];
+        unsigned long long sitting_true, sitting_seen;
+} Brief;
+
+typedef struct Fold {
+        double balanced;
+        unsigned over_limit;
+        double distance;
+} Fold;
+
+/* Better: fewer recordings over the sitting-time limit, then higher balanced accuracy, then nearer the
+ * defaults. */
+static bool fold_better(const Fold *a, const Fold *b) {
+        if (a->over_limit != b->over_limit)
+                return a->over_limit < b->over_limit;
+        if (fabs(a->balanced - b->balanced) > 1e-9)
+                return a->balanced > b->balanced;
+        return a->distance < b->distance;
+}
+
+/* The score of tuning k over the recordings whose user is (in_user) or is not (!in_user) user. */
+static Fold fold_score(
+        Brief *const *briefs, const int *users, size_t n_rec, size_t k, int user, bool in_user, Score *ret) {
+        Score s = {};
+        for (size_t i = 0; i < n_rec; i++) {
+                if ((users[i] == user) != in_user)
+                        continue;
+                RecordingResult r = {};
+                memcpy(r.confusion, briefs[k][i].confusion, sizeof(r.confusion));
+                r.sitting_true = briefs[k][i].sitting_true;
+                r.sitting_seen = briefs[k][i].sitting_seen;
+                score_add(&s, 0, &r);
+        }
+        PostureTuning t = grid_tuning(k);
+        if (ret)
+                *ret = s;
+        return (Fold){
+                .balanced = score_balanced(&s), .over_limit = s.over_limit, .distance = tuning_distance(&t)
+        };
+}
+
+static size_t fold_choose(Brief *const *briefs, const int *users, size_t n_rec, int held_out) {
+        size_t best = 0;
+        Fold best_fold = {};
+        for (size_t k = 0; k < N_TUNINGS; k++) {
+                Fold f = fold_score(briefs, users, n_rec, k, held_out, false, NULL);
+                if (k == 0 || fold_better(&f, &best_fold)) {
+                        best = k;
+                        best_fold = f;
+                }
+        }
+        return best;
+}
+
+static void tuning_print(const PostureTuning *t) {
+        printf("%.0f s, %.3f m, %.3f m, %.0f°", t->review_s, t->sit_height_m, t->stand_height_m,
+                t->sit_posterior_deg);
+}
+
+static int loso(const Options *o, const Label *labels, size_t n_labels) {
+        static RecordingResult rec;
+        size_t firsts[MAX_RECORDINGS], ends[MAX_RECORDINGS];
+        int users[MAX_RECORDINGS], exps[MAX_RECORDINGS];
+        size_t n_rec = 0;
+        int r;
+
+        for (size_t i = 0; i < n_labels && n_rec < MAX_RECORDINGS;) {
+                size_t first = i;
+                while (i < n_labels && labels[i].exp == labels[first].exp)
+                        i++;
+                if (labels[first].user < o->first_user || labels[first].user > o->last_user)
+                        continue;
+                firsts[n_rec] = first;
+                ends[n_rec] = i;
+                users[n_rec] = labels[first].user;
+                exps[n_rec] = labels[first].exp;
+                n_rec++;
+        }
+
+        Brief *briefs[N_TUNINGS] = {};
+        for (size_t k = 0; k < N_TUNINGS; k++) {
+                briefs[k] = calloc(n_rec, sizeof(Brief));
+                if (!briefs[k])
+                        return -ENOMEM;
+                PostureTuning t = grid_tuning(k);
+                for (size_t i = 0; i < n_rec; i++) {
+                        r = recording_run(o->dir, labels, firsts[i], ends[i], o->use_gyro, &t, false, &rec);
+                        if (r < 0)
+                                return r;
+                        memcpy(briefs[k][i].confusion, rec.confusion, sizeof(rec.confusion));
+                        briefs[k][i].sitting_true = rec.sitting_true;
+                        briefs[k][i].sitting_seen = rec.sitting_seen;
+                }
+        }
+
+        printf("Leave-one-subject-out on HAPT, %s: for each user, the review's numbers (review time, seat "
+               "height, standing band, backward turn) are chosen on the other users from %zu combinations "
+               "and "
+               "scored on that user's recordings.\n\n",
+                o->use_gyro ? "accelerometer + gyroscope" : "accelerometer only", (size_t)N_TUNINGS);
+        printf("| held-out user | recordings | chosen on the other users | balanced accuracy | worst "
+               "sitting-time error |\n");
+        printf("| --- | ---: | --- | ---: | ---: |\n");
+
+        Score held = {};
+        double worst_user_balanced = 2.0;
+        int worst_user = 0;
+        unsigned chose_all = 0;
+        size_t all = fold_choose(briefs, users, n_rec, INT_MIN);
+        for (int user = o->first_user; user <= o->last_user && user <= 99; user++) {
+                bool any = false;
+                for (size_t i = 0; i < n_rec; i++)
+                        any |= users[i] == user;
+                if (!any)
+                        continue;
+                size_t k = fold_choose(briefs, users, n_rec, user);
+                chose_all += k == all;
+                Score s;
+                fold_score(briefs, users, n_rec, k, user, true, &s);
+                for (size_t i = 0; i < n_rec; i++)
+                        if (users[i] == user) {
+                                RecordingResult rr = {};
+                                memcpy(rr.confusion, briefs[k][i].confusion, sizeof(rr.confusion));
+                                rr.sitting_true = briefs[k][i].sitting_true;
+                                rr.sitting_seen = briefs[k][i].sitting_seen;
+                                score_add(&held, exps[i], &rr);
+                        }
+                PostureTuning t = grid_tuning(k);
+                printf("| %d | %u | ", user, s.recordings);
+                tuning_print(&t);
+                printf(" | %.2f %% | %.1f %% |\n", 100.0 * score_balanced(&s), 100.0 * s.worst_error);
+                if (score_balanced(&s) < worst_user_balanced) {
+                        worst_user_balanced = score_balanced(&s);
+                        worst_user = user;
+                }
+        }
+
+        /* How much the choice matters on HAPT: the spread over the grid, all users scored together. */
+        double lowest = 2.0, highest = -1.0;
+        unsigned most_over = 0;
+        for (size_t k = 0; k < N_TUNINGS; k++) {
+                Fold f = fold_score(briefs, users, n_rec, k, INT_MIN, false, NULL);
+                lowest = fmin(lowest, f.balanced);
+                highest = fmax(highest, f.balanced);
+                most_over = f.over_limit > most_over ? f.over_limit : most_over;
+        }
+
+        PostureTuning t_all = grid_tuning(all);
+        printf("\n| held out, all users | |\n| --- | --- |\n");
+        printf("| balanced accuracy | **%.2f %%** |\n", 100.0 * score_balanced(&held));
+        printf("| worst user | user %d, %.2f %% |\n", worst_user, 100.0 * worst_user_balanced);
+        printf("| recordings with sitting-time error > %.0f %% | %u of %u (worst %.1f %%, exp %02d) |\n",
+                100.0 * MAX_SITTING_ERROR, held.over_limit, held.recordings, 100.0 * held.worst_error,
+                held.worst_exp);
+        printf("| chosen on all users | ");
+        tuning_print(&t_all);
+        printf(" (the same in %u of the folds) |\n", chose_all);
+        printf("| the engine's defaults | ");
+        tuning_print(&posture_tuning_default);
+        printf(" |\n");
+        printf("| over the whole grid, all users | balanced accuracy %.2f %% to %.2f %%, up to %u "
+               "recordings over "
+               "%.0f %% |\n",
+                100.0 * lowest, 100.0 * highest, most_over, 100.0 * MAX_SITTING_ERROR);
+
+        for (size_t k = 0; k < N_TUNINGS; k++)
+                free(briefs[k]);
+        return 0;
+}
+
 static void usage(FILE *f, const char *program) {
         fprintf(f,
                 "usage: %s [--no-gyro] [--min-balanced PCT] [--max-over-limit N] [--per-recording] [--only "
                 "EXP] [--users FIRST-LAST] HAPT_DIR\n"
                 "       %s --markdown [--users FIRST-LAST] HAPT_DIR\n"
+                "       %s --loso [--no-gyro] [--users FIRST-LAST] HAPT_DIR\n"
                 "       %s --help | --version\n",
-                program, program, program);
+                program, program, program, program);
 }
 
 int main(int argc, char **argv) {
@@ -507,6 +766,7 @@ int main(int argc, char **argv) {
                 { "only", required_argument, NULL, 'o' },
                 { "users", required_argument, NULL, 'u' },
                 { "markdown", no_argument, NULL, 'M' },
+                { "loso", no_argument, NULL, 'L' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
                 {},
@@ -544,6 +804,9 @@ int main(int argc, char **argv) {
                 case 'M':
                         o.markdown = true;
                         break;
+                case 'L':
+                        o.loso = true;
+                        break;
                 case 'V':
                         cli_print_version("hapt-bench");
                         return 0;
@@ -569,6 +832,14 @@ int main(int argc, char **argv) {
         r = labels_read(o.dir, labels, MAX_LABELS, &n_labels);
         if (r < 0)
                 return 77;
+
+        if (o.loso) {
+                if (o.check || o.per_recording || o.only > 0 || o.markdown) {
+                        fprintf(stderr, "--loso takes only --no-gyro and --users\n");
+                        return 64;
+                }
+                return loso(&o, labels, n_labels) < 0 ? 1 : 0;
+        }
 
         if (o.markdown) {
                 static Score all[2], groups[2][N_GROUPS];

@@ -172,6 +172,45 @@ def case_calibrate_not_still():
             assert bus.get('Calibrated') is True, 'the old calibration must stay'
 
 
+def case_calibrate_not_standing():
+    # psoas-synth's "seated": a walk, then seated from about 33 s to 93 s of sample time, then standing.
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp:
+        rec = synth('--scenario', 'seated', '--rate', '50', '--seed', '2', path=os.path.join(tmp, 'seated.csv'))
+        # Never calibrated: the height and the walk are the evidence.
+        def until_sample_time(seconds):
+            # A paced replay's clock: the recording's start at ClockAnchorWall, ClockSpeed times the wall clock.
+            bus.wait(lambda: bus.get('ClockSpeed') > 0, 30, "the replay's clock")
+            start = bus.get('ClockAnchorWall') / 1e6
+            time.sleep(max(0.0, start + seconds / bus.get('ClockSpeed') - time.time()))
+
+        with Daemon(bus, '--replay', rec, '--speed', '4'):
+            until_sample_time(55)
+            try:
+                bus.call('Calibrate')
+            except CallError as e:
+                assert e.name == 'org.psoas.Posture1.Error.NotStanding', e
+                assert 'you seem to be sitting: the pelvis came down and has not come back up' in e.message, e.message
+            else:
+                raise AssertionError('Calibrate succeeded on a seated wearer')
+            assert bus.get('Calibrated') is False
+            # Standing again, from 95 s of sample time until the squat at about 126 s: taken.
+            until_sample_time(102)
+            neutral = bus.call('Calibrate')
+            assert bus.get('Calibrated') is True, neutral
+        # Calibrated while standing, then asked again in the seat: refused, and the first calibration stays.
+        bus = Bus()
+        with Daemon(bus, '--replay', rec, '--speed', '4', '--calibrate-first', '5'):
+            bus.wait(lambda: bus.get('Posture') == 'sitting', 30, 'sitting')
+            try:
+                bus.call('Calibrate')
+            except CallError as e:
+                assert e.name == 'org.psoas.Posture1.Error.NotStanding', e
+            else:
+                raise AssertionError('Calibrate succeeded while sitting')
+            assert bus.get('Calibrated') is True, 'the first calibration must stay'
+
+
 def case_calibrate_busy_and_no_sensor():
     bus = Bus()
     with tempfile.TemporaryDirectory() as tmp:

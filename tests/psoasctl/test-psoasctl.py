@@ -310,13 +310,15 @@ def case_calibrate():
     with Daemon(bus, '--replay', REC, '--speed', '2'):
         p = user('calibrate', status=0)
         assert 'Stand tall in your usual good posture and hold still.' in p.stdout, p.stdout
+        # By default a 3 s countdown: typed at the desk, the command must not capture a wearer still seated.
+        assert 'Starting in 3... 2... 1...' in p.stdout, p.stdout
         m = re.search(r'Calibrated: your neutral pelvic inclination is ([+-]\d+|0) deg', p.stdout)
         assert m, p.stdout
         assert '\x1b' not in p.stdout, 'terminal codes in output that is not a terminal'
         assert bus.get('Calibrated') is True
         assert abs(int(m.group(1)) - bus.get('Inclination')) <= 3, (m.group(1), bus.get('Inclination'))
 
-        p = user('calibrate', '--json', status=0)
+        p = user('calibrate', '--json', '--delay', '0', status=0)
         neutral = json.loads(p.stdout)['neutral_inclination']
         assert isinstance(neutral, float) and -90 < neutral < 90, neutral
         assert abs(neutral - int(m.group(1))) <= 2, (neutral, m.group(1))
@@ -330,7 +332,7 @@ def case_calibrate_busy():
     with Daemon(bus, '--replay', REC, '--speed', '1', '--calibrate-first', '5'):
         # It starts with the first sample.
         time.sleep(1)
-        p = user('calibrate')
+        p = user('calibrate', '--delay', '0')
         assert p.returncode == 1, (p.returncode, p.stderr)
         assert 'calibration failed: another calibration is already running' in p.stderr, p.stderr
 
@@ -340,10 +342,23 @@ def case_calibrate_not_still():
     # The walk (180 s of the recording, from 2280 s) lasts 0.9 s at 200×: wide enough to catch on a busy machine.
     with Daemon(bus, '--replay', REC, '--speed', '200', '--calibrate-first', '5'):
         bus.wait(lambda: bus.get('Posture') == 'walking', 40, 'walking')
-        p = user('calibrate')
+        p = user('calibrate', '--delay', '0')
         assert p.returncode == 1, (p.returncode, p.stdout, p.stderr)
         assert 'calibration failed: you did not hold still long enough' in p.stderr, p.stderr
         assert 'psoasd says:' in p.stderr, p.stderr
+        assert bus.get('Calibrated') is True, 'the old calibration must stay'
+
+
+def case_calibrate_not_standing():
+    bus = Bus()
+    # Calibrated in the first 5 s of standing; the 31 min bout starts at 300 s (6 s in at 50×).
+    with Daemon(bus, '--replay', REC, '--speed', '50', '--calibrate-first', '5'):
+        bus.wait(lambda: bus.get('Posture') == 'sitting', 40, 'sitting')
+        p = user('calibrate', '--delay', '0')
+        assert p.returncode == 1, (p.returncode, p.stdout, p.stderr)
+        assert 'calibration failed: you seem to be sitting' in p.stderr, p.stderr
+        assert 'stand up, then calibrate again' in p.stderr, p.stderr
+        assert 'Calibrated:' not in p.stdout, p.stdout
         assert bus.get('Calibrated') is True, 'the old calibration must stay'
 
 

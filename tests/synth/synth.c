@@ -125,6 +125,19 @@ static inline double mj_dd(double x) {
         return 60.0 * x * (1.0 - x) * (1.0 - 2.0 * x);
 }
 
+/* The second derivative, at time t in [0, T], of the quintic that goes from position p0, velocity v0 and
+ * acceleration a0 at 0 to p1, v1, a1 at T: the smoothest path between two states of motion (the jump's legs). */
+static double quintic_accel(
+        double p0, double v0, double a0, double p1, double v1, double a1, double T, double t) {
+        double s = fmin(1.0, fmax(0.0, t / T));
+        double d = p1 - p0, V0 = v0 * T, V1 = v1 * T, A0 = a0 * T * T, A1 = a1 * T * T;
+        double c2 = 0.5 * A0;
+        double c3 = 10.0 * d - 6.0 * V0 - 4.0 * V1 - 0.5 * (3.0 * A0 - A1);
+        double c4 = -15.0 * d + 8.0 * V0 + 7.0 * V1 + 0.5 * (3.0 * A0 - 2.0 * A1);
+        double c5 = 6.0 * d - 3.0 * V0 - 3.0 * V1 - 0.5 * (A0 - A1);
+        return (2.0 * c2 + s * (6.0 * c3 + s * (12.0 * c4 + s * 20.0 * c5))) / (T * T);
+}
+
 /* Acceleration of a minimum-jerk move of `distance` between times a and b, at time t. */
 static inline double mj_accel(double distance, double a, double b, double t) {
         double d = b - a;
@@ -228,6 +241,10 @@ static const char *const segment_type_names[_SYNTH_SEGMENT_TYPE_MAX] = {
         [SYNTH_LIE_DOWN] = "lie_down",
         [SYNTH_LIE] = "lie",
         [SYNTH_GET_UP] = "get_up",
+        [SYNTH_SQUAT] = "squat",
+        [SYNTH_BEND] = "bend",
+        [SYNTH_JUMP] = "jump",
+        [SYNTH_SIT_UP] = "sit_up",
 };
 
 const char *synth_segment_type_to_string(SynthSegmentType type) {
@@ -247,7 +264,8 @@ int synth_segment_type_from_string(const char *s) {
 
 static bool type_is_transition(SynthSegmentType type) {
         return type == SYNTH_SIT_DOWN || type == SYNTH_STAND_UP || type == SYNTH_LIE_DOWN ||
-                type == SYNTH_GET_UP;
+                type == SYNTH_GET_UP || type == SYNTH_SQUAT || type == SYNTH_BEND || type == SYNTH_JUMP ||
+                type == SYNTH_SIT_UP;
 }
 
 static enum psoas_posture type_posture(SynthSegmentType type) {
@@ -264,6 +282,11 @@ static enum psoas_posture type_posture(SynthSegmentType type) {
         default:
                 return PSOAS_POSTURE_UNKNOWN;
         }
+}
+
+/* The time in the air of a jump of height_m: up and down at g. */
+static double jump_flight_s(double height_m) {
+        return 2.0 * sqrt(2.0 * height_m / SYNTH_GRAVITY);
 }
 
 /* ---------------------------------------------------------------------------------------------------------- */
@@ -305,6 +328,16 @@ int synth_scenario_add(SynthScenario *s, SynthSegmentType type, double duration_
                         duration_s = rng_range(&s->rng, 1.5, 2.5);
                 else if (type == SYNTH_LIE_DOWN || type == SYNTH_GET_UP)
                         duration_s = rng_range(&s->rng, 3.0, 5.0);
+                else if (type == SYNTH_SIT_UP)
+                        duration_s = rng_range(&s->rng, 2.5, 4.0);
+                else if (type == SYNTH_SQUAT)
+                        duration_s = (param > 0 ? param : rng_range(&s->rng, 0.5, 2.0)) +
+                                rng_range(&s->rng, 1.6, 2.6);
+                else if (type == SYNTH_BEND)
+                        duration_s = (param > 0 ? param : rng_range(&s->rng, 0.5, 3.0)) +
+                                rng_range(&s->rng, 1.6, 2.4);
+                else if (type == SYNTH_JUMP)
+                        duration_s = jump_flight_s(param > 0 ? param : 0.2) + rng_range(&s->rng, 1.1, 1.5);
                 else
                         return -EINVAL;
         }
@@ -321,7 +354,27 @@ int synth_scenario_add(SynthScenario *s, SynthSegmentType type, double duration_
                 break;
         case SYNTH_LIE_DOWN:
                 if (param != SYNTH_LIE_SUPINE && param != SYNTH_LIE_RIGHT && param != SYNTH_LIE_LEFT &&
-                        param != SYNTH_LIE_RANDOM)
+                        param != SYNTH_LIE_RANDOM && param != SYNTH_LIE_RIGHT_CURLED &&
+                        param != SYNTH_LIE_LEFT_CURLED)
+                        return -ERANGE;
+                break;
+        case SYNTH_SIT_DOWN:
+        case SYNTH_STAND_UP:
+                if (param != SYNTH_SEAT_CHAIR && param != SYNTH_SEAT_STOOL && param != SYNTH_SEAT_LOW)
+                        return -ERANGE;
+                break;
+        case SYNTH_SIT_UP:
+                if (param < -40 || param > 10)
+                        return -ERANGE;
+                break;
+        case SYNTH_SQUAT:
+        case SYNTH_BEND:
+                /* the hold, and at least 1.2 s to go down and come back */
+                if (param < 0 || param > 60 || duration_s < param + 1.2)
+                        return -ERANGE;
+                break;
+        case SYNTH_JUMP:
+                if (param < 0 || param > 0.6 || duration_s < jump_flight_s(param > 0 ? param : 0.2) + 0.8)
                         return -ERANGE;
                 break;
         default:
@@ -513,7 +566,18 @@ static void build_day(Builder *b) {
         }
 }
 
-const char *const synth_scenario_names[] = { "test", "morning", "day", "daemon", NULL };
+/* For calibration refused while seated and a squat that is no sitting: a wearer walks in, sits down straight
+ * away, stands up, squats for 3 s to pick something up, and stands on. */
+static void build_seated(Builder *b) {
+        add(b, SYNTH_STAND, 10, 0);
+        add(b, SYNTH_WALK, 20, 0);
+        sit_bout(b, 60);
+        add(b, SYNTH_STAND, 30, 3);
+        add(b, SYNTH_SQUAT, 0, 3);
+        add(b, SYNTH_STAND, 70, 3);
+}
+
+const char *const synth_scenario_names[] = { "test", "morning", "day", "daemon", "seated", NULL };
 
 int synth_scenario_named(const char *name, uint64_t seed, SynthScenario **ret) {
         Builder b = {};
@@ -528,6 +592,8 @@ int synth_scenario_named(const char *name, uint64_t seed, SynthScenario **ret) {
 
         if (strcmp(name, "test") == 0)
                 build_test(&b);
+        else if (strcmp(name, "seated") == 0)
+                build_seated(&b);
         else if (strcmp(name, "morning") == 0)
                 build_morning(&b);
         else if (strcmp(name, "day") == 0)
@@ -662,6 +728,15 @@ typedef struct Plan {
         double lean, sit_pitch;
         double rise, rise_a, rise_b;
         double shift;
+
+        /* Squat and bend: down over [0, go_down], held, up over the last go_up seconds. Jump: the push-off
+         * leg (prep), the flight, the landing leg (land); take-off and touch-down at take_off_z above
+         * standing, at take_off_v. */
+        double hold, go_down, go_up;
+        /* How far the last sit-down lowered the pelvis (m), carried through the sitting: standing up from the
+         * same seat raises it by as much. 0 when unknown. */
+        double seat_drop;
+        double prep, flight, land, take_off_z, take_off_v;
 
         /* walking */
         double w_step, speed, ramp_in, ramp_out;
@@ -816,6 +891,32 @@ static void plan_pose(const Plan *p, double tau, Pose *ret) {
                 ret->yaw = lerp(p->p0.yaw, p->p1.yaw, mj(tau / (0.5 * T)));
                 return;
 
+        case SYNTH_SQUAT:
+        case SYNTH_BEND: {
+                double s = mj(tau / p->go_down) - mj((tau - (T - p->go_up)) / p->go_up);
+                ret->pitch = p->p0.pitch + (p->lean - p->p0.pitch) * s;
+                ret->roll = p->p0.roll;
+                ret->yaw = p->p0.yaw;
+                return;
+        }
+
+        case SYNTH_JUMP: {
+                /* lean into the dip and the landing, upright in the air */
+                double a = tau, b = tau - p->prep - p->flight;
+                double s = mj(a / (0.5 * p->prep)) - mj((a - 0.6 * p->prep) / (0.4 * p->prep)) +
+                        mj(b / (0.3 * p->land)) - mj((b - 0.4 * p->land) / (0.6 * p->land));
+                ret->pitch = p->p0.pitch + p->lean * s;
+                ret->roll = p->p0.roll;
+                ret->yaw = p->p0.yaw;
+                return;
+        }
+
+        case SYNTH_SIT_UP:
+                ret->pitch = lerp(p->p0.pitch, p->p1.pitch, mj(tau / T));
+                ret->roll = lerp(p->p0.roll, p->p1.roll, mj(tau / (0.8 * T)));
+                ret->yaw = lerp(p->p0.yaw, p->p1.yaw, mj(tau / T));
+                return;
+
         case SYNTH_WALK: {
                 double e = walk_envelope(p, tau, NULL, NULL), s = mj(tau / p->ramp_in), heading, rate;
 
@@ -853,10 +954,33 @@ static void plan_accel(const Plan *p, double tau, const Pose *pose, double ret[3
         case SYNTH_STAND_UP:
         case SYNTH_LIE_DOWN:
         case SYNTH_GET_UP:
+        case SYNTH_SIT_UP:
                 heading = p->p0.yaw;
                 up = mj_accel(p->rise, p->rise_a, p->rise_b, tau);
                 fwd = mj_accel(p->shift, p->rise_a, p->rise_b, tau);
                 break;
+
+        case SYNTH_SQUAT:
+        case SYNTH_BEND: {
+                /* down and back by the same distances: the hips go back as they come down */
+                double up_from = p->dur - p->go_up;
+                heading = p->p0.yaw;
+                up = mj_accel(-p->rise, 0.0, p->go_down, tau) + mj_accel(p->rise, up_from, p->dur, tau);
+                fwd = mj_accel(-p->shift, 0.0, p->go_down, tau) + mj_accel(p->shift, up_from, p->dur, tau);
+                break;
+        }
+
+        case SYNTH_JUMP: {
+                double g = SYNTH_GRAVITY, z = p->take_off_z, v = p->take_off_v;
+                heading = p->p0.yaw;
+                if (tau < p->prep)
+                        up = quintic_accel(0.0, 0.0, 0.0, z, v, -g, p->prep, tau);
+                else if (tau < p->prep + p->flight)
+                        up = -g;
+                else
+                        up = quintic_accel(z, -v, -g, 0.0, 0.0, 0.0, p->land, tau - p->prep - p->flight);
+                break;
+        }
 
         case SYNTH_WALK: {
                 double de, dde, e = walk_envelope(p, tau, &de, &dde), turn, turn_rate;
@@ -929,6 +1053,7 @@ static void plan_segment(
         p->posture = type_posture(seg->type);
         p->transition = type_is_transition(seg->type);
         p->p1 = p->p0;
+        p->seat_drop = previous && previous->posture != PSOAS_POSTURE_WALKING ? previous->seat_drop : 0.0;
 
         switch (seg->type) {
         case SYNTH_STAND:
@@ -967,7 +1092,7 @@ static void plan_segment(
                         { { 0.005, 0.02 }, { 0.1, 0.3 } },
                 };
                 plan_sway(p, &rng, amp, f);
-                if (prev_type != SYNTH_SIT_DOWN && prev_type != SYNTH_SIT) {
+                if (prev_type != SYNTH_SIT_DOWN && prev_type != SYNTH_SIT && prev_type != SYNTH_SIT_UP) {
                         p->p1.pitch = -rng_range(&rng, 15, 35) * DEG;
                         p->p1.roll = 0;
                 }
@@ -1016,6 +1141,12 @@ static void plan_segment(
                 p->p1.roll = rng_range(&rng, -2, 2) * DEG;
                 p->p1.yaw = p->p0.yaw + rng_range(&rng, -10, 10) * DEG;
                 p->rise = -rng_range(&rng, 0.40, 0.50);
+                if (seg->param == SYNTH_SEAT_STOOL || seg->param == SYNTH_SEAT_LOW) {
+                        p->p1.pitch = rng_range(&rng, -5, 2) * DEG;
+                        p->rise = seg->param == SYNTH_SEAT_STOOL ? -rng_range(&rng, 0.18, 0.28)
+                                                                 : -rng_range(&rng, 0.55, 0.65);
+                }
+                p->seat_drop = -p->rise;
                 p->shift = -rng_range(&rng, 0.08, 0.15);
                 p->rise_a = 0.2 * p->dur;
                 p->rise_b = 0.95 * p->dur;
@@ -1027,6 +1158,14 @@ static void plan_segment(
                 p->p1.roll = 0;
                 p->p1.yaw = p->p0.yaw + rng_range(&rng, -10, 10) * DEG;
                 p->rise = rng_range(&rng, 0.40, 0.50);
+                if (seg->param == SYNTH_SEAT_STOOL)
+                        p->rise = rng_range(&rng, 0.18, 0.28);
+                else if (seg->param == SYNTH_SEAT_LOW)
+                        p->rise = rng_range(&rng, 0.55, 0.65);
+                /* from the seat the wearer sat down on: as far up as they came down */
+                if (p->seat_drop > 0)
+                        p->rise = p->seat_drop;
+                p->seat_drop = 0;
                 p->shift = rng_range(&rng, 0.08, 0.15);
                 p->rise_a = 0.3 * p->dur;
                 p->rise_b = p->dur;
@@ -1039,6 +1178,10 @@ static void plan_segment(
                 if (kind == SYNTH_LIE_SUPINE) {
                         p->p1.pitch = -90.0 * DEG;
                         p->p1.roll = rng_range(&rng, -3, 3) * DEG;
+                } else if (kind == SYNTH_LIE_RIGHT_CURLED || kind == SYNTH_LIE_LEFT_CURLED) {
+                        p->p1.pitch = rng_range(&rng, -5, 25) * DEG;
+                        p->p1.roll = (kind == SYNTH_LIE_RIGHT_CURLED ? 1.0 : -1.0) *
+                                rng_range(&rng, 60, 90) * DEG;
                 } else {
                         p->p1.pitch = rng_range(&rng, -10, 10) * DEG;
                         p->p1.roll = (kind == SYNTH_LIE_RIGHT ? 90.0 : -90.0) * DEG;
@@ -1064,6 +1207,41 @@ static void plan_segment(
                 p->rise = rng_range(&rng, 0.40, 0.50);
                 p->shift = rng_range(&rng, 0.05, 0.15);
                 p->rise_a = 0.6 * p->dur;
+                p->rise_b = p->dur;
+                break;
+
+        case SYNTH_SQUAT:
+        case SYNTH_BEND: {
+                bool squat = seg->type == SYNTH_SQUAT;
+                p->hold = seg->param > 0 ? seg->param
+                                         : (squat ? rng_range(&rng, 0.5, 2.0) : rng_range(&rng, 0.5, 3.0));
+                p->hold = fmin(p->hold, p->dur - 1.2);
+                p->go_down = 0.45 * (p->dur - p->hold);
+                p->go_up = p->dur - p->hold - p->go_down;
+                p->lean = (squat ? rng_range(&rng, 15, 35) : rng_range(&rng, 50, 80)) * DEG;
+                p->rise = squat ? rng_range(&rng, 0.40, 0.55) : rng_range(&rng, 0.05, 0.12);
+                p->shift = squat ? rng_range(&rng, 0.10, 0.20) : rng_range(&rng, 0.08, 0.15);
+                break;
+        }
+
+        case SYNTH_JUMP: {
+                double h = seg->param > 0 ? seg->param : rng_range(&rng, 0.08, 0.20);
+                p->take_off_z = rng_range(&rng, 0.03, 0.06);
+                p->take_off_v = sqrt(2.0 * SYNTH_GRAVITY * h);
+                p->flight = 2.0 * p->take_off_v / SYNTH_GRAVITY;
+                p->prep = 0.55 * (p->dur - p->flight);
+                p->land = p->dur - p->flight - p->prep;
+                p->lean = rng_range(&rng, 5, 15) * DEG;
+                break;
+        }
+
+        case SYNTH_SIT_UP:
+                p->p1.pitch = seg->param * DEG;
+                p->p1.roll = 0;
+                p->p1.yaw = p->p0.yaw + rng_range(&rng, -30, 30) * DEG;
+                p->rise = rng_range(&rng, 0.0, 0.08);
+                p->shift = rng_range(&rng, 0.05, 0.15);
+                p->rise_a = 0.2 * p->dur;
                 p->rise_b = p->dur;
                 break;
 

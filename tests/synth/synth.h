@@ -38,13 +38,28 @@
 typedef enum SynthSegmentType {
         SYNTH_STAND, /* upright; param: amplitude in degrees of slow tilt changes (0: neutral, sway only) */
         SYNTH_STAND_TILTED, /* upright, holding an anterior tilt of param degrees */
-        SYNTH_SIT_DOWN, /* transition, 1.5..2.5 s: lean anteriorly, descend ~0.45 m, end in posterior tilt */
+        SYNTH_SIT_DOWN, /* transition, 1.5..2.5 s: lean anteriorly, descend, end seated; param: enum SynthSeat */
         SYNTH_SIT, /* posterior tilt with slow variations and occasional fidgets */
-        SYNTH_STAND_UP, /* transition, 1.5..2.5 s: lean anteriorly, rise, end at neutral */
+        /* transition, 1.5..2.5 s: lean anteriorly, rise, end at neutral; param: enum SynthSeat, but after a
+         * sit-down the rise is what that sit-down lowered */
+        SYNTH_STAND_UP,
         SYNTH_WALK, /* 1.6..2.0 steps/s at ~1.3 m/s, with turns */
         SYNTH_LIE_DOWN, /* transition, 3..5 s; param: enum SynthLie */
         SYNTH_LIE, /* lying still, breathing, occasional shifts */
         SYNTH_GET_UP, /* transition, 3..5 s, from lying to neutral standing */
+        /* Brief movements on one's feet, from standing back to standing (their truth is a transition):
+         * squat: down 0.40..0.55 m with an anterior lean of 15..35°, hold param s at the bottom (0: 0.5..2 s),
+         *   back up; 1.6..2.6 s plus the hold;
+         * bend: hinge forward at the hips by 50..80° (the pelvis comes down 5..12 cm and goes back), hold
+         *   param s (0: 0.5..3 s), back up; 1.6..2.4 s plus the hold;
+         * jump: a countermovement jump of param m (0: 0.08..0.20 m): dip, push off, fly (free fall), land and
+         *   absorb; 1.1..1.5 s plus the flight. */
+        SYNTH_SQUAT,
+        SYNTH_BEND,
+        SYNTH_JUMP,
+        /* transition, 2.5..4 s, from lying to sitting (on a bed's or a sofa's edge) with the pelvis's pitch at
+         * param degrees (0: as upright as standing; sitting is negative, -40..10) */
+        SYNTH_SIT_UP,
         _SYNTH_SEGMENT_TYPE_MAX,
 } SynthSegmentType;
 
@@ -53,7 +68,19 @@ typedef enum SynthLie {
         SYNTH_LIE_RIGHT = 1, /* roll +90° */
         SYNTH_LIE_LEFT = 2, /* roll -90° */
         SYNTH_LIE_RANDOM = 3, /* one of the above, per seed */
+        /* On the side with the hips and knees bent, the pelvis rolled 60..90° and pitched -5..25°, as many
+         * side sleepers lie: less than the 90° a straight side-lying gives. */
+        SYNTH_LIE_RIGHT_CURLED = 4,
+        SYNTH_LIE_LEFT_CURLED = 5,
 } SynthLie;
+
+/* What a sit-down lands on, and a stand-up rises from. */
+typedef enum SynthSeat {
+        SYNTH_SEAT_CHAIR = 0, /* the pelvis comes down 0.40..0.50 m and turns back 15..35° */
+        SYNTH_SEAT_STOOL =
+                1, /* a high stool: down 0.18..0.28 m, the pelvis as upright as standing (-5..2°) */
+        SYNTH_SEAT_LOW = 2, /* a half-height seat: down 0.55..0.65 m, the pelvis upright (-5..2°) */
+} SynthSeat;
 
 /* "stand", "stand_tilted", "sit_down", ...; NULL when out of range. */
 const char *synth_segment_type_to_string(SynthSegmentType type);
@@ -86,6 +113,8 @@ double synth_scenario_duration(const SynthScenario *s);
  *   "morning" about two hours at a desk
  *   "day"     exactly 24 h of an office day, night included
  *   "daemon"  about an hour for psoasd's tests and the demo: 5 min of standing, a 31 min bout, a break
+ *   "seated"  3 min: 10 s standing, a 20 s walk straight into a chair, 60 s seated, 30 s standing, a squat
+ *             held 3 s (about 126 s in), 70 s standing
  * -ENOENT for an unknown name. */
 int synth_scenario_named(const char *name, uint64_t seed, SynthScenario **ret);
 extern const char *const synth_scenario_names[]; /* NULL-terminated */

@@ -74,8 +74,8 @@ SIGNALS = {
 
 # Errors the documentation of a method must name.
 METHOD_ERRORS = {
-    "Calibrate": ["org.psoas.Posture1.Error.NotStill", "org.psoas.Posture1.Error.NoSensor",
-                  "org.psoas.Posture1.Error.Busy"],
+    "Calibrate": ["org.psoas.Posture1.Error.NotStill", "org.psoas.Posture1.Error.NotStanding",
+                  "org.psoas.Posture1.Error.NoSensor", "org.psoas.Posture1.Error.Busy"],
     "Snooze": ["org.freedesktop.DBus.Error.InvalidArgs"],
     "TestHaptics": ["org.freedesktop.DBus.Error.InvalidArgs", "org.psoas.Posture1.Error.NoHaptics"],
 }

@@ -566,4 +566,128 @@ TEST(restore_cancels_absence) {
         ASSERT_TRUE(!m.s.in_bout);
 }
 
+/* Revisions: the engine found the posture was in fact another since some earlier time. */
+
+static void drain(Sim *m) {
+        struct psoas_event e;
+        while (event_queue_pop(&m->q, &e))
+                ;
+}
+
+TEST(revise_missed_sit_down_starts_bout_back_then) {
+        Sim m;
+        struct psoas_event e;
+
+        sim_init(&m);
+        sim_sample(&m, PSOAS_POSTURE_STANDING);
+        sim_run(&m, PSOAS_POSTURE_WALKING, 10);
+        sim_run(&m, PSOAS_POSTURE_STANDING, 30); /* wrongly standing from T0 + 11 s */
+        drain(&m);
+        int64_t since = T0_US + 11 * US_PER_SEC;
+
+        ASSERT_EQ(sitting_tracker_revise(&m.s, since, PSOAS_POSTURE_SITTING, true, 0.0f, &m.q), 0);
+        assert_next_event(&m, PSOAS_EVENT_BOUT_STARTED, &e);
+        ASSERT_EQ(e.bout.start_us, since);
+        assert_no_event(&m);
+        ASSERT_TRUE(m.s.in_bout);
+        ASSERT_EQ(m.s.bout_start_us, since);
+        ASSERT_NEAR(m.s.today.sitting_s, 29.0, 1e-9);
+        ASSERT_NEAR(m.s.today.standing_s, 1.0, 1e-9);
+        ASSERT_NEAR(m.s.today.walking_s, 10.0, 1e-9);
+        ASSERT_EQ(m.s.today.sitting_bouts, 1u);
+        ASSERT_NEAR(day_total(&m.s.today), sim_seconds(&m), 1e-9);
+
+        /* And the tracker goes on from there: the bout continues with the next sitting sample. */
+        sim_run(&m, PSOAS_POSTURE_SITTING, 5);
+        assert_no_event(&m);
+        ASSERT_NEAR(m.s.today.sitting_s, 34.0, 1e-9);
+}
+
+TEST(revise_squat_withdraws_bout) {
+        Sim m;
+        struct psoas_event e;
+
+        sim_init(&m);
+        sim_sample(&m, PSOAS_POSTURE_STANDING);
+        sim_run(&m, PSOAS_POSTURE_STANDING, 20);
+        sim_run(&m, PSOAS_POSTURE_SITTING, 3); /* the squat, taken for sitting at T0 + 21 s */
+        sim_run(&m, PSOAS_POSTURE_STANDING, 20);
+        drain(&m);
+        ASSERT_EQ(m.s.today.sitting_bouts, 1u);
+        int64_t since = T0_US + 21 * US_PER_SEC;
+
+        ASSERT_EQ(sitting_tracker_revise(&m.s, since, PSOAS_POSTURE_STANDING, true, 0.0f, &m.q), 0);
+        assert_next_event(&m, PSOAS_EVENT_BOUT_ENDED, &e);
+        ASSERT_TRUE(e.bout.withdrawn);
+        ASSERT_EQ(e.bout.start_us, since);
+        assert_no_event(&m);
+        ASSERT_TRUE(!(m.s.in_bout));
+        ASSERT_EQ(m.s.today.sitting_bouts, 0u);
+        ASSERT_NEAR(m.s.today.sitting_s, 0.0, 1e-9);
+        ASSERT_NEAR(m.s.today.standing_s, 43.0, 1e-9);
+        ASSERT_EQ(m.s.today.breaks, 0u);
+}
+
+TEST(revise_keeps_alert_and_stretch_counts) {
+        Sim m;
+
+        sim_init(&m);
+        sim_sample(&m, PSOAS_POSTURE_STANDING);
+        sim_run(&m, PSOAS_POSTURE_SITTING, 10);
+        m.s.today.alerts = 2; /* counted by the engine while the wrong posture held */
+        m.s.today.stretches_verified = 1;
+        ASSERT_EQ(sitting_tracker_revise(&m.s, T0_US + US_PER_SEC, PSOAS_POSTURE_STANDING, true, 0.0f, &m.q),
+                0);
+        ASSERT_EQ(m.s.today.alerts, 2u);
+        ASSERT_EQ(m.s.today.stretches_verified, 1u);
+}
+
+TEST(revise_from_a_mark) {
+        Sim m;
+        struct psoas_event e;
+
+        sim_init(&m);
+        sim_sample(&m, PSOAS_POSTURE_STANDING);
+        sim_run(&m, PSOAS_POSTURE_STANDING, 100);
+        sitting_tracker_mark(&m.s); /* the evidence began to disagree here, at T0 + 100 s */
+        sim_run(&m, PSOAS_POSTURE_STANDING, 20);
+        drain(&m);
+
+        ASSERT_EQ(sitting_tracker_revise(
+                          &m.s, T0_US + 100 * US_PER_SEC, PSOAS_POSTURE_SITTING, true, 0.0f, &m.q),
+                0);
+        assert_next_event(&m, PSOAS_EVENT_BOUT_STARTED, &e);
+        ASSERT_EQ(e.bout.start_us, T0_US + 100 * US_PER_SEC);
+        ASSERT_NEAR(m.s.today.sitting_s, 20.0, 1e-9);
+        ASSERT_NEAR(m.s.today.standing_s, 100.0, 1e-9);
+}
+
+TEST(revise_without_a_point_to_go_back_to) {
+        Sim m;
+
+        sim_init(&m);
+        sim_sample(&m, PSOAS_POSTURE_STANDING);
+        sim_run(&m, PSOAS_POSTURE_STANDING, 10);
+        /* no change of posture and no mark since the first sample */
+        ASSERT_EQ(sitting_tracker_revise(
+                          &m.s, T0_US + 5 * US_PER_SEC, PSOAS_POSTURE_SITTING, true, 0.0f, &m.q),
+                -ESTALE);
+        ASSERT_NEAR(m.s.today.standing_s, 10.0, 1e-9);
+        ASSERT_TRUE(!(m.s.in_bout));
+}
+
+TEST(revise_does_not_cross_midnight) {
+        Sim m;
+
+        sim_init(&m);
+        sim_sample(&m, PSOAS_POSTURE_STANDING);
+        sim_run(&m, PSOAS_POSTURE_SITTING, 10);
+        m.day++;
+        sim_run(&m, PSOAS_POSTURE_SITTING, 10);
+        drain(&m);
+        ASSERT_EQ(sitting_tracker_revise(&m.s, T0_US + US_PER_SEC, PSOAS_POSTURE_STANDING, true, 0.0f, &m.q),
+                -ESTALE);
+        ASSERT_TRUE(m.s.in_bout);
+}
+
 TEST_MAIN

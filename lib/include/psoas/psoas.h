@@ -224,6 +224,9 @@ enum psoas_calibration_error {
         PSOAS_CALIBRATION_NOT_UPRIGHT, /* still, but far from upright relative to the known mounting */
         PSOAS_CALIBRATION_WINDOW_SHORT, /* an explicit window shorter than one second or without samples */
         PSOAS_CALIBRATION_CANCELLED, /* psoas_engine_calibrate_cancel(), or a gap in the samples */
+        /* The evidence says the wearer is not standing: the pelvis came down (by a seat's height) and has not
+         * come back up, or the posture is sitting or lying. Calibrating would swap sitting and standing. */
+        PSOAS_CALIBRATION_NOT_STANDING,
         _PSOAS_CALIBRATION_ERROR_MAX,
 };
 
@@ -290,6 +293,10 @@ struct psoas_event {
                 struct {
                         enum psoas_posture posture;
                         enum psoas_posture previous;
+                        /* A decision taken back: the posture was in fact `posture` since since_us (earlier
+                         * than t_us). The day's totals and the bouts have been corrected from there. */
+                        bool revised;
+                        int64_t since_us;
                 } posture;
                 struct {
                         float neutral_inclination_deg;
@@ -301,6 +308,8 @@ struct psoas_event {
                         int64_t start_us; /* sample time the bout began */
                         double duration_s; /* for BOUT_ENDED: start to the first sample of the break */
                         bool is_break;
+                        /* BOUT_ENDED: the bout never was (a revised posture): forget it, it counts nowhere */
+                        bool withdrawn;
                 } bout;
                 struct {
                         enum psoas_alert_kind kind;
