@@ -453,6 +453,10 @@ static void engine_stretches(struct psoas_engine *e, int64_t t, double accounted
         if (gyro && e->fusion.use_gyro)
                 for (unsigned i = 0; i < 3; i++)
                         rate[i] = gyro[i] - e->fusion.bias[i];
+        /* The signatures integrate the height themselves (lib/signature.c). The posture classifier's own height
+         * (p->height_m) goes back to standing height whenever it decides "standing", which a seated forward hinge
+         * looks like to it: fed in with stretch_sense_set_height(), the seated piriformis stretch would never be
+         * seen. */
         stretch_sense_update(&e->sense, (float)accounted, e->fusion.up, p->calibrated ? p->up0 : NULL,
                 p->calibrated && p->forward_known ? p->forward : NULL,
                 gyro && e->fusion.use_gyro ? rate : NULL,
