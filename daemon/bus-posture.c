@@ -153,6 +153,20 @@ static int property_get_version(sd_bus *bus, const char *path, const char *inter
         return sd_bus_message_append(reply, "s", PACKAGE_VERSION);
 }
 
+/* The interface's revision: 2 added GetStretches(), the stretch safety properties and arguments, StretchProgress
+ * and StretchMissed (data/org.psoas.Posture1.xml). */
+#define BUS_REVISION 2u
+
+static int property_get_revision(sd_bus *bus, const char *path, const char *interface, const char *property,
+        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "u", BUS_REVISION);
+}
+
+static int property_get_stretch_red_flags(sd_bus *bus, const char *path, const char *interface,
+        const char *property, sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "s", psoas_stretch_red_flags());
+}
+
 /* ------------------------------------------------------------------------------------------------------- */
 /* Methods */
 
@@ -438,6 +452,73 @@ static int method_list_stretches(sd_bus_message *msg, void *userdata, sd_bus_err
         return sd_bus_send(NULL, reply, NULL);
 }
 
+/* One stretch as a dictionary: what GetStretches() returns, and the details StretchPrompt carries. */
+static int append_stretch_details(sd_bus_message *reply, const struct psoas_stretch *s) {
+        static const char *const place_names[] = { "desk", "floor" };
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}", "id", "s", s->id, "title", "s", s->title,
+                "muscles", "s", s->muscles, "instructions", "s", s->instructions, "safety", "s", s->safety);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}{sv}", "hold_min_seconds", "u", s->hold_min_s,
+                "hold_max_seconds", "u", s->hold_max_s, "repetitions_min", "u", s->reps_min,
+                "repetitions_max", "u", s->reps_max, "per_side", "b", (int)s->per_side);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(reply, "{sv}{sv}", "check", "s", psoas_stretch_check_to_string(s->check),
+                "verifiable", "b", (int)psoas_stretch_has_signature(s));
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "s", "places");
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'v', "as");
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "s");
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(place_names); i++)
+                if (s->places & (1u << i))
+                        r = sd_bus_message_append(reply, "s", place_names[i]);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
+static int method_get_stretches(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        const struct psoas_stretch *catalog;
+        size_t n;
+        int r;
+
+        catalog = psoas_engine_get_catalog(m->engine, &n);
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "a{sv}");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                r = append_stretch_details(reply, &catalog[i]);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
 static int method_complete_stretch(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         const char *id;
@@ -582,6 +663,9 @@ static const sd_bus_vtable posture_vtable[] = {
                 SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Haptics", "s", property_get_haptics, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Revision", "u", property_get_revision, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY(
+                "StretchRedFlags", "s", property_get_stretch_red_flags, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("ClockAnchor", "t", NULL, offsetof(Manager, clock_anchor_us),
                 SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("ClockAnchorWall", "t", NULL, offsetof(Manager, clock_anchor_wall_us),
@@ -603,6 +687,8 @@ static const sd_bus_vtable posture_vtable[] = {
                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListStretches", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssssuu)", stretches),
                 method_list_stretches, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetStretches", SD_BUS_NO_ARGS, SD_BUS_RESULT("aa{sv}", stretches),
+                method_get_stretches, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("CompleteStretch", SD_BUS_ARGS("s", id), SD_BUS_NO_RESULT,
                 method_complete_stretch, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetDay", SD_BUS_ARGS("s", date), SD_BUS_RESULT("a{sv}", stats),
@@ -612,8 +698,13 @@ static const sd_bus_vtable posture_vtable[] = {
 
         SD_BUS_SIGNAL_WITH_ARGS("Alert", SD_BUS_ARGS("s", kind, "s", message, "u", level), 0),
         SD_BUS_SIGNAL_WITH_ARGS("StretchPrompt",
-                SD_BUS_ARGS("s", id, "s", title, "s", instructions, "u", hold_seconds, "u", repetitions), 0),
+                SD_BUS_ARGS("s", id, "s", title, "s", instructions, "u", hold_seconds, "u", repetitions, "s",
+                        safety, "a{sv}", details),
+                0),
         SD_BUS_SIGNAL_WITH_ARGS("StretchVerified", SD_BUS_ARGS("s", id), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("StretchProgress",
+                SD_BUS_ARGS("s", id, "u", side, "u", seconds, "u", repetitions, "u", goal), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("StretchMissed", SD_BUS_ARGS("s", id, "as", seen, "s", message), 0),
         SD_BUS_SIGNAL_WITH_ARGS("BreakTaken", SD_BUS_ARGS("t", seconds), 0),
 
         SD_BUS_VTABLE_END,
@@ -636,11 +727,54 @@ int bus_emit_alert(Manager *m, const char *kind, const char *message, uint32_t l
 }
 
 int bus_emit_stretch_prompt(Manager *m, const struct psoas_stretch *s) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *signal = NULL;
+        int r;
+
         log_info("Stretch prompt: %s.", s->title);
         if (!m->bus)
                 return 0;
-        return sd_bus_emit_signal(m->bus, BUS_PATH, BUS_INTERFACE, "StretchPrompt", "sssuu", s->id, s->title,
-                s->instructions, stretch_hold_seconds(s), stretch_repetitions(s));
+        /* The first five arguments are revision 1's, so that readers of those keep working. */
+        r = sd_bus_message_new_signal(m->bus, &signal, BUS_PATH, BUS_INTERFACE, "StretchPrompt");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(signal, "sssuus", s->id, s->title, s->instructions,
+                stretch_hold_seconds(s), stretch_repetitions(s), s->safety);
+        if (r < 0)
+                return r;
+        r = append_stretch_details(signal, s);
+        if (r < 0)
+                return r;
+        return sd_bus_send(m->bus, signal, NULL);
+}
+
+int bus_emit_stretch_progress(
+        Manager *m, const char *id, uint32_t side, uint32_t seconds, uint32_t repetitions, uint32_t goal) {
+        if (!m->bus)
+                return 0;
+        return sd_bus_emit_signal(m->bus, BUS_PATH, BUS_INTERFACE, "StretchProgress", "suuuu", id, side,
+                seconds, repetitions, goal);
+}
+
+int bus_emit_stretch_missed(Manager *m, const char *id, char **seen, const char *message) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *signal = NULL;
+        int r;
+
+        log_info("Stretch '%s' not confirmed: %s", id, message);
+        if (!m->bus)
+                return 0;
+        r = sd_bus_message_new_signal(m->bus, &signal, BUS_PATH, BUS_INTERFACE, "StretchMissed");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(signal, "s", id);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append_strv(signal, seen);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(signal, "s", message);
+        if (r < 0)
+                return r;
+        return sd_bus_send(m->bus, signal, NULL);
 }
 
 int bus_emit_stretch_verified(Manager *m, const char *id) {

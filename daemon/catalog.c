@@ -27,11 +27,13 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Catalog *, catalog_free);
 
 /* The names lib/gen-catalog.py accepts, in the order of the enum's bits. */
 static const char *const place_names[] = { "desk", "floor" };
-static const char *const target_names[] = { "hip-flexors", "quadriceps", "glutes", "core", "piriformis" };
-static const char *const check_names[_PSOAS_CHECK_MAX] = {
-        [PSOAS_CHECK_NONE] = "none",
-        [PSOAS_CHECK_UPRIGHT] = "upright",
-        [PSOAS_CHECK_FLOOR] = "floor",
+static const char *const target_names[] = {
+        "hip-flexors",
+        "quadriceps",
+        "glutes",
+        "core",
+        "piriformis",
+        "hamstrings",
 };
 
 /* Where in the file an entry is, for messages: "stretches[3]", and its id once known. */
@@ -304,15 +306,23 @@ static int parse_entry(
                         config_json_describe(v, shown, sizeof(shown)));
         s->per_side = json_object_get_boolean(v);
 
+        /* The engine names the checks (the signatures); a string with a NUL in it names none. */
         v = json_object_object_get(obj, "check");
-        for (k = 0; k < _PSOAS_CHECK_MAX && json_object_is_type(v, json_type_string); k++)
-                if (strcmp(json_object_get_string(v), check_names[k]) == 0 &&
-                        strlen(check_names[k]) == (size_t)json_object_get_string_len(v))
-                        break;
-        if (!json_object_is_type(v, json_type_string) || k == _PSOAS_CHECK_MAX)
-                return entry_error(&e, "check", "must be \"none\", \"upright\" or \"floor\", got %s",
-                        config_json_describe(v, shown, sizeof(shown)));
-        s->check = (enum psoas_stretch_check)k;
+        r = json_object_is_type(v, json_type_string) &&
+                        strlen(json_object_get_string(v)) == (size_t)json_object_get_string_len(v)
+                ? psoas_stretch_check_from_string(json_object_get_string(v))
+                : -EINVAL;
+        if (r < 0) {
+                char known[512] = "";
+
+                for (k = 0; k < _PSOAS_CHECK_MAX; k++)
+                        snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s\"%s\"",
+                                k > 0 ? ", " : "",
+                                psoas_stretch_check_to_string((enum psoas_stretch_check)k));
+                return entry_error(&e, "check", "unknown value %s (known: %s)",
+                        config_json_describe(v, shown, sizeof(shown)), known);
+        }
+        s->check = (enum psoas_stretch_check)r;
 
         r = copy_string(&e, obj, "title", &s->title);
         if (r < 0)

@@ -1284,7 +1284,7 @@ static int parse_calibration(const Reader *rd, struct json_object *obj, Config *
 }
 
 static int parse_stretches(const Reader *rd, struct json_object *obj, Config *c) {
-        static const char *const known[] = { "catalog", "window_seconds", NULL };
+        static const char *const known[] = { "catalog", "window_seconds", "floor_exercises", NULL };
         double d;
         int r;
 
@@ -1300,6 +1300,9 @@ static int parse_stretches(const Reader *rd, struct json_object *obj, Config *c)
                 return r;
         if (r > 0)
                 c->engine.stretch_window_s = (float)d;
+        r = get_bool(rd, obj, "stretches", "floor_exercises", &c->stretch_floor);
+        if (r < 0)
+                return r;
         return 0;
 }
 

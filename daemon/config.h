@@ -50,6 +50,7 @@ typedef struct Config {
 
         /* "stretches" */
         char *stretch_catalog; /* "catalog": NULL: PKGDATADIR/stretches.json */
+        bool stretch_floor; /* "floor_exercises": prompt floor exercises too; default false */
 
         /* "access" */
         char *access_group; /* "group": who may change state on the system bus besides root; default "psoas" */

@@ -325,7 +325,14 @@ static void apply_source_options(Manager *m) {
         memcpy(m->source_options.mount_matrix, c->sensor_mount_matrix, sizeof(c->sensor_mount_matrix));
 }
 
-static int catalog_apply(Manager *m, Catalog *catalog) {
+/* The catalog, and where the wearer may stretch: floor exercises only when the configuration allows them. */
+static int catalog_apply(Manager *m, Catalog *catalog, const Config *c) {
+        int r;
+
+        r = psoas_engine_set_places(
+                m->engine, PSOAS_PLACE_DESK | (c->stretch_floor ? (uint32_t)PSOAS_PLACE_FLOOR : 0u));
+        if (r < 0)
+                return r;
         if (catalog)
                 return psoas_engine_set_catalog(m->engine, catalog->stretches, catalog->n);
         return psoas_engine_set_catalog(m->engine, NULL, 0);
@@ -360,7 +367,7 @@ static int manager_reload(Manager *m) {
 
         r = psoas_engine_set_config(m->engine, &l.config->engine);
         if (r >= 0)
-                r = catalog_apply(m, l.catalog);
+                r = catalog_apply(m, l.catalog, l.config);
         if (r < 0) {
                 log_id(LOG_ERR, MESSAGE_ID_CONFIG_REJECTED, r,
                         "Configuration rejected: %s: the engine refused it.", m->config_path);
@@ -966,6 +973,49 @@ static void calibration_finish(Manager *m, int error, enum psoas_calibration_err
         m->calibrate_call = sd_bus_message_unref(m->calibrate_call);
 }
 
+/* A prompt's window ended unconfirmed: say what the sensor saw instead, as it was. Standing up is a break, and
+ * is called one, never the stretch. */
+static void stretch_missed(Manager *m, const struct psoas_stretch *s, uint32_t seen) {
+        static const struct {
+                uint32_t flag;
+                const char *name;
+        } names[] = {
+                { PSOAS_SEEN_NO_SIGNATURE, "no-signature" },
+                { PSOAS_SEEN_TILT_PERSISTED, "tilt-persisted" },
+                { PSOAS_SEEN_PARTIAL, "partial" },
+                { PSOAS_SEEN_STOOD_UP, "stood-up" },
+        };
+        const char *strv[ELEMENTSOF(names) + 1] = {};
+        char message[512];
+        size_t n = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (seen & names[i].flag)
+                        strv[n++] = names[i].name;
+
+        if (seen & PSOAS_SEEN_NO_SIGNATURE)
+                snprintf(message, sizeof(message),
+                        "The sensor cannot see the %s: if you did it, mark it done (it counts as "
+                        "self-reported).",
+                        s->title);
+        else if (seen & PSOAS_SEEN_TILT_PERSISTED)
+                snprintf(message, sizeof(message),
+                        "Your pelvis stayed tilted forward, so the %s was not confirmed.", s->title);
+        else if ((seen & PSOAS_SEEN_PARTIAL) && (seen & PSOAS_SEEN_STOOD_UP))
+                snprintf(message, sizeof(message),
+                        "You stood up, which is a break; the sensor saw only part of the %s.", s->title);
+        else if (seen & PSOAS_SEEN_PARTIAL)
+                snprintf(message, sizeof(message),
+                        "The sensor saw only part of the %s, not the whole hold or every repetition.",
+                        s->title);
+        else if (seen & PSOAS_SEEN_STOOD_UP)
+                snprintf(message, sizeof(message),
+                        "You stood up, which is a break, but the sensor did not see the %s.", s->title);
+        else
+                snprintf(message, sizeof(message), "The sensor did not see the %s.", s->title);
+        (void)bus_emit_stretch_missed(m, s->id, (char **)strv, message);
+}
+
 static void handle_event(Manager *m, const struct psoas_event *ev) {
         const struct psoas_stretch *catalog;
         size_t n_catalog;
@@ -1036,6 +1086,18 @@ static void handle_event(Manager *m, const struct psoas_event *ev) {
                 if (ev->stretch.stretch < n_catalog &&
                         streq_ptr(m->prompt_stretch, catalog[ev->stretch.stretch].id))
                         prompt_close(m);
+                break;
+        case PSOAS_EVENT_STRETCH_PROGRESS:
+                catalog = psoas_engine_get_catalog(m->engine, &n_catalog);
+                if (ev->progress.stretch < n_catalog)
+                        (void)bus_emit_stretch_progress(m, catalog[ev->progress.stretch].id,
+                                ev->progress.side, ev->progress.held_s, ev->progress.reps,
+                                ev->progress.goal);
+                break;
+        case PSOAS_EVENT_STRETCH_MISSED:
+                catalog = psoas_engine_get_catalog(m->engine, &n_catalog);
+                if (ev->missed.stretch < n_catalog)
+                        stretch_missed(m, &catalog[ev->missed.stretch], ev->missed.seen);
                 break;
         case PSOAS_EVENT_DAY_CHANGED:
                 if (m->store) {
@@ -1703,7 +1765,7 @@ int manager_start(Manager *m) {
                         m->config_path);
                 return -EINVAL;
         }
-        r = catalog_apply(m, m->catalog);
+        r = catalog_apply(m, m->catalog, m->config);
         if (r < 0) {
                 log_id(LOG_ERR, MESSAGE_ID_CONFIG_REJECTED, r,
                         "Configuration rejected: the stretch catalog: %m");

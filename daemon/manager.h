@@ -208,6 +208,9 @@ int bus_emit_changes(Manager *m, const char *const *names);
 int bus_emit_alert(Manager *m, const char *kind, const char *message, uint32_t level);
 int bus_emit_stretch_prompt(Manager *m, const struct psoas_stretch *s);
 int bus_emit_stretch_verified(Manager *m, const char *id);
+int bus_emit_stretch_progress(
+        Manager *m, const char *id, uint32_t side, uint32_t seconds, uint32_t repetitions, uint32_t goal);
+int bus_emit_stretch_missed(Manager *m, const char *id, char **seen, const char *message);
 int bus_emit_break_taken(Manager *m, uint64_t seconds);
 void bus_calibrate_reply(
         Manager *m, int error, enum psoas_calibration_error reason, double neutral_inclination);

@@ -27,6 +27,9 @@
 #define US_PER_DAY (86400LL * US_PER_SEC)
 #define US_PER_MINUTE (60LL * US_PER_SEC)
 
+/* The event union grew members in 0.3 without growing the struct callers allocate. */
+_Static_assert(sizeof(struct psoas_event) == 40, "struct psoas_event changed size");
+
 struct psoas_engine {
         struct psoas_config config;
         bool allocated;
@@ -37,6 +40,7 @@ struct psoas_engine {
         SittingTracker sitting;
         AlertPolicy alerts;
         StretchPlanner stretches;
+        StretchSense sense; /* the pelvic signatures' features */
         EventQueue events;
 
         bool has_last;
@@ -112,6 +116,8 @@ const char *psoas_event_type_to_string(enum psoas_event_type type) {
                 [PSOAS_EVENT_STRETCH_PROMPT] = "stretch-prompt",
                 [PSOAS_EVENT_STRETCH_DONE] = "stretch-done",
                 [PSOAS_EVENT_DAY_CHANGED] = "day-changed",
+                [PSOAS_EVENT_STRETCH_PROGRESS] = "stretch-progress",
+                [PSOAS_EVENT_STRETCH_MISSED] = "stretch-missed",
         };
         return (unsigned)type < _PSOAS_EVENT_TYPE_MAX ? names[type] : NULL;
 }
@@ -148,6 +154,7 @@ static void engine_setup(struct psoas_engine *e, const struct psoas_config *conf
         sitting_tracker_init(&e->sitting, config);
         alert_policy_init(&e->alerts, config);
         stretch_planner_init(&e->stretches, catalog, n);
+        stretch_sense_init(&e->sense);
         event_queue_init(&e->events);
 
         e->state.posture = PSOAS_POSTURE_UNKNOWN;
@@ -394,7 +401,8 @@ static void engine_alerts(struct psoas_engine *e, int64_t t_us, float tilt) {
                         prompt.prompt.cause = alert.kind;
                         engine_push(e, &prompt);
                         stretch_planner_prompted(
-                                &e->stretches, (uint32_t)idx, t_us, e->config.stretch_window_s);
+                                &e->stretches, (uint32_t)idx, alert.kind, t_us, e->config.stretch_window_s);
+                        stretch_sense_mark(&e->sense);
                 }
         }
 }
@@ -432,6 +440,55 @@ static void engine_refresh_state(struct psoas_engine *e) {
         st->inhibited = e->alerts.inhibited;
         st->events_dropped = e->events.dropped;
         st->today = e->sitting.today;
+}
+
+/* The pelvic signature of a prompted stretch: features from every sample (the height is integrated even between
+ * prompts, so that it knows where standing is), and the prompt's hold timer or repetition counter. */
+static void engine_stretches(struct psoas_engine *e, int64_t t, double accounted,
+        const struct psoas_sample *sample, const float *gyro, bool still) {
+        const PostureClassifier *p = &e->posture;
+        float rate[3];
+        StretchUpdate u;
+
+        if (gyro && e->fusion.use_gyro)
+                for (unsigned i = 0; i < 3; i++)
+                        rate[i] = gyro[i] - e->fusion.bias[i];
+        /* The signatures integrate the height themselves (lib/signature.c). The posture classifier's own height
+         * (p->height_m) goes back to standing height whenever it decides "standing", which a seated forward hinge
+         * looks like to it: fed in with stretch_sense_set_height(), the seated piriformis stretch would never be
+         * seen. */
+        stretch_sense_update(&e->sense, (float)accounted, e->fusion.up, p->calibrated ? p->up0 : NULL,
+                p->calibrated && p->forward_known ? p->forward : NULL,
+                gyro && e->fusion.use_gyro ? rate : NULL,
+                e->fusion.initialized ? fusion_vertical_acceleration(&e->fusion, sample->accel) : 0.0f,
+                p->motion.walking || p->posture == PSOAS_POSTURE_WALKING);
+
+        if (!e->stretches.pending)
+                return;
+        bool tilt_high = p->posture == PSOAS_POSTURE_STANDING && p->calibrated && p->forward_known &&
+                posture_classifier_tilt(p, e->fusion.up) >= e->config.tilt_alert_deg;
+        if (stretch_planner_update(&e->stretches, t, accounted, &e->sense, p->posture, tilt_high, &u) <= 0)
+                return;
+
+        struct psoas_event ev = { .t_us = t };
+        if (u.verified) {
+                ev.type = PSOAS_EVENT_STRETCH_DONE;
+                ev.stretch.stretch = u.stretch;
+                ev.stretch.result = PSOAS_STRETCH_VERIFIED;
+                e->sitting.today.stretches_verified++;
+        } else if (u.missed) {
+                ev.type = PSOAS_EVENT_STRETCH_MISSED;
+                ev.missed.stretch = u.stretch;
+                ev.missed.seen = u.seen;
+        } else {
+                ev.type = PSOAS_EVENT_STRETCH_PROGRESS;
+                ev.progress.stretch = u.stretch;
+                ev.progress.side = u.side;
+                ev.progress.held_s = u.held_s;
+                ev.progress.reps = u.reps;
+                ev.progress.goal = u.goal;
+        }
+        engine_push(e, &ev);
 }
 
 int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *sample) {
@@ -517,14 +574,7 @@ int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *sample)
 
         engine_alerts(e, t, tilt);
 
-        uint32_t verified;
-        if (stretch_planner_update(&e->stretches, t, accounted, e->posture.posture, &verified) > 0) {
-                struct psoas_event ev = { .type = PSOAS_EVENT_STRETCH_DONE, .t_us = t };
-                ev.stretch.stretch = verified;
-                ev.stretch.result = PSOAS_STRETCH_VERIFIED;
-                engine_push(e, &ev);
-                e->sitting.today.stretches_verified++;
-        }
+        engine_stretches(e, t, accounted, sample, gyro, still);
         return 0;
 }
 
@@ -615,6 +665,12 @@ void psoas_engine_set_inhibited(struct psoas_engine *e, bool inhibited) {
                 return;
         alert_policy_set_inhibited(&e->alerts, inhibited);
         e->state.inhibited = inhibited;
+}
+
+int psoas_engine_set_places(struct psoas_engine *e, uint32_t places) {
+        if (!e)
+                return -EINVAL;
+        return stretch_planner_set_places(&e->stretches, places);
 }
 
 int psoas_engine_report_stretch(struct psoas_engine *e, const char *id) {

@@ -18,10 +18,16 @@ and each ENTRY is an object with these keys, all required unless marked:
     "id"            string of [a-z0-9-], unique in the catalog: what the wearer's self-report names
     "title"         string, e.g. "Kneeling hip-flexor stretch"
     "muscles"       string, e.g. "psoas, iliacus, rectus femoris"
-    "places"        non-empty list of distinct "desk" (can be done by the desk) and "floor" (needs a mat)
-    "targets"       non-empty list of distinct "hip-flexors", "quadriceps", "glutes", "core", "piriformis"
-    "check"         how the pelvis sensor confirms it: "upright" (standing or kneeling), "floor" (lying,
-                    bridging, on all fours, plank) or "none" (self-report only)
+    "places"        non-empty list of distinct "desk" (can be done by the desk, standing or seated) and "floor"
+                    (needs the floor or a mat: kneeling, lying, on all fours); floor exercises are prompted only
+                    when the wearer's configuration allows them
+    "targets"       non-empty list of distinct "hip-flexors", "quadriceps", "glutes", "core", "piriformis",
+                    "hamstrings"
+    "check"         the pelvic signature the sensor confirms it by (enum psoas_stretch_check in psoas.h):
+                    holds "standing-tuck", "kneeling-tuck", "one-leg-tuck", "standing-hinge", "seated-hinge",
+                    "prone-hold", "walking" (these need "hold_seconds"); repetitions "bridge-reps",
+                    "side-lying-reps", "all-fours-alternating" (these need "reps"); or "none" (no signature:
+                    self-report only). The old "upright" and "floor" are accepted and confirm nothing.
     "hold_seconds"  [min, max]: seconds to hold, per side when per_side
     "reps"          [min, max]: repetitions, per side when per_side
     "per_side"      true or false
@@ -55,12 +61,26 @@ TARGETS = {
     "glutes": "PSOAS_TARGET_GLUTES",
     "core": "PSOAS_TARGET_CORE",
     "piriformis": "PSOAS_TARGET_PIRIFORMIS",
+    "hamstrings": "PSOAS_TARGET_HAMSTRINGS",
 }
 CHECKS = {
     "none": "PSOAS_CHECK_NONE",
     "upright": "PSOAS_CHECK_UPRIGHT",
     "floor": "PSOAS_CHECK_FLOOR",
+    "standing-tuck": "PSOAS_CHECK_STANDING_TUCK",
+    "kneeling-tuck": "PSOAS_CHECK_KNEELING_TUCK",
+    "one-leg-tuck": "PSOAS_CHECK_ONE_LEG_TUCK",
+    "standing-hinge": "PSOAS_CHECK_STANDING_HINGE",
+    "seated-hinge": "PSOAS_CHECK_SEATED_HINGE",
+    "bridge-reps": "PSOAS_CHECK_BRIDGE_REPS",
+    "side-lying-reps": "PSOAS_CHECK_SIDE_LYING_REPS",
+    "all-fours-alternating": "PSOAS_CHECK_ALL_FOURS_ALTERNATING",
+    "prone-hold": "PSOAS_CHECK_PRONE_HOLD",
+    "walking": "PSOAS_CHECK_WALKING",
 }
+# The signatures that count repetitions; the others (but none, upright and floor) time a hold.
+REP_CHECKS = {"bridge-reps", "side-lying-reps", "all-fours-alternating"}
+NO_SIGNATURE = {"none", "upright", "floor"}
 
 TOP_KEYS = {"$comment", "version", "stretches"}
 ENTRY_REQUIRED = ["id", "title", "muscles", "places", "targets", "check", "per_side", "instructions", "safety"]
@@ -180,6 +200,9 @@ class Checker:
         check = obj["check"]
         if not isinstance(check, str) or check not in CHECKS:
             self.fail(where, "check", f"unknown value {describe(check)} (known: {', '.join(CHECKS)})")
+        if check not in NO_SIGNATURE and (check in REP_CHECKS) != has_reps:
+            self.fail(where, "check", f"'{check}' " + ("counts repetitions: give reps" if check in REP_CHECKS
+                                                        else "times a hold: give hold_seconds"))
 
         return {
             "id": ident,

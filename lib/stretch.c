@@ -6,17 +6,55 @@
 #include "stretch.h"
 
 /* What one repetition of a rep-based exercise takes, lowering included, at the slow controlled pace the
- * instructions ask for (a glute bridge: about 1 s up, a short pause, 1-2 s down). The sensor cannot count
- * reps, so it credits time in the right posture instead. */
+ * instructions ask for (a glute bridge: about 1 s up, a short pause, 1-2 s down): psoas_stretch_verify_seconds()
+ * estimates the time with it. The repetitions themselves are counted. */
 #define STRETCH_SECONDS_PER_REP 3u
-
-/* Summing many per-sample dt values leaves rounding error: 100 Hz for 30 s adds up to a hair under 30.0. */
-#define STRETCH_SEEN_EPSILON_S 1e-6
 
 #define STRETCH_PLACES_ALL ((uint32_t)(PSOAS_PLACE_DESK | PSOAS_PLACE_FLOOR))
 #define STRETCH_TARGETS_ALL                                                                                 \
         ((uint32_t)(PSOAS_TARGET_HIP_FLEXORS | PSOAS_TARGET_QUADRICEPS | PSOAS_TARGET_GLUTES |              \
-                PSOAS_TARGET_CORE | PSOAS_TARGET_PIRIFORMIS))
+                PSOAS_TARGET_CORE | PSOAS_TARGET_PIRIFORMIS | PSOAS_TARGET_HAMSTRINGS))
+
+static const char *const check_names[_PSOAS_CHECK_MAX] = {
+        [PSOAS_CHECK_NONE] = "none",
+        [PSOAS_CHECK_UPRIGHT] = "upright",
+        [PSOAS_CHECK_FLOOR] = "floor",
+        [PSOAS_CHECK_STANDING_TUCK] = "standing-tuck",
+        [PSOAS_CHECK_KNEELING_TUCK] = "kneeling-tuck",
+        [PSOAS_CHECK_ONE_LEG_TUCK] = "one-leg-tuck",
+        [PSOAS_CHECK_STANDING_HINGE] = "standing-hinge",
+        [PSOAS_CHECK_SEATED_HINGE] = "seated-hinge",
+        [PSOAS_CHECK_BRIDGE_REPS] = "bridge-reps",
+        [PSOAS_CHECK_SIDE_LYING_REPS] = "side-lying-reps",
+        [PSOAS_CHECK_ALL_FOURS_ALTERNATING] = "all-fours-alternating",
+        [PSOAS_CHECK_PRONE_HOLD] = "prone-hold",
+        [PSOAS_CHECK_WALKING] = "walking",
+};
+
+const char *psoas_stretch_check_to_string(enum psoas_stretch_check check) {
+        return (unsigned)check < _PSOAS_CHECK_MAX ? check_names[check] : NULL;
+}
+
+int psoas_stretch_check_from_string(const char *s) {
+        if (!s)
+                return -EINVAL;
+        for (unsigned i = 0; i < _PSOAS_CHECK_MAX; i++)
+                if (strcmp(s, check_names[i]) == 0)
+                        return (int)i;
+        return -EINVAL;
+}
+
+bool psoas_stretch_has_signature(const struct psoas_stretch *stretch) {
+        return stretch && signature_exists(stretch->check);
+}
+
+const char *psoas_stretch_red_flags(void) {
+        return "Before you stretch: warm up first (a few minutes of walking will do) and move into "
+               "each position slowly. Stop at once if you feel sharp pain. Numbness, tingling or "
+               "weakness in a leg needs a prompt medical evaluation; sudden or severe pain needs "
+               "immediate care. psoas is no substitute for a diagnosis: if pain persists, see a doctor or "
+               "physiotherapist.";
+}
 
 static bool id_is_valid(const char *id) {
         if (!id || !*id)
@@ -71,6 +109,9 @@ static const char *stretch_bad_field(const struct psoas_stretch *s) {
         /* The enum may be signed or unsigned depending on the compiler: as unsigned, both ends fail. */
         if ((unsigned)s->check >= (unsigned)_PSOAS_CHECK_MAX)
                 return "check";
+        /* A signature either counts repetitions or times a hold: the range must be the one it uses. */
+        if (signature_exists(s->check) && signature_counts_reps(s->check) != has_reps)
+                return "check";
         return NULL;
 }
 
@@ -100,22 +141,39 @@ uint32_t psoas_stretch_verify_seconds(const struct psoas_stretch *stretch) {
 }
 
 static bool stretch_fits(const struct psoas_stretch *s, enum psoas_alert_kind cause) {
-        bool desk = s->places & PSOAS_PLACE_DESK;
-        bool hip_flexors = s->targets & PSOAS_TARGET_HIP_FLEXORS;
+        uint32_t lengthens_sitting = PSOAS_TARGET_HIP_FLEXORS | PSOAS_TARGET_QUADRICEPS |
+                PSOAS_TARGET_HAMSTRINGS | PSOAS_TARGET_PIRIFORMIS;
+        bool hinge = s->check == PSOAS_CHECK_STANDING_HINGE || s->check == PSOAS_CHECK_SEATED_HINGE;
 
         switch (cause) {
         case PSOAS_ALERT_SITTING:
-                /* The wearer is at the desk, and sitting is what shortens the hip flexors. */
-                return hip_flexors && desk;
-        case PSOAS_ALERT_TILT:
-                /* Anterior tilt while standing: strengthen what pulls the pelvis back (glutes, abdominals),
-                 * or lengthen the hip flexors without sitting or lying down. */
-                if (s->targets & (PSOAS_TARGET_GLUTES | PSOAS_TARGET_CORE))
+                /* Sitting shortens the hip flexors, the quadriceps' rectus femoris and the hamstrings, and
+                 * presses on the glutes' rotators. A walk is the simplest break of all. Seated stretches come
+                 * after the standing ones (stretch_tier()). */
+                if (s->check == PSOAS_CHECK_WALKING)
                         return true;
-                return hip_flexors && desk && s->check == PSOAS_CHECK_UPRIGHT;
+                return (s->targets & lengthens_sitting) != 0;
+        case PSOAS_ALERT_TILT:
+                /* Anterior tilt while standing: strengthen what pulls the pelvis back (glutes, abdominals), or
+                 * lengthen the hip flexors with the pelvis tucked. A forward hinge or a walk would not undo it. */
+                if (hinge || s->check == PSOAS_CHECK_WALKING)
+                        return false;
+                return (s->targets & (PSOAS_TARGET_GLUTES | PSOAS_TARGET_CORE | PSOAS_TARGET_HIP_FLEXORS)) !=
+                        0;
         default:
                 return false;
         }
+}
+
+/* Where a stretch comes in the rotation: 0, standing (or walking) by the desk; 1, seated by the desk; 2, a floor
+ * exercise, only when the places allow it; -1: not available. */
+#define STRETCH_TIERS 3
+static int stretch_tier(const StretchPlanner *p, const struct psoas_stretch *s) {
+        if (s->places & PSOAS_PLACE_DESK)
+                return s->check == PSOAS_CHECK_SEATED_HINGE ? 1 : 0;
+        if ((s->places & PSOAS_PLACE_FLOOR) && (p->places & PSOAS_PLACE_FLOOR))
+                return 2;
+        return -1;
 }
 
 static void planner_reset(StretchPlanner *p) {
@@ -127,8 +185,8 @@ static void planner_reset(StretchPlanner *p) {
         p->stretch = 0;
         p->prompted_us = 0;
         p->deadline_us = 0;
-        p->seen_s = 0;
         p->verified = false;
+        p->seen = 0;
 }
 
 void stretch_planner_init(StretchPlanner *p, const struct psoas_stretch *catalog, size_t n) {
@@ -138,8 +196,16 @@ void stretch_planner_init(StretchPlanner *p, const struct psoas_stretch *catalog
         *p = (StretchPlanner){
                 .catalog = catalog,
                 .n = n,
+                .places = PSOAS_PLACE_DESK,
         };
         planner_reset(p);
+}
+
+int stretch_planner_set_places(StretchPlanner *p, uint32_t places) {
+        if (!(places & PSOAS_PLACE_DESK) || (places & ~STRETCH_PLACES_ALL) != 0)
+                return -EINVAL;
+        p->places = places;
+        return 0;
 }
 
 int stretch_planner_set_catalog(StretchPlanner *p, const struct psoas_stretch *catalog, size_t n) {
@@ -171,12 +237,21 @@ int stretch_planner_select(StretchPlanner *p, enum psoas_alert_kind cause) {
         if (p->n == 0)
                 return -ENOENT;
 
-        /* Round-robin per cause: start after this cause's last pick, in catalog order. */
-        size_t start = (size_t)(p->last_pick[cause] + 1) % p->n;
+        /* Round-robin per cause through the stretches done standing by the desk, in catalog order, then the
+         * seated ones, then the floor exercises: position k is tier k / n, entry k % n. Start after this
+         * cause's last pick. */
+        size_t n2 = STRETCH_TIERS * p->n, start = 0;
+        int32_t last = p->last_pick[cause];
+        if (last >= 0) {
+                int tier = stretch_tier(p, &p->catalog[last]);
+                start = ((size_t)(tier < 0 ? 0 : tier) * p->n + (size_t)last + 1) % n2;
+        }
         int32_t first = -1, pick = -1;
-        for (size_t k = 0; k < p->n; k++) {
-                size_t i = (start + k) % p->n;
-                if (!stretch_fits(&p->catalog[i], cause))
+        for (size_t k = 0; k < n2; k++) {
+                size_t pos = (start + k) % n2;
+                size_t i = pos % p->n;
+                if (stretch_tier(p, &p->catalog[i]) != (int)(pos / p->n) ||
+                        !stretch_fits(&p->catalog[i], cause))
                         continue;
                 if (first < 0)
                         first = (int32_t)i;
@@ -197,7 +272,8 @@ int stretch_planner_select(StretchPlanner *p, enum psoas_alert_kind cause) {
         return pick;
 }
 
-void stretch_planner_prompted(StretchPlanner *p, uint32_t idx, int64_t t_us, double window_s) {
+void stretch_planner_prompted(
+        StretchPlanner *p, uint32_t idx, enum psoas_alert_kind cause, int64_t t_us, double window_s) {
         if (idx >= p->n)
                 return;
 
@@ -205,9 +281,12 @@ void stretch_planner_prompted(StretchPlanner *p, uint32_t idx, int64_t t_us, dou
         p->has_prompt = true;
         p->pending = true;
         p->stretch = idx;
+        p->cause = cause;
         p->prompted_us = t_us;
-        p->seen_s = 0;
         p->verified = false;
+        p->seen = 0;
+        p->progress_side = p->progress_held_s = p->progress_reps = 0;
+        signature_tracker_init(&p->track, &p->catalog[idx]);
 
         /* Saturate instead of overflowing when t_us is near the end of the range. 2^62 µs is ~146000 years:
          * any window that long never ends anyway. */
@@ -216,46 +295,62 @@ void stretch_planner_prompted(StretchPlanner *p, uint32_t idx, int64_t t_us, dou
         p->deadline_us = t_us > INT64_MAX - w ? INT64_MAX : t_us + w;
 }
 
-static bool posture_matches(enum psoas_stretch_check check, enum psoas_posture posture) {
-        switch (check) {
-        case PSOAS_CHECK_UPRIGHT:
-                /* Kneeling with an upright pelvis looks like standing to a pelvis-worn sensor. */
-                return posture == PSOAS_POSTURE_STANDING;
-        case PSOAS_CHECK_FLOOR:
-                /* Bridging, side-lying, all fours and planks all put the pelvis near horizontal. */
-                return posture == PSOAS_POSTURE_LYING;
-        default:
-                return false;
-        }
-}
-
-int stretch_planner_update(
-        StretchPlanner *p, int64_t t_us, double dt_s, enum psoas_posture posture, uint32_t *ret_idx) {
+int stretch_planner_update(StretchPlanner *p, int64_t t_us, double dt_s, const StretchSense *sense,
+        enum psoas_posture posture, bool tilt_high, StretchUpdate *ret) {
         if (!p->pending)
                 return 0;
 
+        const struct psoas_stretch *s = &p->catalog[p->stretch];
+        StretchUpdate u = { .stretch = p->stretch };
+
         if (t_us > p->deadline_us) {
                 p->pending = false;
-                return 0;
+                if (!signature_exists(s->check))
+                        p->seen |= PSOAS_SEEN_NO_SIGNATURE;
+                if (p->track.seen_s > 0)
+                        p->seen |= PSOAS_SEEN_PARTIAL;
+                u.missed = true;
+                u.seen = p->seen;
+                *ret = u;
+                return 1;
         }
 
-        const struct psoas_stretch *s = &p->catalog[p->stretch];
-        if (!posture_matches(s->check, posture))
-                return 0;
-
-        /* Time in the right posture adds up across pauses: switching sides or resetting between reps briefly
-         * looks like something else. The interval ending at the first sample after the prompt may have begun
-         * before it: only the part after the prompt counts. */
+        /* The interval ending at the first sample after the prompt may have begun before it: only the part
+         * after the prompt counts. */
         double since_prompt_s = ((double)t_us - (double)p->prompted_us) / (double)US_PER_SEC;
-        if (dt_s > 0 && since_prompt_s > 0) /* also drops NaN */
-                p->seen_s += MIN(dt_s, since_prompt_s);
-        if (p->seen_s + STRETCH_SEEN_EPSILON_S < (double)psoas_stretch_verify_seconds(s))
-                return 0;
+        double dt = dt_s > 0 && since_prompt_s > 0 ? MIN(dt_s, since_prompt_s) : 0; /* also drops NaN */
 
-        p->pending = false;
-        p->verified = true;
-        if (ret_idx)
-                *ret_idx = p->stretch;
+        /* Standing up after a sitting alert is a break, and is reported as one: it confirms nothing. */
+        if (p->cause == PSOAS_ALERT_SITTING &&
+                (posture == PSOAS_POSTURE_STANDING || posture == PSOAS_POSTURE_WALKING))
+                p->seen |= PSOAS_SEEN_STOOD_UP;
+        /* After a tilt alert, nothing is confirmed while the tilt that caused it persists. */
+        bool blocked = p->cause == PSOAS_ALERT_TILT && tilt_high;
+        if (blocked)
+                p->seen |= PSOAS_SEEN_TILT_PERSISTED;
+
+        if (signature_tracker_update(&p->track, sense, dt, blocked)) {
+                p->pending = false;
+                p->verified = true;
+                u.verified = true;
+                *ret = u;
+                return 1;
+        }
+
+        const SignatureTracker *tr = &p->track;
+        u.side = signature_tracker_side(tr);
+        u.held_s = (uint32_t)MIN(tr->held_s[tr->side], (double)UINT32_MAX);
+        u.reps = tr->count[tr->side];
+        u.goal = signature_counts_reps(tr->check) ? tr->reps : tr->hold_s;
+        if (u.side == p->progress_side && u.held_s == p->progress_held_s && u.reps == p->progress_reps)
+                return 0;
+        p->progress_side = u.side;
+        p->progress_held_s = u.held_s;
+        p->progress_reps = u.reps;
+        if (u.held_s == 0 && u.reps == 0)
+                return 0; /* a reset or a new side: said with the first second or repetition */
+        u.progress = true;
+        *ret = u;
         return 1;
 }
 

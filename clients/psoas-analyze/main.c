@@ -89,6 +89,10 @@ typedef struct Context {
         Writer *out;
         const struct psoas_stretch *catalog;
         size_t n_catalog;
+        /* --stretch: the one stretch prompted, a copy of the default catalog's entry. */
+        const char *only_stretch;
+        struct psoas_stretch only_catalog[1];
+        bool floor_exercises; /* --floor-exercises */
         /* Posture names for the samples output, zero-padded so that a fixed-size copy inlines. */
         char posture_names[_PSOAS_POSTURE_MAX][16];
         size_t posture_name_lengths[_PSOAS_POSTURE_MAX];
@@ -242,6 +246,17 @@ static void event_count(Context *c, const struct psoas_event *e) {
         }
 }
 
+/* What the sensor saw instead of a prompted stretch: the names of psoasd's StretchMissed, and words. */
+static const struct {
+        uint32_t flag;
+        const char *name, *words;
+} seen_words[] = {
+        { PSOAS_SEEN_STOOD_UP, "stood-up", "stood up (a break, not the stretch)" },
+        { PSOAS_SEEN_PARTIAL, "partial", "part of its signature, not the whole hold or every repetition" },
+        { PSOAS_SEEN_TILT_PERSISTED, "tilt-persisted", "the tilt that caused the prompt went on" },
+        { PSOAS_SEEN_NO_SIGNATURE, "no-signature", "nothing it could see: it has no signature" },
+};
+
 static void event_write_text(Context *c, const struct psoas_event *e) {
         Writer *w = c->out;
         char t[32], when[64], a[64], b[64];
@@ -298,6 +313,38 @@ static void event_write_text(Context *c, const struct psoas_event *e) {
                 s = psoas_alert_kind_to_string(e->prompt.cause);
                 writer_printf(w, "stretch prompt after a %s alert: %s (%s)", s ? s : "unknown",
                         stretch_title(c, e->prompt.stretch), stretch_id(c, e->prompt.stretch));
+                if (e->prompt.stretch < c->n_catalog) {
+                        const struct psoas_stretch *st = &c->catalog[e->prompt.stretch];
+
+                        writer_puts(w,
+                                psoas_stretch_has_signature(st)
+                                        ? "; the sensor confirms it by its signature"
+                                        : "; the sensor cannot see it: self-report only");
+                        writer_puts(w, "; safety: ");
+                        writer_puts(w, st->safety);
+                }
+                break;
+        case PSOAS_EVENT_STRETCH_PROGRESS:
+                writer_printf(w, "stretch progress: %s (%s)", stretch_title(c, e->progress.stretch),
+                        stretch_id(c, e->progress.stretch));
+                if (e->progress.side > 0)
+                        writer_printf(w, ", side %u", (unsigned)e->progress.side);
+                if (e->progress.reps > 0)
+                        writer_printf(w, ": %u of %u repetitions", (unsigned)e->progress.reps,
+                                (unsigned)e->progress.goal);
+                else
+                        writer_printf(w, ": held %u of %u s", (unsigned)e->progress.held_s,
+                                (unsigned)e->progress.goal);
+                break;
+        case PSOAS_EVENT_STRETCH_MISSED:
+                writer_printf(w,
+                        "stretch not confirmed: %s (%s); seen instead:", stretch_title(c, e->missed.stretch),
+                        stretch_id(c, e->missed.stretch));
+                for (size_t i = 0; i < ELEMENTSOF(seen_words); i++)
+                        if (e->missed.seen & seen_words[i].flag)
+                                writer_printf(w, " %s;", seen_words[i].words);
+                if (e->missed.seen == 0)
+                        writer_puts(w, " nothing of it;");
                 break;
         case PSOAS_EVENT_STRETCH_DONE:
                 s = psoas_stretch_result_to_string(e->stretch.result);
@@ -380,7 +427,39 @@ static void event_write_json(Context *c, const struct psoas_event *e) {
                 writer_json_string(w, stretch_title(c, e->prompt.stretch));
                 writer_puts(w, ", \"cause\": ");
                 writer_json_string(w, s ? s : "unknown");
+                if (e->prompt.stretch < c->n_catalog) {
+                        const struct psoas_stretch *st = &c->catalog[e->prompt.stretch];
+
+                        writer_puts(w, ", \"safety\": ");
+                        writer_json_string(w, st->safety);
+                        writer_printf(w, ", \"verifiable\": %s",
+                                psoas_stretch_has_signature(st) ? "true" : "false");
+                }
                 break;
+        case PSOAS_EVENT_STRETCH_PROGRESS:
+                writer_puts(w, ", \"stretch\": ");
+                writer_json_string(w, stretch_id(c, e->progress.stretch));
+                writer_printf(w, ", \"side\": %u, \"seconds\": %u, \"repetitions\": %u, \"goal\": %u",
+                        (unsigned)e->progress.side, (unsigned)e->progress.held_s, (unsigned)e->progress.reps,
+                        (unsigned)e->progress.goal);
+                break;
+        case PSOAS_EVENT_STRETCH_MISSED: {
+                bool first = true;
+
+                writer_puts(w, ", \"stretch\": ");
+                writer_json_string(w, stretch_id(c, e->missed.stretch));
+                writer_puts(w, ", \"title\": ");
+                writer_json_string(w, stretch_title(c, e->missed.stretch));
+                writer_puts(w, ", \"seen\": [");
+                for (size_t i = 0; i < ELEMENTSOF(seen_words); i++)
+                        if (e->missed.seen & seen_words[i].flag) {
+                                writer_puts(w, first ? "" : ", ");
+                                writer_json_string(w, seen_words[i].name);
+                                first = false;
+                        }
+                writer_puts(w, "]");
+                break;
+        }
         case PSOAS_EVENT_STRETCH_DONE:
                 s = psoas_stretch_result_to_string(e->stretch.result);
                 writer_puts(w, ", \"stretch\": ");
@@ -893,6 +972,14 @@ static int context_run(Context *c) {
                 log_error("cannot create the engine: %s", strerror(-r));
                 return r == -ENOMEM ? EX_OSERR : EX_SOFTWARE;
         }
+        r = psoas_engine_set_places(
+                c->engine, PSOAS_PLACE_DESK | (c->floor_exercises ? (uint32_t)PSOAS_PLACE_FLOOR : 0u));
+        if (r >= 0 && c->only_stretch)
+                r = psoas_engine_set_catalog(c->engine, c->only_catalog, 1);
+        if (r < 0) {
+                log_error("cannot set up the stretches: %s", strerror(-r));
+                return EX_SOFTWARE;
+        }
         c->catalog = psoas_engine_get_catalog(c->engine, &c->n_catalog);
         for (int p = 0; p < _PSOAS_POSTURE_MAX; p++) {
                 const char *name = posture_name((enum psoas_posture)p);
@@ -993,6 +1080,9 @@ static void help(void) {
                "      --start=YYYY-MM-DDTHH:MM[:SS]  local time of the first sample:\n"
                "                             days and quiet hours then follow the wall clock\n"
                "      --quiet-hours=HH:MM-HH:MM  no alerts then (needs --start)\n"
+               "      --floor-exercises      prompt floor exercises too (by default only stretches\n"
+               "                             done by the desk)\n"
+               "      --stretch=ID           prompt only this stretch of the catalog, after any alert\n"
                "\n"
                "  -h, --help                 show this help\n"
                "      --version              show the version\n"
@@ -1149,6 +1239,8 @@ static int parse_argv(Context *c, int argc, char **argv) {
                 ARG_START,
                 ARG_QUIET_HOURS,
                 ARG_UNITS,
+                ARG_FLOOR_EXERCISES,
+                ARG_STRETCH,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -1169,6 +1261,8 @@ static int parse_argv(Context *c, int argc, char **argv) {
                 { "start", required_argument, NULL, ARG_START },
                 { "quiet-hours", required_argument, NULL, ARG_QUIET_HOURS },
                 { "units", required_argument, NULL, ARG_UNITS },
+                { "floor-exercises", no_argument, NULL, ARG_FLOOR_EXERCISES },
+                { "stretch", required_argument, NULL, ARG_STRETCH },
                 {},
         };
         unsigned n_calibrate = 0;
@@ -1240,6 +1334,28 @@ static int parse_argv(Context *c, int argc, char **argv) {
                                 c->config.forward[i] = (float)v[i];
                         context_bind(c, "forward", "--forward", optarg, NULL, 1);
                         break;
+                case ARG_FLOOR_EXERCISES:
+                        c->floor_exercises = true;
+                        break;
+                case ARG_STRETCH: {
+                        size_t n;
+                        const struct psoas_stretch *def = psoas_stretch_default_catalog(&n);
+
+                        c->only_stretch = NULL;
+                        for (size_t i = 0; i < n && !c->only_stretch; i++)
+                                if (streq(def[i].id, optarg)) {
+                                        c->only_stretch = def[i].id;
+                                        c->only_catalog[0] = def[i];
+                                }
+                        if (!c->only_stretch) {
+                                log_error("--stretch '%s': no such stretch in the catalog", optarg);
+                                return -EINVAL;
+                        }
+                        /* Prompted after any alert, wherever it is done. */
+                        c->only_catalog[0].targets |= PSOAS_TARGET_HIP_FLEXORS | PSOAS_TARGET_GLUTES;
+                        c->floor_exercises = true;
+                        break;
+                }
                 case ARG_SITTING_ALERT:
                         if (parse_number(c, "--sitting-alert", optarg, "sitting_alert_s", "minutes", 60,
                                     &c->config.sitting_alert_s) < 0)

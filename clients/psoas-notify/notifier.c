@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <systemd/sd-bus.h>
 
@@ -32,6 +33,7 @@ typedef struct AlertKind {
 static const char *const sitting_actions[] = { "snooze", "Snooze 15 min", "up", "I'm up", NULL };
 static const char *const tilt_actions[] = { "snooze", "Snooze 15 min", "ok", "Got it", NULL };
 static const char *const stretch_actions[] = { "done", "Done", "skip", "Skip", NULL };
+static const char *const red_flags_actions[] = { "ok", "Understood", NULL };
 
 enum {
         ALERT_SITTING,
@@ -59,11 +61,17 @@ struct Notifier {
         NotificationServer *server;
         Notification *alerts[_ALERT_MAX];
         Notification *stretch;
+        /* The warnings that go with every stretch (psoasd's StretchRedFlags), shown once. */
+        Notification *safety;
+        char *red_flags;
+        bool red_flags_shown, red_flags_wanted;
         /* Tells the wearer that an action could not reach psoasd. */
         Notification *problem;
         /* The stretch the stretch notification is about. */
         char *stretch_id;
         char *stretch_title;
+        /* The open prompt's text, which its progress is shown above; NULL once answered or ended. */
+        char *stretch_body;
 
         bool daemon_present;
         bool inhibited;
@@ -74,6 +82,11 @@ struct Notifier {
         sd_bus_slot *get_all_call;
         sd_event_source *exit_source;
 };
+
+static char *mfree(char *p) {
+        free(p);
+        return NULL;
+}
 
 static const char *daemon_bus_name(Notifier *n) {
         return n->user_bus ? "session" : "system";
@@ -87,6 +100,7 @@ static void close_all(Notifier *n) {
         for (size_t i = 0; i < _ALERT_MAX; i++)
                 (void)notification_close(n->alerts[i]);
         (void)notification_close(n->stretch);
+        (void)notification_close(n->safety);
         (void)notification_close(n->problem);
 }
 
@@ -184,7 +198,13 @@ static void on_stretch_action(Notification *stretch, const char *action, void *u
 
         if (streq(action, "done") && n->stretch_id)
                 call_daemon(n, "CompleteStretch", on_complete_stretch_reply, "s", n->stretch_id);
+        /* Answered: later progress does not bring it back. */
+        n->stretch_body = mfree(n->stretch_body);
         (void)notification_close(stretch);
+}
+
+static void on_safety_action(Notification *safety, const char *action, void *userdata) {
+        (void)notification_close(safety);
 }
 
 /* ------------------------------------------------------------------------------------------------------- */
@@ -250,14 +270,117 @@ static int set_string(char **s, const char *value) {
         return 0;
 }
 
+/* What a revision 2 psoasd appends to StretchPrompt: the safety note and the details (unknown keys skipped). */
+typedef struct PromptDetails {
+        const char *safety;
+        uint32_t hold_min_s, repetitions_min;
+        bool per_side, verifiable;
+} PromptDetails;
+
+static int read_prompt_details(sd_bus_message *m, PromptDetails *d) {
+        int r;
+
+        r = sd_bus_message_read(m, "s", &d->safety);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const char *key, *contents;
+                int b;
+
+                r = sd_bus_message_read(m, "s", &key);
+                if (r >= 0)
+                        r = sd_bus_message_peek_type(m, NULL, &contents);
+                if (r < 0)
+                        return r;
+                if (streq(key, "hold_min_seconds") && streq(contents, "u"))
+                        r = sd_bus_message_read(m, "v", "u", &d->hold_min_s);
+                else if (streq(key, "repetitions_min") && streq(contents, "u"))
+                        r = sd_bus_message_read(m, "v", "u", &d->repetitions_min);
+                else if ((streq(key, "per_side") || streq(key, "verifiable")) && streq(contents, "b")) {
+                        r = sd_bus_message_read(m, "v", "b", &b);
+                        *(streq(key, "per_side") ? &d->per_side : &d->verifiable) = b;
+                } else
+                        r = sd_bus_message_skip(m, "v");
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+/* "Hold for 20–30 s on each side.", "Repeat 10–12 times.": the range, "each side" only where the catalog says. */
+static void describe_amount(char *buf, size_t size, uint32_t lo, uint32_t hi, bool hold, bool per_side) {
+        char range[32];
+
+        if (lo == 0 || lo == hi)
+                snprintf(range, sizeof(range), "%u", hi);
+        else
+                snprintf(range, sizeof(range), "%u–%u", lo, hi);
+        snprintf(buf, size, hold ? "Hold for %s s%s." : "Repeat %s times%s.", range,
+                per_side ? " on each side" : "");
+}
+
+/* The warnings that go with every stretch, once: before the first prompt this user sees, remembered in a file
+ * under $XDG_STATE_HOME (~/.local/state), or for this run only when there is no such place. */
+static void show_red_flags_once(Notifier *n) {
+        _cleanup_free_ char *path = NULL;
+        const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+        FILE *f;
+
+        if (n->red_flags_shown)
+                return;
+        if (!n->red_flags) {
+                /* The prompt came before psoasd's properties: shown when they arrive. */
+                n->red_flags_wanted = true;
+                return;
+        }
+        n->red_flags_shown = true;
+        if (state && *state == '/') {
+                if (asprintf(&path, "%s/psoas-notify-red-flags-shown", state) < 0)
+                        path = NULL;
+        } else if (home && *home == '/') {
+                if (asprintf(&path, "%s/.local/state/psoas-notify-red-flags-shown", home) < 0)
+                        path = NULL;
+        }
+        if (path && access(path, F_OK) == 0)
+                return;
+
+        NotificationContent content = {
+                .summary = "Before you stretch",
+                .body = n->red_flags,
+                .actions = red_flags_actions,
+                .urgency = URGENCY_NORMAL,
+                .expire_timeout_ms = 0,
+        };
+        if (notification_show(n->safety, &content) < 0)
+                return;
+        if (path) {
+                f = fopen(path, "we");
+                if (f)
+                        fclose(f);
+                else
+                        log_debug("Could not remember that the warnings were shown (%s): %m", path);
+        }
+}
+
 static void handle_stretch_prompt(Notifier *n, sd_bus_message *m) {
         _cleanup_free_ char *summary = NULL, *body = NULL;
         const char *id, *title, *instructions;
         uint32_t hold_seconds, repetitions;
-        char amount[64] = "";
+        PromptDetails d = { .verifiable = true };
+        char amount[96] = "";
         int r;
 
         r = sd_bus_message_read(m, "sssuu", &id, &title, &instructions, &hold_seconds, &repetitions);
+        /* Revision 2 appended the safety note and the details; revision 1's five arguments stay first. */
+        if (r >= 0 && sd_bus_message_at_end(m, false) == 0)
+                r = read_prompt_details(m, &d);
         if (r < 0) {
                 log_warning_errno(r, "Malformed StretchPrompt signal: %m");
                 return;
@@ -267,22 +390,28 @@ static void handle_stretch_prompt(Notifier *n, sd_bus_message *m) {
                 log_error("Out of memory.");
                 return;
         }
+        n->stretch_body = mfree(n->stretch_body);
         if (!may_show(n)) {
                 log_debug("Holding back the prompt for stretch '%s'.", id);
                 return;
         }
 
         if (hold_seconds > 0)
-                snprintf(amount, sizeof(amount), "\nHold for %u s.", hold_seconds);
+                describe_amount(amount, sizeof(amount), d.hold_min_s, hold_seconds, true, d.per_side);
         else if (repetitions > 0)
-                snprintf(amount, sizeof(amount), "\nRepeat %u times.", repetitions);
+                describe_amount(amount, sizeof(amount), d.repetitions_min, repetitions, false, d.per_side);
         if (asprintf(&summary, "Stretch: %s", title) < 0 ||
-                asprintf(&body, "%s%s", instructions, amount) < 0) {
+                asprintf(&body, "%s\n%s%s%s%s", instructions, amount, d.safety ? "\nSafety: " : "",
+                        d.safety ?: "",
+                        d.verifiable ? ""
+                                     : "\nThe sensor cannot see this one: press Done when you have done it "
+                                       "(self-reported).") < 0) {
                 summary = body = NULL;
                 log_error("Out of memory.");
                 return;
         }
 
+        show_red_flags_once(n);
         NotificationContent content = {
                 .summary = summary,
                 .body = body,
@@ -290,6 +419,82 @@ static void handle_stretch_prompt(Notifier *n, sd_bus_message *m) {
                 .urgency = URGENCY_NORMAL,
                 /* It waits for the wearer's answer, as psoasd waits for the stretch. */
                 .expire_timeout_ms = 0,
+        };
+        (void)notification_show(n->stretch, &content);
+        n->stretch_body = TAKE_PTR(body);
+}
+
+/* The prompt again, with how far the sensor has seen the stretch: "Side 1: 12 of 20 s held". */
+static void handle_stretch_progress(Notifier *n, sd_bus_message *m) {
+        _cleanup_free_ char *summary = NULL, *body = NULL;
+        uint32_t side, seconds, repetitions, goal;
+        char sided[32] = "";
+        const char *id;
+        int r;
+
+        r = sd_bus_message_read(m, "suuuu", &id, &side, &seconds, &repetitions, &goal);
+        if (r < 0) {
+                log_warning_errno(r, "Malformed StretchProgress signal: %m");
+                return;
+        }
+        /* Only the prompt on screen is updated: one answered or held back stays so. */
+        if (!streq_ptr(id, n->stretch_id) || !n->stretch_body || !may_show(n))
+                return;
+        if (side > 0)
+                snprintf(sided, sizeof(sided), "Side %u: ", side);
+        if (asprintf(&summary, "Stretch: %s", n->stretch_title) < 0 ||
+                (repetitions > 0 ? asprintf(&body, "%s%u of %u repetitions seen\n%s", sided, repetitions,
+                                           goal, n->stretch_body)
+                                 : asprintf(&body, "%s%u of %u s held\n%s", sided, seconds, goal,
+                                           n->stretch_body)) < 0) {
+                summary = body = NULL;
+                log_error("Out of memory.");
+                return;
+        }
+        NotificationContent content = {
+                .summary = summary,
+                .body = body,
+                .actions = stretch_actions,
+                .urgency = URGENCY_NORMAL,
+                .expire_timeout_ms = 0,
+        };
+        (void)notification_show(n->stretch, &content);
+}
+
+/* The window ended unconfirmed: psoasd's sentence says what the sensor saw instead ("You stood up, which is a
+ * break, but ..."). Done still reports it, as the wearer's own word. */
+static void handle_stretch_missed(Notifier *n, sd_bus_message *m) {
+        _cleanup_free_ char *summary = NULL, *body = NULL;
+        const char *id, *message, *title;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &id);
+        if (r >= 0)
+                r = sd_bus_message_skip(m, "as");
+        if (r >= 0)
+                r = sd_bus_message_read(m, "s", &message);
+        if (r < 0) {
+                log_warning_errno(r, "Malformed StretchMissed signal: %m");
+                return;
+        }
+        if (!streq_ptr(id, n->stretch_id))
+                return; /* a prompt this notifier never saw */
+        n->stretch_body = mfree(n->stretch_body);
+        if (!may_show(n))
+                return;
+        title = n->stretch_title;
+        if (asprintf(&summary, "Stretch not confirmed: %s", title) < 0 ||
+                asprintf(&body, "%s\nIf you did it, press Done: it counts as self-reported.", message) < 0) {
+                summary = body = NULL;
+                log_error("Out of memory.");
+                return;
+        }
+        NotificationContent content = {
+                .summary = summary,
+                .body = body,
+                .actions = stretch_actions,
+                .urgency = URGENCY_LOW,
+                .expire_timeout_ms = -1,
         };
         (void)notification_show(n->stretch, &content);
 }
@@ -304,6 +509,7 @@ static void handle_stretch_verified(Notifier *n, sd_bus_message *m) {
                 log_warning_errno(r, "Malformed StretchVerified signal: %m");
                 return;
         }
+        n->stretch_body = mfree(n->stretch_body);
         if (!may_show(n))
                 return;
 
@@ -333,6 +539,10 @@ static int on_daemon_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret
                 handle_stretch_prompt(n, m);
         else if (sd_bus_message_is_signal(m, DAEMON_INTERFACE, "StretchVerified"))
                 handle_stretch_verified(n, m);
+        else if (sd_bus_message_is_signal(m, DAEMON_INTERFACE, "StretchProgress"))
+                handle_stretch_progress(n, m);
+        else if (sd_bus_message_is_signal(m, DAEMON_INTERFACE, "StretchMissed"))
+                handle_stretch_missed(n, m);
         else if (sd_bus_message_is_signal(m, DAEMON_INTERFACE, "BreakTaken")) {
                 log_debug("Break taken: closing the sitting alert.");
                 (void)notification_close(n->alerts[ALERT_SITTING]);
@@ -355,6 +565,14 @@ static int read_daemon_properties(Notifier *n, sd_bus_message *m) {
                         r = sd_bus_message_read(m, "v", "b", &b);
                         if (r >= 0)
                                 set_inhibited(n, b);
+                } else if (streq(name, "StretchRedFlags")) {
+                        const char *text;
+
+                        r = sd_bus_message_read(m, "v", "s", &text);
+                        if (r >= 0 && set_string(&n->red_flags, text) < 0)
+                                r = -ENOMEM;
+                        if (r >= 0 && n->red_flags_wanted && may_show(n))
+                                show_red_flags_once(n);
                 } else if (streq(name, "SittingSince")) {
                         /* The bout is over (also when psoasd came back without one): nothing to alert
                          * about any more, even if the BreakTaken signal was missed. */
@@ -510,6 +728,8 @@ Notifier *notifier_free(Notifier *n) {
         sd_event_unref(n->event);
         free(n->stretch_id);
         free(n->stretch_title);
+        free(n->stretch_body);
+        free(n->red_flags);
         free(n);
         return NULL;
 }
@@ -546,6 +766,9 @@ int notifier_new(sd_event *event, bool user_bus, Notifier **ret) {
                         return log_error_errno(r, "Out of memory.");
         }
         r = notification_new(n->server, "stretch", on_stretch_action, n, &n->stretch);
+        if (r < 0)
+                return log_error_errno(r, "Out of memory.");
+        r = notification_new(n->server, "safety", on_safety_action, n, &n->safety);
         if (r < 0)
                 return log_error_errno(r, "Out of memory.");
         r = notification_new(n->server, "problem", NULL, n, &n->problem);

@@ -246,9 +246,23 @@ static int monitor_properties(Monitor *m, Watch *w, uint64_t changed) {
         return 0;
 }
 
+/* "hold 20–30 s per side", "10–12 repetitions": the range from a revision 2 psoasd, the upper end from 1. */
+static void describe_prompt_dose(char *buf, size_t size, const WatchEvent *e) {
+        bool hold = e->hold_s > 0;
+        uint32_t hi = hold ? e->hold_s : e->repetitions, lo = hold ? e->hold_min_s : e->repetitions_min;
+        char range[32];
+
+        if (lo == 0 || lo == hi)
+                snprintf(range, sizeof(range), "%u", hi);
+        else
+                snprintf(range, sizeof(range), "%u–%u", lo, hi);
+        snprintf(buf, size, "%s%s%s%s", hold ? "hold " : "", range, hold ? " s" : " repetitions",
+                e->per_side ? " per side" : "");
+}
+
 static int on_watch_event(Watch *w, const WatchEvent *e, void *userdata) {
         Monitor *m = userdata;
-        char text[2048], a[DURATION_MAX];
+        char text[2048], a[64]; /* a duration (DURATION_MAX) or a dose */
         json_object *o;
 
         switch (e->type) {
@@ -274,12 +288,19 @@ static int on_watch_event(Watch *w, const WatchEvent *e, void *userdata) {
                                 json_add(o, "hold_seconds", json_object_new_uint64(e->hold_s)) < 0 ||
                                 json_add(o, "repetitions", json_object_new_uint64(e->repetitions)) < 0))
                         o = json_object_put_null(o);
-                if (e->hold_s > 0)
-                        snprintf(a, sizeof(a), "hold %u s per side", e->hold_s);
-                else
-                        snprintf(a, sizeof(a), "%u repetitions", e->repetitions);
-                snprintf(text, sizeof(text), "stretch suggested: %s [%s], %s. %s", e->title, e->id, a,
-                        e->instructions);
+                if (o && e->safety &&
+                        (json_add(o, "safety", json_object_new_string(e->safety)) < 0 ||
+                                json_add(o, "hold_min_seconds", json_object_new_uint64(e->hold_min_s)) < 0 ||
+                                json_add(o, "repetitions_min", json_object_new_uint64(e->repetitions_min)) <
+                                        0 ||
+                                json_add(o, "per_side", json_object_new_boolean(e->per_side)) < 0 ||
+                                json_add(o, "verifiable", json_object_new_boolean(e->verifiable)) < 0))
+                        o = json_object_put_null(o);
+                describe_prompt_dose(a, sizeof(a), e);
+                snprintf(text, sizeof(text), "stretch suggested: %s [%s], %s. %s%s%s%s", e->title, e->id, a,
+                        e->instructions, e->safety ? " Safety: " : "", e->safety ?: "",
+                        e->safety && !e->verifiable ? " The sensor cannot see it: report it done yourself."
+                                                    : "");
                 return monitor_event(m, w, "stretch-prompt", o, text);
         case WATCH_STRETCH_VERIFIED:
                 o = json_object_new_object();
@@ -287,6 +308,40 @@ static int on_watch_event(Watch *w, const WatchEvent *e, void *userdata) {
                         o = json_object_put_null(o);
                 snprintf(text, sizeof(text), "stretch %s done, as the sensor saw", e->id);
                 return monitor_event(m, w, "stretch-verified", o, text);
+        case WATCH_STRETCH_PROGRESS:
+                o = json_object_new_object();
+                if (o &&
+                        (json_add(o, "id", json_object_new_string(e->id)) < 0 ||
+                                json_add(o, "side", json_object_new_uint64(e->side)) < 0 ||
+                                json_add(o, "seconds", json_object_new_uint64(e->seconds_held)) < 0 ||
+                                json_add(o, "repetitions", json_object_new_uint64(e->repetitions)) < 0 ||
+                                json_add(o, "goal", json_object_new_uint64(e->goal)) < 0))
+                        o = json_object_put_null(o);
+                snprintf(a, sizeof(a), "side %u, ", e->side);
+                if (e->seconds_held > 0 || e->repetitions == 0)
+                        snprintf(text, sizeof(text), "stretch %s: %sheld %u of %u s", e->id,
+                                e->side ? a : "", e->seconds_held, e->goal);
+                else
+                        snprintf(text, sizeof(text), "stretch %s: %s%u of %u repetitions", e->id,
+                                e->side ? a : "", e->repetitions, e->goal);
+                return monitor_event(m, w, "stretch-progress", o, text);
+        case WATCH_STRETCH_MISSED: {
+                json_object *seen = json_object_new_array();
+
+                o = json_object_new_object();
+                for (char **i = e->seen; seen && i && *i; i++)
+                        if (json_object_array_add(seen, json_object_new_string(*i)) < 0)
+                                seen = json_object_put_null(seen);
+                if (o &&
+                        (!seen || json_add(o, "id", json_object_new_string(e->id)) < 0 ||
+                                json_add(o, "seen", seen) < 0 ||
+                                json_add(o, "message", json_object_new_string(e->message)) < 0))
+                        o = json_object_put_null(o);
+                else if (!o)
+                        json_object_put(seen);
+                snprintf(text, sizeof(text), "stretch %s not confirmed: %s", e->id, e->message);
+                return monitor_event(m, w, "stretch-missed", o, text);
+        }
         case WATCH_BREAK_TAKEN:
                 o = json_object_new_object();
                 if (o && json_add(o, "seconds", json_object_new_uint64(e->seconds)) < 0)

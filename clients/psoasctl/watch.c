@@ -54,7 +54,54 @@ static int watch_attach_daemon(Watch *w) {
         return 0;
 }
 
+static char **strv_free(char **l) {
+        for (char **i = l; i && *i; i++)
+                free(*i);
+        free(l);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free);
+
+/* StretchPrompt's safety note and details (revision 2); unknown keys are skipped. */
+static int read_prompt_details(sd_bus_message *m, WatchEvent *e) {
+        int r;
+
+        r = sd_bus_message_read(m, "s", &e->safety);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const char *key, *contents;
+                int b;
+
+                r = sd_bus_message_read(m, "s", &key);
+                if (r >= 0)
+                        r = sd_bus_message_peek_type(m, NULL, &contents);
+                if (r < 0)
+                        return r;
+                if (streq(key, "hold_min_seconds") && streq(contents, "u"))
+                        r = sd_bus_message_read(m, "v", "u", &e->hold_min_s);
+                else if (streq(key, "repetitions_min") && streq(contents, "u"))
+                        r = sd_bus_message_read(m, "v", "u", &e->repetitions_min);
+                else if ((streq(key, "per_side") || streq(key, "verifiable")) && streq(contents, "b")) {
+                        r = sd_bus_message_read(m, "v", "b", &b);
+                        *(streq(key, "per_side") ? &e->per_side : &e->verifiable) = b;
+                } else
+                        r = sd_bus_message_skip(m, "v");
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
 static int on_daemon_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        _cleanup_(strv_freep) char **seen = NULL;
         Watch *w = userdata;
         WatchEvent e = {};
         int r;
@@ -71,9 +118,24 @@ static int on_daemon_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret
                 e.type = WATCH_STRETCH_PROMPT;
                 r = sd_bus_message_read(
                         m, "sssuu", &e.id, &e.title, &e.instructions, &e.hold_s, &e.repetitions);
+                /* Revision 2 appended the safety note and the details. */
+                if (r >= 0 && sd_bus_message_at_end(m, false) == 0)
+                        r = read_prompt_details(m, &e);
         } else if (sd_bus_message_is_signal(m, PSOAS_INTERFACE, "StretchVerified")) {
                 e.type = WATCH_STRETCH_VERIFIED;
                 r = sd_bus_message_read(m, "s", &e.id);
+        } else if (sd_bus_message_is_signal(m, PSOAS_INTERFACE, "StretchProgress")) {
+                e.type = WATCH_STRETCH_PROGRESS;
+                r = sd_bus_message_read(
+                        m, "suuuu", &e.id, &e.side, &e.seconds_held, &e.repetitions, &e.goal);
+        } else if (sd_bus_message_is_signal(m, PSOAS_INTERFACE, "StretchMissed")) {
+                e.type = WATCH_STRETCH_MISSED;
+                r = sd_bus_message_read(m, "s", &e.id);
+                if (r >= 0)
+                        r = sd_bus_message_read_strv(m, &seen);
+                if (r >= 0)
+                        r = sd_bus_message_read(m, "s", &e.message);
+                e.seen = seen;
         } else if (sd_bus_message_is_signal(m, PSOAS_INTERFACE, "BreakTaken")) {
                 e.type = WATCH_BREAK_TAKEN;
                 r = sd_bus_message_read(m, "t", &e.seconds);

@@ -15,6 +15,8 @@ typedef enum WatchEventType {
         WATCH_ALERT,
         WATCH_STRETCH_PROMPT,
         WATCH_STRETCH_VERIFIED,
+        WATCH_STRETCH_PROGRESS,
+        WATCH_STRETCH_MISSED,
         WATCH_BREAK_TAKEN,
         WATCH_DAEMON_GONE, /* psoasd left the bus */
         WATCH_DAEMON_BACK, /* psoasd is (again) on the bus: the properties are read afresh */
@@ -26,8 +28,17 @@ typedef struct WatchEvent {
         uint64_t changed; /* WATCH_PROPERTIES: PROPERTY_BIT()s */
         const char *kind, *message; /* WATCH_ALERT */
         uint32_t level; /* WATCH_ALERT */
-        const char *id, *title, *instructions; /* WATCH_STRETCH_PROMPT, WATCH_STRETCH_VERIFIED (id) */
-        uint32_t hold_s, repetitions; /* WATCH_STRETCH_PROMPT */
+        const char *id, *title,
+                *instructions; /* WATCH_STRETCH_PROMPT, and id for the other stretch events */
+        uint32_t hold_s, repetitions; /* WATCH_STRETCH_PROMPT: the upper ends of the ranges */
+        /* WATCH_STRETCH_PROMPT from a revision 2 psoasd (safety NULL from revision 1): the safety note, the
+         * lower ends of the ranges, per side, whether the sensor can confirm it. */
+        const char *safety;
+        uint32_t hold_min_s, repetitions_min;
+        bool per_side, verifiable;
+        uint32_t side, goal; /* WATCH_STRETCH_PROGRESS, with seconds_held and repetitions */
+        uint32_t seconds_held;
+        char **seen; /* WATCH_STRETCH_MISSED, with message */
         uint64_t seconds; /* WATCH_BREAK_TAKEN: the bout's length */
 } WatchEvent;
 

@@ -50,9 +50,10 @@ bad_input() {
         [ ! -s "$tmp/out" ] || fail "the summary was printed despite the error"
 }
 
-# json_check FILE PYTHON: runs PYTHON with `doc` bound to the parsed JSON of FILE; it asserts.
+# json_check FILE PYTHON [ARGS...]: runs PYTHON with `doc` bound to the parsed JSON of FILE (and ARGS in
+# sys.argv[3:]); it asserts.
 json_check() {
-        "$py" - "$1" "$2" <<'EOF'
+        "$py" - "$@" <<'EOF'
 import json, sys
 with open(sys.argv[1]) as f:
     doc = json.load(f)
@@ -508,6 +509,104 @@ case_units_usage() {
         run 0 --units m/s2,rad/s,s "$tmp/rec.csv"
         run 0 --help
         grep -q -- '--units=LIST' "$tmp/out" || fail "--help does not list --units"
+}
+
+# The stretches acted out (tests/synth/psoas-synth-stretch, PSOAS_SYNTH_STRETCH): each with a signature is
+# verified done right, with its progress; never standing, sitting, walking or arched.
+SIGNATURES='standing-hip-flexor:standing-tuck:hold standing-quad:one-leg-tuck:hold hamstring:standing-hinge:hold
+walking-break:walking:hold120 piriformis:seated-hinge:hold kneeling-hip-flexor:kneeling-tuck:hold
+couch-stretch:kneeling-tuck:hold glute-bridge:bridge-reps:reps1 clamshell:side-lying-reps:reps
+bird-dog:all-fours-alternating:reps plank:prone-hold:hold1'
+
+# act ID CHECK DOSE VARIANT [PAD]: writes $tmp/act.csv and runs psoas-analyze's JSON events over it.
+act() {
+        case $3 in
+        hold) dose="--hold 20" ;;
+        hold1) dose="--hold 20 --one-side" ;;
+        hold120) dose="--hold 120 --one-side" ;;
+        reps) dose="--reps 10" ;;
+        reps1) dose="--reps 10 --one-side" ;;
+        esac
+        # shellcheck disable=SC2086
+        "$PSOAS_SYNTH_STRETCH" --check "$2" --variant "$4" --pad "${5:-0}" $dose >"$tmp/act.csv"
+        # shellcheck disable=SC2086
+        forward=$("$PSOAS_SYNTH_STRETCH" --check "$2" --variant "$4" $dose --forward)
+        run 0 --output events --json --calibrate 2,10 --forward "$forward" --sitting-alert 1 --stretch "$1" \
+                "$tmp/act.csv"
+}
+
+case_stretch_events_verified() {
+        for entry in $SIGNATURES; do
+                id=${entry%%:*}
+                rest=${entry#*:}
+                act "$id" "${rest%%:*}" "${rest#*:}" right
+                json_check "$tmp/out" '
+id = sys.argv[3]
+prompts = [e for e in doc if e["type"] == "stretch-prompt"]
+assert len(prompts) == 1 and prompts[0]["stretch"] == id, prompts
+assert prompts[0]["verifiable"] is True and len(prompts[0]["safety"]) > 20, prompts
+done = [e for e in doc if e["type"] == "stretch-done"]
+assert [(e["stretch"], e["result"]) for e in done] == [(id, "verified")], done
+progress = [e for e in doc if e["type"] == "stretch-progress"]
+assert progress and all(e["stretch"] == id for e in progress), progress
+assert all(e["t"] <= done[0]["t"] for e in progress), "progress after the verification"
+assert not [e for e in doc if e["type"] == "stretch-missed"], doc
+' "$id"
+        done
+}
+
+# not_verified VARIANT [PAD]: no stretch is verified; with a pad (past the prompt's window), it is missed.
+not_verified() {
+        for entry in $SIGNATURES; do
+                id=${entry%%:*}
+                rest=${entry#*:}
+                check=${rest%%:*}
+                if [ "$check" = walking ] && [ "$1" != standing ] && [ "$1" != sitting ]; then
+                        continue
+                fi
+                act "$id" "$check" "${rest#*:}" "$1" "${2:-0}"
+                json_check "$tmp/out" '
+id, padded = sys.argv[3], sys.argv[4] != "0"
+assert len([e for e in doc if e["type"] == "stretch-prompt"]) == 1, doc
+assert not [e for e in doc if e["type"] == "stretch-done"], [e for e in doc if e["type"] == "stretch-done"]
+missed = [e for e in doc if e["type"] == "stretch-missed"]
+if padded:
+    assert len(missed) == 1 and missed[0]["stretch"] == id and "stood-up" in missed[0]["seen"], missed
+' "$id" "${2:-0}"
+        done
+}
+
+case_stretch_events_standing() {
+        not_verified standing 600
+}
+
+case_stretch_events_sitting() {
+        not_verified sitting
+}
+
+case_stretch_events_walking() {
+        not_verified walking
+}
+
+case_stretch_events_arched() {
+        not_verified arched
+}
+
+case_stretch_events_text() {
+        act plank prone-hold hold1 right
+        run 0 --output events --calibrate 2,10 --forward "$forward" --sitting-alert 1 --stretch plank "$tmp/act.csv"
+        grep -qF 'stretch prompt after a sitting alert: Plank (plank); the sensor confirms it by its signature; safety: End the hold when your hips sag' \
+                "$tmp/out" || fail "the prompt and its safety note: $(grep prompt "$tmp/out")"
+        grep -qF 'stretch progress: Plank (plank): held 1 of 20 s' "$tmp/out" || fail "no progress"
+        grep -qF 'stretch done (verified): Plank (plank)' "$tmp/out" || fail "not verified"
+        # Standing up is said to be what it is.
+        act standing-hip-flexor standing-tuck hold standing 600
+        run 0 --output events --calibrate 2,10 --forward "$forward" --sitting-alert 1 "$tmp/act.csv"
+        grep -qF 'stretch not confirmed: Standing hip-flexor stretch (standing-hip-flexor); seen instead: stood up (a break, not the stretch);' \
+                "$tmp/out" || fail "the missed stretch: $(grep stretch "$tmp/out")"
+        if grep -q 'stretch done' "$tmp/out"; then
+                fail "a stretch done"
+        fi
 }
 
 fn=case_$(printf '%s' "$case" | tr - _)

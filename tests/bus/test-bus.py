@@ -13,6 +13,7 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 
+from stretch_scene import CALIBRATE, catalog_entry, stretch_scene  # noqa: E402
 from psoasd_test import (Bus, CallError, Daemon, main, psoasd_command, run_psoasd, scaled,  # noqa: E402
                          synth)
 
@@ -112,10 +113,15 @@ def case_scripted_session():
         assert (kind, level) == ('sitting', 1), (kind, level)
         assert 'sitting for 30 min' in message, message
         bus.wait(lambda: bus.signals_named('StretchPrompt'), 5, 'a stretch prompt')
-        sid, title, instructions, hold, reps = bus.signals_named('StretchPrompt')[0]
+        # Revision 1's five arguments come first; revision 2 appended the safety note and the details.
+        sid, title, instructions, hold, reps, safety, details = bus.signals_named('StretchPrompt')[0]
         listed = {s[0]: s for s in bus.call('ListStretches')[0]}
         assert sid in listed and listed[sid][1] == title and listed[sid][3] == instructions
         assert (hold > 0) != (reps > 0), (hold, reps)
+        assert safety and details['safety'] == safety and details['id'] == sid, (safety, details)
+        assert details['hold_max_seconds'] == hold and details['repetitions_max'] == reps, details
+        # The default configuration prompts no floor exercise: the standing stretch by the desk comes first.
+        assert details['places'] == ['desk'] and sid == 'standing-hip-flexor', details
 
         bus.wait(lambda: bus.signals_named('BreakTaken'), 30, 'the break')
         seconds, = bus.signals_named('BreakTaken')[0]
@@ -1005,6 +1011,131 @@ def journal_inner():
     lost = run_until(['--sensor', 'local:'], '5f0b6a4c2e8d4c1f9a3b7d6e1c2a9b01')
     assert lost['PRIORITY'] == '4' and 'No sensor' in lost['MESSAGE'], lost
 
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Stretches: the catalog in full, and what the sensor confirms (tests/bus/stretch_scene.py acts them out)
+
+def case_stretch_catalog():
+    bus = Bus()
+    with Daemon(bus, '--replay', REC, '--speed', '1'):
+        assert bus.get('Revision') == 2
+        flags = bus.get('StretchRedFlags')
+        for words in ('warm up', 'sharp pain', 'Numbness, tingling or weakness in a leg', 'immediate care',
+                      'no substitute for a diagnosis'):
+            assert words in flags, (words, flags)
+
+        full, = bus.call('GetStretches')
+        old, = bus.call('ListStretches')
+        assert [s['id'] for s in full] == [s[0] for s in old] and len(full) == 12, (full, old)
+        by_id = {s['id']: s for s in full}
+        for s, (sid, title, muscles, instructions, hold, reps) in zip(full, old):
+            # Revision 1's method is unchanged: the upper end of the range.
+            assert (title, muscles, instructions, hold, reps) == (
+                s['title'], s['muscles'], s['instructions'], s['hold_max_seconds'], s['repetitions_max']), s
+            assert len(s['safety']) > 20 and 'top' in s['safety'], s
+            assert s['verifiable'] == (s['check'] != 'none'), s
+            assert s['places'] in (['desk'], ['floor']), s
+        # Per side exactly where the catalog says so.
+        assert by_id['plank']['per_side'] is False and by_id['glute-bridge']['per_side'] is False
+        assert by_id['clamshell']['per_side'] is True and by_id['bird-dog']['per_side'] is True
+        # The real ranges.
+        for sid in ('standing-hip-flexor', 'kneeling-hip-flexor', 'couch-stretch', 'plank', 'hamstring'):
+            assert (by_id[sid]['hold_min_seconds'], by_id[sid]['hold_max_seconds']) == (20, 30), by_id[sid]
+        for sid in ('glute-bridge', 'clamshell', 'bird-dog'):
+            assert (by_id[sid]['repetitions_min'], by_id[sid]['repetitions_max']) == (10, 12), by_id[sid]
+        assert by_id['self-massage']['verifiable'] is False
+        assert (by_id['self-massage']['hold_min_seconds'], by_id['self-massage']['hold_max_seconds']) == (30, 60)
+        assert by_id['walking-break']['check'] == 'walking'
+
+
+SIGNATURE_STRETCHES = ['standing-hip-flexor', 'standing-quad', 'hamstring', 'walking-break', 'piriformis',
+                       'kneeling-hip-flexor', 'couch-stretch', 'glute-bridge', 'clamshell', 'bird-dog', 'plank']
+
+
+def act_out(bus, stretch_id, variant, window=None, pad=0):
+    """Replays the stretch acted out at full speed; returns the daemon's signals about it and the day."""
+    with tempfile.TemporaryDirectory(prefix='psoas-stretch-') as tmp:
+        rec, config, entry = stretch_scene(stretch_id, variant, tmp, pad=pad, window=window)
+        bus.signals.clear()
+        with Daemon(bus, '--replay', rec, '--speed', '0', *CALIBRATE, config=config):
+            bus.wait(lambda: bus.signals_named('StretchPrompt'), 30, f'the prompt for {stretch_id}')
+            bus.wait(lambda: bus.signals_named('StretchVerified') or bus.signals_named('StretchMissed')
+                     or bus.get('ClockSpeed') == 0 and bus.get('SensorState') != 'streaming', 60,
+                     f'{stretch_id} ({variant}) to be verified or missed')
+            time.sleep(0.2)
+            day = bus.call('GetDay', '(s)', '')[0]
+            return {m: bus.signals_named(m) for m in ('StretchPrompt', 'StretchProgress', 'StretchVerified',
+                                                      'StretchMissed')}, day, entry
+
+
+def case_stretches_done_right_verified():
+    bus = Bus()
+    for sid in SIGNATURE_STRETCHES:
+        got, day, entry = act_out(bus, sid, 'right')
+        print(sid, len(got['StretchProgress']), 'progress signals', file=sys.stderr)
+        assert got['StretchVerified'] == [(sid,)], (sid, got)
+        assert not got['StretchMissed'], (sid, got)
+        assert day['stretches_verified'] == 1 and day['stretches_self_reported'] == 0, (sid, day)
+        progress = got['StretchProgress']
+        assert progress and all(p[0] == sid for p in progress), (sid, progress)
+        sides = {p[1] for p in progress}
+        assert sides == ({1, 2} if entry['per_side'] else {0}), (sid, sides)
+        if 'reps' in entry:
+            goal = entry['reps'][0]
+            assert all(p[2] == 0 and p[4] == goal for p in progress), progress
+            # Counted one by one, exactly: the last comes with StretchVerified.
+            assert [p[3] for p in progress if p[1] in (0, 1)][:goal - 1] == list(range(1, goal)), progress
+        else:
+            goal = entry['hold_seconds'][0]
+            assert all(p[3] == 0 and p[4] == goal for p in progress), progress
+            assert max(p[2] for p in progress) >= goal - 1, progress
+
+
+def not_verified(variant, expect_seen):
+    bus = Bus()
+    for sid in SIGNATURE_STRETCHES:
+        if sid == 'walking-break' and variant in ('walking', 'arched'):
+            continue  # walking is its signature
+        # A window of 2 min after the prompt, and the recording long enough to end it.
+        got, day, _ = act_out(bus, sid, variant, window=120, pad=120)
+        assert not got['StretchVerified'], (sid, variant, got)
+        assert day['stretches_verified'] == 0, (sid, day)
+        assert len(got['StretchMissed']) == 1, (sid, variant, got)
+        mid, seen, message = got['StretchMissed'][0]
+        assert mid == sid and message, got
+        print(sid, variant, seen, message, file=sys.stderr)
+        if expect_seen:
+            assert expect_seen in seen, (sid, variant, seen)
+            if expect_seen == 'stood-up':
+                assert 'You stood up, which is a break' in message, message
+
+
+def case_stretches_standing_not_verified():
+    not_verified('standing', 'stood-up')
+
+
+def case_stretches_sitting_not_verified():
+    not_verified('sitting', 'stood-up')
+
+
+def case_stretches_walking_not_verified():
+    not_verified('walking', 'stood-up')
+
+
+def case_stretches_arched_not_verified():
+    not_verified('arched', None)
+
+
+def case_stretch_without_signature_self_reported():
+    bus = Bus()
+    got, day, _ = act_out(bus, 'self-massage', 'standing', window=60, pad=0)
+    assert not got['StretchVerified'], got
+    (sid, seen, message), = got['StretchMissed']
+    assert sid == 'self-massage' and 'no-signature' in seen, got
+    assert 'cannot see' in message and 'self-reported' in message, message
+    _, _, _, _, _, safety, details = got['StretchPrompt'][0]
+    assert details['verifiable'] is False and safety == catalog_entry('self-massage')['safety'], details
 
 if __name__ == '__main__':
     if sys.argv[1:] == ['journal-inner']:

@@ -207,14 +207,21 @@ TEST(both_hold_and_reps) {
                 ": stretches[0].hold_seconds: missing: give either hold_seconds or reps (stretch 'first')");
 }
 
+#define KNOWN_CHECKS                                                                                        \
+        "\"none\", \"upright\", \"floor\", \"standing-tuck\", \"kneeling-tuck\", \"one-leg-tuck\", "        \
+        "\"standing-hinge\", \"seated-hinge\", \"bridge-reps\", \"side-lying-reps\", "                      \
+        "\"all-fours-alternating\", \"prone-hold\", \"walking\""
+
 TEST(unknown_check) {
         edit_fails("\"check\": \"floor\"", "\"check\": \"standing\"",
-                NAME ": stretches[1].check: must be \"none\", \"upright\" or \"floor\", got \"standing\" "
-                     "(stretch "
+                NAME ": stretches[1].check: unknown value \"standing\" (known: " KNOWN_CHECKS ") (stretch "
                      "'second')");
         edit_fails("\"check\": \"floor\"", "\"check\": null",
-                NAME ": stretches[1].check: must be \"none\", \"upright\" or \"floor\", got null (stretch "
-                     "'second')");
+                NAME ": stretches[1].check: unknown value null (known: " KNOWN_CHECKS
+                     ") (stretch 'second')");
+        /* A signature that counts repetitions cannot time a hold. */
+        edit_fails("\"check\": \"upright\"", "\"check\": \"bridge-reps\"",
+                NAME ": stretches[0]: rejected by the engine (check) (stretch 'first')");
 }
 
 /* A catalog of n copies of one entry, with ids s0, s1, ... */
@@ -350,15 +357,15 @@ TEST(broken_catalogs) {
                 { "[\"glutes\", \"core\"]", "[\"abs\"]",
                         "stretches[1].targets: unknown value \"abs\" (known: \"hip-flexors\", "
                         "\"quadriceps\", "
-                        "\"glutes\", \"core\", \"piriformis\") (stretch 'second')" },
+                        "\"glutes\", \"core\", \"piriformis\", \"hamstrings\") (stretch 'second')" },
                 { "[\"glutes\", \"core\"]", "[]",
                         "stretches[1].targets: must be a non-empty array of \"hip-flexors\", "
                         "\"quadriceps\", "
-                        "\"glutes\", \"core\", \"piriformis\", got [] (stretch 'second')" },
+                        "\"glutes\", \"core\", \"piriformis\", \"hamstrings\", got [] (stretch 'second')" },
                 { "[\"glutes\", \"core\"]", "[[\"core\"]]",
                         "stretches[1].targets: unknown value [\"core\"] (known: \"hip-flexors\", "
                         "\"quadriceps\", "
-                        "\"glutes\", \"core\", \"piriformis\") (stretch 'second')" },
+                        "\"glutes\", \"core\", \"piriformis\", \"hamstrings\") (stretch 'second')" },
                 { "\"title\": \"Second\",", "\"title\": \"Second\", \"title\": \"Again\",",
                         "stretches[1].title: given more than once, twice on line 18" },
                 { "{\n  \"version\": 1,", "{\n  \"version\": 1, \"version\": 1,",

@@ -223,15 +223,23 @@ class Desktop:
 class Notifier:
     """psoas-notify --user --verbose on the test's session bus."""
 
-    def __init__(self, bus, *args, user=True):
+    def __init__(self, bus, *args, user=True, red_flags_shown=True):
         self.bus = bus
         self.args = (['--user'] if user else []) + ['--verbose'] + list(args)
         self.tmp = tempfile.TemporaryDirectory(prefix='psoas-notify-log-')
         self.log_path = os.path.join(self.tmp.name, 'psoas-notify.log')
+        # Its own state directory: the stretches' warnings are shown once per user, and most cases are about
+        # something else (they start with the warnings already shown).
+        self.state_dir = os.path.join(self.tmp.name, 'state')
+        os.mkdir(self.state_dir)
+        self.red_flags_marker = os.path.join(self.state_dir, 'psoas-notify-red-flags-shown')
+        if red_flags_shown:
+            open(self.red_flags_marker, 'w').close()
         self.proc = None
 
     def start(self):
-        self.proc = spawn([os.environ['PSOAS_NOTIFY'], *self.args], self.log_path)
+        env = dict(os.environ, XDG_STATE_HOME=self.state_dir)
+        self.proc = spawn([os.environ['PSOAS_NOTIFY'], *self.args], self.log_path, env=env)
         # Ready once it has psoasd's state (or knows psoasd is not there yet), which it asks for after its
         # matches are on the bus.
         self.bus.wait(lambda: self.proc.poll() is not None or 'psoasd' in read(self.log_path), 10,

@@ -6,8 +6,10 @@ psoasd (FakeDaemon) to send signals the real one would hold back, to test psoas-
 One meson test per case: dbus-run-session -- python3 test-notify.py CASE.
 
 The scenario, in recorded minutes: standing still until 5, sitting from 5.1; at 35.1 the sitting Alert (level 1,
-"You have been sitting for 30 min") and a StretchPrompt for kneeling-hip-flexor, which the sensor verifies at
-36.8; BreakTaken at 37.1; at 43.1 a tilt Alert and a StretchPrompt for standing-hip-flexor (verified at 44.2).
+"You have been sitting for 30 min") and a StretchPrompt for standing-hip-flexor (the first stretch by the desk),
+which the sensor never verifies: the wearer only stands up and walks; BreakTaken at 37.1; at 43.1 a tilt Alert
+and a StretchPrompt for standing-quad. The stretches' own cases replay a stretch acted out instead
+(tests/bus/stretch_scene.py).
 """
 
 import os
@@ -18,6 +20,7 @@ import time
 
 from notify_test import Desktop, Notifier, spawn, stop  # noqa: E402
 from psoasd_test import Bus, Daemon, main, synth  # noqa: E402
+from stretch_scene import catalog_entry, stretch_scene  # noqa: E402
 
 from gi.repository import Gio, GLib  # noqa: E402
 
@@ -27,6 +30,7 @@ CALIBRATE = ('--calibrate-first', '5')
 
 SITTING_SUMMARY = 'Time to stand up'
 TILT_SUMMARY = 'Mind your pelvic tilt'
+PROMPTED = 'Standing hip-flexor stretch'
 KNEELING = 'Kneeling hip-flexor stretch'
 
 # The first sitting alert after 1 min of a bout, then one every minute: levels 1, 2, 3 within 3 min.
@@ -52,10 +56,8 @@ class Recordings:
 
 
 REC = Recordings()
-# Recordings cut after: the sitting alert and the stretch prompt (35.5 min); the sensor's verification of that
-# stretch (36.9 min); the break (38 min).
+# Recordings cut after: the sitting alert and the stretch prompt (35.5 min); the break (38 min).
 UNTIL_ALERT = 2130
-UNTIL_VERIFIED = 2214
 UNTIL_BREAK = 2280
 
 
@@ -162,9 +164,9 @@ def case_sitting_alert_and_stretch_prompt_shown():
         desk.wait_displayed(2)
         menu = peek(desk)
         assert entries(menu, SITTING_SUMMARY) == ["I'm up", 'Snooze 15 min'], menu
-        assert entries(menu, f'Stretch: {KNEELING}') == ['Done', 'Skip'], menu
+        assert entries(menu, f'Stretch: {PROMPTED}') == ['Done', 'Skip'], menu
 
-        stretches = {s[0]: s for s in bus.call('ListStretches')[0]}
+        stretches = {s['id']: s for s in bus.call('GetStretches')[0]}
         desk.close_all()
         shown = history_by_summary(desk)
         sitting = shown[SITTING_SUMMARY]
@@ -173,9 +175,11 @@ def case_sitting_alert_and_stretch_prompt_shown():
             sitting
         # Level 1: normal urgency (the test's dunstrc puts the urgency in front of the message).
         assert sitting['message'].startswith('normal|'), sitting
-        stretch = shown[f'Stretch: {KNEELING}']
-        instructions, hold = stretches['kneeling-hip-flexor'][3], stretches['kneeling-hip-flexor'][4]
-        assert stretch['body'] == f'{instructions}\nHold for {hold} s.', stretch
+        stretch = shown[f'Stretch: {PROMPTED}']
+        s = stretches['standing-hip-flexor']
+        # The range, per side as the catalog says, and the stretch's own safety note.
+        assert stretch['body'] == f'{s["instructions"]}\nHold for 20–30 s on each side.\nSafety: {s["safety"]}', \
+            stretch
         assert stretch['message'].startswith('normal|'), stretch
         assert len(desk.history()) == 2, desk.history()
         notifier.check_alive()
@@ -303,7 +307,7 @@ def case_snooze_action():
         assert 1800 + 900 <= snoozed <= 1860 + 900, snoozed
         # The alert closes; the stretch prompt stays.
         desk.wait_displayed(1)
-        assert entries(peek(desk), f'Stretch: {KNEELING}') == ['Done', 'Skip']
+        assert entries(peek(desk), f'Stretch: {PROMPTED}') == ['Done', 'Skip']
 
 
 def case_failed_action_reported():
@@ -355,21 +359,118 @@ def case_stretch_done_action():
         assert entries(peek(desk), SITTING_SUMMARY) == ["I'm up", 'Snooze 15 min']
 
 
+def wait_in_history(bus, desk, summary, timeout):
+    """Closes what is displayed until a notification with this summary has been among it; returns those."""
+    def seen():
+        if desk.displayed():
+            desk.close_all()
+        return [h for h in desk.history() if h['summary'] == summary]
+    bus.wait(seen, timeout, f'a notification "{summary}"')
+    return seen()
+
+
+def stretch_replay(bus, stretch_id, variant, tmp, speed='0', **kw):
+    rec, config, _ = stretch_scene(stretch_id, variant, tmp, **kw)
+    return Daemon(bus, '--replay', rec, '--speed', speed, *CALIBRATE, config=config)
+
+
 def case_stretch_verified_updates_prompt():
+    """The kneeling stretch done right: the prompt shows the progress, then the sensor's confirmation."""
     bus = Bus()
-    with Desktop(bus) as desk, Notifier(bus), \
-            Daemon(bus, '--replay', REC.get(UNTIL_VERIFIED), '--speed', '0', *CALIBRATE):
-        wait_for_signal(bus, 'StretchVerified', 30)
-        bus.wait(lambda: f'Stretch: {KNEELING}' not in ' '.join(peek(desk)), 10, 'the prompt to change')
-        # The sitting alert (whose actions make the menu) and what became of the prompt.
-        assert desk.displayed() == 2, desk.displayed()
+    with tempfile.TemporaryDirectory() as tmp, Desktop(bus) as desk, Notifier(bus), \
+            stretch_replay(bus, 'kneeling-hip-flexor', 'right', tmp, speed='20'):
+        wait_for_signal(bus, 'StretchProgress', 30, lambda a: a[1] == 1 and a[2] >= 5)
+        bus.pump(0.3)
+        # The progress is in the prompt: close it to read it (the next progress brings it back).
         desk.close_all()
-        stretch = [h for h in desk.history() if KNEELING in h['summary']]
-        # Replaced, not stacked: the prompt is not in the history, only what replaced it.
-        assert len(stretch) == 1, stretch
-        assert stretch[0]['summary'] == f'Stretch done: {KNEELING}', stretch
-        assert stretch[0]['body'] == 'The sensor confirmed it. Well done!', stretch
-        assert stretch[0]['message'].startswith('low|'), stretch
+        progress = [h['body'] for h in desk.history() if h['summary'] == f'Stretch: {KNEELING}']
+        assert progress and progress[-1].startswith('Side 1: ') and ' of 20 s held\n' in progress[-1], progress
+        assert 'Safety: Pad the knee' in progress[-1], progress
+
+        wait_for_signal(bus, 'StretchVerified', 60)
+        done = wait_in_history(bus, desk, f'Stretch done: {KNEELING}', 10)
+        assert len(done) == 1, desk.history()
+        assert done[0]['body'] == 'The sensor confirmed it. Well done!', done
+        assert done[0]['message'].startswith('low|'), done
+        assert not bus.signals_named('StretchMissed')
+
+
+def case_stretch_repetitions_verified():
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp, Desktop(bus) as desk, Notifier(bus), \
+            stretch_replay(bus, 'glute-bridge', 'right', tmp, speed='20'):
+        wait_for_signal(bus, 'StretchProgress', 40, lambda a: a[3] >= 3)
+        bus.pump(0.3)
+        desk.close_all()
+        progress = [h['body'] for h in desk.history() if h['summary'] == 'Stretch: Glute bridge']
+        assert progress and ' of 10 repetitions seen\n' in progress[-1], progress
+        assert not progress[-1].startswith('Side'), progress
+        wait_for_signal(bus, 'StretchVerified', 60)
+        done = wait_in_history(bus, desk, 'Stretch done: Glute bridge', 10)
+        assert done[0]['body'] == 'The sensor confirmed it. Well done!', done
+
+
+def case_standing_up_is_not_the_stretch():
+    """Standing up after the prompt is a break: the notification says so, and never that the stretch was done."""
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp, Desktop(bus) as desk, Notifier(bus), \
+            stretch_replay(bus, 'kneeling-hip-flexor', 'standing', tmp, window=60):
+        wait_for_signal(bus, 'StretchMissed', 30)
+        bus.wait(lambda: f'Stretch not confirmed: {KNEELING}' in ' '.join(peek(desk)), 10, 'the notification')
+        assert entries(peek(desk), f'Stretch not confirmed: {KNEELING}') == ['Done', 'Skip']
+        desk.close_all()
+        missed = [h for h in desk.history() if h['summary'] == f'Stretch not confirmed: {KNEELING}'][0]
+        assert missed['body'].startswith('You stood up, which is a break, but the sensor did not see the '
+                                         'Kneeling hip-flexor stretch.'), missed
+        assert 'press Done: it counts as self-reported' in missed['body'], missed
+        assert not any('Stretch done' in h['summary'] or 'Well done' in h['body'] for h in desk.history())
+        assert not bus.signals_named('StretchVerified')
+
+
+def case_arched_is_not_the_stretch():
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp, Desktop(bus) as desk, Notifier(bus), \
+            stretch_replay(bus, 'standing-hip-flexor', 'arched', tmp, window=120, pad=120):
+        wait_for_signal(bus, 'StretchMissed', 30)
+        bus.wait(lambda: 'Stretch not confirmed: ' in ' '.join(peek(desk)), 10, 'the notification')
+        assert not bus.signals_named('StretchVerified')
+        desk.close_all()
+        assert not any('Stretch done' in h['summary'] for h in desk.history()), desk.history()
+
+
+def case_red_flags_shown_once():
+    """The warnings that go with every stretch come once, with the first prompt, and not again."""
+    bus = Bus()
+    with Desktop(bus) as desk:
+        notifier = Notifier(bus, red_flags_shown=False)
+        with notifier, Daemon(bus, '--replay', REC.get(UNTIL_ALERT), '--speed', '0', *CALIBRATE):
+            desk.wait_displayed(3)
+            assert entries(peek(desk), 'Before you stretch') == ['Understood'], peek(desk)
+            desk.close_all()
+            flags = [h for h in desk.history() if h['summary'] == 'Before you stretch']
+            assert len(flags) == 1 and flags[0]['body'] == bus.get('StretchRedFlags'), flags
+            for words in ('warm up', 'sharp pain', 'Numbness, tingling or weakness in a leg', 'immediate care',
+                          'no substitute for a diagnosis'):
+                assert words in flags[0]['body'], words
+            assert os.path.exists(notifier.red_flags_marker)
+        # A new psoas-notify for the same user: remembered.
+        marker_kept = Notifier(bus, red_flags_shown=True)
+        with marker_kept, Daemon(bus, '--replay', REC.get(UNTIL_ALERT), '--speed', '0', *CALIBRATE):
+            desk.wait_displayed(2)
+            bus.pump(0.5)
+            assert desk.displayed() == 2 and 'Before you stretch' not in ' '.join(peek(desk)), peek(desk)
+
+
+def case_stretch_without_signature_says_so():
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp, Desktop(bus) as desk, Notifier(bus), \
+            stretch_replay(bus, 'self-massage', 'sitting', tmp, speed='20', window=60):
+        wait_for_signal(bus, 'StretchPrompt', 30)
+        prompt = wait_in_history(bus, desk, 'Stretch: Self-massage of the glutes and hips', 10)[0]
+        assert 'Hold for 30–60 s on each side.' in prompt['body'], prompt
+        assert 'The sensor cannot see this one: press Done when you have done it (self-reported).' in \
+            prompt['body'], prompt
+        assert catalog_entry('self-massage')['safety'] in prompt['body'], prompt
 
 
 def case_break_closes_sitting_alert():
@@ -383,11 +484,12 @@ def case_break_closes_sitting_alert():
         wait_for_signal(bus, 'BreakTaken', 30)
         bus.wait(lambda: any(h['summary'] == SITTING_SUMMARY for h in desk.history()), 10,
                  'the sitting alert to be closed')
-        # Only the sensor's confirmation of the stretch is left (unless its 10 s are up already).
-        assert desk.displayed() <= 1, desk.displayed()
+        # Only the stretch prompt is left: standing up and walking is a break, not the stretch.
+        assert desk.displayed() == 1, desk.displayed()
+        assert not bus.signals_named('StretchVerified'), bus.signals_named('StretchVerified')
         desk.close_all()
         summaries = [h['summary'] for h in desk.history()]
-        assert sorted(summaries) == sorted([SITTING_SUMMARY, f'Stretch done: {KNEELING}']), summaries
+        assert sorted(summaries) == sorted([SITTING_SUMMARY, f'Stretch: {PROMPTED}']), summaries
 
 
 # --------------------------------------------------------------------------------------------------------------

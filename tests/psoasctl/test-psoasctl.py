@@ -19,6 +19,7 @@ import time
 import xml.etree.ElementTree as ET
 
 from psoasd_test import Bus, Daemon, main, synth  # noqa: E402
+from stretch_scene import CALIBRATE, stretch_scene  # noqa: E402
 
 PSOASCTL = os.environ['PSOASCTL']
 REC = os.environ.get('PSOAS_RECORDING', '')
@@ -488,18 +489,38 @@ def case_stretches():
     bus = Bus()
     with Daemon(bus, '--replay', REC, '--speed', '1'):
         listed = [tuple(s) for s in bus.call('ListStretches')[0]]
-        assert listed
+        full = bus.call('GetStretches')[0]
+        assert listed and len(full) == len(listed)
         got = json.loads(user('stretches', '--json', status=0).stdout)
+        # The keys of before, unchanged (the upper ends of the ranges), and the whole catalog entry.
         assert [(s['id'], s['title'], s['muscles'], s['instructions'], s['hold_seconds'], s['repetitions'])
                 for s in got] == listed, got
+        for s, d in zip(got, full):
+            for key in ('safety', 'hold_min_seconds', 'hold_max_seconds', 'repetitions_min', 'repetitions_max',
+                        'per_side', 'check', 'verifiable', 'places'):
+                assert s[key] == d[key], (key, s, d)
         text = user('stretches', status=0).stdout
-        for sid, title, muscles, instructions, hold, reps in listed:
-            assert f'\n{sid}: {title}\n' in '\n' + text, (sid, text)
-            dose = f'hold {hold} s per side' if hold else f'{reps} repetitions'
-            assert f'    For the {muscles}; {dose}.\n' in text, (sid, dose)
-            # The instructions, wrapped.
-            assert ' '.join(instructions.split()[:4]) in text, instructions
-        assert all(len(line) <= 100 for line in text.splitlines()), 'lines longer than 100 columns'
+        for s in full:
+            assert f'\n{s["id"]}: {s["title"]}\n' in '\n' + text, (s['id'], text)
+            hold = s['hold_min_seconds'] > 0
+            lo, hi = ((s['hold_min_seconds'], s['hold_max_seconds']) if hold
+                      else (s['repetitions_min'], s['repetitions_max']))
+            dose = (('hold ' if hold else '') + (f'{lo}–{hi}' if lo != hi else f'{lo}') +
+                    (' s' if hold else ' repetitions') + (' per side' if s['per_side'] else ''))
+            place = 'by the desk' if 'desk' in s['places'] else 'on the floor'
+            assert f'For the {s["muscles"]}; {dose}; {place}.' in ' '.join(text.split()), (s['id'], dose, text)
+            # The instructions and the safety note, wrapped.
+            assert ' '.join(s['instructions'].split()[:4]) in text, s['instructions']
+            assert ' '.join(s['safety'].split()[:4]) in text, s['safety']
+        # "per side" exactly where the catalog says so.
+        assert '; hold 20–30 s; on the floor.' in text.split('\nplank: ')[1].split('\n\n')[0], text
+        assert '10–12 repetitions per side' in text.split('\nclamshell: ')[1].split('\n\n')[0], text
+        assert '10–12 repetitions per side' in text.split('\nbird-dog: ')[1].split('\n\n')[0], text
+        assert 'report it done yourself (self-reported)' in text.split('\nself-massage: ')[1], text
+        # The red flags, once, at the end.
+        words = ' '.join(text.split())
+        assert words.count('no substitute for a diagnosis') == 1 and 'warm up first' in words, text
+        assert all(len(line) <= 100 for line in text.splitlines()), [l for l in text.splitlines() if len(l) > 100]
 
 
 def case_done():
@@ -899,17 +920,50 @@ def case_monitor_json():
         assert events[0]['event'] == 'state' and set(events[0]) == STATUS_KEYS | {'time', 'event'}, events[0]
         kinds = [e['event'] for e in events]
         assert set(kinds) <= {'state', 'posture', 'calibrated', 'bout', 'sensor', 'alerts', 'alert',
-                              'stretch-prompt', 'stretch-verified', 'break'}, kinds
+                              'stretch-prompt', 'stretch-progress', 'stretch-verified', 'stretch-missed',
+                              'break'}, kinds
         postures = [e['posture'] for e in events if e['event'] == 'posture']
         assert 'sitting' in postures, postures
         alert = [e for e in events if e['event'] == 'alert'][0]
         assert (alert['kind'], alert['level']) == ('sitting', 1) and 'sitting for 30 min' in alert['message'], alert
         prompt = [e for e in events if e['event'] == 'stretch-prompt'][0]
-        assert set(prompt) == {'time', 'event', 'id', 'title', 'instructions', 'hold_seconds', 'repetitions'}
+        assert set(prompt) == {'time', 'event', 'id', 'title', 'instructions', 'hold_seconds', 'repetitions',
+                               'safety', 'hold_min_seconds', 'repetitions_min', 'per_side', 'verifiable'}, prompt
+        assert prompt['safety'] and prompt['per_side'] is True and prompt['hold_min_seconds'] == 20, prompt
         listed = {s[0]: s for s in bus.call('ListStretches')[0]}
         assert listed[prompt['id']][1] == prompt['title'], prompt
         breaks = [e for e in events if e['event'] == 'break']
         assert breaks and 1800 <= breaks[0]['seconds'] <= 1950, breaks
+
+
+def case_monitor_stretch_progress():
+    """The prompted stretch's progress and its verification, as psoasd sees the kneeling stretch done."""
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp:
+        rec, config, _ = stretch_scene('kneeling-hip-flexor', 'right', tmp)
+        with Daemon(bus, '--replay', rec, '--speed', '25', *CALIBRATE, config=config):
+            p = user('monitor', '--plain', '--duration', '9', status=0, timeout=20)
+    events = [line[10:] for line in p.stdout.splitlines()[1:]]
+    assert any(e.startswith('stretch suggested: Kneeling hip-flexor stretch [kneeling-hip-flexor], '
+                            'hold 20–30 s per side. ') and 'Safety: Pad the knee' in e for e in events), events
+    progress = [e for e in events if e.startswith('stretch kneeling-hip-flexor: side ')]
+    assert 'stretch kneeling-hip-flexor: side 1, held 1 of 20 s' in progress, progress
+    assert 'stretch kneeling-hip-flexor: side 2, held 19 of 20 s' in progress, progress
+    assert 'stretch kneeling-hip-flexor done, as the sensor saw' in events, events
+    assert events.index('stretch kneeling-hip-flexor done, as the sensor saw') > events.index(progress[-1])
+
+
+def case_monitor_stretch_missed():
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp:
+        rec, config, _ = stretch_scene('standing-hip-flexor', 'standing', tmp, window=60)
+        with Daemon(bus, '--replay', rec, '--speed', '25', *CALIBRATE, config=config):
+            p = user('monitor', '--json', '--duration', '8', status=0, timeout=20)
+    events = [json.loads(line) for line in p.stdout.splitlines()]
+    missed = [e for e in events if e['event'] == 'stretch-missed']
+    assert len(missed) == 1 and missed[0]['id'] == 'standing-hip-flexor', events
+    assert missed[0]['seen'] == ['stood-up'] and 'You stood up, which is a break' in missed[0]['message'], missed
+    assert not [e for e in events if e['event'] in ('stretch-verified', 'stretch-progress')], events
 
 
 def case_monitor_holds_live_claim():

@@ -38,6 +38,8 @@ PROPERTIES = {
     "Inhibited": ("b", "true"),
     "Haptics": ("s", "true"),
     "Version": ("s", "const"),
+    "Revision": ("u", "const"),
+    "StretchRedFlags": ("s", "const"),
     "ClockAnchor": ("t", "true"),
     "ClockAnchorWall": ("t", "true"),
     "ClockSpeed": ("d", "true"),
@@ -52,6 +54,7 @@ METHODS = {
     "ClaimLive": [],
     "ReleaseLive": [],
     "ListStretches": [("stretches", "a(ssssuu)", "out")],
+    "GetStretches": [("stretches", "aa{sv}", "out")],
     "CompleteStretch": [("id", "s", "in")],
     "GetDay": [("date", "s", "in"), ("stats", "a{sv}", "out")],
     "TestHaptics": [("pattern", "s", "in")],
@@ -60,9 +63,12 @@ METHODS = {
 # name: [(argument name, type)]
 SIGNALS = {
     "Alert": [("kind", "s"), ("message", "s"), ("level", "u")],
+    # Revision 2 appended safety and details; the first five are revision 1's, unchanged.
     "StretchPrompt": [("id", "s"), ("title", "s"), ("instructions", "s"), ("hold_seconds", "u"),
-                      ("repetitions", "u")],
+                      ("repetitions", "u"), ("safety", "s"), ("details", "a{sv}")],
     "StretchVerified": [("id", "s")],
+    "StretchProgress": [("id", "s"), ("side", "u"), ("seconds", "u"), ("repetitions", "u"), ("goal", "u")],
+    "StretchMissed": [("id", "s"), ("seen", "as"), ("message", "s")],
     "BreakTaken": [("seconds", "t")],
 }
 

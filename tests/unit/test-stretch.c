@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <inttypes.h>
+#include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "psoas/psoas.h"
+#include "signature.h"
 #include "stretch.h"
+#include "synth-stretch.h"
 #include "test-util.h"
 
 #define N_ELEMENTS(x) (sizeof(x) / sizeof((x)[0]))
@@ -39,24 +44,42 @@ static struct psoas_stretch good_stretch(void) {
                 .per_side = true,
                 .places = PSOAS_PLACE_DESK,
                 .targets = PSOAS_TARGET_HIP_FLEXORS,
-                .check = PSOAS_CHECK_UPRIGHT,
+                .check = PSOAS_CHECK_STANDING_TUCK,
         };
 }
 
-/* Feeds seconds of one posture at HZ from *t_us; returns how many times the prompt was verified. */
-static int feed(
-        StretchPlanner *p, int64_t *t_us, double seconds, enum psoas_posture posture, uint32_t *ret_idx) {
+/* What a pelvis in this position looks like to the signatures: pitch (anterior positive), height, sway. */
+static StretchSense sense_of(double pitch_deg, double height_m, double sway_dps) {
+        StretchSense s;
+        stretch_sense_init(&s);
+        s.valid = true;
+        s.has_gyro = true;
+        s.body[0] = (float)cos(pitch_deg * M_PI / 180);
+        s.body[1] = (float)-sin(pitch_deg * M_PI / 180);
+        s.pitch_deg = (float)pitch_deg;
+        s.height_external = true;
+        s.height_valid = true;
+        s.height_m = (float)height_m;
+        s.on_feet_seen = true;
+        s.sway_var = (float)pow(sway_dps * M_PI / 180, 2);
+        return s;
+}
+
+/* Feeds seconds of one sensed position at HZ from *t_us; returns how many times the prompt was verified, and
+ * the last update in *ret. */
+static int feed(StretchPlanner *p, int64_t *t_us, double seconds, const StretchSense *sense,
+        enum psoas_posture posture, bool tilt_high, StretchUpdate *ret) {
         int verified = 0;
         long steps = (long)(seconds * HZ + 0.5);
         for (long i = 0; i < steps; i++) {
-                uint32_t idx = UINT32_MAX;
+                StretchUpdate u = { .stretch = UINT32_MAX };
                 *t_us += 1000000 / HZ;
-                int r = stretch_planner_update(p, *t_us, 1.0 / HZ, posture, &idx);
+                int r = stretch_planner_update(p, *t_us, 1.0 / HZ, sense, posture, tilt_high, &u);
                 ASSERT_TRUE(r == 0 || r == 1);
                 if (r == 1) {
-                        verified++;
-                        if (ret_idx)
-                                *ret_idx = idx;
+                        verified += u.verified;
+                        if (ret)
+                                *ret = u;
                 }
         }
         return verified;
@@ -68,7 +91,7 @@ static int feed(
 TEST(default_catalog_valid) {
         size_t n = 0;
         const struct psoas_stretch *c = default_catalog(&n);
-        ASSERT_EQ(n, 9);
+        ASSERT_EQ(n, 12);
         ASSERT_TRUE(psoas_stretch_default_catalog(NULL) == c);
 
         for (size_t i = 0; i < n; i++) {
@@ -93,22 +116,29 @@ TEST(default_catalog_entries) {
                 uint32_t places;
                 uint32_t targets; /* must include these */
         } expected[] = {
-                { "kneeling-hip-flexor", 20, 30, 0, 0, true, PSOAS_CHECK_UPRIGHT,
-                        PSOAS_PLACE_DESK | PSOAS_PLACE_FLOOR, PSOAS_TARGET_HIP_FLEXORS },
-                { "couch-stretch", 30, 60, 0, 0, true, PSOAS_CHECK_UPRIGHT, PSOAS_PLACE_FLOOR,
-                        PSOAS_TARGET_HIP_FLEXORS | PSOAS_TARGET_QUADRICEPS },
-                { "standing-hip-flexor", 30, 30, 0, 0, true, PSOAS_CHECK_UPRIGHT, PSOAS_PLACE_DESK,
+                { "standing-hip-flexor", 20, 30, 0, 0, true, PSOAS_CHECK_STANDING_TUCK, PSOAS_PLACE_DESK,
                         PSOAS_TARGET_HIP_FLEXORS },
-                { "standing-quad", 20, 30, 0, 0, true, PSOAS_CHECK_UPRIGHT, PSOAS_PLACE_DESK,
+                { "standing-quad", 20, 30, 0, 0, true, PSOAS_CHECK_ONE_LEG_TUCK, PSOAS_PLACE_DESK,
                         PSOAS_TARGET_QUADRICEPS | PSOAS_TARGET_HIP_FLEXORS },
-                { "piriformis", 30, 30, 0, 0, true, PSOAS_CHECK_NONE, PSOAS_PLACE_DESK | PSOAS_PLACE_FLOOR,
+                { "hamstring", 20, 30, 0, 0, true, PSOAS_CHECK_STANDING_HINGE, PSOAS_PLACE_DESK,
+                        PSOAS_TARGET_HAMSTRINGS },
+                { "walking-break", 120, 300, 0, 0, false, PSOAS_CHECK_WALKING, PSOAS_PLACE_DESK, 0 },
+                { "piriformis", 20, 30, 0, 0, true, PSOAS_CHECK_SEATED_HINGE, PSOAS_PLACE_DESK,
                         PSOAS_TARGET_PIRIFORMIS },
-                { "glute-bridge", 0, 0, 10, 12, false, PSOAS_CHECK_FLOOR, PSOAS_PLACE_FLOOR,
+                { "kneeling-hip-flexor", 20, 30, 0, 0, true, PSOAS_CHECK_KNEELING_TUCK, PSOAS_PLACE_FLOOR,
+                        PSOAS_TARGET_HIP_FLEXORS },
+                { "couch-stretch", 20, 30, 0, 0, true, PSOAS_CHECK_KNEELING_TUCK, PSOAS_PLACE_FLOOR,
+                        PSOAS_TARGET_HIP_FLEXORS | PSOAS_TARGET_QUADRICEPS },
+                { "glute-bridge", 0, 0, 10, 12, false, PSOAS_CHECK_BRIDGE_REPS, PSOAS_PLACE_FLOOR,
                         PSOAS_TARGET_GLUTES },
-                { "clamshell", 0, 0, 10, 12, true, PSOAS_CHECK_FLOOR, PSOAS_PLACE_FLOOR,
+                { "clamshell", 0, 0, 10, 12, true, PSOAS_CHECK_SIDE_LYING_REPS, PSOAS_PLACE_FLOOR,
                         PSOAS_TARGET_GLUTES },
-                { "bird-dog", 0, 0, 6, 10, true, PSOAS_CHECK_FLOOR, PSOAS_PLACE_FLOOR, PSOAS_TARGET_CORE },
-                { "plank", 20, 40, 0, 0, false, PSOAS_CHECK_FLOOR, PSOAS_PLACE_FLOOR, PSOAS_TARGET_CORE },
+                { "bird-dog", 0, 0, 10, 12, true, PSOAS_CHECK_ALL_FOURS_ALTERNATING, PSOAS_PLACE_FLOOR,
+                        PSOAS_TARGET_CORE },
+                { "plank", 20, 30, 0, 0, false, PSOAS_CHECK_PRONE_HOLD, PSOAS_PLACE_FLOOR,
+                        PSOAS_TARGET_CORE },
+                { "self-massage", 30, 60, 0, 0, true, PSOAS_CHECK_NONE, PSOAS_PLACE_FLOOR,
+                        PSOAS_TARGET_GLUTES },
         };
         size_t n;
         const struct psoas_stretch *c = default_catalog(&n);
@@ -125,6 +155,7 @@ TEST(default_catalog_entries) {
                 ASSERT_EQ(s->check, expected[i].check);
                 ASSERT_EQ(s->places, expected[i].places);
                 ASSERT_EQ(s->targets & expected[i].targets, expected[i].targets);
+                ASSERT_EQ(psoas_stretch_has_signature(s), expected[i].check != PSOAS_CHECK_NONE);
         }
 }
 
@@ -136,32 +167,53 @@ TEST(default_catalog_texts) {
                 const struct psoas_stretch *s = &c[i];
                 fprintf(stderr, "   %s\n", s->id);
 
-                /* Instructions of two to four sentences. */
+                /* Instructions of two to five sentences. */
                 unsigned sentences = 0;
                 for (const char *ch = s->instructions; *ch; ch++)
                         if (*ch == '.' && (ch[1] == ' ' || ch[1] == '\0'))
                                 sentences++;
-                ASSERT_GE(sentences, 2);
-                ASSERT_LE(sentences, 4);
+                ASSERT_GE(sentences, 1);
+                ASSERT_LE(sentences, 5);
 
-                ASSERT_TRUE(strstr(s->safety, "sharp pain"));
-                ASSERT_TRUE(strstr(s->safety, "numbness"));
-                ASSERT_TRUE(strstr(s->safety, "tingling"));
-                ASSERT_TRUE(strstr(s->safety, "persists"));
-
-                /* A hip-flexor stretch only works with the pelvis tucked and the back leg's glute on. */
-                if ((s->targets & PSOAS_TARGET_HIP_FLEXORS) && strcmp(s->id, "standing-quad") != 0) {
-                        ASSERT_TRUE(strstr(s->instructions, "glute of the"));
-                        ASSERT_TRUE(strstr(s->instructions, "arch"));
+                /* Every stretch's own safety note says when to stop. */
+                ASSERT_TRUE(strstr(s->safety, "Stop") || strstr(s->safety, "stop"));
+                if (s->check != PSOAS_CHECK_WALKING) {
+                        ASSERT_TRUE(strstr(s->safety, "sharp pain"));
+                        ASSERT_TRUE(strstr(s->safety, "tingling"));
                 }
+
+                /* A tucked signature needs instructions that ask for the tuck. */
+                if (s->check == PSOAS_CHECK_STANDING_TUCK || s->check == PSOAS_CHECK_KNEELING_TUCK ||
+                        s->check == PSOAS_CHECK_ONE_LEG_TUCK)
+                        ASSERT_TRUE(strstr(s->instructions, "uck"));
         }
 
-        /* Rotation at the desk needs several hip-flexor stretches that can be done there. */
-        unsigned desk_hip_flexors = 0;
-        for (size_t i = 0; i < n; i++)
-                if ((c[i].targets & PSOAS_TARGET_HIP_FLEXORS) && (c[i].places & PSOAS_PLACE_DESK))
-                        desk_hip_flexors++;
-        ASSERT_GE(desk_hip_flexors, 2);
+        const char *flags = psoas_stretch_red_flags();
+        ASSERT_TRUE(strstr(flags, "warm up"));
+        ASSERT_TRUE(strstr(flags, "sharp pain"));
+        ASSERT_TRUE(strstr(flags, "Numbness, tingling or weakness in a leg"));
+        ASSERT_TRUE(strstr(flags, "immediate care"));
+        ASSERT_TRUE(strstr(flags, "no substitute for a diagnosis"));
+}
+
+TEST(check_names) {
+        for (int i = 0; i < _PSOAS_CHECK_MAX; i++) {
+                const char *name = psoas_stretch_check_to_string((enum psoas_stretch_check)i);
+                ASSERT_TRUE(name);
+                ASSERT_EQ(psoas_stretch_check_from_string(name), i);
+        }
+        ASSERT_TRUE(!psoas_stretch_check_to_string(_PSOAS_CHECK_MAX));
+        ASSERT_EQ(psoas_stretch_check_from_string("Upright"), -EINVAL);
+        ASSERT_EQ(psoas_stretch_check_from_string(NULL), -EINVAL);
+        ASSERT_STREQ(psoas_stretch_check_to_string(PSOAS_CHECK_KNEELING_TUCK), "kneeling-tuck");
+
+        /* The old posture-only checks confirm nothing now. */
+        struct psoas_stretch s = good_stretch();
+        s.check = PSOAS_CHECK_UPRIGHT;
+        ASSERT_TRUE(!psoas_stretch_has_signature(&s));
+        s.check = PSOAS_CHECK_FLOOR;
+        ASSERT_TRUE(!psoas_stretch_has_signature(&s));
+        ASSERT_TRUE(!psoas_stretch_has_signature(NULL));
 }
 
 /* ---------------------------------------------------------------------------------------------------------- */
@@ -275,6 +327,15 @@ static const char *break_stretch(struct psoas_stretch *s, int what) {
         case 25:
                 s->check = (enum psoas_stretch_check)(-1);
                 return "check";
+        case 26:
+                /* a hold timed by a signature that counts repetitions */
+                s->check = PSOAS_CHECK_BRIDGE_REPS;
+                return "check";
+        case 27:
+                /* repetitions for a signature that times a hold */
+                s->hold_min_s = s->hold_max_s = 0;
+                s->reps_min = s->reps_max = 10;
+                return "check";
         default:
                 return NULL;
         }
@@ -296,7 +357,7 @@ TEST(validate_rejects) {
                 /* ret_field is optional. */
                 ASSERT_EQ(psoas_stretch_validate(&s, NULL), -EINVAL);
         }
-        ASSERT_EQ(what, 26);
+        ASSERT_EQ(what, 28);
 
         const char *field = NULL;
         ASSERT_EQ(psoas_stretch_validate(NULL, &field), -EINVAL);
@@ -309,14 +370,15 @@ TEST(verify_seconds) {
 
         /* Holds: the minimum on each side. */
         ASSERT_EQ(psoas_stretch_verify_seconds(&c[default_index("kneeling-hip-flexor")]), 40);
-        ASSERT_EQ(psoas_stretch_verify_seconds(&c[default_index("couch-stretch")]), 60);
-        ASSERT_EQ(psoas_stretch_verify_seconds(&c[default_index("standing-hip-flexor")]), 60);
+        ASSERT_EQ(psoas_stretch_verify_seconds(&c[default_index("couch-stretch")]), 40);
+        ASSERT_EQ(psoas_stretch_verify_seconds(&c[default_index("standing-hip-flexor")]), 40);
         ASSERT_EQ(psoas_stretch_verify_seconds(&c[default_index("standing-quad")]), 40);
         ASSERT_EQ(psoas_stretch_verify_seconds(&c[default_index("plank")]), 20);
+        ASSERT_EQ(psoas_stretch_verify_seconds(&c[default_index("walking-break")]), 120);
         /* Reps: the minimum on each side, 3 s apiece. */
         ASSERT_EQ(psoas_stretch_verify_seconds(&c[default_index("glute-bridge")]), 30);
         ASSERT_EQ(psoas_stretch_verify_seconds(&c[default_index("clamshell")]), 60);
-        ASSERT_EQ(psoas_stretch_verify_seconds(&c[default_index("bird-dog")]), 36);
+        ASSERT_EQ(psoas_stretch_verify_seconds(&c[default_index("bird-dog")]), 60);
 
         /* Huge values saturate instead of wrapping round to something short. */
         struct psoas_stretch s = good_stretch();
@@ -331,80 +393,84 @@ TEST(verify_seconds) {
 /* ---------------------------------------------------------------------------------------------------------- */
 /* Selection */
 
-static bool fits_sitting(const struct psoas_stretch *s) {
-        return (s->targets & PSOAS_TARGET_HIP_FLEXORS) && (s->places & PSOAS_PLACE_DESK);
+static int pick_order(StretchPlanner *p, enum psoas_alert_kind cause, const char *const *ids, size_t n_ids) {
+        for (int round = 0; round < 3; round++)
+                for (size_t i = 0; i < n_ids; i++) {
+                        int r = stretch_planner_select(p, cause);
+                        if (r != (int)default_index(ids[i]))
+                                TEST_FAIL("round %d, pick %zu: got %s, expected %s", round, i,
+                                        r >= 0 ? p->catalog[r].id : "none", ids[i]);
+                }
+        return 0;
 }
 
-static bool fits_tilt(const struct psoas_stretch *s) {
-        return (s->targets & (PSOAS_TARGET_GLUTES | PSOAS_TARGET_CORE)) ||
-                ((s->targets & PSOAS_TARGET_HIP_FLEXORS) && (s->places & PSOAS_PLACE_DESK) &&
-                        s->check == PSOAS_CHECK_UPRIGHT);
-}
-
-TEST(select_sitting) {
-        size_t n;
-        const struct psoas_stretch *c = default_catalog(&n);
-        StretchPlanner p;
-        stretch_planner_init(&p, c, n);
-
-        bool seen[64] = { false };
-        for (int i = 0; i < 30; i++) {
-                int r = stretch_planner_select(&p, PSOAS_ALERT_SITTING);
-                ASSERT_GE(r, 0);
-                ASSERT_TRUE((size_t)r < n);
-                ASSERT_TRUE(fits_sitting(&c[r]));
-                seen[r] = true;
-        }
-        /* Every candidate comes round, and nothing else. */
-        for (size_t i = 0; i < n; i++)
-                ASSERT_EQ(seen[i], fits_sitting(&c[i]));
-        ASSERT_TRUE(seen[default_index("standing-hip-flexor")]);
-        ASSERT_TRUE(seen[default_index("standing-quad")]);
-        ASSERT_TRUE(seen[default_index("kneeling-hip-flexor")]);
-        ASSERT_TRUE(!seen[default_index("couch-stretch")]);
-        ASSERT_TRUE(!seen[default_index("glute-bridge")]);
-}
-
-TEST(select_sitting_round_robin) {
-        size_t n;
-        const struct psoas_stretch *c = default_catalog(&n);
-        StretchPlanner p;
-        stretch_planner_init(&p, c, n);
-
-        /* In catalog order, wrapping round. */
-        int expected[] = {
-                (int)default_index("kneeling-hip-flexor"),
-                (int)default_index("standing-hip-flexor"),
-                (int)default_index("standing-quad"),
+TEST(select_sitting_desk) {
+        /* By default no floor exercises: standing by the desk first, then seated, in catalog order. */
+        static const char *const order[] = {
+                "standing-hip-flexor",
+                "standing-quad",
+                "hamstring",
+                "walking-break",
+                "piriformis",
         };
-        for (int round = 0; round < 4; round++)
-                for (size_t i = 0; i < N_ELEMENTS(expected); i++)
-                        ASSERT_EQ(stretch_planner_select(&p, PSOAS_ALERT_SITTING), expected[i]);
+        StretchPlanner p;
+        stretch_planner_init(&p, NULL, 0);
+        ASSERT_EQ(p.places, PSOAS_PLACE_DESK);
+        pick_order(&p, PSOAS_ALERT_SITTING, order, N_ELEMENTS(order));
+}
+
+TEST(select_sitting_floor) {
+        /* Floor exercises allowed: they come after everything done by the desk. */
+        static const char *const order[] = {
+                "standing-hip-flexor",
+                "standing-quad",
+                "hamstring",
+                "walking-break",
+                "piriformis",
+                "kneeling-hip-flexor",
+                "couch-stretch",
+                "self-massage",
+        };
+        StretchPlanner p;
+        stretch_planner_init(&p, NULL, 0);
+        ASSERT_EQ(stretch_planner_set_places(&p, PSOAS_PLACE_DESK | PSOAS_PLACE_FLOOR), 0);
+        pick_order(&p, PSOAS_ALERT_SITTING, order, N_ELEMENTS(order));
 }
 
 TEST(select_tilt) {
-        size_t n;
-        const struct psoas_stretch *c = default_catalog(&n);
+        /* A forward hinge or a walk does not undo an anterior tilt; the tucked standing stretches do. */
+        static const char *const desk[] = { "standing-hip-flexor", "standing-quad" };
+        static const char *const floor[] = {
+                "standing-hip-flexor",
+                "standing-quad",
+                "kneeling-hip-flexor",
+                "couch-stretch",
+                "glute-bridge",
+                "clamshell",
+                "bird-dog",
+                "plank",
+                "self-massage",
+        };
         StretchPlanner p;
-        stretch_planner_init(&p, c, n);
+        stretch_planner_init(&p, NULL, 0);
+        pick_order(&p, PSOAS_ALERT_TILT, desk, N_ELEMENTS(desk));
 
-        bool seen[64] = { false };
-        for (int i = 0; i < 50; i++) {
-                int r = stretch_planner_select(&p, PSOAS_ALERT_TILT);
-                ASSERT_GE(r, 0);
-                ASSERT_TRUE((size_t)r < n);
-                ASSERT_TRUE(fits_tilt(&c[r]));
-                seen[r] = true;
-        }
-        for (size_t i = 0; i < n; i++)
-                ASSERT_EQ(seen[i], fits_tilt(&c[i]));
-        ASSERT_TRUE(seen[default_index("standing-hip-flexor")]);
-        ASSERT_TRUE(seen[default_index("glute-bridge")]);
-        ASSERT_TRUE(seen[default_index("plank")]);
-        ASSERT_TRUE(seen[default_index("bird-dog")]);
-        ASSERT_TRUE(seen[default_index("clamshell")]);
-        /* Floor-only hip-flexor work is no answer to tilt while standing. */
-        ASSERT_TRUE(!seen[default_index("couch-stretch")]);
+        stretch_planner_init(&p, NULL, 0);
+        ASSERT_EQ(stretch_planner_set_places(&p, PSOAS_PLACE_DESK | PSOAS_PLACE_FLOOR), 0);
+        pick_order(&p, PSOAS_ALERT_TILT, floor, N_ELEMENTS(floor));
+}
+
+TEST(set_places) {
+        StretchPlanner p;
+        stretch_planner_init(&p, NULL, 0);
+        ASSERT_EQ(stretch_planner_set_places(&p, PSOAS_PLACE_FLOOR), -EINVAL);
+        ASSERT_EQ(stretch_planner_set_places(&p, 0), -EINVAL);
+        ASSERT_EQ(stretch_planner_set_places(&p, PSOAS_PLACE_DESK | (1u << 5)), -EINVAL);
+        ASSERT_EQ(p.places, PSOAS_PLACE_DESK);
+        ASSERT_EQ(stretch_planner_set_places(&p, PSOAS_PLACE_DESK | PSOAS_PLACE_FLOOR), 0);
+        /* A new catalog keeps the places. */
+        ASSERT_EQ(stretch_planner_set_catalog(&p, NULL, 0), 0);
+        ASSERT_EQ(p.places, PSOAS_PLACE_DESK | PSOAS_PLACE_FLOOR);
 }
 
 TEST(select_never_repeats) {
@@ -412,6 +478,7 @@ TEST(select_never_repeats) {
         const struct psoas_stretch *c = default_catalog(&n);
         StretchPlanner p;
         stretch_planner_init(&p, c, n);
+        ASSERT_EQ(stretch_planner_set_places(&p, PSOAS_PLACE_DESK | PSOAS_PLACE_FLOOR), 0);
 
         /* A fixed pseudo-random mix of causes, including runs of one cause. */
         uint32_t x = 12345;
@@ -425,36 +492,35 @@ TEST(select_never_repeats) {
                 if (r == previous)
                         TEST_FAIL("alert %d (%s): stretch %d twice in a row", i,
                                 cause == PSOAS_ALERT_TILT ? "tilt" : "sitting", r);
-                ASSERT_TRUE(cause == PSOAS_ALERT_SITTING ? fits_sitting(&c[r]) : fits_tilt(&c[r]));
+                /* A tilt prompt is never a hinge or a walk. */
+                if (cause == PSOAS_ALERT_TILT)
+                        ASSERT_TRUE(c[r].check != PSOAS_CHECK_STANDING_HINGE &&
+                                c[r].check != PSOAS_CHECK_SEATED_HINGE && c[r].check != PSOAS_CHECK_WALKING);
                 /* The engine prompts what it selected. */
-                stretch_planner_prompted(&p, (uint32_t)r, (int64_t)i * 1000000, WINDOW_S);
+                stretch_planner_prompted(&p, (uint32_t)r, cause, (int64_t)i * 1000000, WINDOW_S);
                 previous = r;
                 counts[r]++;
         }
         /* Skipping the previous prompt must not starve anyone. */
         for (size_t i = 0; i < n; i++)
-                if (fits_sitting(&c[i]) || fits_tilt(&c[i]))
-                        ASSERT_GE(counts[i], 50);
+                ASSERT_GE(counts[i], 50);
 }
 
 TEST(select_across_causes_skips_previous) {
-        size_t n;
-        const struct psoas_stretch *c = default_catalog(&n);
         StretchPlanner p;
-        stretch_planner_init(&p, c, n);
+        stretch_planner_init(&p, NULL, 0);
 
-        /* Both causes start with the kneeling stretch; the second alert must not repeat it. */
+        /* Both causes start with the standing hip-flexor stretch; the second alert must not repeat it. */
         int a = stretch_planner_select(&p, PSOAS_ALERT_SITTING);
         int b = stretch_planner_select(&p, PSOAS_ALERT_TILT);
-        ASSERT_EQ(a, (int)default_index("kneeling-hip-flexor"));
-        ASSERT_TRUE(b >= 0 && b != a);
+        ASSERT_EQ(a, (int)default_index("standing-hip-flexor"));
+        ASSERT_EQ(b, (int)default_index("standing-quad"));
 
         /* A prompt made outside select() counts as the previous one too. */
         StretchPlanner q;
-        stretch_planner_init(&q, c, n);
-        stretch_planner_prompted(&q, (uint32_t)a, 0, WINDOW_S);
-        ASSERT_EQ(
-                stretch_planner_select(&q, PSOAS_ALERT_SITTING), (int)default_index("standing-hip-flexor"));
+        stretch_planner_init(&q, NULL, 0);
+        stretch_planner_prompted(&q, (uint32_t)a, PSOAS_ALERT_SITTING, 0, WINDOW_S);
+        ASSERT_EQ(stretch_planner_select(&q, PSOAS_ALERT_SITTING), (int)default_index("standing-quad"));
 }
 
 TEST(select_single_candidate) {
@@ -470,29 +536,27 @@ TEST(select_single_candidate) {
         /* The only fit repeats: better than no prompt at all. */
         for (int i = 0; i < 5; i++)
                 ASSERT_EQ(stretch_planner_select(&p, PSOAS_ALERT_SITTING), 0);
-        /* It is an upright hip-flexor stretch by the desk, so it also answers tilt. */
         ASSERT_EQ(stretch_planner_select(&p, PSOAS_ALERT_TILT), 0);
 }
 
 TEST(select_none_fits) {
         struct psoas_stretch cat[2] = { good_stretch(), good_stretch() };
-        /* A hip-flexor stretch on the floor, and a desk stretch for the quadriceps only. */
+        /* A hip-flexor stretch on the floor (not allowed by default), and a desk hinge for the hamstrings. */
         cat[0].places = PSOAS_PLACE_FLOOR;
-        cat[1].id = "quads";
-        cat[1].targets = PSOAS_TARGET_QUADRICEPS;
+        cat[1].id = "hamstrings";
+        cat[1].targets = PSOAS_TARGET_HAMSTRINGS;
+        cat[1].check = PSOAS_CHECK_STANDING_HINGE;
 
         StretchPlanner p;
         stretch_planner_init(&p, NULL, 0);
         ASSERT_EQ(stretch_planner_set_catalog(&p, cat, 2), 0);
-        ASSERT_EQ(stretch_planner_select(&p, PSOAS_ALERT_SITTING), -ENOENT);
+        ASSERT_EQ(stretch_planner_select(&p, PSOAS_ALERT_SITTING), 1);
         ASSERT_EQ(stretch_planner_select(&p, PSOAS_ALERT_TILT), -ENOENT);
         ASSERT_EQ(stretch_planner_select(&p, _PSOAS_ALERT_KIND_MAX), -EINVAL);
 
-        /* A hip-flexor stretch by the desk that the sensor cannot check fits sitting, not tilt. */
-        cat[0].places = PSOAS_PLACE_DESK;
-        cat[0].check = PSOAS_CHECK_NONE;
-        ASSERT_EQ(stretch_planner_select(&p, PSOAS_ALERT_SITTING), 0);
-        ASSERT_EQ(stretch_planner_select(&p, PSOAS_ALERT_TILT), -ENOENT);
+        /* With the floor allowed, the floor stretch answers both. */
+        ASSERT_EQ(stretch_planner_set_places(&p, PSOAS_PLACE_DESK | PSOAS_PLACE_FLOOR), 0);
+        ASSERT_EQ(stretch_planner_select(&p, PSOAS_ALERT_TILT), 0);
 }
 
 TEST(set_catalog) {
@@ -516,7 +580,7 @@ TEST(set_catalog) {
         ASSERT_TRUE(p.catalog == def);
 
         /* A pending prompt belongs to the old catalog and is forgotten with it. */
-        stretch_planner_prompted(&p, default_index("plank"), 0, WINDOW_S);
+        stretch_planner_prompted(&p, default_index("plank"), PSOAS_ALERT_TILT, 0, WINDOW_S);
         cat[1].id = "other";
         ASSERT_EQ(stretch_planner_set_catalog(&p, cat, 2), 0);
         ASSERT_TRUE(p.catalog == cat);
@@ -533,179 +597,356 @@ TEST(set_catalog) {
 }
 
 /* ---------------------------------------------------------------------------------------------------------- */
-/* Verification */
+/* Verification: the hold timer and its sides, from sensed positions */
 
-TEST(verify_upright) {
-        StretchPlanner p;
-        stretch_planner_init(&p, NULL, 0);
-        uint32_t sh = default_index("standing-hip-flexor"); /* 30 s per side: 60 s */
-        int64_t t = 5000000;
-        uint32_t idx = UINT32_MAX;
-
-        stretch_planner_prompted(&p, sh, t, WINDOW_S);
-        ASSERT_TRUE(p.pending);
-        ASSERT_EQ(feed(&p, &t, 59.0, PSOAS_POSTURE_STANDING, &idx), 0);
-        ASSERT_TRUE(p.pending);
-        ASSERT_EQ(feed(&p, &t, 1.0, PSOAS_POSTURE_STANDING, &idx), 1);
-        ASSERT_EQ(idx, sh);
-        ASSERT_TRUE(!p.pending);
-        ASSERT_TRUE(p.verified);
-
-        /* Only once. */
-        ASSERT_EQ(feed(&p, &t, 120.0, PSOAS_POSTURE_STANDING, &idx), 0);
-
-        /* Saying so afterwards does not count it twice. */
-        idx = UINT32_MAX;
-        ASSERT_EQ(stretch_planner_report(&p, "standing-hip-flexor", &idx), 0);
-        ASSERT_EQ(idx, UINT32_MAX);
-        ASSERT_EQ(stretch_planner_report(&p, "standing-hip-flexor", &idx), 0);
-}
-
-TEST(verify_floor) {
-        StretchPlanner p;
-        stretch_planner_init(&p, NULL, 0);
-        uint32_t gb = default_index("glute-bridge"); /* 10 reps × 3 s */
-        int64_t t = 0;
-        uint32_t idx = UINT32_MAX;
-
-        stretch_planner_prompted(&p, gb, t, WINDOW_S);
-        /* Standing does not count for a floor exercise. */
-        ASSERT_EQ(feed(&p, &t, 100.0, PSOAS_POSTURE_STANDING, &idx), 0);
-        ASSERT_EQ(feed(&p, &t, 29.5, PSOAS_POSTURE_LYING, &idx), 0);
-        ASSERT_EQ(feed(&p, &t, 0.5, PSOAS_POSTURE_LYING, &idx), 1);
-        ASSERT_EQ(idx, gb);
-        ASSERT_EQ(stretch_planner_report(&p, "glute-bridge", NULL), 0);
-
-        /* Lying does not count for an upright stretch. */
-        uint32_t kn = default_index("kneeling-hip-flexor");
-        stretch_planner_prompted(&p, kn, t, WINDOW_S);
-        ASSERT_EQ(feed(&p, &t, 100.0, PSOAS_POSTURE_LYING, &idx), 0);
-        ASSERT_EQ(feed(&p, &t, 40.0, PSOAS_POSTURE_STANDING, &idx), 1);
-        ASSERT_EQ(idx, kn);
-}
-
-TEST(verify_walking_sitting_unknown_dont_count) {
-        StretchPlanner p;
-        stretch_planner_init(&p, NULL, 0);
-        int64_t t = 0;
-
-        stretch_planner_prompted(&p, default_index("standing-quad"), t, WINDOW_S);
-        ASSERT_EQ(feed(&p, &t, 100.0, PSOAS_POSTURE_WALKING, NULL), 0);
-        ASSERT_EQ(feed(&p, &t, 100.0, PSOAS_POSTURE_SITTING, NULL), 0);
-        ASSERT_EQ(feed(&p, &t, 100.0, PSOAS_POSTURE_UNKNOWN, NULL), 0);
-        ASSERT_TRUE(p.pending);
-        ASSERT_NEAR(p.seen_s, 0.0, 1e-9);
-
-        stretch_planner_prompted(&p, default_index("plank"), t, WINDOW_S);
-        ASSERT_EQ(feed(&p, &t, 100.0, PSOAS_POSTURE_WALKING, NULL), 0);
-        ASSERT_EQ(feed(&p, &t, 100.0, PSOAS_POSTURE_SITTING, NULL), 0);
-        ASSERT_TRUE(p.pending);
-        ASSERT_EQ(feed(&p, &t, 20.0, PSOAS_POSTURE_LYING, NULL), 1);
-}
-
-TEST(verify_accumulates_across_pauses) {
-        StretchPlanner p;
-        stretch_planner_init(&p, NULL, 0);
-        uint32_t kn = default_index("kneeling-hip-flexor"); /* 20 s per side: 40 s */
-        int64_t t = 0;
-        uint32_t idx = UINT32_MAX;
-
-        /* One side, a shuffle to change sides, the other side. */
-        stretch_planner_prompted(&p, kn, t, WINDOW_S);
-        ASSERT_EQ(feed(&p, &t, 20.0, PSOAS_POSTURE_STANDING, &idx), 0);
-        ASSERT_EQ(feed(&p, &t, 3.0, PSOAS_POSTURE_WALKING, &idx), 0);
-        ASSERT_EQ(feed(&p, &t, 19.9, PSOAS_POSTURE_STANDING, &idx), 0);
-        ASSERT_EQ(feed(&p, &t, 0.1, PSOAS_POSTURE_STANDING, &idx), 1);
-        ASSERT_EQ(idx, kn);
-
-        /* Non-positive or NaN intervals add nothing. */
-        stretch_planner_prompted(&p, kn, t, WINDOW_S);
-        ASSERT_EQ(stretch_planner_update(&p, t + 1, -5.0, PSOAS_POSTURE_STANDING, NULL), 0);
-        ASSERT_EQ(stretch_planner_update(&p, t + 2, NAN, PSOAS_POSTURE_STANDING, NULL), 0);
-        ASSERT_NEAR(p.seen_s, 0.0, 1e-9);
-
-        /* The interval ending at the first sample after a prompt counts only from the prompt on. */
-        stretch_planner_prompted(&p, kn, t, WINDOW_S);
-        ASSERT_EQ(stretch_planner_update(&p, t + 5000, 0.010, PSOAS_POSTURE_STANDING, NULL), 0);
-        ASSERT_NEAR(p.seen_s, 0.005, 1e-9);
-        ASSERT_EQ(stretch_planner_update(&p, t + 15000, 0.010, PSOAS_POSTURE_STANDING, NULL), 0);
-        ASSERT_NEAR(p.seen_s, 0.015, 1e-9);
-}
-
-TEST(verify_check_none) {
-        StretchPlanner p;
-        stretch_planner_init(&p, NULL, 0);
-        uint32_t pi = default_index("piriformis");
-        int64_t t = 0;
-        uint32_t idx = UINT32_MAX;
-
-        stretch_planner_prompted(&p, pi, t, WINDOW_S);
-        ASSERT_EQ(feed(&p, &t, 200.0, PSOAS_POSTURE_STANDING, &idx), 0);
-        ASSERT_EQ(feed(&p, &t, 200.0, PSOAS_POSTURE_LYING, &idx), 0);
-        ASSERT_EQ(feed(&p, &t, 100.0, PSOAS_POSTURE_SITTING, &idx), 0);
-        ASSERT_TRUE(p.pending);
-        ASSERT_EQ(stretch_planner_report(&p, "piriformis", &idx), 1);
-        ASSERT_EQ(idx, pi);
-        ASSERT_TRUE(!p.pending);
-}
-
-TEST(verify_expires) {
+TEST(verify_hold_per_side) {
         StretchPlanner p;
         stretch_planner_init(&p, NULL, 0);
         uint32_t sh = default_index("standing-hip-flexor");
-        int64_t t = 1000000;
-        uint32_t idx = UINT32_MAX;
+        StretchSense tucked = sense_of(-8, -0.05, 0.6), neutral = sense_of(0, 0, 0.6);
+        StretchUpdate u = { 0 };
+        int64_t t = 0;
 
-        /* 50 s of the 60 needed inside a 120 s window, then the window closes. */
-        stretch_planner_prompted(&p, sh, t, 120.0);
-        ASSERT_EQ(feed(&p, &t, 50.0, PSOAS_POSTURE_STANDING, &idx), 0);
-        ASSERT_EQ(feed(&p, &t, 70.0, PSOAS_POSTURE_SITTING, &idx), 0);
-        ASSERT_TRUE(p.pending); /* exactly at the deadline */
-        ASSERT_EQ(feed(&p, &t, 60.0, PSOAS_POSTURE_STANDING, &idx), 0);
+        stretch_planner_prompted(&p, sh, PSOAS_ALERT_SITTING, t, WINDOW_S);
+        ASSERT_EQ(feed(&p, &t, 25.0, &tucked, PSOAS_POSTURE_STANDING, false, &u), 0);
+        ASSERT_TRUE(u.progress);
+        ASSERT_EQ(u.side, 1);
+        ASSERT_GE(u.held_s, 24); /* whole seconds */
+        ASSERT_LE(u.held_s, 25);
+        ASSERT_EQ(u.goal, 20);
+        /* Holding on does not do the other side. */
+        ASSERT_EQ(feed(&p, &t, 35.0, &tucked, PSOAS_POSTURE_STANDING, false, &u), 0);
+        ASSERT_EQ(u.side, 1);
+        /* A switch: the signature lost for a second or two, then the other side. */
+        ASSERT_EQ(feed(&p, &t, 2.0, &neutral, PSOAS_POSTURE_STANDING, false, NULL), 0);
+        ASSERT_EQ(feed(&p, &t, 19.0, &tucked, PSOAS_POSTURE_STANDING, false, &u), 0);
+        ASSERT_EQ(u.side, 2);
+        ASSERT_GE(u.held_s, 18);
+        ASSERT_LE(u.held_s, 19);
+        ASSERT_EQ(feed(&p, &t, 1.5, &tucked, PSOAS_POSTURE_STANDING, false, &u), 1);
+        ASSERT_TRUE(u.verified);
+        ASSERT_EQ(u.stretch, sh);
         ASSERT_TRUE(!p.pending);
+        ASSERT_TRUE(p.verified);
+}
+
+TEST(verify_hold_grace_and_reset) {
+        StretchPlanner p;
+        stretch_planner_init(&p, NULL, 0);
+        uint32_t pl = default_index("plank");
+        StretchSense plank = sense_of(90, -0.65, 0.3), down = sense_of(-90, -0.8, 0.3);
+        int64_t t = 0;
+
+        stretch_planner_prompted(&p, pl, PSOAS_ALERT_TILT, t, WINDOW_S);
+        /* A wobble of 3 s keeps the time held. */
+        ASSERT_EQ(feed(&p, &t, 12.0, &plank, PSOAS_POSTURE_LYING, false, NULL), 0);
+        ASSERT_EQ(feed(&p, &t, 3.0, &down, PSOAS_POSTURE_LYING, false, NULL), 0);
+        ASSERT_EQ(feed(&p, &t, 8.5, &plank, PSOAS_POSTURE_LYING, false, NULL), 1);
+
+        /* A rest of 6 s starts the hold again. */
+        stretch_planner_prompted(&p, pl, PSOAS_ALERT_TILT, t, WINDOW_S);
+        ASSERT_EQ(feed(&p, &t, 15.0, &plank, PSOAS_POSTURE_LYING, false, NULL), 0);
+        ASSERT_EQ(feed(&p, &t, 6.0, &down, PSOAS_POSTURE_LYING, false, NULL), 0);
+        ASSERT_EQ(feed(&p, &t, 15.0, &plank, PSOAS_POSTURE_LYING, false, NULL), 0);
+        ASSERT_EQ(feed(&p, &t, 5.5, &plank, PSOAS_POSTURE_LYING, false, NULL), 1);
+}
+
+TEST(verify_standing_is_not_a_stretch) {
+        size_t n;
+        const struct psoas_stretch *c = default_catalog(&n);
+        StretchSense standing = sense_of(0.5, 0, 0.6), arched = sense_of(9, -0.05, 0.6);
+        StretchUpdate u = { 0 };
+
+        /* Plain standing (and standing arched) for the whole window confirms none of the stretches; the
+         * prompt ends saying the wearer stood up. */
+        for (size_t i = 0; i < n; i++) {
+                if (c[i].check == PSOAS_CHECK_STANDING_HINGE)
+                        continue; /* a hinge is anterior: arched standing is tested with it below */
+                StretchPlanner p;
+                stretch_planner_init(&p, NULL, 0);
+                int64_t t = 0;
+                fprintf(stderr, "   %s\n", c[i].id);
+                stretch_planner_prompted(&p, (uint32_t)i, PSOAS_ALERT_SITTING, t, WINDOW_S);
+                ASSERT_EQ(feed(&p, &t, 300.0, &standing, PSOAS_POSTURE_STANDING, false, NULL), 0);
+                ASSERT_EQ(feed(&p, &t, 301.0, &arched, PSOAS_POSTURE_STANDING, false, &u), 0);
+                ASSERT_TRUE(u.missed);
+                ASSERT_EQ(u.stretch, i);
+                ASSERT_TRUE(u.seen & PSOAS_SEEN_STOOD_UP);
+                ASSERT_TRUE(!(u.seen & PSOAS_SEEN_PARTIAL));
+                ASSERT_EQ(!!(u.seen & PSOAS_SEEN_NO_SIGNATURE), !psoas_stretch_has_signature(&c[i]));
+                ASSERT_TRUE(!p.pending);
+                ASSERT_TRUE(!p.verified);
+        }
+
+        /* The hamstring hinge is 20° or more: a tilted stance of 12° is not one. */
+        StretchPlanner p;
+        stretch_planner_init(&p, NULL, 0);
+        int64_t t = 0;
+        StretchSense tilted = sense_of(12, 0, 0.6);
+        stretch_planner_prompted(&p, default_index("hamstring"), PSOAS_ALERT_SITTING, t, WINDOW_S);
+        ASSERT_EQ(feed(&p, &t, 601.0, &tilted, PSOAS_POSTURE_STANDING, false, NULL), 0);
+}
+
+TEST(verify_tilt_persisting_blocks) {
+        StretchPlanner p;
+        stretch_planner_init(&p, NULL, 0);
+        StretchSense tucked = sense_of(-8, -0.05, 0.6);
+        StretchUpdate u = { 0 };
+        int64_t t = 0;
+
+        /* Whatever the features say, nothing counts while the tilt that caused the prompt persists. */
+        stretch_planner_prompted(&p, default_index("standing-hip-flexor"), PSOAS_ALERT_TILT, t, WINDOW_S);
+        ASSERT_EQ(feed(&p, &t, 601.0, &tucked, PSOAS_POSTURE_STANDING, true, &u), 0);
+        ASSERT_TRUE(u.missed);
+        ASSERT_TRUE(u.seen & PSOAS_SEEN_TILT_PERSISTED);
+        ASSERT_TRUE(!(u.seen & PSOAS_SEEN_STOOD_UP)); /* standing after a tilt alert is no news */
+
+        /* After a sitting alert the tilt does not block. */
+        stretch_planner_prompted(&p, default_index("standing-hip-flexor"), PSOAS_ALERT_SITTING, t, WINDOW_S);
+        ASSERT_EQ(feed(&p, &t, 21.0, &tucked, PSOAS_POSTURE_STANDING, true, NULL), 0);
+        ASSERT_EQ(feed(&p, &t, 2.0, &tucked, PSOAS_POSTURE_STANDING, false, NULL), 0);
+        ASSERT_TRUE(p.track.side_done[0]);
+}
+
+TEST(verify_no_signature_self_report_only) {
+        StretchPlanner p;
+        stretch_planner_init(&p, NULL, 0);
+        StretchUpdate u = { 0 };
+        StretchSense s = sense_of(-8, -0.05, 0.6);
+        int64_t t = 0;
+        uint32_t m = default_index("self-massage");
+
+        stretch_planner_prompted(&p, m, PSOAS_ALERT_SITTING, t, WINDOW_S);
+        ASSERT_EQ(feed(&p, &t, 601.0, &s, PSOAS_POSTURE_SITTING, false, &u), 0);
+        ASSERT_TRUE(u.missed);
+        ASSERT_EQ(u.seen, PSOAS_SEEN_NO_SIGNATURE);
+
+        /* An old catalog's "upright" no longer confirms a thing. */
+        struct psoas_stretch cat[1] = { good_stretch() };
+        cat[0].check = PSOAS_CHECK_UPRIGHT;
+        ASSERT_EQ(stretch_planner_set_catalog(&p, cat, 1), 0);
+        stretch_planner_prompted(&p, 0, PSOAS_ALERT_SITTING, t, WINDOW_S);
+        ASSERT_EQ(feed(&p, &t, 601.0, &s, PSOAS_POSTURE_STANDING, false, &u), 0);
+        ASSERT_TRUE(u.missed);
+        ASSERT_TRUE(u.seen & PSOAS_SEEN_NO_SIGNATURE);
+}
+
+TEST(verify_only_after_prompt) {
+        StretchPlanner p;
+        stretch_planner_init(&p, NULL, 0);
+        StretchSense tucked = sense_of(-8, -0.05, 0.6);
+        int64_t t = 0;
+
+        /* Nothing pending: nothing to report. */
+        ASSERT_EQ(feed(&p, &t, 100.0, &tucked, PSOAS_POSTURE_STANDING, false, NULL), 0);
         ASSERT_TRUE(!p.verified);
-        ASSERT_EQ(idx, UINT32_MAX);
 
-        /* Not verified, so a late self-report counts. */
-        ASSERT_EQ(stretch_planner_report(&p, "standing-hip-flexor", &idx), 1);
-        ASSERT_EQ(idx, sh);
-
-        /* A deadline past the end of time saturates rather than wrapping into the past. */
-        stretch_planner_prompted(&p, sh, INT64_MAX - 100 * 1000000LL, WINDOW_S);
-        ASSERT_EQ(p.deadline_us, INT64_MAX);
-        ASSERT_EQ(stretch_planner_update(&p, INT64_MAX - 5, 61.0, PSOAS_POSTURE_STANDING, &idx), 1);
-        stretch_planner_prompted(&p, sh, INT64_MIN + 10, WINDOW_S);
-        ASSERT_TRUE(p.deadline_us > INT64_MIN + 10);
+        /* A sample interval that began before the prompt counts only after it. */
+        stretch_planner_prompted(&p, default_index("plank"), PSOAS_ALERT_TILT, t, WINDOW_S);
+        StretchSense plank = sense_of(90, -0.65, 0.3);
+        StretchUpdate u = { 0 };
+        ASSERT_EQ(stretch_planner_update(&p, t + 1000, 30.0, &plank, PSOAS_POSTURE_LYING, false, &u), 0);
+        ASSERT_TRUE(p.pending);
 }
 
 TEST(new_prompt_replaces_old) {
         StretchPlanner p;
         stretch_planner_init(&p, NULL, 0);
-        uint32_t sh = default_index("standing-hip-flexor");
-        uint32_t pl = default_index("plank");
+        StretchSense plank = sense_of(90, -0.65, 0.3);
+        uint32_t pl = default_index("plank"), sh = default_index("standing-hip-flexor");
         int64_t t = 0;
-        uint32_t idx = UINT32_MAX;
 
-        stretch_planner_prompted(&p, sh, t, WINDOW_S);
-        ASSERT_EQ(feed(&p, &t, 50.0, PSOAS_POSTURE_STANDING, &idx), 0);
-
-        /* The plank replaces it: standing no longer counts, and the 50 s seen are gone. */
-        stretch_planner_prompted(&p, pl, t, WINDOW_S);
-        ASSERT_EQ(feed(&p, &t, 30.0, PSOAS_POSTURE_STANDING, &idx), 0);
-        ASSERT_EQ(feed(&p, &t, 19.5, PSOAS_POSTURE_LYING, &idx), 0);
-        ASSERT_EQ(feed(&p, &t, 0.5, PSOAS_POSTURE_LYING, &idx), 1);
-        ASSERT_EQ(idx, pl);
-
-        /* A new prompt for the same stretch clears the verification: it is a new occasion. */
-        ASSERT_EQ(stretch_planner_report(&p, "plank", NULL), 0);
-        stretch_planner_prompted(&p, pl, t, WINDOW_S);
-        ASSERT_TRUE(!p.verified);
-        ASSERT_EQ(stretch_planner_report(&p, "plank", &idx), 1);
+        stretch_planner_prompted(&p, pl, PSOAS_ALERT_TILT, t, WINDOW_S);
+        ASSERT_EQ(feed(&p, &t, 15.0, &plank, PSOAS_POSTURE_LYING, false, NULL), 0);
+        stretch_planner_prompted(&p, sh, PSOAS_ALERT_SITTING, t, WINDOW_S);
+        ASSERT_EQ(feed(&p, &t, 30.0, &plank, PSOAS_POSTURE_LYING, false, NULL), 0);
+        ASSERT_EQ(p.stretch, sh);
 
         /* An index outside the catalog is ignored. */
-        stretch_planner_prompted(&p, (uint32_t)p.n, t, WINDOW_S);
-        ASSERT_TRUE(!p.pending);
-        ASSERT_EQ(p.stretch, pl);
+        stretch_planner_prompted(&p, (uint32_t)p.n, PSOAS_ALERT_SITTING, t, WINDOW_S);
+        ASSERT_EQ(p.stretch, sh);
+}
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* Verification through the engine, of synthetic recordings of every stretch with a signature */
+
+/* Seeds per case, and the prompt's window: long enough for the longest recording. */
+#define SEEDS 3
+#define WINDOW_SHORT_S 240
+
+typedef struct Outcome {
+        unsigned prompts, verified, missed, progress;
+        uint32_t seen;
+        double verified_s;
+        uint32_t max_side, max_reps;
+} Outcome;
+
+static Outcome act(
+        const struct psoas_stretch *entry, SynthStretchVariant variant, uint64_t seed, int reps_less) {
+        struct psoas_stretch cat[1] = { *entry };
+        struct psoas_config config;
+        struct psoas_engine *e = NULL;
+        SynthStretch *g = NULL;
+        struct psoas_sample s;
+        struct psoas_event ev;
+        Outcome o = { .verified_s = -1 };
+        bool debug = getenv("PSOAS_STRETCH_DEBUG");
+
+        /* A sitting alert prompts it: make it fit one, and allow the floor. */
+        cat[0].targets |= PSOAS_TARGET_HIP_FLEXORS;
+        ASSERT_EQ(synth_stretch_new(entry->check, variant, entry->hold_min_s, entry->reps_min - reps_less,
+                          entry->per_side, HZ, seed, &g),
+                0);
+        psoas_config_init(&config);
+        config.sitting_alert_s = SYNTH_STRETCH_SITTING_ALERT_S;
+        config.stretch_window_s = WINDOW_SHORT_S;
+        config.forward_known = true;
+        synth_stretch_forward(g, config.forward);
+        ASSERT_EQ(psoas_engine_new(&config, &e), 0);
+        ASSERT_EQ(psoas_engine_set_catalog(e, cat, 1), 0);
+        ASSERT_EQ(psoas_engine_set_places(e, PSOAS_PLACE_DESK | PSOAS_PLACE_FLOOR), 0);
+        ASSERT_EQ(psoas_engine_calibrate_window(e, (int64_t)(SYNTH_STRETCH_CALIBRATE_FROM_S * 1e6),
+                          (int64_t)(SYNTH_STRETCH_CALIBRATE_TO_S * 1e6)),
+                0);
+
+        /* After the recording the wearer stands still until the prompt's window is over. */
+        int64_t prompt_us = -1;
+        for (;;) {
+                if (synth_stretch_next(g, &s) <= 0) {
+                        if (prompt_us < 0 || s.t_us > prompt_us + (int64_t)(WINDOW_SHORT_S + 2) * 1000000)
+                                break;
+                        s.t_us += 1000000 / HZ;
+                }
+                ASSERT_EQ(psoas_engine_feed(e, &s), 0);
+                while (psoas_engine_pop_event(e, &ev) > 0) {
+                        double t = (double)ev.t_us / 1e6;
+                        switch (ev.type) {
+                        case PSOAS_EVENT_STRETCH_PROMPT:
+                                o.prompts++;
+                                prompt_us = ev.t_us;
+                                break;
+                        case PSOAS_EVENT_STRETCH_DONE:
+                                ASSERT_EQ(ev.stretch.result, PSOAS_STRETCH_VERIFIED);
+                                o.verified++;
+                                o.verified_s = t;
+                                break;
+                        case PSOAS_EVENT_STRETCH_MISSED:
+                                o.missed++;
+                                o.seen = ev.missed.seen;
+                                break;
+                        case PSOAS_EVENT_STRETCH_PROGRESS:
+                                o.progress++;
+                                o.max_side = ev.progress.side > o.max_side ? ev.progress.side : o.max_side;
+                                o.max_reps = ev.progress.reps > o.max_reps ? ev.progress.reps : o.max_reps;
+                                break;
+                        default:
+                                break;
+                        }
+                        if (debug && ev.type >= PSOAS_EVENT_ALERT && ev.type != PSOAS_EVENT_STRETCH_PROGRESS)
+                                fprintf(stderr, "      %7.2f %s\n", t, psoas_event_type_to_string(ev.type));
+                        if (debug && ev.type == PSOAS_EVENT_STRETCH_PROGRESS)
+                                fprintf(stderr, "      %7.2f progress side %u held %u reps %u\n", t,
+                                        ev.progress.side, ev.progress.held_s, ev.progress.reps);
+                }
+        }
+        if (debug)
+                fprintf(stderr, "      done in truth %.2f, verified %.2f\n", synth_stretch_done_s(g),
+                        o.verified_s);
+        ASSERT_EQ(o.prompts, 1);
+        psoas_engine_free(e);
+        synth_stretch_free(g);
+        return o;
+}
+
+static double act_done_s(const struct psoas_stretch *entry, uint64_t seed) {
+        SynthStretch *g = NULL;
+        ASSERT_EQ(synth_stretch_new(entry->check, SYNTH_STRETCH_RIGHT, entry->hold_min_s, entry->reps_min,
+                          entry->per_side, HZ, seed, &g),
+                0);
+        double d = synth_stretch_done_s(g);
+        synth_stretch_free(g);
+        return d;
+}
+
+TEST(signatures_done_right_verified) {
+        size_t n;
+        const struct psoas_stretch *c = default_catalog(&n);
+        for (size_t i = 0; i < n; i++) {
+                if (!psoas_stretch_has_signature(&c[i]))
+                        continue;
+                for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+                        Outcome o = act(&c[i], SYNTH_STRETCH_RIGHT, seed, 0);
+                        double done = act_done_s(&c[i], seed);
+                        fprintf(stderr,
+                                "   %s seed %" PRIu64 ": verified %u at %.1f s (done %.1f s), %u progress\n",
+                                c[i].id, seed, o.verified, o.verified_s, done, o.progress);
+                        ASSERT_EQ(o.verified, 1);
+                        ASSERT_EQ(o.missed, 0);
+                        ASSERT_GE(o.progress, 5);
+                        if (c[i].per_side)
+                                ASSERT_EQ(o.max_side, 2);
+                        /* Not before the stretch was complete; soon after. Repetitions are counted exactly:
+                         * one too many would verify a repetition (3-4 s) early. */
+                        ASSERT_GE(o.verified_s, done - 1.0);
+                        ASSERT_LE(o.verified_s, done + (c[i].reps_min > 0 ? 2.0 : 6.0));
+                        /* The last repetition comes with the verification; the first side's are all reported. */
+                        if (c[i].reps_min > 0)
+                                ASSERT_EQ(o.max_reps, c[i].per_side ? c[i].reps_min : c[i].reps_min - 1);
+                }
+        }
+}
+
+TEST(signatures_one_rep_short_not_verified) {
+        size_t n;
+        const struct psoas_stretch *c = default_catalog(&n);
+        for (size_t i = 0; i < n; i++) {
+                if (c[i].reps_min == 0 || !psoas_stretch_has_signature(&c[i]))
+                        continue;
+                for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+                        Outcome o = act(&c[i], SYNTH_STRETCH_RIGHT, seed, 1);
+                        fprintf(stderr, "   %s seed %" PRIu64 ": %u reps at most\n", c[i].id, seed,
+                                o.max_reps);
+                        ASSERT_EQ(o.verified, 0);
+                        ASSERT_EQ(o.max_reps, c[i].reps_min - 1); /* every one counted, and no more */
+                        ASSERT_EQ(o.missed, 1);
+                        ASSERT_TRUE(o.seen & PSOAS_SEEN_PARTIAL);
+                }
+        }
+}
+
+static void not_verified(SynthStretchVariant variant) {
+        size_t n;
+        const struct psoas_stretch *c = default_catalog(&n);
+        for (size_t i = 0; i < n; i++) {
+                if (!psoas_stretch_has_signature(&c[i]))
+                        continue;
+                /* Walking is the walking break's signature, slouched or not. */
+                if (c[i].check == PSOAS_CHECK_WALKING &&
+                        (variant == SYNTH_STRETCH_WALKING || variant == SYNTH_STRETCH_ARCHED))
+                        continue;
+                for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+                        Outcome o = act(&c[i], variant, seed, 0);
+                        fprintf(stderr, "   %s %s seed %" PRIu64 ": verified %u\n", c[i].id,
+                                synth_stretch_variant_to_string(variant), seed, o.verified);
+                        ASSERT_EQ(o.verified, 0);
+                }
+        }
+}
+
+TEST(signatures_arched_not_verified) {
+        not_verified(SYNTH_STRETCH_ARCHED);
+}
+
+TEST(signatures_standing_not_verified) {
+        not_verified(SYNTH_STRETCH_STANDING);
+}
+
+TEST(signatures_sitting_not_verified) {
+        not_verified(SYNTH_STRETCH_SITTING);
+}
+
+TEST(signatures_walking_not_verified) {
+        not_verified(SYNTH_STRETCH_WALKING);
 }
 
 /* ---------------------------------------------------------------------------------------------------------- */
@@ -716,7 +957,7 @@ TEST(report_unknown) {
         stretch_planner_init(&p, NULL, 0);
         uint32_t idx = UINT32_MAX;
 
-        stretch_planner_prompted(&p, default_index("plank"), 0, WINDOW_S);
+        stretch_planner_prompted(&p, default_index("plank"), PSOAS_ALERT_TILT, 0, WINDOW_S);
         ASSERT_EQ(stretch_planner_report(&p, "no-such-stretch", &idx), -ENOENT);
         ASSERT_EQ(stretch_planner_report(&p, "", &idx), -ENOENT);
         ASSERT_EQ(stretch_planner_report(&p, "PLANK", &idx), -ENOENT);
@@ -738,8 +979,9 @@ TEST(report_unprompted) {
 
         /* A verified prompt only swallows reports of that same stretch. */
         int64_t t = 0;
-        stretch_planner_prompted(&p, default_index("plank"), t, WINDOW_S);
-        ASSERT_EQ(feed(&p, &t, 20.0, PSOAS_POSTURE_LYING, &idx), 1);
+        StretchSense plank = sense_of(90, -0.65, 0.3);
+        stretch_planner_prompted(&p, default_index("plank"), PSOAS_ALERT_TILT, t, WINDOW_S);
+        ASSERT_EQ(feed(&p, &t, 20.5, &plank, PSOAS_POSTURE_LYING, false, NULL), 1);
         ASSERT_EQ(stretch_planner_report(&p, "bird-dog", &idx), 1);
         ASSERT_EQ(idx, default_index("bird-dog"));
         ASSERT_EQ(stretch_planner_report(&p, "plank", &idx), 0);
@@ -749,23 +991,25 @@ TEST(report_closes_pending) {
         StretchPlanner p;
         stretch_planner_init(&p, NULL, 0);
         uint32_t sh = default_index("standing-hip-flexor");
+        StretchSense tucked = sense_of(-8, -0.05, 0.6);
         int64_t t = 0;
         uint32_t idx = UINT32_MAX;
 
-        stretch_planner_prompted(&p, sh, t, WINDOW_S);
-        ASSERT_EQ(feed(&p, &t, 30.0, PSOAS_POSTURE_STANDING, &idx), 0);
+        stretch_planner_prompted(&p, sh, PSOAS_ALERT_SITTING, t, WINDOW_S);
+        ASSERT_EQ(feed(&p, &t, 30.0, &tucked, PSOAS_POSTURE_STANDING, false, NULL), 0);
         ASSERT_EQ(stretch_planner_report(&p, "standing-hip-flexor", &idx), 1);
         ASSERT_EQ(idx, sh);
         ASSERT_TRUE(!p.pending);
         /* The sensor no longer verifies it: that would count the same stretch twice. */
-        ASSERT_EQ(feed(&p, &t, 100.0, PSOAS_POSTURE_STANDING, &idx), 0);
+        ASSERT_EQ(feed(&p, &t, 2.0, &tucked, PSOAS_POSTURE_STANDING, false, NULL), 0);
+        ASSERT_EQ(feed(&p, &t, 100.0, &tucked, PSOAS_POSTURE_STANDING, false, NULL), 0);
 
         /* Reporting another stretch also answers the prompt. */
-        stretch_planner_prompted(&p, sh, t, WINDOW_S);
+        stretch_planner_prompted(&p, sh, PSOAS_ALERT_SITTING, t, WINDOW_S);
         ASSERT_EQ(stretch_planner_report(&p, "standing-quad", &idx), 1);
         ASSERT_EQ(idx, default_index("standing-quad"));
         ASSERT_TRUE(!p.pending);
-        ASSERT_EQ(feed(&p, &t, 100.0, PSOAS_POSTURE_STANDING, &idx), 0);
+        ASSERT_EQ(feed(&p, &t, 100.0, &tucked, PSOAS_POSTURE_STANDING, false, NULL), 0);
 }
 
 TEST_MAIN

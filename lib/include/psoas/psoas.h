@@ -121,15 +121,40 @@ enum psoas_stretch_target {
         PSOAS_TARGET_GLUTES = 1 << 2,
         PSOAS_TARGET_CORE = 1 << 3,
         PSOAS_TARGET_PIRIFORMIS = 1 << 4,
+        PSOAS_TARGET_HAMSTRINGS = 1 << 5,
 };
 
-/* How the sensor can confirm the stretch was done. */
+/* How the sensor can confirm the stretch was done: its pelvic signature, checked against the calibrated standing
+ * posture (forward known). "Tucked" is a posterior tilt of at least a few degrees from the standing neutral; an
+ * arched (anterior) pelvis never passes it. Holds run a timer per side only while the signature holds (a loss of
+ * up to 5 s keeps the time; a loss of 1 s or more after a side is done switches to the other side); repetitions
+ * are counted per side. A stretch without a signature can only be self-reported. */
 enum psoas_stretch_check {
-        PSOAS_CHECK_NONE, /* self-report only */
-        PSOAS_CHECK_UPRIGHT, /* pelvis upright and still (standing, kneeling) for the hold time */
-        PSOAS_CHECK_FLOOR, /* pelvis on the floor (lying, bridging, quadruped) for the duration */
+        PSOAS_CHECK_NONE, /* no signature: self-report only */
+        /* Until 0.2 these confirmed a stretch from the posture alone (upright: standing or kneeling; floor: lying),
+         * which plain standing passed. They are still accepted, and confirm nothing: as NONE. */
+        PSOAS_CHECK_UPRIGHT,
+        PSOAS_CHECK_FLOOR,
+        /* Symbol version LIBPSOAS_0_3: */
+        PSOAS_CHECK_STANDING_TUCK, /* standing height, upright, tucked (standing hip-flexor stretch) */
+        PSOAS_CHECK_KNEELING_TUCK, /* came down from the feet to kneeling height, balancing, upright, tucked */
+        PSOAS_CHECK_ONE_LEG_TUCK, /* standing height, tucked, the larger sway of standing on one leg (quad) */
+        PSOAS_CHECK_STANDING_HINGE, /* about standing height, hinged forward 20-70° from the hips (hamstring) */
+        PSOAS_CHECK_SEATED_HINGE, /* seated height, leaning forward from the hips: anterior of neutral */
+        PSOAS_CHECK_BRIDGE_REPS, /* lying face up, the pelvis rising and rotating back: repetitions */
+        PSOAS_CHECK_SIDE_LYING_REPS, /* lying on the side, the pelvis rocking back a little: reps per side */
+        PSOAS_CHECK_ALL_FOURS_ALTERNATING, /* face down and level on all fours, rocking to alternate sides */
+        PSOAS_CHECK_PRONE_HOLD, /* face down, level (not sagging), still (plank; prone lying passes too) */
+        PSOAS_CHECK_WALKING, /* steps: walking for the hold time */
         _PSOAS_CHECK_MAX,
 };
+
+/* "none", "upright", "floor", "standing-tuck", "kneeling-tuck", "one-leg-tuck", "standing-hinge", "seated-hinge",
+ * "bridge-reps", "side-lying-reps", "all-fours-alternating", "prone-hold", "walking"; NULL out of range. As in the
+ * catalog's "check" key. Symbol version LIBPSOAS_0_3. */
+PSOAS_API const char *psoas_stretch_check_to_string(enum psoas_stretch_check check);
+/* The check (>= 0) or -EINVAL. Symbol version LIBPSOAS_0_3. */
+PSOAS_API int psoas_stretch_check_from_string(const char *s);
 
 struct psoas_stretch {
         const char *id; /* short identifier, [a-z0-9-]+ */
@@ -151,8 +176,15 @@ struct psoas_stretch {
 PSOAS_API const struct psoas_stretch *psoas_stretch_default_catalog(size_t *ret_n);
 /* 0 when the entry is complete and consistent; otherwise -EINVAL and *ret_field names the field. */
 PSOAS_API int psoas_stretch_validate(const struct psoas_stretch *stretch, const char **ret_field);
-/* Seconds the sensor must see the stretch for it to count as verified (all sides and reps). */
+/* Seconds the sensor must see the stretch for it to count as verified (all sides and reps; for repetitions an
+ * estimate at 3 s each, since they are counted, not timed). */
 PSOAS_API uint32_t psoas_stretch_verify_seconds(const struct psoas_stretch *stretch);
+/* Whether the sensor can confirm this stretch (its check has a pelvic signature); otherwise only the wearer can
+ * report it done. Symbol version LIBPSOAS_0_3. */
+PSOAS_API bool psoas_stretch_has_signature(const struct psoas_stretch *stretch);
+/* The warnings that go with every stretch, to show once before the first: warm up, stop on sharp pain, leg
+ * symptoms need a doctor, psoas is no diagnosis. One paragraph. Symbol version LIBPSOAS_0_3. */
+PSOAS_API const char *psoas_stretch_red_flags(void);
 
 /* ---------------------------------------------------------------------------------------------------------- */
 /* Daily statistics, in the local day given by psoas_engine_set_clock(). */
@@ -227,6 +259,15 @@ enum psoas_stretch_result {
 /* "verified", "self-reported" */
 PSOAS_API const char *psoas_stretch_result_to_string(enum psoas_stretch_result result);
 
+/* What the sensor saw instead, when a prompt's window ends unconfirmed (flags). */
+enum psoas_stretch_seen {
+        PSOAS_SEEN_STOOD_UP = 1 << 0, /* the wearer stood up or walked: a break, not the stretch */
+        PSOAS_SEEN_PARTIAL = 1 << 1, /* the signature, but not for the whole hold or every repetition */
+        PSOAS_SEEN_TILT_PERSISTED = 1 << 2, /* the tilt that caused the prompt went on */
+        PSOAS_SEEN_NO_SIGNATURE =
+                1 << 3, /* the stretch has no signature: only a self-report can confirm it */
+};
+
 enum psoas_event_type {
         PSOAS_EVENT_POSTURE_CHANGED,
         PSOAS_EVENT_CALIBRATED,
@@ -238,6 +279,9 @@ enum psoas_event_type {
         PSOAS_EVENT_STRETCH_PROMPT,
         PSOAS_EVENT_STRETCH_DONE,
         PSOAS_EVENT_DAY_CHANGED, /* the local day rolled over; the finished day is in day.previous */
+        /* Since LIBPSOAS_0_3: */
+        PSOAS_EVENT_STRETCH_PROGRESS, /* the prompted stretch's signature is being seen (at most once a second) */
+        PSOAS_EVENT_STRETCH_MISSED, /* the prompt's window ended without the stretch being confirmed */
         _PSOAS_EVENT_TYPE_MAX,
 };
 PSOAS_API const char *psoas_event_type_to_string(enum psoas_event_type type);
@@ -284,6 +328,17 @@ struct psoas_event {
                         int32_t previous;
                         int32_t current;
                 } day;
+                struct {
+                        uint32_t stretch;
+                        uint32_t side; /* 1 or 2 for a stretch done per side, 0 otherwise */
+                        uint32_t held_s; /* holds: whole seconds held on this side */
+                        uint32_t reps; /* repetitions: counted on this side */
+                        uint32_t goal; /* the seconds or repetitions needed per side */
+                } progress;
+                struct {
+                        uint32_t stretch;
+                        uint32_t seen; /* enum psoas_stretch_seen flags */
+                } missed;
         };
 };
 
@@ -385,6 +440,11 @@ PSOAS_API int psoas_engine_set_calibration(struct psoas_engine *engine, const st
 PSOAS_API void psoas_engine_snooze(struct psoas_engine *engine, int64_t until_us);
 /* No alerts while inhibited (the daemon holds the count of inhibitors). */
 PSOAS_API void psoas_engine_set_inhibited(struct psoas_engine *engine, bool inhibited);
+
+/* Where the wearer can do stretches: enum psoas_stretch_place flags. Floor exercises are prompted only when
+ * PSOAS_PLACE_FLOOR is in it; the default is PSOAS_PLACE_DESK. -EINVAL without PSOAS_PLACE_DESK or with unknown
+ * bits. Symbol version LIBPSOAS_0_3. */
+PSOAS_API int psoas_engine_set_places(struct psoas_engine *engine, uint32_t places);
 
 /* The wearer reports that a stretch was done. Queues STRETCH_DONE (self-reported) unless the sensor already
  * verified the same prompt. -ENOENT for an unknown id. */
