@@ -541,11 +541,14 @@ int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *sample)
                 struct psoas_event ev = { .type = PSOAS_EVENT_FORWARD_LEARNED, .t_us = t };
                 engine_push(e, &ev);
         }
-        if (e->posture.posture != previous) {
+        /* A revision is reported even when the posture now is the one before it (a squat taken for sitting is
+         * revised once the wearer is back up): what changes is the record since then. */
+        if (e->posture.posture != previous || e->posture.revised) {
                 struct psoas_event ev = { .type = PSOAS_EVENT_POSTURE_CHANGED, .t_us = t };
                 ev.posture.posture = e->posture.posture;
                 ev.posture.previous = previous;
                 if (e->posture.revised) {
+                        ev.posture.previous = e->posture.revised_from;
                         ev.posture.revised = true;
                         ev.posture.since_us = e->posture.revised_since_us;
                 }

@@ -702,19 +702,25 @@ static void posture_review(
         PostureClassifier *p, int64_t t_us, float dt, const float up[3], enum psoas_posture *next) {
         p->revised = false;
 
-        /* Down from one's feet and back up to the height the wearer stood at within seconds is a squat or a
-         * bend, not a sit or a lie-down: it never was. Watched for a few seconds after the posture ends, while
+        /* Down from one's feet and back up to the height the wearer stood at (or most of the way back up: two
+         * measured movements carry two errors) within seconds is a squat or a bend, not a sit or a lie-down:
+         * it never was. Watched for a few seconds after the posture ends, while
          * the movement up is still being measured. */
         bool off_feet = p->posture == PSOAS_POSTURE_SITTING || p->posture == PSOAS_POSTURE_LYING;
         if (*next != p->posture && off_feet && p->off_feet_us != 0 && t_us - p->off_feet_us < QUICK_SIT_US) {
                 p->quick_until_us = t_us + QUICK_WATCH_US;
                 p->quick_since_us = p->off_feet_us;
+                p->quick_from = p->posture;
         }
         if (p->quick_until_us != 0) {
                 if (t_us > p->quick_until_us || *next == PSOAS_POSTURE_LYING)
                         p->quick_until_us = 0;
                 else if (!p->episode.active && *next != PSOAS_POSTURE_WALKING && p->height_known &&
-                        p->vertical_valid && p->height_m >= p->feet_height_m - p->tuning.stand_height_m) {
+                        p->vertical_valid &&
+                        (p->height_m >= p->feet_height_m - p->tuning.stand_height_m ||
+                                (p->last_move > 0 && p->last_move_us >= p->quick_since_us &&
+                                        p->last_move_m >= UNDO_FRACTION * p->last_down_m))) {
+                        p->revised_from = p->quick_from;
                         revise(p, next, PSOAS_POSTURE_STANDING, p->quick_since_us);
                         return;
                 }
@@ -754,6 +760,7 @@ static void posture_review(
         int64_t since = p->contradiction_us;
         if (since - p->changed_us <= REVIEW_BACKDATE_US)
                 since = p->changed_us;
+        p->revised_from = *next;
         revise(p, next, says, since);
 }
 

@@ -157,6 +157,7 @@ typedef struct PostureClassifier {
          * quick_since_us). */
         int64_t quick_until_us;
         int64_t quick_since_us;
+        enum psoas_posture quick_from;
         enum psoas_posture
                 contradicted_by; /* what the evidence says, UNKNOWN when it agrees or says nothing */
         int64_t contradiction_us;
@@ -165,6 +166,7 @@ typedef struct PostureClassifier {
         /* Set by the update that revised the posture, cleared by the next: the posture holds since this time. */
         bool revised;
         int64_t revised_since_us;
+        enum psoas_posture revised_from; /* what the record said since then */
 } PostureClassifier;
 
 void posture_classifier_init(PostureClassifier *p);

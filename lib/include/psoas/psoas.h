@@ -294,7 +294,9 @@ struct psoas_event {
                         enum psoas_posture posture;
                         enum psoas_posture previous;
                         /* A decision taken back: the posture was in fact `posture` since since_us (earlier
-                         * than t_us). The day's totals and the bouts have been corrected from there. */
+                         * than t_us), where the record said `previous`. The day's totals and the bouts have been
+                         * corrected from there. `posture` may be the posture just before this event (a squat
+                         * taken for sitting, revised once the wearer is back up). */
                         bool revised;
                         int64_t since_us;
                 } posture;
