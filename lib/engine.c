@@ -457,8 +457,12 @@ static void engine_stretches(struct psoas_engine *e, int64_t t, double accounted
          * (p->height_m) goes back to standing height whenever it decides "standing", which a seated forward hinge
          * looks like to it: fed in with stretch_sense_set_height(), the seated piriformis stretch would never be
          * seen. */
-        stretch_sense_update(&e->sense, (float)accounted, e->fusion.up, p->calibrated ? p->up0 : NULL,
-                p->calibrated && p->forward_known ? p->forward : NULL,
+        /* The orientation features matter only while a prompt waits for its stretch: without a vertical and a
+         * forward direction the update stops after the height and the sway, which every sample keeps. */
+        bool prompted = e->stretches.pending;
+        stretch_sense_update(&e->sense, (float)accounted, e->fusion.up,
+                prompted && p->calibrated ? p->up0 : NULL,
+                prompted && p->calibrated && p->forward_known ? p->forward : NULL,
                 gyro && e->fusion.use_gyro ? rate : NULL,
                 e->fusion.initialized ? fusion_vertical_acceleration(&e->fusion, sample->accel) : 0.0f,
                 p->motion.walking || p->posture == PSOAS_POSTURE_WALKING);

@@ -169,8 +169,8 @@ void stretch_sense_update(StretchSense *s, float dt, const float up[3], const fl
                 s->body[i] += k * (body[i] - s->body[i]);
         vec3_normalize(s->body);
         s->valid = true;
-        s->pitch_deg = atan2f(-s->body[1], s->body[0]) * DEG_PER_RAD;
-        s->roll_deg = atan2f(s->body[2], s->body[0]) * DEG_PER_RAD;
+        s->pitch_deg = fast_atan2f(-s->body[1], s->body[0]) * DEG_PER_RAD;
+        s->roll_deg = fast_atan2f(s->body[2], s->body[0]) * DEG_PER_RAD;
 }
 
 bool signature_exists(enum psoas_stretch_check check) {
