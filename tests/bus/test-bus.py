@@ -1060,10 +1060,11 @@ def act_out(bus, stretch_id, variant, window=None, pad=0):
         bus.signals.clear()
         with Daemon(bus, '--replay', rec, '--speed', '0', *CALIBRATE, config=config):
             bus.wait(lambda: bus.signals_named('StretchPrompt'), 30, f'the prompt for {stretch_id}')
+            # Verified or missed, or else the whole recording played (to its end: "ended").
             bus.wait(lambda: bus.signals_named('StretchVerified') or bus.signals_named('StretchMissed')
-                     or bus.get('ClockSpeed') == 0 and bus.get('SensorState') != 'streaming', 60,
+                     or bus.get('SensorState') == 'ended', 60,
                      f'{stretch_id} ({variant}) to be verified or missed')
-            time.sleep(0.2)
+            bus.pump(0.2)
             day = bus.call('GetDay', '(s)', '')[0]
             return {m: bus.signals_named(m) for m in ('StretchPrompt', 'StretchProgress', 'StretchVerified',
                                                       'StretchMissed')}, day, entry

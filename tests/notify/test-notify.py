@@ -438,6 +438,38 @@ def case_arched_is_not_the_stretch():
         assert not any('Stretch done' in h['summary'] for h in desk.history()), desk.history()
 
 
+SIGNATURE_STRETCHES = ['standing-hip-flexor', 'standing-quad', 'hamstring', 'walking-break', 'piriformis',
+                       'kneeling-hip-flexor', 'couch-stretch', 'glute-bridge', 'clamshell', 'bird-dog', 'plank']
+
+
+def case_every_stretch_verified_notified():
+    """Every stretch with a signature, acted out right: the wearer is told the sensor confirmed it."""
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp, Desktop(bus) as desk, Notifier(bus):
+        for sid in SIGNATURE_STRETCHES:
+            title = catalog_entry(sid)['title']
+            bus.signals.clear()
+            with stretch_replay(bus, sid, 'right', tmp):
+                wait_for_signal(bus, 'StretchVerified', 60)
+                done = wait_in_history(bus, desk, f'Stretch done: {title}', 10)
+                assert done[-1]['body'] == 'The sensor confirmed it. Well done!', done
+
+
+def case_every_stretch_standing_not_confirmed():
+    """Every stretch with a signature, and the wearer only stood up: never "done", always "not confirmed"."""
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp, Desktop(bus) as desk, Notifier(bus):
+        for sid in SIGNATURE_STRETCHES:
+            title = catalog_entry(sid)['title']
+            bus.signals.clear()
+            with stretch_replay(bus, sid, 'standing', tmp, window=60):
+                wait_for_signal(bus, 'StretchMissed', 60)
+                missed = wait_in_history(bus, desk, f'Stretch not confirmed: {title}', 10)
+                assert missed[-1]['body'].startswith('You stood up, which is a break, but the sensor did not see '
+                                                     f'the {title}.'), missed
+        assert not any(h['summary'].startswith('Stretch done') for h in desk.history()), desk.history()
+
+
 def case_red_flags_shown_once():
     """The warnings that go with every stretch come once, with the first prompt, and not again."""
     bus = Bus()
