@@ -48,6 +48,16 @@ TIMEOUT_SCALE = float(os.environ.get('PSOASD_TIMEOUT_SCALE') or (6 if UNDER_VALG
 SPEED_SCALE = float(os.environ.get('PSOASD_SPEED_SCALE') or (4 if UNDER_VALGRIND else 1))
 
 
+def noon_zone():
+    """Puts this process and every process it starts in a fixed-offset zone where it is about noon now.
+
+    A replay's clock starts now (org.psoas.Posture1(5), TIME): an hour-long recording replayed in full ends an hour
+    from now, and run after 23:00 it would split its statistics over two days, so that a test of the day's totals
+    passed or failed with the hour it ran at. Midnight itself is tested in tests/robust, on purpose."""
+    os.environ['TZ'] = f'TST{time.gmtime().tm_hour - 12:+d}'
+    time.tzset()
+
+
 def scaled(seconds):
     """A timeout for something the daemon does, stretched when it runs under a slow wrapper."""
     return seconds * TIMEOUT_SCALE

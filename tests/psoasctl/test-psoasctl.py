@@ -18,18 +18,13 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 
-from psoasd_test import Bus, Daemon, main, synth  # noqa: E402
+from psoasd_test import Bus, Daemon, main, noon_zone, synth  # noqa: E402
 from stretch_scene import CALIBRATE, stretch_scene  # noqa: E402
 
 PSOASCTL = os.environ['PSOASCTL']
 REC = os.environ.get('PSOAS_RECORDING', '')
 
-# A replay's clock starts now (org.psoas.Posture1(5), TIME), so the hour-long recording replayed in full ends an
-# hour from now: run after 23:00 it would split its statistics over two days, and today's and history's checks
-# would see half of them. Every process of these tests (psoasd, psoasctl, this script) runs in a fixed-offset zone
-# where it is about noon now. Midnight itself is tested in tests/robust.
-os.environ['TZ'] = f'TST{time.gmtime().tm_hour - 12:+d}'
-time.tzset()
+noon_zone()
 VERBS = ['status', 'monitor', 'waybar', 'calibrate', 'snooze', 'inhibit', 'stretches', 'done', 'today', 'history',
          'buzz']
 JSON_VERBS = {'status', 'monitor', 'calibrate', 'stretches', 'today', 'history'}
