@@ -43,7 +43,9 @@ import time
 
 from robust_test import Recording, main, read_state, scaled, tracked_seconds  # noqa: E402
 from iiorig import IioRig, Sample  # noqa: E402
-from psoasd_test import Bus, psoasd_command  # noqa: E402
+from psoasd_test import Bus, noon_zone, psoasd_command  # noqa: E402
+
+noon_zone()  # at most one day file: the recordings must not cross midnight
 
 SPEED = 30
 KILLS = 100

@@ -12,7 +12,9 @@ import os
 import time
 
 from robust_test import REC, fill_file_system, main, mounted_tmpfs, read_state, run_in_mount_namespace  # noqa: E402
-from psoasd_test import Bus, Daemon  # noqa: E402
+from psoasd_test import Bus, Daemon, noon_zone  # noqa: E402
+
+noon_zone()  # one day file: the replay must not cross midnight
 
 FAILED = 'Could not save statistics'
 AGAIN = 'saved to'
