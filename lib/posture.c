@@ -641,17 +641,32 @@ static inline void height_update(PostureClassifier *p, int64_t t_us) {
         if (turn > HEIGHT_TURN_MAX_RAD)
                 return;
         p->height_m = CLAMP(p->height_m + e->rise, HEIGHT_MIN_M, HEIGHT_MAX_M);
-        {
-                p->last_move = e->rise > 0.0f ? 1 : -1;
-                p->last_move_us = t_us;
-                p->last_move_m = e->rise;
-                if (e->rise < 0.0f)
-                        p->last_down_m = -e->rise;
-        }
+        p->last_move = e->rise > 0.0f ? 1 : -1;
+        p->last_move_us = t_us;
+        p->last_move_m = e->rise;
+        if (e->rise < 0.0f)
+                p->last_down_m = -e->rise;
+}
+
+static bool height_measured(const PostureClassifier *p) {
+        return p->height_known && p->vertical_valid;
 }
 
 static bool at_standing_height(const PostureClassifier *p) {
-        return p->height_known && p->vertical_valid && p->height_m >= -p->tuning.stand_height_m;
+        return height_measured(p) && p->height_m >= -p->tuning.stand_height_m;
+}
+
+/* The last movement was down, and the pelvis has stayed below the band of standing height since. */
+static bool down_since(const PostureClassifier *p, int64_t since_us) {
+        return height_measured(p) && p->last_move < 0 && p->last_move_us >= since_us &&
+                p->height_m < -p->tuning.stand_height_m;
+}
+
+/* The last movement, since since_us, was up, and undid most of the last one down: two measured movements carry
+ * two errors, so "back at standing height" asks too much of them. */
+static bool most_of_the_way_up_since(const PostureClassifier *p, int64_t since_us) {
+        return height_measured(p) && p->last_move > 0 && p->last_move_us >= since_us &&
+                p->last_move_m >= UNDO_FRACTION * p->last_down_m;
 }
 
 /* What the pelvis has shown since the posture was decided: sitting when it came down by a seat's height, or is
@@ -660,14 +675,10 @@ static bool at_standing_height(const PostureClassifier *p) {
  * not measured (hidden in the jolts of the movement) leaves the height as it was, and that is no evidence of
  * standing. UNKNOWN when the evidence is missing or mixed. */
 static enum psoas_posture posture_evidence(const PostureClassifier *p, const float up[3]) {
-        const PostureTuning *t = &p->tuning;
-        bool height = p->height_known && p->vertical_valid;
-        bool came_down = height && p->last_move < 0 && p->last_move_us >= p->changed_us &&
-                p->height_m < -t->stand_height_m;
-        /* Up to standing height, or most of the way back up from the last seat: two measured movements
-         * carry two errors. */
-        bool came_up = height && p->last_move > 0 && p->last_move_us >= p->changed_us &&
-                (p->height_m >= -t->stand_height_m || p->last_move_m >= UNDO_FRACTION * p->last_down_m);
+        bool came_down = down_since(p, p->changed_us);
+        /* Up to standing height, or most of the way back up from the last seat. */
+        bool came_up = most_of_the_way_up_since(p, p->changed_us) ||
+                (at_standing_height(p) && p->last_move > 0 && p->last_move_us >= p->changed_us);
         if (came_down)
                 return PSOAS_POSTURE_SITTING;
         /* Turned back by at least the angle: as posterior_at_least(), with the angle's cosine and sine. */
@@ -715,11 +726,10 @@ static void posture_review(
         if (p->quick_until_us != 0) {
                 if (t_us > p->quick_until_us || *next == PSOAS_POSTURE_LYING)
                         p->quick_until_us = 0;
-                else if (!p->episode.active && *next != PSOAS_POSTURE_WALKING && p->height_known &&
-                        p->vertical_valid &&
-                        (p->height_m >= p->feet_height_m - p->tuning.stand_height_m ||
-                                (p->last_move > 0 && p->last_move_us >= p->quick_since_us &&
-                                        p->last_move_m >= UNDO_FRACTION * p->last_down_m))) {
+                else if (!p->episode.active && *next != PSOAS_POSTURE_WALKING &&
+                        ((height_measured(p) &&
+                                 p->height_m >= p->feet_height_m - p->tuning.stand_height_m) ||
+                                most_of_the_way_up_since(p, p->quick_since_us))) {
                         p->revised_from = p->quick_from;
                         revise(p, next, PSOAS_POSTURE_STANDING, p->quick_since_us);
                         return;
@@ -770,10 +780,8 @@ bool posture_classifier_not_standing(const PostureClassifier *p, const float up[
         /* Turned away from how the pelvis was carried in the last walk by as much as sitting turns it back. */
         if (p->walk_up_known && vec3_dot(up, p->walk_up) <= cosf(SITTING_POSTERIOR_DEG * RAD_PER_DEG))
                 return true;
-        /* Came down and has not come back up: the last movement of note was down, and the pelvis is below the
-         * band of standing height. */
-        return p->height_known && p->vertical_valid && p->last_move < 0 &&
-                p->height_m < -p->tuning.stand_height_m;
+        /* Came down and has not come back up, whenever that was. */
+        return down_since(p, INT64_MIN);
 }
 
 /* On most samples the angles from the standing vertical are only compared with thresholds, which needs no
