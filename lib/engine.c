@@ -444,8 +444,8 @@ static void engine_refresh_state(struct psoas_engine *e) {
 
 /* The pelvic signature of a prompted stretch: features from every sample (the height is integrated even between
  * prompts, so that it knows where standing is), and the prompt's hold timer or repetition counter. */
-static void engine_stretches(struct psoas_engine *e, int64_t t, double accounted,
-        const struct psoas_sample *sample, const float *gyro, bool still) {
+static void engine_stretches(struct psoas_engine *e, int64_t t, double accounted, float vertical_acc,
+        const float *gyro, bool still) {
         const PostureClassifier *p = &e->posture;
         float rate[3];
         StretchUpdate u;
@@ -463,8 +463,7 @@ static void engine_stretches(struct psoas_engine *e, int64_t t, double accounted
         stretch_sense_update(&e->sense, (float)accounted, e->fusion.up,
                 prompted && p->calibrated ? p->up0 : NULL,
                 prompted && p->calibrated && p->forward_known ? p->forward : NULL,
-                gyro && e->fusion.use_gyro ? rate : NULL,
-                e->fusion.initialized ? fusion_vertical_acceleration(&e->fusion, sample->accel) : 0.0f,
+                gyro && e->fusion.use_gyro ? rate : NULL, vertical_acc,
                 p->motion.walking || p->posture == PSOAS_POSTURE_WALKING);
 
         if (!e->stretches.pending)
@@ -537,9 +536,11 @@ int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *sample)
 
         engine_run_calibrator(e, t, sample->accel, gyro, still);
 
+        /* The vertical acceleration again, in the orientation just updated: what the posture and the stretches
+         * read. */
+        float vertical_now = fusion_vertical_acceleration(&e->fusion, sample->accel);
         enum psoas_posture previous = e->posture.posture;
-        if (posture_classifier_update(&e->posture, t, dt, &e->fusion,
-                    fusion_vertical_acceleration(&e->fusion, sample->accel))) {
+        if (posture_classifier_update(&e->posture, t, dt, &e->fusion, vertical_now)) {
                 e->neutral_inclination_deg =
                         calibration_neutral_inclination(e->posture.up0, true, e->posture.forward);
                 struct psoas_event ev = { .type = PSOAS_EVENT_FORWARD_LEARNED, .t_us = t };
@@ -581,7 +582,7 @@ int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *sample)
 
         engine_alerts(e, t, tilt);
 
-        engine_stretches(e, t, accounted, sample, gyro, still);
+        engine_stretches(e, t, accounted, vertical_now, gyro, still);
         return 0;
 }
 
