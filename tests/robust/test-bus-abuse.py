@@ -293,13 +293,23 @@ def case_thousands_of_live_claims():
         name, _ = c.error_of('ReleaseLive')
         assert name == INVALID_ARGS, name
         # Many clients, each at its limit: no total limit, but each one's claims end with it.
-        clients = [Client() for _ in range(50)]
-        for other in clients:
-            assert other.flood('ClaimLive', count=40) == {'ok': 16, LIMITS: 24}
-        for other in clients:
-            other.close()
+        def fifty_clients_at_their_limit():
+            clients = [Client() for _ in range(50)]
+            for other in clients:
+                assert other.flood('ClaimLive', count=40) == {'ok': 16, LIMITS: 24}
+            for other in clients:
+                other.close()
+            bus.pump(0.2)
+
+        fifty_clients_at_their_limit()
         grown = rss_kib(d.proc.pid) - rss_before
-        assert grown < 4 * 1024, f'{grown} KiB more after 7000 ClaimLive calls from 51 clients'
+        # Under AddressSanitizer the first round costs several times more (redzones, the allocator's caches:
+        # 5.9 MiB seen in CI). What must hold is that memory stops growing: a second round adds (almost) nothing.
+        asan = under_asan(d.proc.pid)
+        assert grown < (16 if asan else 4) * 1024, f'{grown} KiB more after 7000 ClaimLive calls from 51 clients'
+        fifty_clients_at_their_limit()
+        again = rss_kib(d.proc.pid) - rss_before - grown
+        assert again < 1024, f'{again} KiB more after a second round of 2000 calls ({grown} KiB after the first)'
         bus.pump(0.5)
         assert_alive_and_quick(bus, d)
         # Everything released: a new client claims 16 again.
