@@ -102,15 +102,51 @@ static int property_get_posture(sd_bus *bus, const char *path, const char *inter
         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
 
-        return sd_bus_message_append(reply, "s", psoas_posture_to_string(m->posture));
+        return sd_bus_message_append(
+                reply, "s", psoas_posture_to_string(psoas_engine_get_state(m->engine)->posture));
 }
 
-/* sd-bus's own getter for "b" reads an int; our flags are bool. */
-static int property_get_bool(sd_bus *bus, const char *path, const char *interface, const char *property,
+static int property_get_tilt(sd_bus *bus, const char *path, const char *interface, const char *property,
         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        bool *b = userdata;
+        Manager *m = userdata;
 
-        return sd_bus_message_append(reply, "b", (int)*b);
+        return sd_bus_message_append(reply, "d", psoas_engine_get_state(m->engine)->tilt_deg);
+}
+
+static int property_get_inclination(sd_bus *bus, const char *path, const char *interface,
+        const char *property, sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        return sd_bus_message_append(reply, "d", psoas_engine_get_state(m->engine)->inclination_deg);
+}
+
+static int property_get_calibrated(sd_bus *bus, const char *path, const char *interface,
+        const char *property, sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        return sd_bus_message_append(reply, "b", (int)psoas_engine_get_state(m->engine)->calibrated);
+}
+
+static int property_get_inhibited(sd_bus *bus, const char *path, const char *interface, const char *property,
+        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        return sd_bus_message_append(reply, "b", (int)psoas_engine_get_state(m->engine)->inhibited);
+}
+
+static int property_get_sitting_since(sd_bus *bus, const char *path, const char *interface,
+        const char *property, sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "t", manager_sitting_since(userdata));
+}
+
+static int property_get_last_break(sd_bus *bus, const char *path, const char *interface,
+        const char *property, sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "t", manager_last_break(userdata));
+}
+
+static int property_get_snoozed_until(sd_bus *bus, const char *path, const char *interface,
+        const char *property, sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "t", manager_snoozed_until(userdata));
 }
 
 static int property_get_sensor_state(sd_bus *bus, const char *path, const char *interface,
@@ -251,11 +287,11 @@ static int method_snooze(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                         SNOOZE_MAX_S);
         CHECK_ACCESS(m, msg, error);
 
-        before_us = m->snoozed_until_us;
+        before_us = manager_snoozed_until(m);
         r = manager_snooze(m, seconds);
         if (r < 0)
                 return r;
-        level = snooze_log_level(before_us, m->snoozed_until_us);
+        level = snooze_log_level(before_us, manager_snoozed_until(m));
         if (seconds > 0) {
                 char d[DURATION_TEXT_MAX];
 
@@ -639,17 +675,15 @@ static const sd_bus_vtable posture_vtable[] = {
         SD_BUS_VTABLE_START(0),
 
         SD_BUS_PROPERTY("Posture", "s", property_get_posture, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("Tilt", "d", NULL, offsetof(Manager, tilt), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("Inclination", "d", NULL, offsetof(Manager, inclination),
-                SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("Calibrated", "b", property_get_bool, offsetof(Manager, calibrated),
-                SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("SittingSince", "t", NULL, offsetof(Manager, sitting_since_us),
-                SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Tilt", "d", property_get_tilt, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY(
+                "Inclination", "d", property_get_inclination, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Calibrated", "b", property_get_calibrated, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY(
+                "SittingSince", "t", property_get_sitting_since, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         /* Changes every second while sitting: computed when read, never signalled (EmitsChangedSignal=false). */
         SD_BUS_PROPERTY("SittingToday", "t", property_get_sitting_today, 0, 0),
-        SD_BUS_PROPERTY("LastBreak", "t", NULL, offsetof(Manager, last_break_us),
-                SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("LastBreak", "t", property_get_last_break, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY(
                 "SensorState", "s", property_get_sensor_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Sensor", "s", property_get_sensor, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -657,20 +691,19 @@ static const sd_bus_vtable posture_vtable[] = {
                 "SensorError", "s", property_get_sensor_error, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SampleRate", "d", NULL, offsetof(Manager, sample_rate),
                 SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("SnoozedUntil", "t", NULL, offsetof(Manager, snoozed_until_us),
-                SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("Inhibited", "b", property_get_bool, offsetof(Manager, inhibited),
-                SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY(
+                "SnoozedUntil", "t", property_get_snoozed_until, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Inhibited", "b", property_get_inhibited, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Haptics", "s", property_get_haptics, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("Revision", "u", property_get_revision, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY(
                 "StretchRedFlags", "s", property_get_stretch_red_flags, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("ClockAnchor", "t", NULL, offsetof(Manager, clock_anchor_us),
+        SD_BUS_PROPERTY("ClockAnchor", "t", NULL, offsetof(Manager, clock.shown.anchor_us),
                 SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("ClockAnchorWall", "t", NULL, offsetof(Manager, clock_anchor_wall_us),
+        SD_BUS_PROPERTY("ClockAnchorWall", "t", NULL, offsetof(Manager, clock.shown.anchor_wall_us),
                 SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("ClockSpeed", "d", NULL, offsetof(Manager, clock_speed),
+        SD_BUS_PROPERTY("ClockSpeed", "d", NULL, offsetof(Manager, clock.shown.speed),
                 SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 
         SD_BUS_METHOD_WITH_ARGS("Calibrate", SD_BUS_NO_ARGS, SD_BUS_RESULT("d", neutral_inclination),
@@ -713,10 +746,51 @@ static const sd_bus_vtable posture_vtable[] = {
 /* ------------------------------------------------------------------------------------------------------- */
 /* Emitting */
 
-int bus_emit_changes(Manager *m, const char *const *names) {
-        if (!m->bus || !names[0])
-                return 0;
-        return sd_bus_emit_properties_changed_strv(m->bus, BUS_PATH, BUS_INTERFACE, (char **)names);
+/* The properties each change stands for. */
+static const struct {
+        unsigned change;
+        const char *names[3];
+} change_properties[] = {
+        { MANAGER_CHANGE_POSTURE, { "Posture" } },
+        { MANAGER_CHANGE_TILT, { "Tilt", "Inclination" } },
+        { MANAGER_CHANGE_CALIBRATED, { "Calibrated" } },
+        { MANAGER_CHANGE_SITTING_SINCE, { "SittingSince" } },
+        { MANAGER_CHANGE_LAST_BREAK, { "LastBreak" } },
+        { MANAGER_CHANGE_SNOOZED_UNTIL, { "SnoozedUntil" } },
+        { MANAGER_CHANGE_INHIBITED, { "Inhibited" } },
+        { MANAGER_CHANGE_SENSOR_STATE, { "SensorState" } },
+        { MANAGER_CHANGE_SENSOR_ERROR, { "SensorError" } },
+        { MANAGER_CHANGE_SENSOR, { "Sensor" } },
+        { MANAGER_CHANGE_SAMPLE_RATE, { "SampleRate" } },
+        { MANAGER_CHANGE_HAPTICS, { "Haptics" } },
+        { MANAGER_CHANGE_CLOCK, { "ClockAnchor", "ClockAnchorWall", "ClockSpeed" } },
+};
+
+void bus_emit_marked_changes(Manager *m) {
+        const char *names[ELEMENTSOF(change_properties) * 3 + 1];
+        size_t n = 0;
+        int r;
+
+        if (m->changes == 0)
+                return;
+        for (size_t i = 0; i < ELEMENTSOF(change_properties); i++)
+                if (m->changes & change_properties[i].change)
+                        for (size_t j = 0;
+                                j < ELEMENTSOF(change_properties[i].names) && change_properties[i].names[j];
+                                j++)
+                                names[n++] = change_properties[i].names[j];
+        names[n] = NULL;
+        m->changes = 0;
+        if (!m->bus)
+                return;
+        r = sd_bus_emit_properties_changed_strv(m->bus, BUS_PATH, BUS_INTERFACE, (char **)names);
+        if (r < 0)
+                log_debug_errno(r, "Cannot emit PropertiesChanged: %m");
+}
+
+static int on_changes(sd_event_source *s, void *userdata) {
+        bus_emit_marked_changes(userdata);
+        return 0;
 }
 
 int bus_emit_alert(Manager *m, const char *kind, const char *message, uint32_t level) {
@@ -854,6 +928,15 @@ int bus_posture_register(Manager *m) {
         r = sd_bus_add_object_vtable(m->bus, NULL, BUS_PATH, BUS_INTERFACE, posture_vtable, m);
         if (r < 0)
                 return log_error_errno(r, "Cannot register the D-Bus object: %m");
+
+        /* Everything marked changed in one loop iteration goes out in one PropertiesChanged. */
+        r = sd_event_add_defer(m->event, &m->changes_event, on_changes, m);
+        if (r < 0)
+                return log_error_errno(r, "Cannot schedule property changes: %m");
+        /* Before the next batch of samples (SD_EVENT_PRIORITY_IMPORTANT), which would otherwise starve it in a
+         * fast replay: what a batch changed is told before the next one is read. */
+        (void)sd_event_source_set_priority(m->changes_event, SD_EVENT_PRIORITY_IMPORTANT - 1);
+        (void)sd_event_source_set_enabled(m->changes_event, m->changes ? SD_EVENT_ONESHOT : SD_EVENT_OFF);
 
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)

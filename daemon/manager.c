@@ -17,9 +17,8 @@
 #include "log-journal.h"
 #include "manager.h"
 #include "record.h"
+#include "sample-clock.h"
 #include "time-util.h"
-
-#define USEC_PER_DAY (86400ll * 1000000ll)
 
 /* No sample for this long (wall time) and the sensor is stalled. */
 #define STALL_USEC (2 * USEC_PER_SEC)
@@ -44,8 +43,6 @@
 /* A sample this much further ahead of the one before it than the wall clock moved meanwhile is a misread
  * timestamp, not time that passed: fed, it would move the day on by years. */
 #define TIME_LEAP_MAX_USEC (3600 * USEC_PER_SEC)
-/* A difference between the mapped wall time of the newest sample and the wall clock this large is a clock step. */
-#define CLOCK_STEP_MIN_USEC (10 * USEC_PER_SEC)
 /* A short press of the button snoozes for this long, as psoasctl snooze does by default. */
 #define BUTTON_SNOOZE_S 900u
 
@@ -74,27 +71,6 @@ static const char *const haptics_state_table[_HAPTICS_STATE_MAX] = {
 
 const char *haptics_state_to_string(HapticsState s) {
         return s >= 0 && s < _HAPTICS_STATE_MAX ? haptics_state_table[s] : NULL;
-}
-
-static uint64_t now_usec(clockid_t clock) {
-        struct timespec ts;
-
-        clock_gettime(clock, &ts);
-        return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static long utc_offset_at(int64_t realtime_us) {
-        time_t t = (time_t)(realtime_us / (int64_t)USEC_PER_SEC);
-        struct tm tm;
-
-        if (!localtime_r(&t, &tm))
-                return 0;
-        return tm.tm_gmtoff;
-}
-
-static int64_t floor_div64(int64_t a, int64_t b) {
-        int64_t q = a / b;
-        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
 uint32_t stretch_hold_seconds(const struct psoas_stretch *s) {
@@ -130,8 +106,7 @@ int manager_new(const ManagerOptions *options, Manager **ret) {
                 return -ENOMEM;
         m->options = *options;
         m->sensor_state = SENSOR_ABSENT;
-        m->clock_speed = 1;
-        m->posture = PSOAS_POSTURE_UNKNOWN;
+        sample_clock_init(&m->clock);
         m->next_cookie = 1;
         m->current_day = INT32_MIN;
 
@@ -164,6 +139,7 @@ Manager *manager_free(Manager *m) {
         m->stall_timer = sd_event_source_disable_unref(m->stall_timer);
         m->retry_timer = sd_event_source_disable_unref(m->retry_timer);
         m->calibrate_timer = sd_event_source_disable_unref(m->calibrate_timer);
+        m->changes_event = sd_event_source_disable_unref(m->changes_event);
         m->calibrate_call = sd_bus_message_unref(m->calibrate_call);
         while (m->inhibitors) {
                 Inhibitor *i = m->inhibitors;
@@ -414,15 +390,8 @@ static int manager_reload(Manager *m) {
 /* ------------------------------------------------------------------------------------------------------- */
 /* Time */
 
-/* Today by the wall clock alone, whatever the samples say. */
-static int32_t wall_today(void) {
-        int64_t now = (int64_t)now_usec(CLOCK_REALTIME);
-
-        return (int32_t)floor_div64(now + (int64_t)utc_offset_at(now) * (int64_t)USEC_PER_SEC, USEC_PER_DAY);
-}
-
 int32_t manager_today(Manager *m) {
-        if (m->engine && m->clock_synced) {
+        if (m->engine && m->clock.synced) {
                 const struct psoas_state *st = psoas_engine_get_state(m->engine);
                 if (st->samples_accepted > 0)
                         return st->today.day;
@@ -430,39 +399,23 @@ int32_t manager_today(Manager *m) {
         return wall_today();
 }
 
-/* The local day of a sample time, with the engine's current mapping. */
 static int32_t local_day(Manager *m, int64_t t_us) {
-        return (int32_t)floor_div64(psoas_engine_local_time(m->engine, t_us), USEC_PER_DAY);
+        return sample_clock_local_day(m->engine, t_us);
 }
 
 static int64_t to_realtime(Manager *m, int64_t t_us) {
-        return t_us + m->realtime_offset_us;
+        return sample_clock_to_realtime(&m->clock, t_us);
 }
 
-/* Maps sample time t_us to wall time realtime_us, local time being gmtoff_s ahead of UTC: here and in the engine,
- * which must always agree. wall_minus_mono_us is CLOCK_REALTIME − CLOCK_MONOTONIC at that moment, against which
- * clock_check() detects the next step. */
-static void clock_map(
-        Manager *m, int64_t t_us, int64_t realtime_us, int64_t wall_minus_mono_us, long gmtoff_s) {
-        m->realtime_offset_us = realtime_us - t_us;
-        m->wall_minus_monotonic_us = wall_minus_mono_us;
-        m->utc_offset_s = gmtoff_s;
-        psoas_engine_set_clock(m->engine, t_us, realtime_us + (int64_t)gmtoff_s * (int64_t)USEC_PER_SEC);
-}
-
-/* Tells the engine how sample time maps to local time, at the first sample: a sensor's sample is "now"; a
- * recording's time is the replay's clock, which started when the replay did (its origin) and has run at the
- * replay's speed since, so that the sample maps to its place on that clock, whenever the loop got to it. */
+/* At the first sample: the mapping, and a Snooze() that came before it. */
 static void clock_sync(Manager *m, int64_t t_us) {
-        int64_t realtime = (int64_t)now_usec(CLOCK_REALTIME), mapped = realtime;
+        int64_t realtime = (int64_t)time_now_us(CLOCK_REALTIME);
 
-        if (m->source && m->source->clock_origin_realtime_us > 0)
-                mapped = m->source->clock_origin_realtime_us + (t_us - m->source->clock_origin_t_us);
-        clock_map(m, t_us, mapped, realtime - (int64_t)now_usec(CLOCK_MONOTONIC), utc_offset_at(mapped));
-        m->clock_synced = true;
-
-        if (m->pending_snooze_realtime_us > realtime)
-                psoas_engine_snooze(m->engine, t_us + (m->pending_snooze_realtime_us - realtime));
+        sample_clock_sync(&m->clock, m->engine, m->source, t_us);
+        if (m->pending_snooze_realtime_us > realtime) {
+                m->snooze_end_us = t_us + (m->pending_snooze_realtime_us - realtime);
+                psoas_engine_snooze(m->engine, m->snooze_end_us);
+        }
         m->pending_snooze_realtime_us = 0;
 }
 
@@ -489,7 +442,7 @@ static void restore_state(Manager *m, int64_t t_us) {
                                 log_info("Restored the calibration (neutral inclination %.1f°).",
                                         (double)current.calibration.neutral_inclination_deg);
                 }
-                m->last_break_us =
+                m->restored_last_break_us =
                         current.last_break_realtime_us > 0 ? (uint64_t)current.last_break_realtime_us : 0;
         }
 
@@ -503,7 +456,7 @@ static void restore_state(Manager *m, int64_t t_us) {
                 int64_t now_realtime = to_realtime(m, t_us);
                 bout_start = current.bout_start_realtime_us < now_realtime ? current.bout_start_realtime_us
                                                                            : now_realtime;
-                bout_start += (int64_t)m->utc_offset_s * (int64_t)USEC_PER_SEC;
+                bout_start += (int64_t)m->clock.utc_offset_s * (int64_t)USEC_PER_SEC;
         }
         r = psoas_engine_restore(m->engine, &stats, bout_start);
         if (r < 0)
@@ -522,14 +475,14 @@ static int save_state_full(Manager *m, bool durable) {
         CurrentState current = {};
         int r;
 
-        if (!m->store || !m->engine || !m->clock_synced)
+        if (!m->store || !m->engine || !m->clock.synced)
                 return 0;
 
         st = psoas_engine_get_state(m->engine);
         current.day = st->today.day;
         current.in_bout = st->in_bout;
         current.bout_start_realtime_us = st->in_bout ? to_realtime(m, st->bout_start_us) : 0;
-        current.last_break_realtime_us = (int64_t)m->last_break_us;
+        current.last_break_realtime_us = (int64_t)manager_last_break(m);
         current.calibrated = psoas_engine_get_calibration(m->engine, &current.calibration) >= 0;
 
         state_store_set_durable(m->store, durable);
@@ -548,7 +501,7 @@ static int save_state_full(Manager *m, bool durable) {
                 log_notice("Statistics saved to %s again.", state_store_directory(m->store));
         m->save_failed_logged = false;
         m->saved_t_us = st->t_us;
-        m->saved_mono_us = now_usec(CLOCK_MONOTONIC);
+        m->saved_mono_us = time_now_us(CLOCK_MONOTONIC);
         if (durable)
                 m->durable_mono_us = m->saved_mono_us;
         return 0;
@@ -563,55 +516,22 @@ static void maybe_save(Manager *m) {
 
         if (st->t_us - m->saved_t_us < (int64_t)SAVE_SAMPLE_USEC)
                 return;
-        if (now_usec(CLOCK_MONOTONIC) - m->saved_mono_us < SAVE_WALL_USEC)
+        if (time_now_us(CLOCK_MONOTONIC) - m->saved_mono_us < SAVE_WALL_USEC)
                 return;
-        (void)save_state_full(m, now_usec(CLOCK_MONOTONIC) - m->durable_mono_us >= SAVE_DURABLE_USEC);
+        (void)save_state_full(m, time_now_us(CLOCK_MONOTONIC) - m->durable_mono_us >= SAVE_DURABLE_USEC);
 }
 
 /* ------------------------------------------------------------------------------------------------------- */
 /* Status and properties */
 
-/* The time of psoasd's clock now (realtime µs): the wall clock, or the replay's clock during a replay. */
 static int64_t clock_now(Manager *m) {
-        int64_t wall = (int64_t)now_usec(CLOCK_REALTIME);
-
-        return (int64_t)m->clock_anchor_us +
-                (int64_t)((double)(wall - (int64_t)m->clock_anchor_wall_us) * m->clock_speed);
+        return (int64_t)psoas_clock_now(&m->clock.shown);
 }
 
-/* Sets ClockAnchor, ClockAnchorWall and ClockSpeed from the source and announces a change. A paced replay's clock
- * is fixed at its start; an unpaced one's runs as fast as the loop reads the file, so it is shown standing at the
- * newest sample, moved on at most once a second of wall time (or when force); a recording that ended or failed
- * stops the clock at its last sample. */
 static void clock_announce(Manager *m, bool force) {
-        static const char *const changed[] = { "ClockAnchor", "ClockAnchorWall", "ClockSpeed", NULL };
-        uint64_t anchor = 0, anchor_wall = 0, mono = now_usec(CLOCK_MONOTONIC);
-        double speed = 1;
-
-        /* A source with a clock of its own (a recording's): the rest follow the wall clock. */
-        if (m->source && m->source->clock_origin_realtime_us > 0) {
-                bool stopped = m->replay_finished || m->source->clock_speed <= 0;
-
-                if (!stopped) {
-                        anchor = anchor_wall = (uint64_t)m->source->clock_origin_realtime_us;
-                        speed = m->source->clock_speed;
-                } else {
-                        if (!force && mono - m->clock_announced_mono_us < USEC_PER_SEC)
-                                return;
-                        anchor_wall = now_usec(CLOCK_REALTIME);
-                        anchor = m->clock_synced && m->have_last_t ? (uint64_t)to_realtime(m, m->last_t_us)
-                                                                   : anchor_wall;
-                        speed = 0;
-                }
-        }
-        if (anchor == m->clock_anchor_us && anchor_wall == m->clock_anchor_wall_us &&
-                speed == m->clock_speed)
-                return;
-        m->clock_anchor_us = anchor;
-        m->clock_anchor_wall_us = anchor_wall;
-        m->clock_speed = speed;
-        m->clock_announced_mono_us = mono;
-        (void)bus_emit_changes(m, changed);
+        if (sample_clock_update_shown(
+                    &m->clock, m->source, m->replay_finished, m->have_last_t, m->last_t_us, force))
+                manager_mark_changed(m, MANAGER_CHANGE_CLOCK);
 }
 
 /* "14:35:07", local time on psoasd's clock, for STATUS= and the journal. */
@@ -626,7 +546,7 @@ static char *format_local_time(char *buf, size_t size, int64_t realtime_us) {
 
 static void update_status(Manager *m, bool force) {
         const struct psoas_state *st;
-        uint64_t now = now_usec(CLOCK_MONOTONIC), dropped;
+        uint64_t now = time_now_us(CLOCK_MONOTONIC), dropped;
         char posture[128] = "", text[512], d[DURATION_TEXT_MAX];
 
         if (!force && now - m->status_mono_us < 10 * USEC_PER_SEC)
@@ -711,7 +631,6 @@ static void update_status(Manager *m, bool force) {
 
 /* Sets SensorError: why the sensor (or the recording) failed, in words; NULL clears it. */
 static void set_sensor_error(Manager *m, const char *error) {
-        static const char *const changed[] = { "SensorError", NULL };
         char *copy = NULL;
 
         if (streq_ptr(m->sensor_error, error))
@@ -723,112 +642,127 @@ static void set_sensor_error(Manager *m, const char *error) {
         }
         free(m->sensor_error);
         m->sensor_error = copy;
-        (void)bus_emit_changes(m, changed);
+        manager_mark_changed(m, MANAGER_CHANGE_SENSOR_ERROR);
 }
 
 static void set_sensor_state(Manager *m, SensorState s) {
-        static const char *const changed[] = { "SensorState", NULL };
-
         /* The error describes the error state only. */
         if (s != SENSOR_ERROR)
                 set_sensor_error(m, NULL);
         if (m->sensor_state == s)
                 return;
         m->sensor_state = s;
-        (void)bus_emit_changes(m, changed);
+        manager_mark_changed(m, MANAGER_CHANGE_SENSOR_STATE);
         update_status(m, true);
 }
 
 static void set_sensor_info(Manager *m, const char *description, double rate) {
-        const char *changed[3] = {};
-        size_t n = 0;
-
         if (!description)
                 description = "";
         if (!m->sensor_description || strcmp(m->sensor_description, description) != 0) {
                 free(m->sensor_description);
                 m->sensor_description = strdup(description);
-                changed[n++] = "Sensor";
+                manager_mark_changed(m, MANAGER_CHANGE_SENSOR);
         }
         if (rate != m->sample_rate) {
                 m->sample_rate = rate;
-                changed[n++] = "SampleRate";
+                manager_mark_changed(m, MANAGER_CHANGE_SAMPLE_RATE);
         }
-        if (n > 0)
-                (void)bus_emit_changes(m, changed);
 }
 
-/* Brings the bus up to date after a batch or a method call: emits only what changed. */
-static void update_properties(Manager *m) {
+/* ------------------------------------------------------------------------------------------------------- */
+/* What the bus shows */
+
+void manager_mark_changed(Manager *m, unsigned changes) {
+        m->changes |= changes;
+        if (m->changes && m->changes_event)
+                (void)sd_event_source_set_enabled(m->changes_event, SD_EVENT_ONESHOT);
+}
+
+uint64_t manager_sitting_since(Manager *m) {
         const struct psoas_state *st = psoas_engine_get_state(m->engine);
-        const char *changed[10];
-        size_t n = 0;
-        uint64_t sitting_since = 0, last_break = m->last_break_us, snoozed = 0;
-        uint64_t now = now_usec(CLOCK_MONOTONIC);
+
+        return m->clock.synced && st->in_bout ? (uint64_t)to_realtime(m, st->bout_start_us) : 0;
+}
+
+uint64_t manager_last_break(Manager *m) {
+        const struct psoas_state *st = psoas_engine_get_state(m->engine);
+
+        /* The saved one until the engine has seen a break of its own. */
+        return m->clock.synced && st->has_last_break ? (uint64_t)to_realtime(m, st->last_break_us)
+                                                     : m->restored_last_break_us;
+}
+
+uint64_t manager_snoozed_until(Manager *m) {
+        const struct psoas_state *st = psoas_engine_get_state(m->engine);
+
+        if (!m->clock.synced)
+                return m->pending_snooze_realtime_us > 0 ? (uint64_t)m->pending_snooze_realtime_us : 0;
+        return st->snoozed_until_us > 0 ? (uint64_t)to_realtime(m, st->snoozed_until_us) : 0;
+}
+
+/* What the bus shows that a remapping of the clock or a restored state can change, to mark what did. */
+typedef struct ShownValues {
+        uint64_t sitting_since, last_break, snoozed_until;
+        bool calibrated;
+        enum psoas_posture posture;
+} ShownValues;
+
+static ShownValues shown_values(Manager *m) {
+        const struct psoas_state *st = psoas_engine_get_state(m->engine);
+
+        return (ShownValues){
+                .sitting_since = manager_sitting_since(m),
+                .last_break = manager_last_break(m),
+                .snoozed_until = manager_snoozed_until(m),
+                .calibrated = st->calibrated,
+                .posture = st->posture,
+        };
+}
+
+static void mark_shown_changes(Manager *m, const ShownValues *before) {
+        ShownValues now = shown_values(m);
+
+        manager_mark_changed(m,
+                (now.sitting_since != before->sitting_since ? MANAGER_CHANGE_SITTING_SINCE : 0u) |
+                        (now.last_break != before->last_break ? MANAGER_CHANGE_LAST_BREAK : 0u) |
+                        (now.snoozed_until != before->snoozed_until ? MANAGER_CHANGE_SNOOZED_UNTIL : 0u) |
+                        (now.calibrated != before->calibrated ? MANAGER_CHANGE_CALIBRATED : 0u) |
+                        (now.posture != before->posture ? MANAGER_CHANGE_POSTURE : 0u));
+}
+
+/* After a batch: the tilt at most once a second and on a degree of change (ten times a second and on any change
+ * while a client holds a live claim), and the end of a snooze, which the engine passes silently. */
+static void update_after_batch(Manager *m) {
+        const struct psoas_state *st = psoas_engine_get_state(m->engine);
+        uint64_t now = time_now_us(CLOCK_MONOTONIC);
         bool live = m->live_track && sd_bus_track_count(m->live_track) > 0;
+        double tilt = st->tilt_deg;
 
-        if (st->posture != m->posture) {
-                m->posture = st->posture;
-                changed[n++] = "Posture";
-        }
-        if (st->calibrated != m->calibrated) {
-                m->calibrated = st->calibrated;
-                changed[n++] = "Calibrated";
-        }
-        if (m->clock_synced) {
-                if (st->in_bout)
-                        sitting_since = (uint64_t)to_realtime(m, st->bout_start_us);
-                if (st->has_last_break)
-                        last_break = (uint64_t)to_realtime(m, st->last_break_us);
-                if (st->snoozed_until_us > 0)
-                        snoozed = (uint64_t)to_realtime(m, st->snoozed_until_us);
-        } else if (m->pending_snooze_realtime_us > 0)
-                snoozed = (uint64_t)m->pending_snooze_realtime_us;
-        if (sitting_since != m->sitting_since_us) {
-                m->sitting_since_us = sitting_since;
-                changed[n++] = "SittingSince";
-        }
-        if (last_break != m->last_break_us) {
-                m->last_break_us = last_break;
-                changed[n++] = "LastBreak";
-        }
-        if (snoozed != m->snoozed_until_us) {
-                m->snoozed_until_us = snoozed;
-                changed[n++] = "SnoozedUntil";
-        }
-        if (st->inhibited != m->inhibited) {
-                m->inhibited = st->inhibited;
-                changed[n++] = "Inhibited";
-        }
-
-        m->tilt = st->tilt_deg;
-        m->inclination = st->inclination_deg;
-        if (live ? (now - m->tilt_emitted_mono_us >= TILT_LIVE_PERIOD_USEC && m->tilt != m->tilt_emitted)
+        if (live ? (now - m->tilt_emitted_mono_us >= TILT_LIVE_PERIOD_USEC && tilt != m->tilt_emitted)
                  : (now - m->tilt_emitted_mono_us >= TILT_PERIOD_USEC &&
-                           fabs(m->tilt - m->tilt_emitted) >= TILT_MIN_CHANGE_DEG)) {
-                m->tilt_emitted = m->tilt;
+                           fabs(tilt - m->tilt_emitted) >= TILT_MIN_CHANGE_DEG)) {
+                m->tilt_emitted = tilt;
                 m->tilt_emitted_mono_us = now;
-                changed[n++] = "Tilt";
-                changed[n++] = "Inclination";
+                manager_mark_changed(m, MANAGER_CHANGE_TILT);
         }
-
-        changed[n] = NULL;
-        if (n > 0)
-                (void)bus_emit_changes(m, changed);
+        if (m->snooze_end_us > 0 && st->t_us >= m->snooze_end_us) {
+                m->snooze_end_us = 0;
+                manager_mark_changed(m, MANAGER_CHANGE_SNOOZED_UNTIL);
+        }
 }
 
 /* ------------------------------------------------------------------------------------------------------- */
 /* Haptics */
 
 static void set_haptics_state(Manager *m, HapticsState s, const char *error) {
-        static const char *const changed[] = { "Haptics", NULL };
         bool state_changed = m->haptics_state != s;
 
         free(m->haptics_error);
         m->haptics_error = error ? strdup(error) : NULL;
         m->haptics_state = s;
         if (state_changed)
-                (void)bus_emit_changes(m, changed);
+                manager_mark_changed(m, MANAGER_CHANGE_HAPTICS);
         update_status(m, true);
 }
 
@@ -1025,6 +959,7 @@ static void handle_event(Manager *m, const struct psoas_event *ev) {
         case PSOAS_EVENT_CALIBRATED:
                 log_info("Calibrated: neutral inclination %.1f°.",
                         (double)ev->calibrated.neutral_inclination_deg);
+                manager_mark_changed(m, MANAGER_CHANGE_CALIBRATED);
                 calibration_finish(m, 0, PSOAS_CALIBRATION_OK, ev->calibrated.neutral_inclination_deg);
                 haptics_feedback(m, HAPTIC_PATTERN_CALIBRATION_DONE, 0);
                 (void)save_state(m);
@@ -1036,6 +971,11 @@ static void handle_event(Manager *m, const struct psoas_event *ev) {
                 haptics_feedback(m, HAPTIC_PATTERN_CALIBRATION_REFUSED, 0);
                 break;
         case PSOAS_EVENT_POSTURE_CHANGED:
+                if (ev->posture.posture != ev->posture.previous)
+                        manager_mark_changed(m, MANAGER_CHANGE_POSTURE);
+                /* A revision may take a bout or a break back with it. */
+                if (ev->posture.revised)
+                        manager_mark_changed(m, MANAGER_CHANGE_SITTING_SINCE | MANAGER_CHANGE_LAST_BREAK);
                 /* Revisions are rare and change what was recorded: worth a line in the journal. */
                 if (ev->posture.revised)
                         log_info("Posture revised: %s for the last %s, not %s (what the pelvis did since "
@@ -1050,7 +990,12 @@ static void handle_event(Manager *m, const struct psoas_event *ev) {
                 log_info("Learned which way is forward from the wearer's motion.");
                 (void)save_state(m);
                 break;
+        case PSOAS_EVENT_BOUT_STARTED:
+                manager_mark_changed(m, MANAGER_CHANGE_SITTING_SINCE);
+                break;
         case PSOAS_EVENT_BOUT_ENDED:
+                manager_mark_changed(m,
+                        MANAGER_CHANGE_SITTING_SINCE | (ev->bout.is_break ? MANAGER_CHANGE_LAST_BREAK : 0u));
                 if (ev->bout.is_break)
                         (void)bus_emit_break_taken(m, duration_whole_seconds(ev->bout.duration_s));
                 break;
@@ -1157,7 +1102,8 @@ static bool sample_time_leaps(Manager *m, int64_t t_us, int64_t wall_us, int64_t
 
 static void process_samples(Manager *m, struct psoas_sample *samples, size_t n) {
         /* The batch came in at one moment: its samples share the arrival time. */
-        int64_t wall_us = (int64_t)now_usec(CLOCK_REALTIME), mono_us = (int64_t)now_usec(CLOCK_MONOTONIC);
+        int64_t wall_us = (int64_t)time_now_us(CLOCK_REALTIME),
+                mono_us = (int64_t)time_now_us(CLOCK_MONOTONIC);
         struct psoas_event ev;
 
         for (size_t i = 0; i < n; i++) {
@@ -1179,10 +1125,14 @@ static void process_samples(Manager *m, struct psoas_sample *samples, size_t n) 
                 m->last_t_mono_us = mono_us;
                 m->have_last_t = true;
 
-                if (!m->clock_synced)
-                        clock_sync(m, s->t_us);
                 if (!m->restored) {
+                        /* The first sample: the times the bus shows are sample times mapped from now on, and
+                         * the saved state comes back. */
+                        ShownValues before = shown_values(m);
+
+                        clock_sync(m, s->t_us);
                         restore_state(m, s->t_us);
+                        mark_shown_changes(m, &before);
                         if (m->options.calibrate_first_s > 0)
                                 (void)psoas_engine_calibrate_window(m->engine, s->t_us,
                                         s->t_us + (int64_t)(m->options.calibrate_first_s * 1e6));
@@ -1316,55 +1266,39 @@ static void sensor_check_batch(Manager *m, size_t n) {
         m->source_invalid_seen = invalid;
         if (m->options.replay_path)
                 return;
-        changed = sensor_check_feed(m->sensor_check, m->batch, n, dropped, now_usec(CLOCK_MONOTONIC));
+        changed = sensor_check_feed(m->sensor_check, m->batch, n, dropped, time_now_us(CLOCK_MONOTONIC));
         if (changed)
                 sensor_faults_changed(m, changed);
 }
 
 /* The wall clock was stepped (NTP at boot on a board without a real-time clock, date -s) or the UTC offset changed
  * (daylight saving time): sample time is mapped to wall time again, from the newest sample, as at the first
- * one. Checked after each batch, for sensors only: a replay's sample time is the recording's, mapped once.
- *
- * A step is when both the wall clock moved against CLOCK_MONOTONIC and the newest sample (normally less than a
- * batch, at most 2 s, old) now maps that far from the wall clock. The first alone would also fire for sensors
- * whose timestamps follow CLOCK_REALTIME, which move with the clock and need no new mapping; the second alone
- * for the slow drift of times counted at a nominal rate, which is no step. */
-static bool is_clock_step(int64_t difference_us) {
-        return difference_us <= -(int64_t)CLOCK_STEP_MIN_USEC ||
-                difference_us >= (int64_t)CLOCK_STEP_MIN_USEC;
-}
-
+ * one. Checked after each batch, for sensors only: a replay's sample time is the recording's, mapped once. */
 static void clock_check(Manager *m) {
+        ShownValues before;
         struct psoas_day_stats stats;
         const struct psoas_state *st;
-        int64_t realtime, step, wall_minus_mono;
+        ClockStep step;
         int32_t old_day, new_day;
-        long gmtoff;
         int r;
 
-        if (!m->clock_synced || !m->have_last_t || m->options.replay_path)
-                return;
-        realtime = (int64_t)now_usec(CLOCK_REALTIME);
-        wall_minus_mono = realtime - (int64_t)now_usec(CLOCK_MONOTONIC);
-        step = realtime - to_realtime(m, m->last_t_us);
-        if (!is_clock_step(step) || !is_clock_step(wall_minus_mono - m->wall_minus_monotonic_us))
-                step = 0;
-        gmtoff = utc_offset_at(realtime);
-        if (step == 0 && gmtoff == m->utc_offset_s)
+        if (!m->have_last_t || m->options.replay_path ||
+                !sample_clock_detect_step(&m->clock, m->last_t_us, &step))
                 return;
 
         /* Saved under the old mapping first: the bout's start and the day are written as they were. */
         (void)save_state(m);
+        before = shown_values(m);
         old_day = local_day(m, m->last_t_us);
-        if (step != 0)
+        if (step.step_us != 0)
                 log_id(LOG_NOTICE, MESSAGE_ID_CLOCK_CHANGED, 0,
                         "The wall clock moved by %+.0f s: sample times are mapped to the new time.",
-                        (double)step / 1e6);
-        if (gmtoff != m->utc_offset_s)
+                        (double)step.step_us / 1e6);
+        if (step.utc_offset_s != m->clock.utc_offset_s)
                 log_id(LOG_NOTICE, MESSAGE_ID_CLOCK_CHANGED, 0,
                         "The UTC offset changed from %+ld to %+ld s: days follow the new local time.",
-                        m->utc_offset_s, gmtoff);
-        clock_map(m, m->last_t_us, to_realtime(m, m->last_t_us) + step, wall_minus_mono, gmtoff);
+                        m->clock.utc_offset_s, step.utc_offset_s);
+        sample_clock_apply_step(&m->clock, m->engine, m->last_t_us, &step);
 
         new_day = local_day(m, m->last_t_us);
         /* A day without a file begins at the next sample, as at midnight. A day psoasd has recorded before (the
@@ -1379,7 +1313,7 @@ static void clock_check(Manager *m) {
                 else
                         m->current_day = new_day;
         }
-        update_properties(m);
+        mark_shown_changes(m, &before);
 }
 
 /* Takes what the source has, a bounded number of batches so that the bus is never starved. */
@@ -1419,7 +1353,7 @@ static int sensor_drain(Manager *m) {
                         set_sensor_state(m, streaming_state(m));
                 stall_timer_rearm(m);
                 clock_announce(m, false);
-                update_properties(m);
+                update_after_batch(m);
                 maybe_save(m);
                 if (m->record)
                         (void)record_flush(m->record);
@@ -1604,24 +1538,30 @@ bool manager_sensor_active(Manager *m) {
 
 int manager_snooze(Manager *m, uint32_t seconds) {
         const struct psoas_state *st = psoas_engine_get_state(m->engine);
+        uint64_t before = manager_snoozed_until(m);
 
         m->pending_snooze_realtime_us = 0;
+        m->snooze_end_us = 0;
         if (seconds == 0)
                 psoas_engine_snooze(m->engine, 0);
-        else if (st->samples_accepted > 0)
+        else if (st->samples_accepted > 0) {
                 /* In sample time, so that a replay snoozes for the recording's minutes. */
-                psoas_engine_snooze(m->engine, st->t_us + (int64_t)seconds * (int64_t)USEC_PER_SEC);
-        else
+                m->snooze_end_us = st->t_us + (int64_t)seconds * (int64_t)USEC_PER_SEC;
+                psoas_engine_snooze(m->engine, m->snooze_end_us);
+        } else
                 /* No sample time yet: kept in wall time until the first sample maps one onto the other. */
                 m->pending_snooze_realtime_us =
-                        (int64_t)now_usec(CLOCK_REALTIME) + (int64_t)seconds * (int64_t)USEC_PER_SEC;
-        update_properties(m);
+                        (int64_t)time_now_us(CLOCK_REALTIME) + (int64_t)seconds * (int64_t)USEC_PER_SEC;
+        if (manager_snoozed_until(m) != before)
+                manager_mark_changed(m, MANAGER_CHANGE_SNOOZED_UNTIL);
         return 0;
 }
 
 int manager_set_inhibited(Manager *m, bool inhibited) {
+        if (psoas_engine_get_state(m->engine)->inhibited == inhibited)
+                return 0;
         psoas_engine_set_inhibited(m->engine, inhibited);
-        update_properties(m);
+        manager_mark_changed(m, MANAGER_CHANGE_INHIBITED);
         return 0;
 }
 
@@ -1629,7 +1569,7 @@ void manager_update_live(Manager *m) {
         /* A new live claim gets the current tilt right away. */
         m->tilt_emitted_mono_us = 0;
         if (m->engine)
-                update_properties(m);
+                update_after_batch(m);
 }
 
 static int on_calibrate_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -1821,6 +1761,8 @@ int manager_run(Manager *m) {
         update_status(m, true);
 
         r = sd_event_loop(m->event);
+        /* What changed in the last iteration (a replay's end) is still told. */
+        bus_emit_marked_changes(m);
         (void)sd_notify(false, "STOPPING=1\nSTATUS=Saving statistics and stopping");
         (void)save_state(m);
         sensor_stop(m);

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "haptics.h"
 #include "macro.h"
+#include "sample-clock.h"
 #include "sensor-check.h"
 #include "source.h"
 #include "state.h"
@@ -63,6 +64,24 @@ struct Inhibitor {
         sd_bus_track *track; /* drops the inhibitor when the caller leaves the bus */
         Inhibitor *next;
 };
+
+/* What changed of what the bus shows. The manager marks it (manager_mark_changed()); bus-posture.c alone knows
+ * the property names, and emits them together once per loop iteration. */
+typedef enum ManagerChange {
+        MANAGER_CHANGE_POSTURE = 1u << 0,
+        MANAGER_CHANGE_TILT = 1u << 1, /* Tilt and Inclination */
+        MANAGER_CHANGE_CALIBRATED = 1u << 2,
+        MANAGER_CHANGE_SITTING_SINCE = 1u << 3,
+        MANAGER_CHANGE_LAST_BREAK = 1u << 4,
+        MANAGER_CHANGE_SNOOZED_UNTIL = 1u << 5,
+        MANAGER_CHANGE_INHIBITED = 1u << 6,
+        MANAGER_CHANGE_SENSOR_STATE = 1u << 7,
+        MANAGER_CHANGE_SENSOR_ERROR = 1u << 8,
+        MANAGER_CHANGE_SENSOR = 1u << 9,
+        MANAGER_CHANGE_SAMPLE_RATE = 1u << 10,
+        MANAGER_CHANGE_HAPTICS = 1u << 11,
+        MANAGER_CHANGE_CLOCK = 1u << 12, /* ClockAnchor, ClockAnchorWall and ClockSpeed */
+} ManagerChange;
 
 /* What the command line asked for; the configuration file fills in the rest. */
 typedef struct ManagerOptions {
@@ -121,27 +140,16 @@ typedef struct Manager {
         FILE *record;
         bool record_has_gyro;
 
-        /* Sample time ↔ wall time. realtime µs = t_us + realtime_offset_us. */
-        bool clock_synced;
-        int64_t realtime_offset_us;
-        int64_t wall_minus_monotonic_us; /* CLOCK_REALTIME − CLOCK_MONOTONIC then: moves when the clock is stepped */
-        long utc_offset_s;
-        /* psoasd's clock as the bus shows it (ClockAnchor, ClockAnchorWall, ClockSpeed): it read clock_anchor_us
-         * when the wall clock read clock_anchor_wall_us, and runs clock_speed times as fast from there. The wall
-         * clock itself (0, 0, 1) with a sensor; the replay's clock during a replay. */
-        uint64_t clock_anchor_us, clock_anchor_wall_us;
-        double clock_speed;
-        uint64_t clock_announced_mono_us;
+        SampleClock clock;
         int32_t current_day;
         bool restored;
 
-        /* What the bus has last been told, to emit only changes. */
-        enum psoas_posture posture;
-        double tilt, inclination;
-        bool calibrated;
-        uint64_t sitting_since_us, last_break_us, snoozed_until_us;
+        /* What the bus shows: marked changed here, emitted by bus-posture.c once per loop iteration. */
+        unsigned changes; /* ManagerChange */
+        sd_event_source *changes_event;
+        uint64_t restored_last_break_us; /* LastBreak from the state file, until the engine sees a break */
         int64_t pending_snooze_realtime_us; /* a Snooze() before the first sample, applied at the clock sync */
-        bool inhibited;
+        int64_t snooze_end_us; /* sample time; the engine ends a snooze silently, SnoozedUntil must say so */
         uint64_t tilt_emitted_mono_us;
         double tilt_emitted;
 
@@ -183,6 +191,12 @@ int manager_start(Manager *m);
 /* Runs the loop until SIGTERM/SIGINT (or the end of a replay with --exit-on-end); returns the exit status. */
 int manager_run(Manager *m);
 
+void manager_mark_changed(Manager *m, unsigned changes);
+/* The times the bus shows (realtime µs on psoasd's clock, 0: none). */
+uint64_t manager_sitting_since(Manager *m);
+uint64_t manager_last_break(Manager *m);
+uint64_t manager_snoozed_until(Manager *m);
+
 /* Used by the bus methods. */
 int manager_snooze(Manager *m, uint32_t seconds);
 int manager_set_inhibited(Manager *m, bool inhibited);
@@ -204,7 +218,8 @@ uint32_t stretch_repetitions(const struct psoas_stretch *s);
 
 /* bus-posture.c */
 int bus_posture_register(Manager *m);
-int bus_emit_changes(Manager *m, const char *const *names);
+/* Emits the properties marked changed now, rather than at the loop's next iteration (before the exit). */
+void bus_emit_marked_changes(Manager *m);
 int bus_emit_alert(Manager *m, const char *kind, const char *message, uint32_t level);
 int bus_emit_stretch_prompt(Manager *m, const struct psoas_stretch *s);
 int bus_emit_stretch_verified(Manager *m, const char *id);

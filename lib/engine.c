@@ -329,6 +329,8 @@ static void engine_calibrated(
         float forward[3] = { 0.0f, 0.0f, 0.0f };
         bool forward_known = engine_configured_forward(e, up, forward);
 
+        enum psoas_posture previous = e->posture.posture;
+
         if (has_bias && e->fusion.use_gyro)
                 vec3_copy(e->fusion.bias, bias);
         posture_classifier_set_calibration(&e->posture, up, forward_known, forward);
@@ -337,6 +339,14 @@ static void engine_calibrated(
         struct psoas_event ev = { .type = PSOAS_EVENT_CALIBRATED, .t_us = t_us };
         ev.calibrated.neutral_inclination_deg = e->neutral_inclination_deg;
         engine_push(e, &ev);
+        /* Calibration happens standing: a wearer the engine had not yet placed is standing from here, and whoever
+         * follows the events must hear it. */
+        if (e->posture.posture != previous) {
+                struct psoas_event changed = { .type = PSOAS_EVENT_POSTURE_CHANGED, .t_us = t_us };
+                changed.posture.posture = e->posture.posture;
+                changed.posture.previous = previous;
+                engine_push(e, &changed);
+        }
 }
 
 static void engine_run_calibrator(

@@ -870,6 +870,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 n_inhibitors++;
         FUZZ_ASSERT(n_inhibitors == 0);
         FUZZ_ASSERT(!manager->live_track || sd_bus_track_count(manager->live_track) == 0);
-        FUZZ_ASSERT(!manager->inhibited);
+        FUZZ_ASSERT(!psoas_engine_get_state(manager->engine)->inhibited);
         return 0;
 }
