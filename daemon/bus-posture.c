@@ -13,28 +13,12 @@
 #include <systemd/sd-bus.h>
 
 #include "build-config.h"
+#include "bus-internal.h"
 #include "config.h"
 #include "duration.h"
 #include "log-journal.h"
 #include "manager.h"
-
-#define BUS_NAME "org.psoas.Posture1"
-#define BUS_PATH "/org/psoas/Posture1"
-#define BUS_INTERFACE "org.psoas.Posture1"
-
-#define ERROR_NOT_STILL BUS_INTERFACE ".Error.NotStill"
-#define ERROR_NOT_STANDING BUS_INTERFACE ".Error.NotStanding"
-#define ERROR_NO_SENSOR BUS_INTERFACE ".Error.NoSensor"
-#define ERROR_BUSY BUS_INTERFACE ".Error.Busy"
-#define ERROR_NO_HAPTICS BUS_INTERFACE ".Error.NoHaptics"
-
-#define SNOOZE_MAX_S 14400u
-/* Per-client limits, so that one client cannot grow the daemon's memory without bound. */
-#define INHIBITORS_PER_CLIENT_MAX 16u
-#define INHIBITORS_MAX 256u
-#define LIVE_CLAIMS_PER_CLIENT_MAX 16u
-#define APP_ID_MAX 255u
-#define REASON_MAX 1024u
+#include "time-util.h"
 
 static const sd_bus_error_map posture_errors[] = {
         SD_BUS_ERROR_MAP(ERROR_NOT_STILL, EAGAIN),
@@ -49,7 +33,7 @@ static const sd_bus_error_map posture_errors[] = {
 
 /* On the system bus, changing state is for root and the access group (the bus policy says the same; this is the
  * second lock). On a user bus everyone who can reach it is the user. Returns 1 when allowed, 0 with *error set. */
-static int check_access(Manager *m, sd_bus_message *msg, sd_bus_error *error) {
+int bus_check_access(Manager *m, sd_bus_message *msg, sd_bus_error *error) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         const gid_t *gids = NULL;
         uid_t euid;
@@ -87,13 +71,6 @@ static int check_access(Manager *m, sd_bus_message *msg, sd_bus_error *error) {
                 m->config->access_group ?: "psoas");
         return 0;
 }
-
-#define CHECK_ACCESS(m, msg, error)                                                                         \
-        do {                                                                                                \
-                int _r = check_access((m), (msg), (error));                                                 \
-                if (_r <= 0)                                                                                \
-                        return _r < 0 ? _r : -EACCES;                                                       \
-        } while (0)
 
 /* ------------------------------------------------------------------------------------------------------- */
 /* Properties */
@@ -153,21 +130,21 @@ static int property_get_sensor_state(sd_bus *bus, const char *path, const char *
         const char *property, sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
 
-        return sd_bus_message_append(reply, "s", sensor_state_to_string(m->sensor_state));
+        return sd_bus_message_append(reply, "s", sensor_state_to_string(m->sensor.state));
 }
 
 static int property_get_sensor(sd_bus *bus, const char *path, const char *interface, const char *property,
         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
 
-        return sd_bus_message_append(reply, "s", m->sensor_description ?: "");
+        return sd_bus_message_append(reply, "s", m->sensor.description ?: "");
 }
 
 static int property_get_sensor_error(sd_bus *bus, const char *path, const char *interface,
         const char *property, sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
 
-        return sd_bus_message_append(reply, "s", m->sensor_error ?: "");
+        return sd_bus_message_append(reply, "s", m->sensor.error ?: "");
 }
 
 static int property_get_sitting_today(sd_bus *bus, const char *path, const char *interface,
@@ -181,7 +158,7 @@ static int property_get_haptics(sd_bus *bus, const char *path, const char *inter
         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
 
-        return sd_bus_message_append(reply, "s", haptics_state_to_string(m->haptics_state));
+        return sd_bus_message_append(reply, "s", haptics_state_to_string(m->wearable.state));
 }
 
 static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -229,7 +206,7 @@ static int method_calibrate(sd_bus_message *msg, void *userdata, sd_bus_error *e
         if (r == -ENODEV)
                 return sd_bus_error_setf(error, ERROR_NO_SENSOR,
                         "No sensor is streaming (sensor state: %s).",
-                        sensor_state_to_string(m->sensor_state));
+                        sensor_state_to_string(m->sensor.state));
         if (r < 0)
                 return r;
         /* The reply comes from bus_calibrate_reply() when the engine has decided. */
@@ -302,194 +279,8 @@ static int method_snooze(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         return sd_bus_reply_method_return(msg, NULL);
 }
 
-static void inhibitors_changed(Manager *m) {
-        (void)manager_set_inhibited(m, m->inhibitors != NULL);
-}
-
-static void inhibitor_remove(Manager *m, Inhibitor *target) {
-        for (Inhibitor **p = &m->inhibitors; *p; p = &(*p)->next)
-                if (*p == target) {
-                        *p = target->next;
-                        inhibitor_free(target);
-                        break;
-                }
-        inhibitors_changed(m);
-}
-
-static int on_inhibitor_owner_gone(sd_bus_track *track, void *userdata) {
-        Inhibitor *i = userdata;
-
-        log_info("Inhibitor %" PRIu32 " (%s) dropped: %s left the bus.", i->cookie, i->app_id, i->owner);
-        inhibitor_remove(i->manager, i);
-        /* Not 0: sd-bus would queue the (now freed) empty track for another dispatch. */
-        return 1;
-}
-
-static bool valid_text(const char *s, size_t max, bool allow_empty) {
-        size_t n = strlen(s);
-
-        if (n > max || (!allow_empty && n == 0))
-                return false;
-        for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-                if (*p < 0x20 && *p != '\t')
-                        return false;
-        return true;
-}
-
-static int method_inhibit(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        const char *app_id, *reason, *sender;
-        Inhibitor *i;
-        unsigned total = 0, mine = 0;
-        int r;
-
-        r = sd_bus_message_read(msg, "ss", &app_id, &reason);
-        if (r < 0)
-                return r;
-        if (!valid_text(app_id, APP_ID_MAX, false))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                        "app_id must be 1 to %u printable characters.", APP_ID_MAX);
-        if (!valid_text(reason, REASON_MAX, true))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                        "reason must be at most %u printable characters.", REASON_MAX);
-        CHECK_ACCESS(m, msg, error);
-
-        sender = sd_bus_message_get_sender(msg);
-        for (Inhibitor *j = m->inhibitors; j; j = j->next) {
-                total++;
-                if (sender && streq_ptr(j->owner, sender))
-                        mine++;
-        }
-        if (mine >= INHIBITORS_PER_CLIENT_MAX || total >= INHIBITORS_MAX)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
-                        "Too many inhibitors (at most %u per client).", INHIBITORS_PER_CLIENT_MAX);
-
-        i = calloc(1, sizeof(*i));
-        if (!i)
-                return -ENOMEM;
-        i->manager = m;
-        i->app_id = strdup(app_id);
-        i->reason = strdup(reason);
-        i->owner = sender ? strdup(sender) : NULL;
-        if (!i->app_id || !i->reason || (sender && !i->owner)) {
-                inhibitor_free(i);
-                return -ENOMEM;
-        }
-        r = sd_bus_track_new(m->bus, &i->track, on_inhibitor_owner_gone, i);
-        if (r >= 0)
-                r = sd_bus_track_add_sender(i->track, msg);
-        if (r < 0) {
-                inhibitor_free(i);
-                return r;
-        }
-        do
-                i->cookie = m->next_cookie++;
-        while (i->cookie == 0);
-
-        i->next = m->inhibitors;
-        m->inhibitors = i;
-        inhibitors_changed(m);
-        log_info("Alerts inhibited by %s (%s): %s", app_id, sender ?: "?", reason);
-        return sd_bus_reply_method_return(msg, "u", i->cookie);
-}
-
-static int method_uninhibit(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        const char *sender;
-        uint32_t cookie;
-        int r;
-
-        r = sd_bus_message_read(msg, "u", &cookie);
-        if (r < 0)
-                return r;
-        CHECK_ACCESS(m, msg, error);
-
-        sender = sd_bus_message_get_sender(msg);
-        for (Inhibitor *i = m->inhibitors; i; i = i->next)
-                if (i->cookie == cookie && streq_ptr(i->owner, sender)) {
-                        log_info("Inhibitor %" PRIu32 " (%s) released.", cookie, i->app_id);
-                        inhibitor_remove(m, i);
-                        return sd_bus_reply_method_return(msg, NULL);
-                }
-        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                "No inhibitor with cookie %" PRIu32 " held by %s.", cookie, sender ?: "this connection");
-}
-
-static int on_live_track_empty(sd_bus_track *track, void *userdata) {
-        Manager *m = userdata;
-
-        /* Keep the (empty) track for the next claim; live updates simply stop. Not 0: sd-bus would dispatch
-         * the still-empty track again, forever. */
-        manager_update_live(m);
-        return 1;
-}
-
-static int method_claim_live(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        int r;
-
-        CHECK_ACCESS(m, msg, error);
-
-        if (!m->live_track) {
-                r = sd_bus_track_new(m->bus, &m->live_track, on_live_track_empty, m);
-                if (r < 0)
-                        return r;
-                (void)sd_bus_track_set_recursive(m->live_track, true);
-        }
-        if ((unsigned)sd_bus_track_count_sender(m->live_track, msg) >= LIVE_CLAIMS_PER_CLIENT_MAX)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
-                        "Too many live claims (at most %u per client).", LIVE_CLAIMS_PER_CLIENT_MAX);
-        r = sd_bus_track_add_sender(m->live_track, msg);
-        if (r < 0)
-                return r;
-        manager_update_live(m);
-        return sd_bus_reply_method_return(msg, NULL);
-}
-
-static int method_release_live(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        int r;
-
-        CHECK_ACCESS(m, msg, error);
-
-        if (!m->live_track || sd_bus_track_count_sender(m->live_track, msg) <= 0)
-                return sd_bus_error_set(
-                        error, SD_BUS_ERROR_INVALID_ARGS, "This connection holds no live claim.");
-        r = sd_bus_track_remove_sender(m->live_track, msg);
-        if (r < 0)
-                return r;
-        return sd_bus_reply_method_return(msg, NULL);
-}
-
-static int method_list_stretches(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        Manager *m = userdata;
-        const struct psoas_stretch *catalog;
-        size_t n;
-        int r;
-
-        catalog = psoas_engine_get_catalog(m->engine, &n);
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "(ssssuu)");
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < n; i++) {
-                r = sd_bus_message_append(reply, "(ssssuu)", catalog[i].id, catalog[i].title,
-                        catalog[i].muscles, catalog[i].instructions, stretch_hold_seconds(&catalog[i]),
-                        stretch_repetitions(&catalog[i]));
-                if (r < 0)
-                        return r;
-        }
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
-}
-
 /* One stretch as a dictionary: what GetStretches() returns, and the details StretchPrompt carries. */
-static int append_stretch_details(sd_bus_message *reply, const struct psoas_stretch *s) {
+int bus_append_stretch_details(sd_bus_message *reply, const struct psoas_stretch *s) {
         static const char *const place_names[] = { "desk", "floor" };
         int r;
 
@@ -530,9 +321,10 @@ static int append_stretch_details(sd_bus_message *reply, const struct psoas_stre
         return sd_bus_message_close_container(reply);
 }
 
-static int method_get_stretches(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+/* The catalog as a reply: an array of element, each stretch appended by append. */
+static int reply_with_catalog(sd_bus_message *msg, Manager *m, const char *element,
+        int (*append)(sd_bus_message *reply, const struct psoas_stretch *s)) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        Manager *m = userdata;
         const struct psoas_stretch *catalog;
         size_t n;
         int r;
@@ -541,11 +333,11 @@ static int method_get_stretches(sd_bus_message *msg, void *userdata, sd_bus_erro
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_message_open_container(reply, 'a', "a{sv}");
+        r = sd_bus_message_open_container(reply, 'a', element);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
-                r = append_stretch_details(reply, &catalog[i]);
+                r = append(reply, &catalog[i]);
                 if (r < 0)
                         return r;
         }
@@ -553,6 +345,20 @@ static int method_get_stretches(sd_bus_message *msg, void *userdata, sd_bus_erro
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
+}
+
+/* One stretch as ListStretches() (revision 1) gives it. */
+static int append_stretch_summary(sd_bus_message *reply, const struct psoas_stretch *s) {
+        return sd_bus_message_append(reply, "(ssssuu)", s->id, s->title, s->muscles, s->instructions,
+                stretch_hold_seconds(s), stretch_repetitions(s));
+}
+
+static int method_list_stretches(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return reply_with_catalog(msg, userdata, "(ssssuu)", append_stretch_summary);
+}
+
+static int method_get_stretches(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return reply_with_catalog(msg, userdata, "a{sv}", bus_append_stretch_details);
 }
 
 static int method_complete_stretch(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -611,7 +417,7 @@ static int method_test_haptics(sd_bus_message *msg, void *userdata, sd_bus_error
                         "No vibration motor: the gpio section names a button but no motor_line.");
         if (r == -EIO)
                 return sd_bus_error_setf(error, ERROR_NO_HAPTICS, "The vibration motor cannot be used: %s.",
-                        m->haptics_error ?: "its GPIO lines failed; the journal says why");
+                        m->wearable.error ?: "its GPIO lines failed; the journal says why");
         if (r < 0)
                 return r;
         log_info("Playing the %s pattern for %s.", name, sd_bus_message_get_sender(msg) ?: "?");
@@ -689,7 +495,7 @@ static const sd_bus_vtable posture_vtable[] = {
         SD_BUS_PROPERTY("Sensor", "s", property_get_sensor, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY(
                 "SensorError", "s", property_get_sensor_error, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("SampleRate", "d", NULL, offsetof(Manager, sample_rate),
+        SD_BUS_PROPERTY("SampleRate", "d", NULL, offsetof(Manager, sensor.sample_rate),
                 SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY(
                 "SnoozedUntil", "t", property_get_snoozed_until, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -744,138 +550,7 @@ static const sd_bus_vtable posture_vtable[] = {
 };
 
 /* ------------------------------------------------------------------------------------------------------- */
-/* Emitting */
-
-/* The properties each change stands for. */
-static const struct {
-        unsigned change;
-        const char *names[3];
-} change_properties[] = {
-        { MANAGER_CHANGE_POSTURE, { "Posture" } },
-        { MANAGER_CHANGE_TILT, { "Tilt", "Inclination" } },
-        { MANAGER_CHANGE_CALIBRATED, { "Calibrated" } },
-        { MANAGER_CHANGE_SITTING_SINCE, { "SittingSince" } },
-        { MANAGER_CHANGE_LAST_BREAK, { "LastBreak" } },
-        { MANAGER_CHANGE_SNOOZED_UNTIL, { "SnoozedUntil" } },
-        { MANAGER_CHANGE_INHIBITED, { "Inhibited" } },
-        { MANAGER_CHANGE_SENSOR_STATE, { "SensorState" } },
-        { MANAGER_CHANGE_SENSOR_ERROR, { "SensorError" } },
-        { MANAGER_CHANGE_SENSOR, { "Sensor" } },
-        { MANAGER_CHANGE_SAMPLE_RATE, { "SampleRate" } },
-        { MANAGER_CHANGE_HAPTICS, { "Haptics" } },
-        { MANAGER_CHANGE_CLOCK, { "ClockAnchor", "ClockAnchorWall", "ClockSpeed" } },
-};
-
-void bus_emit_marked_changes(Manager *m) {
-        const char *names[ELEMENTSOF(change_properties) * 3 + 1];
-        size_t n = 0;
-        int r;
-
-        if (m->changes == 0)
-                return;
-        for (size_t i = 0; i < ELEMENTSOF(change_properties); i++)
-                if (m->changes & change_properties[i].change)
-                        for (size_t j = 0;
-                                j < ELEMENTSOF(change_properties[i].names) && change_properties[i].names[j];
-                                j++)
-                                names[n++] = change_properties[i].names[j];
-        names[n] = NULL;
-        m->changes = 0;
-        if (!m->bus)
-                return;
-        r = sd_bus_emit_properties_changed_strv(m->bus, BUS_PATH, BUS_INTERFACE, (char **)names);
-        if (r < 0)
-                log_debug_errno(r, "Cannot emit PropertiesChanged: %m");
-}
-
-static int on_changes(sd_event_source *s, void *userdata) {
-        bus_emit_marked_changes(userdata);
-        return 0;
-}
-
-int bus_emit_alert(Manager *m, const char *kind, const char *message, uint32_t level) {
-        log_info("Alert (%s, level %" PRIu32 "): %s", kind, level, message);
-        if (!m->bus)
-                return 0;
-        return sd_bus_emit_signal(m->bus, BUS_PATH, BUS_INTERFACE, "Alert", "ssu", kind, message, level);
-}
-
-int bus_emit_stretch_prompt(Manager *m, const struct psoas_stretch *s) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *signal = NULL;
-        int r;
-
-        log_info("Stretch prompt: %s.", s->title);
-        if (!m->bus)
-                return 0;
-        /* The first five arguments are revision 1's, so that readers of those keep working. */
-        r = sd_bus_message_new_signal(m->bus, &signal, BUS_PATH, BUS_INTERFACE, "StretchPrompt");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(signal, "sssuus", s->id, s->title, s->instructions,
-                stretch_hold_seconds(s), stretch_repetitions(s), s->safety);
-        if (r < 0)
-                return r;
-        r = append_stretch_details(signal, s);
-        if (r < 0)
-                return r;
-        return sd_bus_send(m->bus, signal, NULL);
-}
-
-int bus_emit_stretch_progress(
-        Manager *m, const char *id, uint32_t side, uint32_t seconds, uint32_t repetitions, uint32_t goal) {
-        if (!m->bus)
-                return 0;
-        return sd_bus_emit_signal(m->bus, BUS_PATH, BUS_INTERFACE, "StretchProgress", "suuuu", id, side,
-                seconds, repetitions, goal);
-}
-
-int bus_emit_stretch_missed(Manager *m, const char *id, char **seen, const char *message) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *signal = NULL;
-        int r;
-
-        log_info("Stretch '%s' not confirmed: %s", id, message);
-        if (!m->bus)
-                return 0;
-        r = sd_bus_message_new_signal(m->bus, &signal, BUS_PATH, BUS_INTERFACE, "StretchMissed");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(signal, "s", id);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append_strv(signal, seen);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(signal, "s", message);
-        if (r < 0)
-                return r;
-        return sd_bus_send(m->bus, signal, NULL);
-}
-
-int bus_emit_stretch_verified(Manager *m, const char *id) {
-        log_info("Stretch '%s' verified by the sensor.", id);
-        if (!m->bus)
-                return 0;
-        return sd_bus_emit_signal(m->bus, BUS_PATH, BUS_INTERFACE, "StretchVerified", "s", id);
-}
-
-int bus_emit_break_taken(Manager *m, uint64_t seconds) {
-        char d[DURATION_TEXT_MAX];
-
-        log_info("Break taken after %s of sitting.", duration_format(d, sizeof(d), seconds));
-        if (!m->bus)
-                return 0;
-        return sd_bus_emit_signal(m->bus, BUS_PATH, BUS_INTERFACE, "BreakTaken", "t", seconds);
-}
-
-/* ------------------------------------------------------------------------------------------------------- */
 /* Throttling */
-
-static uint64_t now_monotonic_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 /* Every call to our object costs its sender a token (daemon/throttle.h). A client out of tokens gets
  * LimitsExceeded at once, before any handler runs, for as little work as a reply; its flood is logged once. */
@@ -888,7 +563,7 @@ static int on_incoming_message(sd_bus_message *msg, void *userdata, sd_bus_error
                 return 0;
 
         sender = sd_bus_message_get_sender(msg);
-        switch (throttle_take(m->throttle, sender, now_monotonic_usec())) {
+        switch (throttle_take(m->throttle, sender, time_now_us(CLOCK_MONOTONIC))) {
         case THROTTLE_ALLOW:
                 return 0;
         case THROTTLE_DENY_FIRST:
@@ -929,14 +604,9 @@ int bus_posture_register(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Cannot register the D-Bus object: %m");
 
-        /* Everything marked changed in one loop iteration goes out in one PropertiesChanged. */
-        r = sd_event_add_defer(m->event, &m->changes_event, on_changes, m);
+        r = bus_changes_attach(m);
         if (r < 0)
                 return log_error_errno(r, "Cannot schedule property changes: %m");
-        /* Before the next batch of samples (SD_EVENT_PRIORITY_IMPORTANT), which would otherwise starve it in a
-         * fast replay: what a batch changed is told before the next one is read. */
-        (void)sd_event_source_set_priority(m->changes_event, SD_EVENT_PRIORITY_IMPORTANT - 1);
-        (void)sd_event_source_set_enabled(m->changes_event, m->changes ? SD_EVENT_ONESHOT : SD_EVENT_OFF);
 
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)

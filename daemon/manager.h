@@ -2,8 +2,11 @@
 #pragma once
 
 /*
- * The Manager holds all of psoasd's state: the event loop, the bus connection, the engine, the sample source, the
- * configuration and the state store. main.c builds it, bus-posture.c exposes it, nothing else keeps state.
+ * The Manager holds psoasd's state: the event loop, the bus connection, the engine, and one part per concern, each
+ * with its own file: the sensor's life cycle (sensor.c), sample time ↔ wall time (sample-clock.c), the files on
+ * disk (persistence.c), the configuration (manager-config.c), the motor and button (wearable.c) and STATUS=
+ * (status.c). manager.c feeds the engine and turns its events into what the daemon does; the bus files
+ * (bus-posture.c, bus-clients.c, bus-emit.c) expose it. main.c builds it.
  */
 
 #include <stdbool.h>
@@ -18,41 +21,13 @@
 
 #include "catalog.h"
 #include "config.h"
-#include "haptics.h"
 #include "macro.h"
+#include "persistence.h"
 #include "sample-clock.h"
-#include "sensor-check.h"
+#include "sensor.h"
 #include "source.h"
-#include "state.h"
 #include "throttle.h"
-
-typedef enum SensorState {
-        SENSOR_ABSENT,
-        SENSOR_STARTING,
-        SENSOR_STREAMING,
-        SENSOR_STALLED,
-        SENSOR_REPLAY,
-        SENSOR_ENDED, /* the recording was played to its end */
-        SENSOR_ERROR,
-        /* Streaming, but the samples are wrong (daemon/sensor-check.h). */
-        SENSOR_STUCK,
-        SENSOR_RATE_MISMATCH,
-        SENSOR_GARBAGE,
-        _SENSOR_STATE_MAX,
-} SensorState;
-
-const char *sensor_state_to_string(SensorState s);
-
-/* The Haptics property: no gpio section, the lines in use, or a gpio section whose lines cannot be used (the
- * journal and STATUS= say why). */
-typedef enum HapticsState {
-        HAPTICS_ABSENT,
-        HAPTICS_READY,
-        HAPTICS_ERROR,
-        _HAPTICS_STATE_MAX,
-} HapticsState;
-
-const char *haptics_state_to_string(HapticsState s);
+#include "wearable.h"
 
 typedef struct Inhibitor Inhibitor;
 struct Inhibitor {
@@ -65,8 +40,8 @@ struct Inhibitor {
         Inhibitor *next;
 };
 
-/* What changed of what the bus shows. The manager marks it (manager_mark_changed()); bus-posture.c alone knows
- * the property names, and emits them together once per loop iteration. */
+/* What changed of what the bus shows. The manager marks it (manager_mark_changed()); bus-emit.c alone knows the
+ * property names, and emits them together once per loop iteration. */
 typedef enum ManagerChange {
         MANAGER_CHANGE_POSTURE = 1u << 0,
         MANAGER_CHANGE_TILT = 1u << 1, /* Tilt and Inclination */
@@ -97,9 +72,6 @@ typedef struct ManagerOptions {
         const char *state_directory; /* overrides state.directory */
 } ManagerOptions;
 
-/* Samples taken from the source per read_batch() call. */
-#define MANAGER_BATCH 512
-
 typedef struct Manager {
         sd_event *event;
         sd_bus *bus;
@@ -111,43 +83,18 @@ typedef struct Manager {
         gid_t access_gid;
         bool access_gid_valid;
         struct psoas_engine *engine;
-        StateStore *store;
 
-        /* The sample source and its faults. */
-        SourceOptions source_options;
-        Source *source;
-        sd_event_source *source_event; /* io or timer */
-        sd_event_source *stall_timer;
-        sd_event_source *retry_timer;
-        uint64_t retry_delay_us;
-        SensorState sensor_state;
-        char *sensor_description;
-        char *sensor_error; /* why sensor_state is SENSOR_ERROR, in words ("day.csv:12: …"); NULL otherwise */
-        double sample_rate;
-        int64_t rate_t0_us; /* measuring the rate of a source that does not know it (a replay) */
-        uint64_t rate_samples;
-        bool sensor_lost_logged;
-        bool replay_finished;
-        SensorCheck *sensor_check; /* stuck, wrong rate, garbage: judged from every batch */
-        uint64_t source_invalid_seen; /* the source's samples_invalid at the last batch */
-        int64_t last_t_us; /* the last sample fed from this source session, to spot timestamps that leap */
-        int64_t last_t_wall_us; /* CLOCK_REALTIME when it came */
-        int64_t last_t_mono_us; /* CLOCK_MONOTONIC when it came */
-        bool have_last_t;
-        uint64_t samples_dropped; /* invalid samples from the source, counted but never fed */
-        uint64_t samples_fed;
-        struct psoas_sample *batch;
+        /* The sensor, or the recording replayed, and its faults. */
+        Sensor sensor;
         FILE *record;
         bool record_has_gyro;
 
         SampleClock clock;
-        int32_t current_day;
-        bool restored;
+        bool restored; /* the first sample was taken: the clock synced and the saved state back */
 
-        /* What the bus shows: marked changed here, emitted by bus-posture.c once per loop iteration. */
+        /* What the bus shows: marked changed here, emitted by bus-emit.c once per loop iteration. */
         unsigned changes; /* ManagerChange */
         sd_event_source *changes_event;
-        uint64_t restored_last_break_us; /* LastBreak from the state file, until the engine sees a break */
         int64_t pending_snooze_realtime_us; /* a Snooze() before the first sample, applied at the clock sync */
         int64_t snooze_end_us; /* sample time; the engine ends a snooze silently, SnoozedUntil must say so */
         uint64_t tilt_emitted_mono_us;
@@ -161,20 +108,8 @@ typedef struct Manager {
         sd_bus_message *calibrate_call; /* a Calibrate() awaiting its reply */
         sd_event_source *calibrate_timer;
 
-        /* The wearable's motor and button (the gpio section). */
-        Haptics *haptics;
-        HapticsState haptics_state;
-        char *haptics_error; /* why haptics_state is HAPTICS_ERROR, for STATUS= */
-        /* The stretch of the latest prompt, until it is done or its window closes (sample time): a short press
-         * of the button answers it. */
-        char *prompt_stretch;
-        int64_t prompt_until_us;
-
-        /* Persistence. */
-        int64_t saved_t_us; /* sample time of the last save */
-        uint64_t saved_mono_us;
-        uint64_t durable_mono_us; /* when a save was last flushed to disk */
-        bool save_failed_logged;
+        Wearable wearable;
+        Persistence persistence;
 
         /* Status. */
         uint64_t status_mono_us;
@@ -211,12 +146,11 @@ int manager_complete_stretch(Manager *m, const char *id);
 int manager_test_haptics(Manager *m, HapticPattern pattern);
 int manager_get_day(Manager *m, int32_t day, struct psoas_day_stats *ret);
 int32_t manager_today(Manager *m);
-bool manager_sensor_active(Manager *m);
 uint64_t manager_sitting_today_s(Manager *m);
 uint32_t stretch_hold_seconds(const struct psoas_stretch *s);
 uint32_t stretch_repetitions(const struct psoas_stretch *s);
 
-/* bus-posture.c */
+/* bus-posture.c, bus-emit.c */
 int bus_posture_register(Manager *m);
 /* Emits the properties marked changed now, rather than at the loop's next iteration (before the exit). */
 void bus_emit_marked_changes(Manager *m);

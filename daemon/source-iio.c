@@ -1436,6 +1436,7 @@ static int iio_open(Source *s, const SourceOptions *options, char **ret_error) {
 
 const SourceOps source_iio_ops = {
         .kind = "iio",
+        .live = true,
         .object_size = sizeof(IioSource),
         .open = iio_open,
         .close = iio_close,

@@ -148,6 +148,7 @@ const char *source_replay_error(Source *s) {
 
 const SourceOps source_replay_ops = {
         .kind = "replay",
+        .live = false,
         .object_size = sizeof(Replay),
         .open = replay_open,
         .close = replay_close,

@@ -34,6 +34,9 @@ typedef struct SourceOptions {
 
 typedef struct SourceOps {
         const char *kind; /* "iio", "replay" */
+        /* Samples arrive as they are taken (a sensor: stalls, faults and retries apply, sample time follows the
+         * wall clock), or from a recording (its own time, played to an end). */
+        bool live;
         size_t object_size; /* bytes to allocate for the source's private part */
 
         /* Finds and starts the device. Fills s->description, s->rate_hz, s->has_gyro, s->hardware_timestamps.

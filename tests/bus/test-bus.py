@@ -1008,7 +1008,8 @@ def journal_inner():
 
     rejected = run_until(['--replay', REC], '5f0b6a4c2e8d4c1f9a3b7d6e1c2a9b03', config='{"tilt": {"x": 1}}')
     assert rejected['PRIORITY'] == '3' and 'tilt.x' in rejected['MESSAGE'], rejected
-    assert rejected['SYSLOG_IDENTIFIER'] == 'psoasd' and rejected['CODE_FILE'].endswith('manager.c'), rejected
+    assert rejected['SYSLOG_IDENTIFIER'] == 'psoasd', rejected
+    assert rejected['CODE_FILE'].endswith('manager-config.c'), rejected
     lost = run_until(['--sensor', 'local:'], '5f0b6a4c2e8d4c1f9a3b7d6e1c2a9b01')
     assert lost['PRIORITY'] == '4' and 'No sensor' in lost['MESSAGE'], lost
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * psoasd's org.psoas.Posture1 methods (daemon/bus-posture.c) fed arbitrary calls, on a real Manager
+ * psoasd's org.psoas.Posture1 methods (daemon/bus-posture.c, bus-clients.c) fed arbitrary calls, on a real Manager
  * (daemon/manager.c) without hardware and without a dbus-daemon.
  *
  * The daemon's end of the connection is one end of a socketpair: bus_posture_register() opens "the user bus"
