@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "macro.h"
-#include "posture.h"
+#include "posture-internal.h"
 #include "vec.h"
 
 /* Motion detector time constants and thresholds (m/s², rad/s). The wearer counts as still when the
@@ -36,10 +36,6 @@
  * between its lean and its rise long enough to look still, and its two halves are one movement. Only with a
  * gyroscope: without one the height is a hint at best, and a quick decision matters more. */
 #define EPISODE_MERGE_S 1.0f
-/* The vertical acceleration of sitting down or standing up: both extremes must reach this. */
-#define TRANSITION_VERT_MIN 0.6f
-/* Below this (m/s², 4 Hz low-passed) the pelvis was in free fall: a jump or a hop, not a sit-down. */
-#define FLIGHT_VERT 5.0f
 /* Steps for less than this before a rest are a turn towards a seat (or a shuffle), not a walk: the episode after
  * them is measured from the rest before them. */
 #define SHORT_WALK_US 6000000
@@ -56,8 +52,6 @@
 #define LYING_ROLL_ENTER_DEG 45.0f
 #define LYING_ROLL_LEAVE_DEG 35.0f
 #define LYING_DWELL_S 1.0f
-/* Backwards rotation nobody stands with: sitting, whatever the transition looked like. */
-#define SITTING_POSTERIOR_DEG 25.0f
 #define SITTING_DEVIATION_DEG 30.0f /* before the forward direction is known */
 #define SITTING_DWELL_S 1.0f
 /* Risen from lying: no further back than this (or turned forwards), within the second of the standing vertical
@@ -82,35 +76,8 @@
 #define FORWARD_LEARN_S 4.0f
 #define FORWARD_CONSISTENCY 0.8f
 
-/* The review's numbers, chosen by leave-one-subject-out on HAPT users 1-20 (BENCHMARKS.md, "Posture"): each
- * user's held-out score used values chosen on the other 19; these are the values chosen on all 20, the same as
- * the folds chose for most users. The heights sit between standing (0) and the highest seat a person perches on
- * (a bar stool lowers the pelvis by about 0.2 m), the angle between standing sway and a slumped sitter's turn. */
-const PostureTuning posture_tuning_default = {
-        .review_s = 20.0f,
-        .sit_height_m = 0.15f,
-        .stand_height_m = 0.10f,
-        .sit_posterior_deg = 12.0f,
-};
-
-/* A contradiction that begins this soon after the decision it contradicts shows the decision was wrong from
- * the start (a squat read as sitting down is contradicted as soon as the wearer is back up): the revision then
- * goes back to the decision. Later, it goes back to when the contradiction began. */
-#define REVIEW_BACKDATE_US 10000000
-/* Sitting that ends this soon, back at standing height, was a squat or a bend: people hold those for seconds,
- * and a sit this short is no sitting time anyone needs counted. */
-#define QUICK_SIT_US 10000000
-#define QUICK_WATCH_US 5000000
-#define REVIEW_STEP_S 0.1f
 /* Lying, the pelvis is about where a seat puts it: rising from lying to sitting leaves it there. */
 #define LYING_HEIGHT_M (-0.45f)
-/* A movement whose vertical displacement is smaller than this is a fidget, and leaves the height alone: the
- * small errors of many fidgets would otherwise add up over a long bout. */
-#define HEIGHT_STEP_MIN_M 0.12f
-#define HEIGHT_MIN_M (-1.0f)
-#define UNDO_FRACTION 0.5f
-#define HEIGHT_MAX_M 0.1f
-
 void posture_classifier_init(PostureClassifier *p) {
         memset(p, 0, sizeof(*p));
         p->posture = PSOAS_POSTURE_UNKNOWN;
@@ -127,11 +94,6 @@ void posture_classifier_set_tuning(PostureClassifier *p, const PostureTuning *tu
         p->sit_posterior_sin = sinf(tuning->sit_posterior_deg * RAD_PER_DEG);
 }
 
-static void review_forget(PostureClassifier *p) {
-        p->contradicted_by = PSOAS_POSTURE_UNKNOWN;
-        p->contradiction_s = 0.0f;
-}
-
 void posture_classifier_reset_motion(PostureClassifier *p) {
         memset(&p->motion, 0, sizeof(p->motion));
         memset(&p->episode, 0, sizeof(p->episode));
@@ -140,7 +102,7 @@ void posture_classifier_reset_motion(PostureClassifier *p) {
         p->after_gap = true;
         p->height_known = false;
         p->walk_up_known = false;
-        review_forget(p);
+        posture_review_forget(p);
 }
 
 void posture_classifier_set_calibration(
@@ -160,7 +122,7 @@ void posture_classifier_set_calibration(
         p->forward_weight = p->forward_s = 0.0f;
         p->height_known = true;
         p->height_m = 0.0f;
-        review_forget(p);
+        posture_review_forget(p);
 }
 
 static inline float smoothing(float dt, float tau) {
@@ -278,96 +240,8 @@ float posture_classifier_deviation(const PostureClassifier *p, const float up[3]
         return vec3_angle(up, p->up0) * DEG_PER_RAD;
 }
 
-/* The vertical displacement over the episode. It starts and ends at rest, so the integrated velocity must
- * return to zero. Two errors would break that. An accelerometer whose offset differs along different axes reads
- * a different |g| once the pelvis has rotated: that step is measured at the end (gravity_end, at rest) and
- * removed in proportion to how far the rotation had got from the rest the gravity was learned at (which is
- * before the episode's start when the evidence was restarted in the middle of a movement). What remains (tilt
- * error while turning) is removed as a linear trend of the velocity before integrating again. */
-static float episode_rise(const TransitionEpisode *e, float v0, float gravity_end) {
-        if (e->n_bins < 2)
-                return 0.0f;
-        float step = gravity_end - e->gravity_start;
-        /* Below 50 Hz a bin holds one sample period, longer than EPISODE_BIN_S. */
-        float bin_s = e->binned_s / (float)e->n_bins;
-        float angle_end = e->bin_rest_angle[e->n_bins - 1];
-        float v_end = v0;
-        float corrected[EPISODE_BINS];
-        for (unsigned i = 0; i < e->n_bins; i++) {
-                float progress = angle_end > 0.05f ? CLAMP(e->bin_rest_angle[i] / angle_end, 0.0f, 1.0f)
-                                                   : (float)(i + 1) / (float)e->n_bins;
-                corrected[i] = e->bins[i] - step * progress * bin_s;
-                v_end += corrected[i];
-        }
-        float v = v0, h = 0.0f;
-        for (unsigned i = 0; i < e->n_bins; i++) {
-                v += corrected[i];
-                h += (v - v_end * (float)(i + 1) / (float)e->n_bins) * bin_s;
-        }
-        return h;
-}
-
-static float posterior_tilt(const PostureClassifier *p, const float up[3]) {
+float posture_posterior_tilt(const PostureClassifier *p, const float up[3]) {
         return fast_atan2f(vec3_dot(up, p->forward), vec3_dot(up, p->up0)) * DEG_PER_RAD;
-}
-
-/* Sitting down lowers the pelvis, usually turns it away from the standing vertical, and brakes at the end (the
- * vertical acceleration's minimum comes before its maximum); standing up does the opposite. Each cue alone
- * fails for some people (an upright sitter barely rotates; a slow, careful sitter hardly brakes), so they
- * vote, each scaled by what a clear case shows: 40 cm of height, 5° of rotation. */
-#define VOTE_RISE_M 0.4f
-#define VOTE_ROTATION_DEG 5.0f
-#define SIGNIFICANT_RISE_M 0.15f
-#define SIGNIFICANT_ROTATION_DEG 10.0f
-#define VOTE_ORDER 0.5f
-#define NO_GYRO_MAX_RISE_M 0.2f
-#define VOTE_DECIDES 1.0f
-
-static TransitionKind episode_judge(
-        const PostureClassifier *p, TransitionEpisode *e, const float up[3], float gravity_end) {
-        /* After steps the start velocity is an estimate, from a single step that may not be a clean one: the
-         * height counts only as far as it holds with the velocity taken as zero too. */
-        float rise = episode_rise(e, e->v0, gravity_end);
-        if (e->v0 != 0.0f) {
-                float rise_still = episode_rise(e, 0.0f, gravity_end);
-                rise = rise * rise_still <= 0.0f ? 0.0f
-                                                 : (fabsf(rise) < fabsf(rise_still) ? rise : rise_still);
-        }
-        e->rise = rise;
-        /* Without a gyroscope the vertical is the low-passed accelerometer, which lags every turn: the height
-         * integrated from it can be off by a metre. A hint then, never enough to decide alone. */
-        if (!p->vertical_valid)
-                rise = CLAMP(rise, -NO_GYRO_MAX_RISE_M, NO_GYRO_MAX_RISE_M);
-        /* A landing brakes too, but nobody leaves the ground to sit down: after a flight (the pelvis falling
-         * freely) braking is no sign of a sit-down. */
-        bool braked = e->vert_max >= TRANSITION_VERT_MIN && e->vert_min <= -TRANSITION_VERT_MIN &&
-                e->vert_min > -FLIGHT_VERT;
-        /* Once the forward direction is known only a backward turn counts: a lean sideways or forwards is no
-         * sign of sitting down. */
-        float rotation = p->forward_known
-                ? posterior_tilt(p, up) - posterior_tilt(p, e->up_start)
-                : posture_classifier_deviation(p, up) - posture_classifier_deviation(p, e->up_start);
-        /* After a walk, with a gyroscope, the pelvis's turn counts from the standing vertical, not from where the
-         * walk ended: climbing stairs leans the pelvis forward, and standing upright at the top is no turn
-         * backwards. (Without a gyroscope the vertical lags every step, and where the walk ended is the better
-         * reference for the lagging estimate.) */
-        if (e->after_walk && p->forward_known && p->vertical_valid)
-                rotation = posterior_tilt(p, up);
-
-        /* A step down a stair brakes like sitting down: after a walk, braking alone is no sign of a transition. */
-        bool braked_counts = braked && !e->after_walk;
-        if (!braked_counts && fabsf(rise) < SIGNIFICANT_RISE_M && fabsf(rotation) < SIGNIFICANT_ROTATION_DEG)
-                return TRANSITION_NONE; /* a fidget, not a change of posture */
-
-        float vote = -rise / VOTE_RISE_M + rotation / VOTE_ROTATION_DEG;
-        if (braked)
-                vote += e->vert_min_us < e->vert_max_us ? VOTE_ORDER : -VOTE_ORDER;
-
-        if (vote > VOTE_DECIDES)
-                return TRANSITION_DOWN;
-        if (vote < -VOTE_DECIDES)
-                return TRANSITION_UP;
-        return TRANSITION_NONE;
 }
 
 /* Forgets the evidence so far: the episode's rotation and vertical motion count from here. */
@@ -452,7 +326,7 @@ static TransitionKind episode_early(PostureClassifier *p, TransitionEpisode *e, 
         }
         float rotation, threshold;
         if (p->forward_known) {
-                rotation = posterior_tilt(p, up) - posterior_tilt(p, e->up_start);
+                rotation = posture_posterior_tilt(p, up) - posture_posterior_tilt(p, e->up_start);
                 threshold = EARLY_ROTATION_DEG;
         } else {
                 rotation =
@@ -572,7 +446,7 @@ static inline TransitionKind episode_update(
         episode_bin(e, m, t_us, dt, vertical_acc, up);
         if (m->still_s >= EPISODE_END_STILL_S || t_us - e->start_us > EPISODE_MAX_US) {
                 e->active = false;
-                TransitionKind kind = episode_judge(p, e, up, vec3_norm(m->acc_lp));
+                TransitionKind kind = posture_episode_judge(p, e, up, vec3_norm(m->acc_lp));
                 /* An early decision the whole movement does not confirm was a lean, not a transition. */
                 if (kind == TRANSITION_NONE && e->early == TRANSITION_DOWN)
                         kind = TRANSITION_UP;
@@ -624,166 +498,6 @@ static bool forward_learn(PostureClassifier *p, int64_t t_us, float dt, const fl
         return true;
 }
 
-/* A movement turned this far from where it began (lying down, rising from lying) says little about the height:
- * its vertical displacement depends on |g| along axes that turned by 90°. The posture it ends in sets the height
- * instead. */
-#define HEIGHT_TURN_MAX_RAD (60.0f * RAD_PER_DEG)
-
-/* The height changes by a movement's vertical displacement, measured between the rests around it, and the
- * movement is remembered as the last move up or down. */
-static inline void height_update(PostureClassifier *p, int64_t t_us) {
-        const TransitionEpisode *e = &p->episode;
-        if (!e->ended || !p->vertical_valid || e->n_bins == 0 || fabsf(e->rise) < HEIGHT_STEP_MIN_M)
-                return;
-        float turn = 0.0f;
-        for (unsigned i = 0; i < e->n_bins; i++)
-                turn = MAX(turn, e->bin_rest_angle[i]);
-        if (turn > HEIGHT_TURN_MAX_RAD)
-                return;
-        p->height_m = CLAMP(p->height_m + e->rise, HEIGHT_MIN_M, HEIGHT_MAX_M);
-        p->last_move = e->rise > 0.0f ? 1 : -1;
-        p->last_move_us = t_us;
-        p->last_move_m = e->rise;
-        if (e->rise < 0.0f)
-                p->last_down_m = -e->rise;
-}
-
-static bool height_measured(const PostureClassifier *p) {
-        return p->height_known && p->vertical_valid;
-}
-
-static bool at_standing_height(const PostureClassifier *p) {
-        return height_measured(p) && p->height_m >= -p->tuning.stand_height_m;
-}
-
-/* The last movement was down, and the pelvis has stayed below the band of standing height since. */
-static bool down_since(const PostureClassifier *p, int64_t since_us) {
-        return height_measured(p) && p->last_move < 0 && p->last_move_us >= since_us &&
-                p->height_m < -p->tuning.stand_height_m;
-}
-
-/* The last movement, since since_us, was up, and undid most of the last one down: two measured movements carry
- * two errors, so "back at standing height" asks too much of them. */
-static bool most_of_the_way_up_since(const PostureClassifier *p, int64_t since_us) {
-        return height_measured(p) && p->last_move > 0 && p->last_move_us >= since_us &&
-                p->last_move_m >= UNDO_FRACTION * p->last_down_m;
-}
-
-/* What the pelvis has shown since the posture was decided: sitting when it came down by a seat's height, or is
- * held turned back as sitting turns it without having come up; standing when it came up to standing height and
- * is not turned back. A decision is contradicted only by what happened after it: a sit-down whose height was
- * not measured (hidden in the jolts of the movement) leaves the height as it was, and that is no evidence of
- * standing. UNKNOWN when the evidence is missing or mixed. */
-static enum psoas_posture posture_evidence(const PostureClassifier *p, const float up[3]) {
-        bool came_down = down_since(p, p->changed_us);
-        /* Up to standing height, or most of the way back up from the last seat. */
-        bool came_up = most_of_the_way_up_since(p, p->changed_us) ||
-                (at_standing_height(p) && p->last_move > 0 && p->last_move_us >= p->changed_us);
-        if (came_down)
-                return PSOAS_POSTURE_SITTING;
-        /* Turned back by at least the angle: as posterior_at_least(), with the angle's cosine and sine. */
-        float along_forward = vec3_dot(up, p->forward);
-        bool back = p->forward_known && along_forward >= 0.0f &&
-                along_forward * p->sit_posterior_cos - vec3_dot(up, p->up0) * p->sit_posterior_sin >= 0.0f;
-        if (back && !came_up)
-                return PSOAS_POSTURE_SITTING;
-        if (came_up && !back)
-                return PSOAS_POSTURE_STANDING;
-        return PSOAS_POSTURE_UNKNOWN;
-}
-
-static void revise(
-        PostureClassifier *p, enum psoas_posture *next, enum psoas_posture posture, int64_t since_us) {
-        *next = posture;
-        /* The evidence said standing height: what is left of the height is the measurements' error. */
-        if (posture == PSOAS_POSTURE_STANDING)
-                p->height_m = 0.0f;
-        p->confidence = 0.7f;
-        p->risen_pending = false;
-        p->revised = true;
-        p->revised_since_us = since_us;
-        p->changed_us = since_us;
-        p->quick_until_us = 0;
-        review_forget(p);
-}
-
-/* The second look at a decision: standing and sitting stay open to the evidence. Walking and lying need none
- * (the steps and the orientation are their own evidence). A movement pauses the count; steps end it. */
-static void posture_review(
-        PostureClassifier *p, int64_t t_us, float dt, const float up[3], enum psoas_posture *next) {
-        p->revised = false;
-
-        /* Down from one's feet and back up to the height the wearer stood at (or most of the way back up: two
-         * measured movements carry two errors) within seconds is a squat or a bend, not a sit or a lie-down:
-         * it never was. Watched for a few seconds after the posture ends, while
-         * the movement up is still being measured. */
-        bool off_feet = p->posture == PSOAS_POSTURE_SITTING || p->posture == PSOAS_POSTURE_LYING;
-        if (*next != p->posture && off_feet && p->off_feet_us != 0 && t_us - p->off_feet_us < QUICK_SIT_US) {
-                p->quick_until_us = t_us + QUICK_WATCH_US;
-                p->quick_since_us = p->off_feet_us;
-                p->quick_from = p->posture;
-        }
-        if (p->quick_until_us != 0) {
-                if (t_us > p->quick_until_us || *next == PSOAS_POSTURE_LYING)
-                        p->quick_until_us = 0;
-                else if (!p->episode.active && *next != PSOAS_POSTURE_WALKING &&
-                        ((height_measured(p) &&
-                                 p->height_m >= p->feet_height_m - p->tuning.stand_height_m) ||
-                                most_of_the_way_up_since(p, p->quick_since_us))) {
-                        p->revised_from = p->quick_from;
-                        revise(p, next, PSOAS_POSTURE_STANDING, p->quick_since_us);
-                        return;
-                }
-        }
-
-        if (*next != PSOAS_POSTURE_STANDING && *next != PSOAS_POSTURE_SITTING) {
-                review_forget(p);
-                return;
-        }
-        if (p->motion.n_steps > 0 || p->risen_pending) {
-                review_forget(p);
-                return;
-        }
-        if (p->episode.active)
-                return;
-        /* The evidence moves slowly next to a 20 s review: looked at ten times a second, not on every sample. */
-        p->review_wait_s += dt;
-        if (p->review_wait_s < REVIEW_STEP_S)
-                return;
-        dt = p->review_wait_s;
-        p->review_wait_s = 0.0f;
-
-        enum psoas_posture says = posture_evidence(p, up);
-        if (says == PSOAS_POSTURE_UNKNOWN || says == *next) {
-                review_forget(p);
-                return;
-        }
-        if (says != p->contradicted_by) {
-                p->contradicted_by = says;
-                p->contradiction_us = t_us;
-                p->contradiction_s = 0.0f;
-        }
-        p->contradiction_s += dt;
-        if (p->contradiction_s < p->tuning.review_s)
-                return;
-
-        int64_t since = p->contradiction_us;
-        if (since - p->changed_us <= REVIEW_BACKDATE_US)
-                since = p->changed_us;
-        p->revised_from = *next;
-        revise(p, next, says, since);
-}
-
-bool posture_classifier_not_standing(const PostureClassifier *p, const float up[3]) {
-        if (p->calibrated && (p->posture == PSOAS_POSTURE_SITTING || p->posture == PSOAS_POSTURE_LYING))
-                return true;
-        /* Turned away from how the pelvis was carried in the last walk by as much as sitting turns it back. */
-        if (p->walk_up_known && vec3_dot(up, p->walk_up) <= cosf(SITTING_POSTERIOR_DEG * RAD_PER_DEG))
-                return true;
-        /* Came down and has not come back up, whenever that was. */
-        return down_since(p, INT64_MIN);
-}
-
 /* On most samples the angles from the standing vertical are only compared with thresholds, which needs no
  * arctangent. For unit vectors, the angle from the calibrated vertical is at least t exactly when its cosine
  * (up · up0) is at most cos t. The backward turn, atan2(up · forward, up · up0), is at least t (0 < t < 90°)
@@ -826,7 +540,7 @@ bool posture_classifier_update(
                 p->posture = PSOAS_POSTURE_UNKNOWN;
                 p->confidence = 0.0f;
                 episode_update(p, t_us, dt, vertical_acc, up, fusion->gravity);
-                height_update(p, t_us);
+                posture_height_update(p, t_us);
                 if (p->motion.walking && p->vertical_valid) {
                         p->height_known = true;
                         p->height_m = 0.0f;
@@ -849,7 +563,7 @@ bool posture_classifier_update(
         walk_up_follow(p, dt, up);
         p->motion.on_feet = p->posture == PSOAS_POSTURE_STANDING || p->posture == PSOAS_POSTURE_WALKING;
         TransitionKind transition = episode_update(p, t_us, dt, vertical_acc, up, fusion->gravity);
-        height_update(p, t_us);
+        posture_height_update(p, t_us);
         enum psoas_posture next = p->posture;
         bool risen = p->risen_pending;
 
@@ -878,7 +592,7 @@ bool posture_classifier_update(
          * standing height it is no sign of sitting. */
         bool sitting_angle = p->forward_known
                 ? posterior_at_least(along_up0, along_forward, SITTING_POSTERIOR_DEG)
-                : deviation_at_least(along_up0, SITTING_DEVIATION_DEG) && !at_standing_height(p);
+                : deviation_at_least(along_up0, SITTING_DEVIATION_DEG) && !posture_at_standing_height(p);
         if (sitting_angle && p->lying_angle_s == 0.0f)
                 p->sitting_angle_s += dt;
         else
