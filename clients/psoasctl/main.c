@@ -354,8 +354,30 @@ static int parse_common_option(Context *c, int id, const char *arg) {
         return 0;
 }
 
+/* A verb's option that takes words: they must not be empty. what says what was expected ("a reason, in
+ * words"). */
+static int option_text(
+        const char *verb, const char *option, const char *what, const char *arg, const char **ret) {
+        if (isempty(arg)) {
+                log_error("%s: %s needs %s", verb, option, what);
+                return -EINVAL;
+        }
+        *ret = arg;
+        return 0;
+}
+
+/* A verb's option that takes a whole number from min to max; unit names what it counts ("seconds"). */
+static int option_unsigned(const char *verb, const char *option, const char *unit, unsigned min,
+        unsigned max, const char *arg, unsigned *ret) {
+        if (parse_unsigned(arg, min, max, ret) < 0) {
+                log_error("%s: %s: '%s' is not a number of %s from %u to %u", verb, option, arg, unit, min,
+                        max);
+                return -EINVAL;
+        }
+        return 0;
+}
+
 static int parse_verb_option(Context *c, const char *verb, int id, const char *arg) {
-        unsigned u;
         double d;
         char *end;
 
@@ -364,38 +386,15 @@ static int parse_verb_option(Context *c, const char *verb, int id, const char *a
                 c->cancel = true;
                 return 0;
         case ARG_WHY:
-                if (isempty(arg)) {
-                        log_error("%s: --why needs a reason, in words", verb);
-                        return -EINVAL;
-                }
-                c->why = arg;
-                return 0;
+                return option_text(verb, "--why", "a reason, in words", arg, &c->why);
         case ARG_WHO:
-                if (isempty(arg)) {
-                        log_error("%s: --who needs a name", verb);
-                        return -EINVAL;
-                }
-                c->who = arg;
-                return 0;
+                return option_text(verb, "--who", "a name", arg, &c->who);
         case ARG_DAYS:
-                if (parse_unsigned(arg, 1, 366, &c->days) < 0) {
-                        log_error("%s: --days: '%s' is not a number of days from 1 to 366", verb, arg);
-                        return -EINVAL;
-                }
-                return 0;
+                return option_unsigned(verb, "--days", "days", 1, 366, arg, &c->days);
         case ARG_SVG:
-                if (isempty(arg)) {
-                        log_error("%s: --svg needs a file name", verb);
-                        return -EINVAL;
-                }
-                c->svg_path = arg;
-                return 0;
+                return option_text(verb, "--svg", "a file name", arg, &c->svg_path);
         case ARG_COUNT:
-                if (parse_unsigned(arg, 1, 1000000, &c->count) < 0) {
-                        log_error("%s: --count: '%s' is not a number from 1 to 1000000", verb, arg);
-                        return -EINVAL;
-                }
-                return 0;
+                return option_unsigned(verb, "--count", "lines", 1, 1000000, arg, &c->count);
         case ARG_DURATION:
                 errno = 0;
                 d = strtod(arg, &end);
@@ -410,19 +409,10 @@ static int parse_verb_option(Context *c, const char *verb, int id, const char *a
                 c->plain = true;
                 return 0;
         case ARG_DELAY:
-                if (parse_unsigned(arg, 0, 60, &u) < 0) {
-                        log_error("%s: --delay: '%s' is not a number of seconds from 0 to 60", verb, arg);
-                        return -EINVAL;
-                }
-                c->delay_s = u;
-                return 0;
+                return option_unsigned(verb, "--delay", "seconds", 0, 60, arg, &c->delay_s);
         case ARG_SITTING_LIMIT:
-                if (parse_unsigned(arg, 1, 1440, &c->sitting_limit_min) < 0) {
-                        log_error("%s: --sitting-limit: '%s' is not a number of minutes from 1 to 1440",
-                                verb, arg);
-                        return -EINVAL;
-                }
-                return 0;
+                return option_unsigned(
+                        verb, "--sitting-limit", "minutes", 1, 1440, arg, &c->sitting_limit_min);
         }
         abort();
 }
