@@ -440,9 +440,10 @@ static int method_list_stretches(sd_bus_message *msg, void *userdata, sd_bus_err
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
-                r = sd_bus_message_append(reply, "(ssssuu)", catalog[i].id, catalog[i].title,
-                        catalog[i].muscles, catalog[i].instructions, stretch_hold_seconds(&catalog[i]),
-                        stretch_repetitions(&catalog[i]));
+                const struct psoas_stretch *s = psoas_stretch_at(catalog, i);
+
+                r = sd_bus_message_append(reply, "(ssssuu)", s->id, s->title, s->muscles, s->instructions,
+                        stretch_hold_seconds(s), stretch_repetitions(s));
                 if (r < 0)
                         return r;
         }
@@ -509,7 +510,7 @@ static int method_get_stretches(sd_bus_message *msg, void *userdata, sd_bus_erro
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
-                r = append_stretch_details(reply, &catalog[i]);
+                r = append_stretch_details(reply, psoas_stretch_at(catalog, i));
                 if (r < 0)
                         return r;
         }
@@ -535,7 +536,7 @@ static int method_complete_stretch(sd_bus_message *msg, void *userdata, sd_bus_e
 
                 catalog = psoas_engine_get_catalog(m->engine, &n);
                 for (size_t i = 0; i < n && !found; i++)
-                        found = streq(catalog[i].id, id);
+                        found = streq(psoas_stretch_at(catalog, i)->id, id);
                 if (!found)
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                 "Unknown stretch '%.*s'; ListStretches() gives the ids.",

@@ -423,9 +423,9 @@ static int32_t wall_today(void) {
 
 int32_t manager_today(Manager *m) {
         if (m->engine && m->clock_synced) {
-                const struct psoas_state *st = psoas_engine_get_state(m->engine);
+                const struct psoas_state *st = PSOAS_ENGINE_STATE(m->engine);
                 if (st->samples_accepted > 0)
-                        return st->today.day;
+                        return PSOAS_ENGINE_DAY_STATS(m->engine)->day;
         }
         return wall_today();
 }
@@ -525,15 +525,16 @@ static int save_state_full(Manager *m, bool durable) {
         if (!m->store || !m->engine || !m->clock_synced)
                 return 0;
 
-        st = psoas_engine_get_state(m->engine);
-        current.day = st->today.day;
+        st = PSOAS_ENGINE_STATE(m->engine);
+        const struct psoas_day_stats *today = PSOAS_ENGINE_DAY_STATS(m->engine);
+        current.day = today->day;
         current.in_bout = st->in_bout;
         current.bout_start_realtime_us = st->in_bout ? to_realtime(m, st->bout_start_us) : 0;
         current.last_break_realtime_us = (int64_t)m->last_break_us;
-        current.calibrated = psoas_engine_get_calibration(m->engine, &current.calibration) >= 0;
+        current.calibrated = psoas_engine_get_calibration(m->engine, PSOAS_SIZED(&current.calibration)) >= 0;
 
         state_store_set_durable(m->store, durable);
-        r = state_store_save_day(m->store, &st->today);
+        r = state_store_save_day(m->store, today);
         if (r >= 0)
                 r = state_store_save_current(m->store, &current);
         if (r < 0) {
@@ -559,7 +560,7 @@ static int save_state(Manager *m) {
 }
 
 static void maybe_save(Manager *m) {
-        const struct psoas_state *st = psoas_engine_get_state(m->engine);
+        const struct psoas_state *st = PSOAS_ENGINE_STATE(m->engine);
 
         if (st->t_us - m->saved_t_us < (int64_t)SAVE_SAMPLE_USEC)
                 return;
@@ -633,7 +634,7 @@ static void update_status(Manager *m, bool force) {
                 return;
         m->status_mono_us = now;
 
-        st = m->engine ? psoas_engine_get_state(m->engine) : NULL;
+        st = m->engine ? PSOAS_ENGINE_STATE(m->engine) : NULL;
         if (st && st->samples_accepted > 0) {
                 if (st->in_bout)
                         snprintf(posture, sizeof(posture), "; %s, sitting bout %s",
@@ -760,7 +761,7 @@ static void set_sensor_info(Manager *m, const char *description, double rate) {
 
 /* Brings the bus up to date after a batch or a method call: emits only what changed. */
 static void update_properties(Manager *m) {
-        const struct psoas_state *st = psoas_engine_get_state(m->engine);
+        const struct psoas_state *st = PSOAS_ENGINE_STATE(m->engine);
         const char *changed[10];
         size_t n = 0;
         uint64_t sitting_since = 0, last_break = m->last_break_us, snoozed = 0;
@@ -844,7 +845,7 @@ static void haptics_feedback(Manager *m, HapticPattern pattern, uint32_t level) 
 }
 
 static bool prompt_open(Manager *m) {
-        return m->prompt_stretch && psoas_engine_get_state(m->engine)->t_us <= m->prompt_until_us;
+        return m->prompt_stretch && PSOAS_ENGINE_STATE(m->engine)->t_us <= m->prompt_until_us;
 }
 
 static void prompt_close(Manager *m) {
@@ -1061,7 +1062,7 @@ static void handle_event(Manager *m, const struct psoas_event *ev) {
                 else
                         snprintf(message, sizeof(message),
                                 "Your pelvis has been tilted forward by %.0f° for %s while standing",
-                                (double)psoas_engine_get_state(m->engine)->tilt_deg,
+                                (double)PSOAS_ENGINE_STATE(m->engine)->tilt_deg,
                                 duration_format(d, sizeof(d), duration_whole_seconds(ev->alert.duration_s)));
                 (void)bus_emit_alert(
                         m, psoas_alert_kind_to_string(ev->alert.kind), message, ev->alert.level);
@@ -1072,9 +1073,9 @@ static void handle_event(Manager *m, const struct psoas_event *ev) {
         case PSOAS_EVENT_STRETCH_PROMPT:
                 catalog = psoas_engine_get_catalog(m->engine, &n_catalog);
                 if (ev->prompt.stretch < n_catalog) {
-                        (void)bus_emit_stretch_prompt(m, &catalog[ev->prompt.stretch]);
+                        (void)bus_emit_stretch_prompt(m, psoas_stretch_at(catalog, ev->prompt.stretch));
                         prompt_close(m);
-                        m->prompt_stretch = strdup(catalog[ev->prompt.stretch].id);
+                        m->prompt_stretch = strdup(psoas_stretch_at(catalog, ev->prompt.stretch)->id);
                         m->prompt_until_us =
                                 ev->t_us + (int64_t)((double)m->config->engine.stretch_window_s * 1e6);
                 }
@@ -1082,22 +1083,23 @@ static void handle_event(Manager *m, const struct psoas_event *ev) {
         case PSOAS_EVENT_STRETCH_DONE:
                 catalog = psoas_engine_get_catalog(m->engine, &n_catalog);
                 if (ev->stretch.result == PSOAS_STRETCH_VERIFIED && ev->stretch.stretch < n_catalog)
-                        (void)bus_emit_stretch_verified(m, catalog[ev->stretch.stretch].id);
+                        (void)bus_emit_stretch_verified(
+                                m, psoas_stretch_at(catalog, ev->stretch.stretch)->id);
                 if (ev->stretch.stretch < n_catalog &&
-                        streq_ptr(m->prompt_stretch, catalog[ev->stretch.stretch].id))
+                        streq_ptr(m->prompt_stretch, psoas_stretch_at(catalog, ev->stretch.stretch)->id))
                         prompt_close(m);
                 break;
         case PSOAS_EVENT_STRETCH_PROGRESS:
                 catalog = psoas_engine_get_catalog(m->engine, &n_catalog);
                 if (ev->progress.stretch < n_catalog)
-                        (void)bus_emit_stretch_progress(m, catalog[ev->progress.stretch].id,
-                                ev->progress.side, ev->progress.held_s, ev->progress.reps,
-                                ev->progress.goal);
+                        (void)bus_emit_stretch_progress(m,
+                                psoas_stretch_at(catalog, ev->progress.stretch)->id, ev->progress.side,
+                                ev->progress.held_s, ev->progress.reps, ev->progress.goal);
                 break;
         case PSOAS_EVENT_STRETCH_MISSED:
                 catalog = psoas_engine_get_catalog(m->engine, &n_catalog);
                 if (ev->missed.stretch < n_catalog)
-                        stretch_missed(m, &catalog[ev->missed.stretch], ev->missed.seen);
+                        stretch_missed(m, psoas_stretch_at(catalog, ev->missed.stretch), ev->missed.seen);
                 break;
         case PSOAS_EVENT_DAY_CHANGED:
                 if (m->store) {
@@ -1210,7 +1212,7 @@ static void process_samples(Manager *m, struct psoas_sample *samples, size_t n) 
                         m->record = NULL;
                 }
 
-                while (psoas_engine_pop_event(m->engine, &ev) > 0)
+                while (psoas_engine_pop_event(m->engine, PSOAS_SIZED(&ev)) > 0)
                         handle_event(m, &ev);
         }
 }
@@ -1371,7 +1373,7 @@ static void clock_check(Manager *m) {
          * clock went back, or on to a day already counted before a restart) goes on from its file, as after a
          * restart: its totals are never started again from zero. */
         if (new_day != old_day && m->store && state_store_load_day(m->store, new_day, &stats) >= 0) {
-                st = psoas_engine_get_state(m->engine);
+                st = PSOAS_ENGINE_STATE(m->engine);
                 r = psoas_engine_restore(m->engine, &stats,
                         st->in_bout ? psoas_engine_local_time(m->engine, st->bout_start_us) : 0);
                 if (r < 0)
@@ -1603,7 +1605,7 @@ bool manager_sensor_active(Manager *m) {
 /* Actions behind the bus methods */
 
 int manager_snooze(Manager *m, uint32_t seconds) {
-        const struct psoas_state *st = psoas_engine_get_state(m->engine);
+        const struct psoas_state *st = PSOAS_ENGINE_STATE(m->engine);
 
         m->pending_snooze_realtime_us = 0;
         if (seconds == 0)
@@ -1683,11 +1685,13 @@ int manager_complete_stretch(Manager *m, const char *id) {
 }
 
 int manager_get_day(Manager *m, int32_t day, struct psoas_day_stats *ret) {
-        const struct psoas_state *st = psoas_engine_get_state(m->engine);
+        const struct psoas_state *st = PSOAS_ENGINE_STATE(m->engine);
         int r;
 
-        if (st->samples_accepted > 0 && day == st->today.day) {
-                *ret = st->today;
+        const struct psoas_day_stats *today = PSOAS_ENGINE_DAY_STATS(m->engine);
+
+        if (st->samples_accepted > 0 && day == today->day) {
+                *ret = *today;
                 return 0;
         }
         if (m->store) {
@@ -1698,12 +1702,12 @@ int manager_get_day(Manager *m, int32_t day, struct psoas_day_stats *ret) {
                         return r;
         }
         /* A day without data is a day of zeros. */
-        *ret = (struct psoas_day_stats){ .day = day };
+        *ret = (struct psoas_day_stats){ .size = sizeof(*ret), .day = day };
         return 0;
 }
 
 uint64_t manager_sitting_today_s(Manager *m) {
-        const struct psoas_state *st = psoas_engine_get_state(m->engine);
+        const struct psoas_state *st = PSOAS_ENGINE_STATE(m->engine);
 
         if (st->samples_accepted == 0 && m->store) {
                 struct psoas_day_stats stats;
@@ -1711,7 +1715,7 @@ uint64_t manager_sitting_today_s(Manager *m) {
                         return duration_whole_seconds(stats.sitting_s);
                 return 0;
         }
-        return duration_whole_seconds(st->today.sitting_s);
+        return duration_whole_seconds(PSOAS_ENGINE_DAY_STATS(m->engine)->sitting_s);
 }
 
 /* ------------------------------------------------------------------------------------------------------- */

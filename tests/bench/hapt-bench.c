@@ -225,7 +225,7 @@ static int recording_run(const char *dir, const Label *labels, size_t first, siz
         bool *calibrated_at = malloc((size_t)n);
         struct psoas_engine *engine = NULL;
         struct psoas_config config;
-        psoas_config_init(&config);
+        psoas_config_init(PSOAS_SIZED(&config));
         config.use_gyro = use_gyro;
         if (!truth || !seen_at || !calibrated_at || psoas_engine_new(&config, &engine) < 0) {
                 free(truth);
@@ -269,7 +269,7 @@ static int recording_run(const char *dir, const Label *labels, size_t first, siz
                 }
                 psoas_engine_feed(engine, &sample);
                 struct psoas_event ev;
-                while (psoas_engine_pop_event(engine, &ev) > 0)
+                while (psoas_engine_pop_event(engine, PSOAS_SIZED(&ev)) > 0)
                         if (ev.type == PSOAS_EVENT_CALIBRATION_FAILED && !tuning)
                                 fprintf(stderr, "exp%02d: calibration failed: %s\n", exp,
                                         psoas_calibration_error_to_string(ev.calibration_failed.reason));
@@ -284,7 +284,7 @@ static int recording_run(const char *dir, const Label *labels, size_t first, siz
                                         r < s; r++)
                                         seen_at[r] = (signed char)posture_class(ev.posture.posture);
                         }
-                const struct psoas_state *st = psoas_engine_get_state(engine);
+                const struct psoas_state *st = PSOAS_ENGINE_STATE(engine);
                 int seen = posture_class(st->posture);
                 seen_at[s] = (signed char)seen;
                 calibrated_at[s] = st->calibrated;

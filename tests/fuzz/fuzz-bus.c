@@ -843,7 +843,7 @@ static void setup(void) {
 
         FUZZ_ASSERT(manager_new(&options, &manager) >= 0);
         FUZZ_ASSERT(config_new(&manager->config) >= 0);
-        psoas_config_init(&engine_config);
+        psoas_config_init(PSOAS_SIZED(&engine_config));
         FUZZ_ASSERT(psoas_engine_new(&engine_config, &manager->engine) >= 0);
         manager->access_gid = ACCESS_GID;
         manager->access_gid_valid = true;
