@@ -18,7 +18,9 @@ static int read_attributes(Source *s, struct psoas_sample *sample) {
         if (now <= p->last_poll_t_us)
                 return 0;
 
-        *sample = (struct psoas_sample){ .t_us = now, .has_gyro = p->has_gyro };
+        *sample = (struct psoas_sample){
+                .size = sizeof(struct psoas_sample), .t_us = now, .has_gyro = p->has_gyro
+        };
         for (unsigned kind = 0; kind < _AXES_MAX; kind++) {
                 const IioAxes *axes = &p->axes[kind];
                 double values[3];

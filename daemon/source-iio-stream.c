@@ -165,7 +165,7 @@ static int stream_decode_scan(
                 stream->n_counted++;
         }
 
-        *ret = (struct psoas_sample){ .t_us = t_us };
+        *ret = (struct psoas_sample){ .size = sizeof(struct psoas_sample), .t_us = t_us };
         for (unsigned kind = 0; kind < _AXES_MAX; kind++) {
                 if (!stream->carries[kind])
                         continue;

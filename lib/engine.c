@@ -510,9 +510,23 @@ static void engine_stretches(struct psoas_engine *e, int64_t t, double accounted
         engine_push(e, &ev);
 }
 
-int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *sample) {
-        if (!e || !sample)
+int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *theirs) {
+        const struct psoas_sample *sample = theirs;
+        struct psoas_sample whole;
+        int r;
+
+        if (!e || !theirs)
                 return -EINVAL;
+        /* A sample of this psoas.h is used as it is; one of another size is read into a whole one first. */
+        if (theirs->size != sizeof(*theirs)) {
+                whole = (struct psoas_sample){ .size = sizeof(whole) };
+                r = sized_copy_in(&whole, sizeof(whole), theirs);
+                if (r < 0) {
+                        e->state.samples_rejected++;
+                        return r;
+                }
+                sample = &whole;
+        }
         if (!sample_valid(sample)) {
                 e->state.samples_rejected++;
                 return -EINVAL;

@@ -908,6 +908,7 @@ static int context_feed(Context *c, const CsvRecord *rec) {
                 context_check_day(c, rec->t_us);
 
         sample = (struct psoas_sample){
+                .size = sizeof(struct psoas_sample),
                 .t_us = rec->t_us,
                 .accel = { rec->accel[0], rec->accel[1], rec->accel[2] },
                 .gyro = { rec->gyro[0], rec->gyro[1], rec->gyro[2] },

@@ -152,6 +152,7 @@ static int run_trial(const char *path, bool use_gyro, Trial *ret) {
                         break;
                 }
                 struct psoas_sample s = {
+                        .size = sizeof(s),
                         .t_us = (int64_t)llround(v[0] * 1e6),
                         .accel = { (float)v[1], (float)v[2], (float)v[3] },
                         .gyro = { (float)v[4], (float)v[5], (float)v[6] },

@@ -262,7 +262,9 @@ static int recording_run(const char *dir, const Label *labels, size_t first, siz
         size_t next_label = first;
 
         for (long s = 0; s < n; s++) {
-                struct psoas_sample sample = { .t_us = s * period_us, .has_gyro = true };
+                struct psoas_sample sample = {
+                        .size = sizeof(sample), .t_us = s * period_us, .has_gyro = true
+                };
                 for (int k = 0; k < 3; k++) {
                         sample.accel[k] = (float)(acc[3 * s + k] * G);
                         sample.gyro[k] = (float)gyro[3 * s + k];

@@ -29,6 +29,7 @@ static struct psoas_engine *engine_make(const struct psoas_config *config) {
 static void feed_still(struct psoas_engine *e, int64_t t_us, float posterior_deg) {
         float a = posterior_deg * RAD_PER_DEG;
         struct psoas_sample s = {
+                .size = sizeof(s),
                 .t_us = t_us,
                 .accel = { STANDARD_GRAVITY * sinf(a), 0.0f, STANDARD_GRAVITY * cosf(a) },
                 .has_gyro = true,

@@ -6,13 +6,15 @@
 #define HOLD_US 100000
 
 static void push_accel(SamplePairing *pairing, int64_t t_us) {
-        struct psoas_sample s = { .t_us = t_us, .accel = { 0.0f, 0.0f, 9.81f } };
+        struct psoas_sample s = { .size = sizeof(s), .t_us = t_us, .accel = { 0.0f, 0.0f, 9.81f } };
 
         sample_ring_push(&pairing->accel_waiting, &s);
 }
 
 static void push_gyro(SamplePairing *pairing, int64_t t_us, float z) {
-        struct psoas_sample s = { .t_us = t_us, .gyro = { 0.0f, 0.0f, z }, .has_gyro = true };
+        struct psoas_sample s = {
+                .size = sizeof(s), .t_us = t_us, .gyro = { 0.0f, 0.0f, z }, .has_gyro = true
+        };
 
         sample_ring_push(&pairing->gyro_recent, &s);
 }

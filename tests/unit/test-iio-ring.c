@@ -4,7 +4,9 @@
 #include "test-util.h"
 
 static struct psoas_sample sample_at(int64_t t_us) {
-        return (struct psoas_sample){ .t_us = t_us, .accel = { 0.0f, 0.0f, (float)t_us } };
+        return (struct psoas_sample){
+                .size = sizeof(struct psoas_sample), .t_us = t_us, .accel = { 0.0f, 0.0f, (float)t_us }
+        };
 }
 
 TEST(first_in_first_out_across_the_wrap) {

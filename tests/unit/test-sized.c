@@ -26,6 +26,11 @@ struct future_event {
         uint64_t future[2];
 };
 
+struct future_sample {
+        struct psoas_sample sample;
+        uint64_t future;
+};
+
 struct future_stretch {
         struct psoas_stretch stretch;
         uint64_t future;
@@ -48,7 +53,7 @@ static struct psoas_engine *engine_with_samples(void) {
         ASSERT_EQ(psoas_engine_new(&config, &e), 0);
         ASSERT_EQ(psoas_engine_calibrate_window(e, 0, 1000000), 0);
         for (int64_t t = 0; t <= 1500000; t += PERIOD_US) {
-                struct psoas_sample s = { .t_us = t, .accel = { 0.0f, 0.0f, 9.81f } };
+                struct psoas_sample s = { .size = sizeof(s), .t_us = t, .accel = { 0.0f, 0.0f, 9.81f } };
 
                 ASSERT_EQ(psoas_engine_feed(e, &s), 0);
         }
@@ -247,6 +252,34 @@ TEST(day_statistics_of_any_size) {
         ASSERT_NEAR(psoas_day_stats_tilt_mean(&stats), 0.0, 0.0);
         stats.size = 0;
         ASSERT_NEAR(psoas_day_stats_tilt_percentile(&stats, 50), 0.0, 0.0);
+        psoas_engine_free(e);
+}
+
+TEST(samples_of_any_size) {
+        size_t old_size = offsetof(struct psoas_sample, has_gyro);
+        struct psoas_engine *e = engine_with_samples();
+        struct future_sample big = {};
+        struct psoas_sample old;
+        uint64_t rejected = PSOAS_ENGINE_STATE(e)->samples_rejected;
+
+        /* An older sample without has_gyro: what lies past it (a "true" there) is not read. */
+        old = (struct psoas_sample){ .size = (uint32_t)old_size, .t_us = 2000000, .accel = { 0, 0, 9.81f } };
+        memset((uint8_t *)&old + old_size, 0xff, sizeof(old) - old_size);
+        ASSERT_EQ(psoas_engine_feed(e, &old), 0);
+
+        /* A newer one: read when the unknown fields are zero. */
+        big.sample = (struct psoas_sample){ .size = sizeof(big), .t_us = 2010000, .accel = { 0, 0, 9.81f } };
+        ASSERT_EQ(psoas_engine_feed(e, &big.sample), 0);
+        big.sample.t_us = 2020000;
+        big.future = 1;
+        ASSERT_EQ(psoas_engine_feed(e, &big.sample), -E2BIG);
+
+        /* An unset size is refused and counted, as any rejected sample. */
+        old = (struct psoas_sample){ .t_us = 2030000, .accel = { 0, 0, 9.81f } };
+        ASSERT_EQ(psoas_engine_feed(e, &old), -EINVAL);
+        ASSERT_EQ(PSOAS_ENGINE_STATE(e)->samples_rejected, rejected + 2);
+        ASSERT_EQ(PSOAS_ENGINE_STATE(e)->samples_accepted, 153);
+        ASSERT_EQ(PSOAS_ENGINE_STATE(e)->t_us, 2010000);
         psoas_engine_free(e);
 }
 

@@ -12,8 +12,7 @@
  * Fallible functions return 0 (or a positive value) on success and a negative errno value on failure. Output
  * parameters are named ret_* and are written only on success.
  *
- * Extending the API without breaking the ABI: every public struct but struct psoas_sample starts with
- * `uint32_t size`, which the caller sets to sizeof the struct as the psoas.h it was compiled with declares it
+ * Extending the API without breaking the ABI: every public struct starts with `uint32_t size`, which the caller sets to sizeof the struct as the psoas.h it was compiled with declares it
  * (PSOAS_SIZED(&x) does that and gives back &x), for a struct it passes in and for one the library fills
  * alike. New fields are only ever added at the end, so a struct of a smaller size is the same struct of an
  * older psoas.h. The library:
@@ -28,8 +27,6 @@
  * An array of structs (a stretch catalog) is walked by the size of its first entry, which every entry has;
  * index one with psoas_stretch_at(). A struct the library hands out by pointer (a catalog entry) carries the
  * library's size: a caller reads a field it knows only if PSOAS_HAS_FIELD() says the struct has it.
- * struct psoas_sample is the exception: fed by the hundred per second, it stays as it is for the life of the
- * soname, and a new kind of sample would come with a new struct and a new feed function.
  * The soname changes only when an existing field or function changes; additions get a new symbol version.
  */
 
@@ -83,6 +80,7 @@ PSOAS_API int psoas_posture_from_string(const char *s);
 /* Samples */
 
 struct psoas_sample {
+        uint32_t size; /* sizeof(struct psoas_sample), set by the caller (see the top of this file) */
         /* Monotonic time of the sample in microseconds, any epoch. Must increase from sample to sample. */
         int64_t t_us;
         /* Specific force in m/s² in the sensor's frame: at rest it reads +9.81 along the axis pointing up. */
@@ -460,8 +458,9 @@ PSOAS_API void psoas_engine_set_clock(struct psoas_engine *engine, int64_t t_us,
 /* Local wall time of a sample time, with the current mapping. */
 PSOAS_API int64_t psoas_engine_local_time(const struct psoas_engine *engine, int64_t t_us);
 
-/* Feed one sample. 0: accepted. -EINVAL: non-finite or absurd values (|a| > 16 g, |ω| > 35 rad/s).
- * -ESTALE: time not after the previous sample. Rejected samples change nothing but the counters. */
+/* Feed one sample. 0: accepted. -EINVAL: non-finite or absurd values (|a| > 16 g, |ω| > 35 rad/s), or the size not
+ * set (-E2BIG: a field this library does not know is not zero). -ESTALE: time not after the previous sample.
+ * Rejected samples change nothing but the counters. */
 PSOAS_API int psoas_engine_feed(struct psoas_engine *engine, const struct psoas_sample *sample);
 
 /* Fills *ret (ret->size set by the caller) with the state as of the last sample. -EINVAL when ret->size is not
