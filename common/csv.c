@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "csv-number.h"
 #include "csv-units.h"
 #include "csv.h"
 #include "format-number.h"
@@ -61,243 +62,6 @@ struct CsvReader {
 };
 
 /* ------------------------------------------------------------------------------------------------------- */
-/* Numbers */
-
-typedef struct Decimal {
-        bool negative;
-        bool exact; /* no nonzero digit beyond the 19 the mantissa holds was dropped */
-        uint64_t mantissa; /* at most 19 significant digits */
-        int64_t exponent; /* value = ±mantissa × 10^exponent */
-} Decimal;
-
-static const double pow10_double[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
-        1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
-
-static const uint64_t pow10_u64[] = {
-        1ull,
-        10ull,
-        100ull,
-        1000ull,
-        10000ull,
-        100000ull,
-        1000000ull,
-        10000000ull,
-        100000000ull,
-        1000000000ull,
-        10000000000ull,
-        100000000000ull,
-        1000000000000ull,
-        10000000000000ull,
-        100000000000000ull,
-        1000000000000000ull,
-        10000000000000000ull,
-        100000000000000000ull,
-        1000000000000000000ull,
-        10000000000000000000ull,
-};
-
-/* INT64_MAX / 10^k: the largest mantissa that k more zeros leave in range (a table, as a division is slow). */
-static const uint64_t us_limit[] = {
-        INT64_MAX / 1ull,
-        INT64_MAX / 10ull,
-        INT64_MAX / 100ull,
-        INT64_MAX / 1000ull,
-        INT64_MAX / 10000ull,
-        INT64_MAX / 100000ull,
-        INT64_MAX / 1000000ull,
-        INT64_MAX / 10000000ull,
-        INT64_MAX / 100000000ull,
-        INT64_MAX / 1000000000ull,
-        INT64_MAX / 10000000000ull,
-        INT64_MAX / 100000000000ull,
-        INT64_MAX / 1000000000000ull,
-        INT64_MAX / 10000000000000ull,
-        INT64_MAX / 100000000000000ull,
-        INT64_MAX / 1000000000000000ull,
-        INT64_MAX / 10000000000000000ull,
-        INT64_MAX / 100000000000000000ull,
-        INT64_MAX / 1000000000000000000ull,
-};
-
-static inline bool is_digit(char c) {
-        return (unsigned char)(c - '0') < 10;
-}
-
-static inline bool is_blank(char c) {
-        return c == ' ' || c == '\t';
-}
-
-/* Scans [+-]digits[.digits][(e|E)[+-]digits] with at least one mantissa digit. Returns the end of what was
- * scanned, or NULL when p does not start with a number. Digits past the 19th significant one only move the
- * exponent: 19 digits are far more than a float, or a time in microseconds, can use. */
-static const char *decimal_scan(const char *p, Decimal *ret) {
-        Decimal d = { .exact = true };
-        unsigned digits = 0;
-        bool any = false;
-
-        if (*p == '-' || *p == '+') {
-                d.negative = *p == '-';
-                p++;
-        }
-
-        for (; is_digit(*p); p++) {
-                any = true;
-                if (digits < 19) {
-                        d.mantissa = d.mantissa * 10 + (uint64_t)(*p - '0');
-                        digits += d.mantissa != 0; /* leading zeros are not significant */
-                } else {
-                        d.exponent++;
-                        if (*p != '0')
-                                d.exact = false;
-                }
-        }
-
-        if (*p == '.') {
-                p++;
-                for (; is_digit(*p); p++) {
-                        any = true;
-                        if (digits < 19) {
-                                d.mantissa = d.mantissa * 10 + (uint64_t)(*p - '0');
-                                digits += d.mantissa != 0;
-                                d.exponent--;
-                        } else if (*p != '0')
-                                d.exact = false;
-                }
-        }
-
-        if (!any)
-                return NULL;
-
-        if (*p == 'e' || *p == 'E') {
-                const char *q = p + 1;
-                bool negative = false;
-                int64_t e = 0;
-
-                if (*q == '-' || *q == '+') {
-                        negative = *q == '-';
-                        q++;
-                }
-                if (!is_digit(*q))
-                        return NULL;
-                for (; is_digit(*q); q++)
-                        if (e < 1000000) /* saturate: anything this large is out of range anyway */
-                                e = e * 10 + (*q - '0');
-                d.exponent += negative ? -e : e;
-                p = q;
-        }
-
-        *ret = d;
-        return p;
-}
-
-/* The text [start, end) is what decimal_scan() accepted as d. */
-static double decimal_to_double(const Decimal *d, const char *start, const char *end) {
-        double v;
-
-        if (d->mantissa == 0)
-                v = 0.0;
-        else if (d->exact && d->mantissa <= (UINT64_C(1) << 53) && d->exponent >= -22 && d->exponent <= 22)
-                /* Both operands are exact doubles, so the one rounding of × or ÷ gives the correctly rounded
-                 * result. This is every number a sensor log holds. */
-                v = d->exponent >= 0 ? (double)d->mantissa * pow10_double[d->exponent]
-                                     : (double)d->mantissa / pow10_double[-d->exponent];
-        else {
-                char buf[128];
-                size_t n = (size_t)(end - start);
-
-                if (n < sizeof(buf)) {
-                        /* Rare: let libc round it. We never call setlocale(), so '.' is the decimal point. */
-                        memcpy(buf, start, n);
-                        buf[n] = '\0';
-                        return strtod(buf, NULL);
-                }
-                /* An absurdly long spelling: a few ulps of error are still far below float precision. */
-                v = (double)d->mantissa * pow(10.0, (double)d->exponent);
-        }
-
-        return d->negative ? -v : v;
-}
-
-static int decimal_to_us(const Decimal *d, int64_t *ret_us) {
-        int64_t k = d->exponent + 6;
-        uint64_t v;
-
-        if (d->mantissa == 0)
-                v = 0;
-        else if (k >= 0) {
-                if (k > 18 || d->mantissa > us_limit[k])
-                        return -ERANGE;
-                v = d->mantissa * pow10_u64[k];
-        } else if (k < -19)
-                v = 0; /* the mantissa has at most 19 digits, so this is below 0.1 µs */
-        else {
-                uint64_t p = pow10_u64[-k], r = d->mantissa % p;
-
-                v = d->mantissa / p;
-                if (r >= p - r) /* round half away from zero; written so that 2r cannot overflow */
-                        v++;
-        }
-
-        if (v > (uint64_t)INT64_MAX)
-                return -ERANGE;
-
-        *ret_us = d->negative ? -(int64_t)v : (int64_t)v;
-        return 0;
-}
-
-int csv_parse_double(const char *s, double *ret) {
-        const char *end;
-        Decimal d;
-        double v;
-
-        end = decimal_scan(s, &d);
-        if (!end || *end != '\0')
-                return -EINVAL;
-        v = decimal_to_double(&d, s, end);
-        if (!isfinite(v))
-                return -ERANGE;
-
-        *ret = v;
-        return 0;
-}
-
-int csv_parse_time_us(const char *s, int64_t *ret_us) {
-        const char *end;
-        Decimal d;
-
-        end = decimal_scan(s, &d);
-        if (!end || *end != '\0')
-                return -EINVAL;
-        return decimal_to_us(&d, ret_us);
-}
-
-size_t csv_format_time(char *buf, int64_t t_us) {
-        char *p = buf;
-        uint64_t u, frac;
-
-        if (t_us < 0) {
-                *p++ = '-';
-                u = -(uint64_t)t_us;
-        } else
-                u = (uint64_t)t_us;
-
-        p = format_u64(p, u / 1000000);
-        frac = u % 1000000;
-        if (frac != 0) {
-                size_t n = 6;
-
-                *p++ = '.';
-                format_digits(p, (uint32_t)frac, 6);
-                while (p[n - 1] == '0')
-                        n--;
-                p += n;
-        }
-
-        *p = '\0';
-        return (size_t)(p - buf);
-}
-
-/* ------------------------------------------------------------------------------------------------------- */
 /* Messages */
 
 static _printf_(3, 4) int reader_fail(CsvReader *r, unsigned long line, const char *format, ...) {
@@ -339,9 +103,9 @@ static const char *field_end(const char *p) {
 
 /* Trims blanks (and, for header names, double quotes) around [*start, *end). */
 static void field_trim(const char **start, const char **end, bool quotes) {
-        while (*start < *end && is_blank(**start))
+        while (*start < *end && csv_is_blank(**start))
                 (*start)++;
-        while (*end > *start && is_blank((*end)[-1]))
+        while (*end > *start && csv_is_blank((*end)[-1]))
                 (*end)--;
         if (quotes && *end - *start >= 2 && **start == '"' && (*end)[-1] == '"') {
                 (*start)++;
@@ -414,7 +178,7 @@ static int reader_diagnose(CsvReader *r, unsigned long line, const char *text, u
                 return reader_fail(r, line, "column %s: '%s' is not a finite number", column_names[column],
                         field_quote(start, end, quoted, sizeof(quoted)));
 
-        const char *p = decimal_scan(start, &d);
+        const char *p = csv_decimal_scan(start, &d);
         if (!p || p != end)
                 return reader_fail(r, line, "column %s: '%s' is not a number", column_names[column],
                         field_quote(start, end, quoted, sizeof(quoted)));
@@ -493,36 +257,6 @@ static int reader_start(CsvReader *r, unsigned long line, const char *text) {
         return 1;
 }
 
-/* The spelling nearly every logger writes, -?digits(.digits)? with at most 15 digits, in one tight loop per part:
- * this is where the time goes. Returns the end, or NULL for anything else (decimal_scan() then decides). A loop
- * per digit beat parsing eight digits at once with SWAR arithmetic here: sensor values are short, and SWAR's
- * chain of multiplications cost more than the few branches it saves. */
-static inline const char *fixed_scan(const char *p, Decimal *ret) {
-        const char *start;
-        uint64_t m = 0;
-        unsigned n, f = 0;
-        bool negative = *p == '-';
-
-        p += negative;
-        start = p;
-        while (is_digit(*p))
-                m = m * 10 + (uint64_t)(*p++ - '0');
-        n = (unsigned)(p - start);
-        if (*p == '.') {
-                start = ++p;
-                while (is_digit(*p))
-                        m = m * 10 + (uint64_t)(*p++ - '0');
-                f = (unsigned)(p - start);
-                n += f;
-        }
-        /* 1..15 digits: exact in a double (and no overflow); an exponent is for decimal_scan(). */
-        if (n - 1 >= 15 || (*p | 0x20) == 'e')
-                return NULL;
-
-        *ret = (Decimal){ .negative = negative, .exact = true, .mantissa = m, .exponent = -(int64_t)f };
-        return p;
-}
-
 /* Parses the field at p into values[] or *t_us and checks what follows it. Returns the start of the next field
  * (or line), or NULL when this is not what the fast paths accept: reader_diagnose() then says why. */
 static inline const char *reader_parse_field(
@@ -530,10 +264,10 @@ static inline const char *reader_parse_field(
         const char *start, *end;
         Decimal d;
 
-        end = fixed_scan(p, &d);
+        end = csv_fixed_scan(p, &d);
         if (end && (last ? (*end == '\n' || *end == '\r') : *end == ',')) {
                 if (column == CSV_COLUMN_T) {
-                        if (decimal_to_us(&d, t_us) < 0)
+                        if (csv_decimal_to_us(&d, t_us) < 0)
                                 return NULL;
                 } else {
                         /* At most 15 digits, so the signed integer and the power of ten are exact doubles,
@@ -542,27 +276,27 @@ static inline const char *reader_parse_field(
                          * signs of a gyroscope's noise would mispredict. */
                         int64_t m = d.negative ? -(int64_t)d.mantissa : (int64_t)d.mantissa;
 
-                        values[column] = (double)m / pow10_double[-d.exponent];
+                        values[column] = (double)m / csv_pow10_double[-d.exponent];
                 }
         } else {
                 /* Anything else: blanks, a '+', an exponent, many digits. */
-                while (is_blank(*p))
+                while (csv_is_blank(*p))
                         p++;
                 start = p;
-                end = decimal_scan(p, &d);
+                end = csv_decimal_scan(p, &d);
                 if (!end)
                         return NULL;
                 if (column == CSV_COLUMN_T) {
-                        if (decimal_to_us(&d, t_us) < 0)
+                        if (csv_decimal_to_us(&d, t_us) < 0)
                                 return NULL;
                 } else {
-                        double v = decimal_to_double(&d, start, end);
+                        double v = csv_decimal_to_double(&d, start, end);
 
                         if (!(fabs(v) <= FLT_MAX))
                                 return NULL;
                         values[column] = v;
                 }
-                while (is_blank(*end))
+                while (csv_is_blank(*end))
                         end++;
         }
 
@@ -617,7 +351,7 @@ static const char *reader_parse_data(CsvReader *r, unsigned long line, const cha
 }
 
 static bool line_is_blank(const char *p) {
-        while (is_blank(*p) || *p == '\r')
+        while (csv_is_blank(*p) || *p == '\r')
                 p++;
         return *p == '\n';
 }
@@ -707,7 +441,7 @@ static int reader_read_raw(CsvReader *r, CsvRecord *ret) {
                         }
                 }
 
-                if (*text == '\n' || *text == '\r' || is_blank(*text)) {
+                if (*text == '\n' || *text == '\r' || csv_is_blank(*text)) {
                         if (line_is_blank(text)) {
                                 if (r->blank_line == 0)
                                         r->blank_line = line;

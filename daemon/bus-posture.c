@@ -80,35 +80,35 @@ static int property_get_posture(sd_bus *bus, const char *path, const char *inter
         Manager *m = userdata;
 
         return sd_bus_message_append(
-                reply, "s", psoas_posture_to_string(psoas_engine_get_state(m->engine)->posture));
+                reply, "s", psoas_posture_to_string(PSOAS_ENGINE_STATE(m->engine)->posture));
 }
 
 static int property_get_tilt(sd_bus *bus, const char *path, const char *interface, const char *property,
         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
 
-        return sd_bus_message_append(reply, "d", psoas_engine_get_state(m->engine)->tilt_deg);
+        return sd_bus_message_append(reply, "d", PSOAS_ENGINE_STATE(m->engine)->tilt_deg);
 }
 
 static int property_get_inclination(sd_bus *bus, const char *path, const char *interface,
         const char *property, sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
 
-        return sd_bus_message_append(reply, "d", psoas_engine_get_state(m->engine)->inclination_deg);
+        return sd_bus_message_append(reply, "d", PSOAS_ENGINE_STATE(m->engine)->inclination_deg);
 }
 
 static int property_get_calibrated(sd_bus *bus, const char *path, const char *interface,
         const char *property, sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
 
-        return sd_bus_message_append(reply, "b", (int)psoas_engine_get_state(m->engine)->calibrated);
+        return sd_bus_message_append(reply, "b", (int)PSOAS_ENGINE_STATE(m->engine)->calibrated);
 }
 
 static int property_get_inhibited(sd_bus *bus, const char *path, const char *interface, const char *property,
         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
 
-        return sd_bus_message_append(reply, "b", (int)psoas_engine_get_state(m->engine)->inhibited);
+        return sd_bus_message_append(reply, "b", (int)PSOAS_ENGINE_STATE(m->engine)->inhibited);
 }
 
 static int property_get_sitting_since(sd_bus *bus, const char *path, const char *interface,
@@ -337,7 +337,7 @@ static int reply_with_catalog(sd_bus_message *msg, Manager *m, const char *eleme
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
-                r = append(reply, &catalog[i]);
+                r = append(reply, psoas_stretch_at(catalog, i));
                 if (r < 0)
                         return r;
         }
@@ -377,7 +377,7 @@ static int method_complete_stretch(sd_bus_message *msg, void *userdata, sd_bus_e
 
                 catalog = psoas_engine_get_catalog(m->engine, &n);
                 for (size_t i = 0; i < n && !found; i++)
-                        found = streq(catalog[i].id, id);
+                        found = streq(psoas_stretch_at(catalog, i)->id, id);
                 if (!found)
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                 "Unknown stretch '%.*s'; ListStretches() gives the ids.",

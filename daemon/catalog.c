@@ -406,6 +406,7 @@ static int catalog_from_json(const char *name, struct json_object *root, Catalog
         for (size_t i = 0; i < n; i++) {
                 /* Counted as it is filled, so that catalog_free() releases what a failure leaves. */
                 c->n = i + 1;
+                c->stretches[i].size = sizeof(c->stretches[i]);
                 r = parse_entry(name, i, json_object_array_get_idx(list, i), &c->stretches[i], ret_error);
                 if (r < 0)
                         return r;

@@ -1526,7 +1526,7 @@ int config_new(Config **ret) {
         if (!c)
                 return -ENOMEM;
 
-        psoas_config_init(&c->engine);
+        psoas_config_init(PSOAS_SIZED(&c->engine));
         c->sensor_rate_hz = 100;
         c->sensor_wakeups_per_s = 1.5;
         c->state_keep_days = 90;

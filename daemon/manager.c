@@ -114,9 +114,9 @@ Manager *manager_free(Manager *m) {
 
 int32_t manager_today(Manager *m) {
         if (m->engine && m->clock.synced) {
-                const struct psoas_state *st = psoas_engine_get_state(m->engine);
+                const struct psoas_state *st = PSOAS_ENGINE_STATE(m->engine);
                 if (st->samples_accepted > 0)
-                        return st->today.day;
+                        return PSOAS_ENGINE_DAY_STATS(m->engine)->day;
         }
         return wall_today();
 }
@@ -165,13 +165,13 @@ void manager_mark_changed(Manager *m, unsigned changes) {
 }
 
 uint64_t manager_sitting_since(Manager *m) {
-        const struct psoas_state *st = psoas_engine_get_state(m->engine);
+        const struct psoas_state *st = PSOAS_ENGINE_STATE(m->engine);
 
         return m->clock.synced && st->in_bout ? (uint64_t)to_realtime(m, st->bout_start_us) : 0;
 }
 
 uint64_t manager_last_break(Manager *m) {
-        const struct psoas_state *st = psoas_engine_get_state(m->engine);
+        const struct psoas_state *st = PSOAS_ENGINE_STATE(m->engine);
 
         /* The saved one until the engine has seen a break of its own. */
         return m->clock.synced && st->has_last_break ? (uint64_t)to_realtime(m, st->last_break_us)
@@ -179,7 +179,7 @@ uint64_t manager_last_break(Manager *m) {
 }
 
 uint64_t manager_snoozed_until(Manager *m) {
-        const struct psoas_state *st = psoas_engine_get_state(m->engine);
+        const struct psoas_state *st = PSOAS_ENGINE_STATE(m->engine);
 
         if (!m->clock.synced)
                 return m->pending_snooze_realtime_us > 0 ? (uint64_t)m->pending_snooze_realtime_us : 0;
@@ -194,7 +194,7 @@ typedef struct ShownValues {
 } ShownValues;
 
 static ShownValues shown_values(Manager *m) {
-        const struct psoas_state *st = psoas_engine_get_state(m->engine);
+        const struct psoas_state *st = PSOAS_ENGINE_STATE(m->engine);
 
         return (ShownValues){
                 .sitting_since = manager_sitting_since(m),
@@ -219,7 +219,7 @@ static void mark_shown_changes(Manager *m, const ShownValues *before) {
 /* After a batch: the tilt at most once a second and on a degree of change (ten times a second and on any change
  * while a client holds a live claim), and the end of a snooze, which the engine passes silently. */
 static void update_after_batch(Manager *m) {
-        const struct psoas_state *st = psoas_engine_get_state(m->engine);
+        const struct psoas_state *st = PSOAS_ENGINE_STATE(m->engine);
         uint64_t now = time_now_us(CLOCK_MONOTONIC);
         bool live = m->live_track && sd_bus_track_count(m->live_track) > 0;
         double tilt = st->tilt_deg;
@@ -353,7 +353,7 @@ static void handle_event(Manager *m, const struct psoas_event *ev) {
                 else
                         snprintf(message, sizeof(message),
                                 "Your pelvis has been tilted forward by %.0f° for %s while standing",
-                                (double)psoas_engine_get_state(m->engine)->tilt_deg,
+                                (double)PSOAS_ENGINE_STATE(m->engine)->tilt_deg,
                                 duration_format(d, sizeof(d), duration_whole_seconds(ev->alert.duration_s)));
                 (void)bus_emit_alert(
                         m, psoas_alert_kind_to_string(ev->alert.kind), message, ev->alert.level);
@@ -364,30 +364,32 @@ static void handle_event(Manager *m, const struct psoas_event *ev) {
         case PSOAS_EVENT_STRETCH_PROMPT:
                 catalog = psoas_engine_get_catalog(m->engine, &n_catalog);
                 if (ev->prompt.stretch < n_catalog) {
-                        (void)bus_emit_stretch_prompt(m, &catalog[ev->prompt.stretch]);
-                        wearable_prompt_open(m, catalog[ev->prompt.stretch].id,
+                        (void)bus_emit_stretch_prompt(m, psoas_stretch_at(catalog, ev->prompt.stretch));
+                        wearable_prompt_open(m, psoas_stretch_at(catalog, ev->prompt.stretch)->id,
                                 ev->t_us + (int64_t)((double)m->config->engine.stretch_window_s * 1e6));
                 }
                 break;
         case PSOAS_EVENT_STRETCH_DONE:
                 catalog = psoas_engine_get_catalog(m->engine, &n_catalog);
                 if (ev->stretch.result == PSOAS_STRETCH_VERIFIED && ev->stretch.stretch < n_catalog)
-                        (void)bus_emit_stretch_verified(m, catalog[ev->stretch.stretch].id);
+                        (void)bus_emit_stretch_verified(
+                                m, psoas_stretch_at(catalog, ev->stretch.stretch)->id);
                 if (ev->stretch.stretch < n_catalog &&
-                        streq_ptr(m->wearable.prompt_stretch, catalog[ev->stretch.stretch].id))
+                        streq_ptr(m->wearable.prompt_stretch,
+                                psoas_stretch_at(catalog, ev->stretch.stretch)->id))
                         wearable_prompt_close(m);
                 break;
         case PSOAS_EVENT_STRETCH_PROGRESS:
                 catalog = psoas_engine_get_catalog(m->engine, &n_catalog);
                 if (ev->progress.stretch < n_catalog)
-                        (void)bus_emit_stretch_progress(m, catalog[ev->progress.stretch].id,
-                                ev->progress.side, ev->progress.held_s, ev->progress.reps,
-                                ev->progress.goal);
+                        (void)bus_emit_stretch_progress(m,
+                                psoas_stretch_at(catalog, ev->progress.stretch)->id, ev->progress.side,
+                                ev->progress.held_s, ev->progress.reps, ev->progress.goal);
                 break;
         case PSOAS_EVENT_STRETCH_MISSED:
                 catalog = psoas_engine_get_catalog(m->engine, &n_catalog);
                 if (ev->missed.stretch < n_catalog)
-                        stretch_missed(m, &catalog[ev->missed.stretch], ev->missed.seen);
+                        stretch_missed(m, psoas_stretch_at(catalog, ev->missed.stretch), ev->missed.seen);
                 break;
         case PSOAS_EVENT_DAY_CHANGED:
                 /* By the wall clock's date when the samples' runs ahead of it: a timestamp that slipped through,
@@ -462,7 +464,7 @@ void manager_on_samples(Manager *m, struct psoas_sample *samples, size_t n) {
                         m->record = NULL;
                 }
 
-                while (psoas_engine_pop_event(m->engine, &ev) > 0)
+                while (psoas_engine_pop_event(m->engine, PSOAS_SIZED(&ev)) > 0)
                         handle_event(m, &ev);
         }
 }
@@ -505,7 +507,7 @@ static void clock_check(Manager *m) {
          * restart: its totals are never started again from zero. */
         if (new_day != old_day && m->persistence.store &&
                 state_store_load_day(m->persistence.store, new_day, &stats) >= 0) {
-                st = psoas_engine_get_state(m->engine);
+                st = PSOAS_ENGINE_STATE(m->engine);
                 r = psoas_engine_restore(m->engine, &stats,
                         st->in_bout ? psoas_engine_local_time(m->engine, st->bout_start_us) : 0);
                 if (r < 0)
@@ -570,7 +572,7 @@ void manager_on_sensor_state(Manager *m) {
 /* Actions behind the bus methods */
 
 int manager_snooze(Manager *m, uint32_t seconds) {
-        const struct psoas_state *st = psoas_engine_get_state(m->engine);
+        const struct psoas_state *st = PSOAS_ENGINE_STATE(m->engine);
         uint64_t before = manager_snoozed_until(m);
 
         m->pending_snooze_realtime_us = 0;
@@ -591,7 +593,7 @@ int manager_snooze(Manager *m, uint32_t seconds) {
 }
 
 int manager_set_inhibited(Manager *m, bool inhibited) {
-        if (psoas_engine_get_state(m->engine)->inhibited == inhibited)
+        if (PSOAS_ENGINE_STATE(m->engine)->inhibited == inhibited)
                 return 0;
         psoas_engine_set_inhibited(m->engine, inhibited);
         manager_mark_changed(m, MANAGER_CHANGE_INHIBITED);

@@ -96,16 +96,17 @@ int persistence_save(Manager *m, bool durable) {
         if (!m->persistence.store || !m->engine || !m->clock.synced)
                 return 0;
 
-        st = psoas_engine_get_state(m->engine);
-        current.day = st->today.day;
+        st = PSOAS_ENGINE_STATE(m->engine);
+        const struct psoas_day_stats *today = PSOAS_ENGINE_DAY_STATS(m->engine);
+        current.day = today->day;
         current.in_bout = st->in_bout;
         current.bout_start_realtime_us =
                 st->in_bout ? sample_clock_to_realtime(&m->clock, st->bout_start_us) : 0;
         current.last_break_realtime_us = (int64_t)manager_last_break(m);
-        current.calibrated = psoas_engine_get_calibration(m->engine, &current.calibration) >= 0;
+        current.calibrated = psoas_engine_get_calibration(m->engine, PSOAS_SIZED(&current.calibration)) >= 0;
 
         state_store_set_durable(m->persistence.store, durable);
-        r = state_store_save_day(m->persistence.store, &st->today);
+        r = state_store_save_day(m->persistence.store, today);
         if (r >= 0)
                 r = state_store_save_current(m->persistence.store, &current);
         if (r < 0) {
@@ -127,7 +128,7 @@ int persistence_save(Manager *m, bool durable) {
 }
 
 void persistence_maybe_save(Manager *m) {
-        const struct psoas_state *st = psoas_engine_get_state(m->engine);
+        const struct psoas_state *st = PSOAS_ENGINE_STATE(m->engine);
 
         if (st->t_us - m->persistence.saved_t_us < (int64_t)SAVE_SAMPLE_USEC)
                 return;
@@ -138,11 +139,13 @@ void persistence_maybe_save(Manager *m) {
 }
 
 int manager_get_day(Manager *m, int32_t day, struct psoas_day_stats *ret) {
-        const struct psoas_state *st = psoas_engine_get_state(m->engine);
+        const struct psoas_state *st = PSOAS_ENGINE_STATE(m->engine);
         int r;
 
-        if (st->samples_accepted > 0 && day == st->today.day) {
-                *ret = st->today;
+        const struct psoas_day_stats *today = PSOAS_ENGINE_DAY_STATS(m->engine);
+
+        if (st->samples_accepted > 0 && day == today->day) {
+                *ret = *today;
                 return 0;
         }
         if (m->persistence.store) {
@@ -153,12 +156,12 @@ int manager_get_day(Manager *m, int32_t day, struct psoas_day_stats *ret) {
                         return r;
         }
         /* A day without data is a day of zeros. */
-        *ret = (struct psoas_day_stats){ .day = day };
+        *ret = (struct psoas_day_stats){ .size = sizeof(*ret), .day = day };
         return 0;
 }
 
 uint64_t manager_sitting_today_s(Manager *m) {
-        const struct psoas_state *st = psoas_engine_get_state(m->engine);
+        const struct psoas_state *st = PSOAS_ENGINE_STATE(m->engine);
 
         if (st->samples_accepted == 0 && m->persistence.store) {
                 struct psoas_day_stats stats;
@@ -166,7 +169,7 @@ uint64_t manager_sitting_today_s(Manager *m) {
                         return duration_whole_seconds(stats.sitting_s);
                 return 0;
         }
-        return duration_whole_seconds(st->today.sitting_s);
+        return duration_whole_seconds(PSOAS_ENGINE_DAY_STATS(m->engine)->sitting_s);
 }
 
 int persistence_open(Manager *m) {

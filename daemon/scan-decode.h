@@ -3,7 +3,7 @@
 
 /*
  * The pure part of reading an IIO buffer: what a scan looks like and how its bytes become samples in SI units.
- * No libiio here (source-iio.c is the only file that includes <iio.h>), so that this part is unit-tested and
+ * No libiio here (only source-iio*.c include <iio.h>), so that this part is unit-tested and
  * fuzzed on its own.
  *
  * The kernel describes each channel of a scan in scan_elements/in_<channel>_type, e.g. "le:s12/16>>4":

@@ -124,6 +124,7 @@ static int replay_read_batch(Source *s, struct psoas_sample *samples, size_t max
                         break;
 
                 samples[n] = (struct psoas_sample){
+                        .size = sizeof(struct psoas_sample),
                         .t_us = r->pending.t_us,
                         .has_gyro = s->has_gyro,
                 };

@@ -2,7 +2,7 @@
 #pragma once
 
 /*
- * Where samples come from, behind an ops table: the IIO sensor (source-iio.c, the only file that includes
+ * Where samples come from, behind an ops table: the IIO sensor (source-iio*.c, the only files that include
  * <iio.h>) and a CSV recording (source-replay.c). The manager owns the event loop; a source only hands it an fd
  * to watch (or asks for a timer) and fills sample batches when asked. A source never blocks in read_batch.
  */

@@ -523,7 +523,7 @@ static int parse_histogram(
 static int parse_day(
         const char *json, size_t size, struct psoas_day_stats *ret, char reason[static REASON_MAX]) {
         _cleanup_json_ json_object *root = NULL;
-        struct psoas_day_stats stats = {};
+        struct psoas_day_stats stats = { .size = sizeof(stats) };
         int r;
 
         r = parse_object(json, size, &root, reason);
@@ -569,7 +569,7 @@ static int parse_day(
 
 static int parse_current(const char *json, size_t size, CurrentState *ret, char reason[static REASON_MAX]) {
         _cleanup_json_ json_object *root = NULL;
-        CurrentState current = {};
+        CurrentState current = { .calibration.size = sizeof(current.calibration) };
         json_object *calibration;
         int r;
 

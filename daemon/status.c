@@ -30,7 +30,7 @@ void status_update(Manager *m, bool force) {
                 return;
         m->status_mono_us = now;
 
-        st = m->engine ? psoas_engine_get_state(m->engine) : NULL;
+        st = m->engine ? PSOAS_ENGINE_STATE(m->engine) : NULL;
         if (st && st->samples_accepted > 0) {
                 if (st->in_bout)
                         snprintf(posture, sizeof(posture), "; %s, sitting bout %s",

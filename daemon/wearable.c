@@ -46,7 +46,7 @@ void wearable_feedback(Manager *m, HapticPattern pattern, uint32_t level) {
 
 static bool prompt_open(Manager *m) {
         return m->wearable.prompt_stretch &&
-                psoas_engine_get_state(m->engine)->t_us <= m->wearable.prompt_until_us;
+                PSOAS_ENGINE_STATE(m->engine)->t_us <= m->wearable.prompt_until_us;
 }
 
 void wearable_prompt_close(Manager *m) {

@@ -4,14 +4,14 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "config-internal.h"
 #include "macro.h"
 #include "psoas/psoas.h"
+#include "sized.h"
 
-PSOAS_API void psoas_config_init(struct psoas_config *config) {
-        if (!config)
-                return;
-
+void config_defaults(struct psoas_config *config) {
         *config = (struct psoas_config){
+                .size = sizeof(struct psoas_config),
                 .use_gyro = true,
                 .forward_known = false,
                 .calibration_still_s = 3.0f,
@@ -25,6 +25,20 @@ PSOAS_API void psoas_config_init(struct psoas_config *config) {
                 .quiet_end_min = 0,
                 .stretch_window_s = 600.0f,
         };
+}
+
+PSOAS_API int psoas_config_init(struct psoas_config *config) {
+        struct psoas_config defaults;
+
+        if (!config)
+                return -EINVAL;
+        config_defaults(&defaults);
+        return sized_copy_out(config, &defaults, sizeof(defaults));
+}
+
+int config_read(const struct psoas_config *config, struct psoas_config *ret) {
+        config_defaults(ret);
+        return sized_copy_in(ret, sizeof(*ret), config);
 }
 
 static int check_float(float v, float min, float max) {
@@ -73,11 +87,18 @@ static const struct {
 };
 
 /* Fields are checked in struct order, so the field reported is the first offending one. */
-PSOAS_API int psoas_config_validate(const struct psoas_config *config, const char **ret_field) {
+PSOAS_API int psoas_config_validate(const struct psoas_config *theirs, const char **ret_field) {
+        struct psoas_config whole, *config = &whole;
         int r;
 
-        if (!config)
+        if (!theirs)
                 return -EINVAL;
+        r = config_read(theirs, &whole);
+        if (r < 0) {
+                if (ret_field)
+                        *ret_field = "size";
+                return r;
+        }
 
         r = check_forward(config);
         if (r < 0) {
@@ -117,17 +138,26 @@ PSOAS_API int psoas_config_range(const char *field, double *ret_min, double *ret
         return -ENOENT;
 }
 
-PSOAS_API double psoas_day_stats_tilt_mean(const struct psoas_day_stats *stats) {
-        if (!stats || !(stats->tilt_s > 0))
-                return 0;
-        return stats->tilt_sum_deg_s / stats->tilt_s;
+/* The caller's statistics as a whole struct; false when they cannot be read (no size). */
+static bool day_stats_read(const struct psoas_day_stats *theirs, struct psoas_day_stats *ret) {
+        *ret = (struct psoas_day_stats){ .size = sizeof(*ret) };
+        return theirs && sized_copy_in(ret, sizeof(*ret), theirs) >= 0;
 }
 
-PSOAS_API double psoas_day_stats_tilt_percentile(const struct psoas_day_stats *stats, double percentile) {
+PSOAS_API double psoas_day_stats_tilt_mean(const struct psoas_day_stats *theirs) {
+        struct psoas_day_stats stats;
+
+        if (!day_stats_read(theirs, &stats) || !(stats.tilt_s > 0))
+                return 0;
+        return stats.tilt_sum_deg_s / stats.tilt_s;
+}
+
+PSOAS_API double psoas_day_stats_tilt_percentile(const struct psoas_day_stats *theirs, double percentile) {
+        struct psoas_day_stats whole, *stats = &whole;
         double total = 0, target, cum = 0;
         int last = -1;
 
-        if (!stats)
+        if (!day_stats_read(theirs, &whole))
                 return 0;
 
         for (int i = 0; i < PSOAS_TILT_HIST_BINS; i++)

@@ -7,6 +7,7 @@
 
 #include "alerts.h"
 #include "calibration.h"
+#include "config-internal.h"
 #include "engine-internal.h"
 #include "event-queue.h"
 #include "fusion.h"
@@ -14,6 +15,7 @@
 #include "posture.h"
 #include "psoas/psoas.h"
 #include "sitting.h"
+#include "sized.h"
 #include "stretch.h"
 #include "vec.h"
 
@@ -27,7 +29,8 @@
 #define US_PER_DAY (86400LL * US_PER_SEC)
 #define US_PER_MINUTE (60LL * US_PER_SEC)
 
-/* The event union grew members in 0.3 without growing the struct callers allocate. */
+/* The event union grew members in 0.3 without growing the struct; the size member took the padding after the
+ * type. Growing it is allowed now (psoas.h's rule for sized structs), but should be a decision. */
 _Static_assert(sizeof(struct psoas_event) == 40, "struct psoas_event changed size");
 
 struct psoas_engine {
@@ -58,6 +61,8 @@ struct psoas_engine {
         int32_t minute_of_day;
 
         float neutral_inclination_deg;
+        /* What the state says that the modules do not know: the counters, and what the setters said before
+         * the first sample. The rest is worked out by psoas_engine_get_state(). */
         struct psoas_state state;
 };
 
@@ -157,41 +162,54 @@ static void engine_setup(struct psoas_engine *e, const struct psoas_config *conf
         stretch_sense_init(&e->sense);
         event_queue_init(&e->events);
 
+        e->state.size = sizeof(e->state);
         e->state.posture = PSOAS_POSTURE_UNKNOWN;
         e->state.quat[0] = 1.0f;
 }
 
-int psoas_engine_init(
-        void *memory, size_t size, const struct psoas_config *config, struct psoas_engine **ret) {
+/* The caller's configuration, whole and valid. */
+static int engine_read_config(const struct psoas_config *theirs, struct psoas_config *ret) {
         int r;
 
-        if (!memory || !config || !ret)
+        r = config_read(theirs, ret);
+        if (r < 0)
+                return r;
+        return psoas_config_validate(ret, NULL);
+}
+
+int psoas_engine_init(
+        void *memory, size_t size, const struct psoas_config *theirs, struct psoas_engine **ret) {
+        struct psoas_config config;
+        int r;
+
+        if (!memory || !theirs || !ret)
                 return -EINVAL;
         if (size < sizeof(struct psoas_engine) || ((uintptr_t)memory % 16) != 0)
                 return -ENOBUFS;
-        r = psoas_config_validate(config, NULL);
+        r = engine_read_config(theirs, &config);
         if (r < 0)
                 return r;
 
-        engine_setup(memory, config, false);
+        engine_setup(memory, &config, false);
         *ret = memory;
         return 0;
 }
 
-int psoas_engine_new(const struct psoas_config *config, struct psoas_engine **ret) {
+int psoas_engine_new(const struct psoas_config *theirs, struct psoas_engine **ret) {
+        struct psoas_config config;
         struct psoas_engine *e;
         int r;
 
-        if (!config || !ret)
+        if (!theirs || !ret)
                 return -EINVAL;
-        r = psoas_config_validate(config, NULL);
+        r = engine_read_config(theirs, &config);
         if (r < 0)
                 return r;
 
         e = malloc(sizeof(*e));
         if (!e)
                 return -ENOMEM;
-        engine_setup(e, config, true);
+        engine_setup(e, &config, true);
         *ret = e;
         return 0;
 }
@@ -215,12 +233,13 @@ static bool engine_configured_forward(const struct psoas_engine *e, const float 
         return true;
 }
 
-int psoas_engine_set_config(struct psoas_engine *e, const struct psoas_config *config) {
+int psoas_engine_set_config(struct psoas_engine *e, const struct psoas_config *theirs) {
+        struct psoas_config whole, *config = &whole;
         int r;
 
-        if (!e || !config)
+        if (!e || !theirs)
                 return -EINVAL;
-        r = psoas_config_validate(config, NULL);
+        r = engine_read_config(theirs, &whole);
         if (r < 0)
                 return r;
 
@@ -419,8 +438,7 @@ static void engine_alerts(struct psoas_engine *e, int64_t t_us, float tilt) {
 
 /* Fills the state from the modules, as of the last sample. Only psoas_engine_get_state() does it: most samples
  * are never looked at one by one (the daemon reads the state once per batch), and the tilt takes an arctangent. */
-static void engine_refresh_state(struct psoas_engine *e) {
-        struct psoas_state *st = &e->state;
+static void engine_compute_state(const struct psoas_engine *e, struct psoas_state *st) {
         const PostureClassifier *p = &e->posture;
         int64_t t_us = e->last_us;
         float tilt = posture_classifier_tilt(p, e->fusion.up);
@@ -439,8 +457,7 @@ static void engine_refresh_state(struct psoas_engine *e) {
                         e->neutral_inclination_deg + posture_classifier_deviation(p, e->fusion.up);
         else
                 st->inclination_deg = calibration_neutral_inclination(e->fusion.up, false, NULL);
-        fusion_sync_quat(&e->fusion);
-        memcpy(st->quat, e->fusion.q, sizeof(st->quat));
+        fusion_quat(&e->fusion, st->quat);
         vec3_copy(st->gyro_bias, e->fusion.bias);
         st->in_bout = e->sitting.in_bout;
         st->bout_start_us = e->sitting.in_bout ? e->sitting.bout_start_us : 0;
@@ -449,7 +466,6 @@ static void engine_refresh_state(struct psoas_engine *e) {
         st->snoozed_until_us = e->alerts.snoozed_until_us > t_us ? e->alerts.snoozed_until_us : 0;
         st->inhibited = e->alerts.inhibited;
         st->events_dropped = e->events.dropped;
-        st->today = e->sitting.today;
 }
 
 /* The pelvic signature of a prompted stretch: features from every sample (the height is integrated even between
@@ -504,9 +520,23 @@ static void engine_stretches(struct psoas_engine *e, int64_t t, double accounted
         engine_push(e, &ev);
 }
 
-int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *sample) {
-        if (!e || !sample)
+int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *theirs) {
+        const struct psoas_sample *sample = theirs;
+        struct psoas_sample whole;
+        int r;
+
+        if (!e || !theirs)
                 return -EINVAL;
+        /* A sample of this psoas.h is used as it is; one of another size is read into a whole one first. */
+        if (theirs->size != sizeof(*theirs)) {
+                whole = (struct psoas_sample){ .size = sizeof(whole) };
+                r = sized_copy_in(&whole, sizeof(whole), theirs);
+                if (r < 0) {
+                        e->state.samples_rejected++;
+                        return r;
+                }
+                sample = &whole;
+        }
         if (!sample_valid(sample)) {
                 e->state.samples_rejected++;
                 return -EINVAL;
@@ -596,22 +626,42 @@ int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *sample)
         return 0;
 }
 
-const struct psoas_state *psoas_engine_get_state(const struct psoas_engine *e) {
-        if (!e)
-                return NULL;
-        /* The engine is never defined const, so writing through the cast is sound. Before the first sample the
-         * state holds what the setters (calibration, snooze, restore) wrote into it. */
+int psoas_engine_get_state(const struct psoas_engine *e, struct psoas_state *ret) {
+        struct psoas_state st;
+
+        if (!e || !ret)
+                return -EINVAL;
+        /* Before the first sample the state is what the setters (calibration, snooze, restore) wrote. */
+        st = e->state;
         if (e->has_last)
-                engine_refresh_state((struct psoas_engine *)e);
-        else
-                ((struct psoas_engine *)e)->state.today = e->sitting.today;
-        return &e->state;
+                engine_compute_state(e, &st);
+        return sized_copy_out(ret, &st, sizeof(st));
+}
+
+int psoas_engine_get_day_stats(const struct psoas_engine *e, struct psoas_day_stats *ret) {
+        struct psoas_day_stats today;
+
+        if (!e || !ret)
+                return -EINVAL;
+        today = e->sitting.today;
+        today.size = sizeof(today);
+        return sized_copy_out(ret, &today, sizeof(today));
 }
 
 int psoas_engine_pop_event(struct psoas_engine *e, struct psoas_event *ret) {
+        struct psoas_event ev;
+        int r;
+
         if (!e || !ret)
                 return -EINVAL;
-        return event_queue_pop(&e->events, ret) ? 1 : 0;
+        /* Checked before popping, so that an unset size loses no event. */
+        if (ret->size < sizeof(uint32_t))
+                return -EINVAL;
+        if (!event_queue_pop(&e->events, &ev))
+                return 0;
+        ev.size = sizeof(ev);
+        r = sized_copy_out(ret, &ev, sizeof(ev));
+        return r < 0 ? r : 1;
 }
 
 int psoas_engine_calibrate(struct psoas_engine *e) {
@@ -639,19 +689,26 @@ void psoas_engine_calibrate_cancel(struct psoas_engine *e) {
 int psoas_engine_get_calibration(const struct psoas_engine *e, struct psoas_calibration *ret) {
         if (!e || !ret)
                 return -EINVAL;
+        if (ret->size < sizeof(uint32_t))
+                return -EINVAL;
         if (!e->posture.calibrated)
                 return -ENODATA;
-        struct psoas_calibration c = { .forward_known = e->posture.forward_known };
+        struct psoas_calibration c = { .size = sizeof(c), .forward_known = e->posture.forward_known };
         vec3_copy(c.up, e->posture.up0);
         vec3_copy(c.forward, e->posture.forward);
         c.neutral_inclination_deg = e->neutral_inclination_deg;
-        *ret = c;
-        return 0;
+        return sized_copy_out(ret, &c, sizeof(c));
 }
 
-int psoas_engine_set_calibration(struct psoas_engine *e, const struct psoas_calibration *c) {
-        if (!e || !c)
+int psoas_engine_set_calibration(struct psoas_engine *e, const struct psoas_calibration *theirs) {
+        struct psoas_calibration whole = { .size = sizeof(whole) }, *c = &whole;
+        int r;
+
+        if (!e || !theirs)
                 return -EINVAL;
+        r = sized_copy_in(&whole, sizeof(whole), theirs);
+        if (r < 0)
+                return r;
         for (unsigned i = 0; i < 3; i++)
                 if (!isfinite(c->up[i]) || !isfinite(c->forward[i]))
                         return -EINVAL;
@@ -710,9 +767,15 @@ int psoas_engine_report_stretch(struct psoas_engine *e, const char *id) {
 }
 
 int psoas_engine_restore(
-        struct psoas_engine *e, const struct psoas_day_stats *stats, int64_t bout_start_local_us) {
-        if (!e || !stats)
+        struct psoas_engine *e, const struct psoas_day_stats *theirs, int64_t bout_start_local_us) {
+        struct psoas_day_stats whole = { .size = sizeof(whole) }, *stats = &whole;
+        int r;
+
+        if (!e || !theirs)
                 return -EINVAL;
+        r = sized_copy_in(&whole, sizeof(whole), theirs);
+        if (r < 0)
+                return r;
         if (!e->has_clock)
                 return -ENODATA;
 

@@ -414,17 +414,29 @@ void fusion_update(Fusion *f, float dt, const float acc[3], const float *gyro, F
         fusion_update_accel_only(f, acc, motion != FUSION_MOVING);
 }
 
-void fusion_sync_quat(Fusion *f) {
-        if (!f->q_stale)
-                return;
+/* The quaternion the filter's state gives, whether q lags behind it or not. */
+static void fusion_compute_quat(const Fusion *f, float ret[4]) {
         if (f->accel_only) {
-                quat_from_up(f->up, f->q);
+                quat_from_up(f->up, ret);
         } else {
                 float r[4];
                 quat_from_up(f->up_i, r);
-                quat_multiply(r, f->q_i, f->q);
+                quat_multiply(r, f->q_i, ret);
         }
+}
+
+void fusion_sync_quat(Fusion *f) {
+        if (!f->q_stale)
+                return;
+        fusion_compute_quat(f, f->q);
         f->q_stale = false;
+}
+
+void fusion_quat(const Fusion *f, float ret[4]) {
+        if (f->q_stale)
+                fusion_compute_quat(f, ret);
+        else
+                memcpy(ret, f->q, sizeof(f->q));
 }
 
 float fusion_vertical_acceleration(const Fusion *f, const float acc[3]) {

@@ -93,6 +93,8 @@ void fusion_reset(Fusion *f);
 void fusion_update(Fusion *f, float dt, const float acc[3], const float *gyro, FusionMotion motion);
 /* Brings q up to date with the filter's state. */
 void fusion_sync_quat(Fusion *f);
+/* The same quaternion, into ret, leaving the filter as it is (for a const engine). */
+void fusion_quat(const Fusion *f, float ret[4]);
 /* Vertical specific force minus gravity in the earth frame (m/s², positive up): the wearer's vertical
  * acceleration, valid with a gyroscope. */
 float fusion_vertical_acceleration(const Fusion *f, const float acc[3]);

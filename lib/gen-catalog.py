@@ -348,6 +348,7 @@ def render(entries, source_name):
     field_indent = " " * 16
     for e in entries:
         out.append(" " * 8 + "{")
+        out.append(f"{field_indent}.size = sizeof(struct psoas_stretch),")
         for name in ("id", "title", "muscles", "instructions", "safety"):
             out += c_field(name, e[name], field_indent)
         out.append(f"{field_indent}.hold_min_s = {e['hold'][0]}u,")

@@ -29,6 +29,7 @@ void sitting_tracker_set_config(SittingTracker *s, const struct psoas_config *co
 
 void sitting_tracker_init(SittingTracker *s, const struct psoas_config *config) {
         memset(s, 0, sizeof(*s));
+        s->today.size = sizeof(s->today);
         s->posture = PSOAS_POSTURE_UNKNOWN;
         sitting_tracker_set_config(s, config);
 }
@@ -92,8 +93,7 @@ static void sitting_tracker_roll_day(SittingTracker *s, int64_t t_us, int32_t da
 
         s->previous = s->today;
         s->has_previous = true;
-        memset(&s->today, 0, sizeof(s->today));
-        s->today.day = day;
+        s->today = (struct psoas_day_stats){ .size = sizeof(s->today), .day = day };
         event_queue_push(q, &e);
 }
 

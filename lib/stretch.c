@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "sized.h"
 #include "stretch.h"
 
 /* What one repetition of a rep-based exercise takes, lowering included, at the slow controlled pace the
@@ -44,8 +45,16 @@ int psoas_stretch_check_from_string(const char *s) {
         return -EINVAL;
 }
 
-bool psoas_stretch_has_signature(const struct psoas_stretch *stretch) {
-        return stretch && signature_exists(stretch->check);
+/* The caller's entry as a whole struct of this psoas.h (see its rule for sized structs). */
+static int stretch_read(const struct psoas_stretch *theirs, struct psoas_stretch *ret) {
+        *ret = (struct psoas_stretch){ .size = sizeof(*ret) };
+        return sized_copy_in(ret, sizeof(*ret), theirs);
+}
+
+bool psoas_stretch_has_signature(const struct psoas_stretch *theirs) {
+        struct psoas_stretch stretch;
+
+        return theirs && stretch_read(theirs, &stretch) >= 0 && signature_exists(stretch.check);
 }
 
 const char *psoas_stretch_red_flags(void) {
@@ -115,18 +124,26 @@ static const char *stretch_bad_field(const struct psoas_stretch *s) {
         return NULL;
 }
 
-int psoas_stretch_validate(const struct psoas_stretch *stretch, const char **ret_field) {
-        const char *field = stretch ? stretch_bad_field(stretch) : "stretch";
+int psoas_stretch_validate(const struct psoas_stretch *theirs, const char **ret_field) {
+        struct psoas_stretch stretch;
+        const char *field = "stretch";
+        int r = -EINVAL;
 
+        if (theirs) {
+                r = stretch_read(theirs, &stretch);
+                field = r < 0 ? "size" : stretch_bad_field(&stretch);
+        }
         if (!field)
                 return 0;
         if (ret_field)
                 *ret_field = field;
-        return -EINVAL;
+        return r < 0 ? r : -EINVAL;
 }
 
-uint32_t psoas_stretch_verify_seconds(const struct psoas_stretch *stretch) {
-        if (!stretch)
+uint32_t psoas_stretch_verify_seconds(const struct psoas_stretch *theirs) {
+        struct psoas_stretch whole, *stretch = &whole;
+
+        if (!theirs || stretch_read(theirs, &whole) < 0)
                 return 0;
 
         uint64_t sides = stretch->per_side ? 2 : 1;
@@ -138,6 +155,18 @@ uint32_t psoas_stretch_verify_seconds(const struct psoas_stretch *stretch) {
 
         /* Absurd catalog values saturate rather than wrap into a short, easily verified time. */
         return s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
+}
+
+/* Entry i of the planner's catalog (validated when it was set) as a whole struct: the entry itself when the
+ * caller's struct is this psoas.h's, else a copy in buf. */
+static const struct psoas_stretch *planner_entry(
+        const StretchPlanner *p, size_t i, struct psoas_stretch *buf) {
+        const struct psoas_stretch *entry = psoas_stretch_at(p->catalog, i);
+
+        if (entry->size == sizeof(*entry))
+                return entry;
+        (void)stretch_read(entry, buf);
+        return buf;
 }
 
 static bool stretch_fits(const struct psoas_stretch *s, enum psoas_alert_kind cause) {
@@ -217,11 +246,15 @@ int stretch_planner_set_catalog(StretchPlanner *p, const struct psoas_stretch *c
                 return -EINVAL;
 
         for (size_t i = 0; i < n; i++) {
-                if (psoas_stretch_validate(&catalog[i], NULL) < 0)
+                const struct psoas_stretch *entry = psoas_stretch_at(catalog, i);
+
+                /* One size for all: the array is walked by the first entry's. */
+                if (entry->size != catalog->size || psoas_stretch_validate(entry, NULL) < 0)
                         return -EINVAL;
-                /* Quadratic, but catalogs hold a dozen entries and this runs on a reload, not per sample. */
+                /* Quadratic, but catalogs hold a dozen entries and this runs on a reload, not per sample. The id
+                 * is in every size of the struct. */
                 for (size_t j = 0; j < i; j++)
-                        if (strcmp(catalog[i].id, catalog[j].id) == 0)
+                        if (strcmp(entry->id, psoas_stretch_at(catalog, j)->id) == 0)
                                 return -EINVAL;
         }
 
@@ -243,15 +276,17 @@ int stretch_planner_select(StretchPlanner *p, enum psoas_alert_kind cause) {
         size_t n2 = STRETCH_TIERS * p->n, start = 0;
         int32_t last = p->last_pick[cause];
         if (last >= 0) {
-                int tier = stretch_tier(p, &p->catalog[last]);
+                struct psoas_stretch buf;
+                int tier = stretch_tier(p, planner_entry(p, (size_t)last, &buf));
                 start = ((size_t)(tier < 0 ? 0 : tier) * p->n + (size_t)last + 1) % n2;
         }
         int32_t first = -1, pick = -1;
         for (size_t k = 0; k < n2; k++) {
                 size_t pos = (start + k) % n2;
                 size_t i = pos % p->n;
-                if (stretch_tier(p, &p->catalog[i]) != (int)(pos / p->n) ||
-                        !stretch_fits(&p->catalog[i], cause))
+                struct psoas_stretch buf;
+                const struct psoas_stretch *s = planner_entry(p, i, &buf);
+                if (stretch_tier(p, s) != (int)(pos / p->n) || !stretch_fits(s, cause))
                         continue;
                 if (first < 0)
                         first = (int32_t)i;
@@ -286,7 +321,8 @@ void stretch_planner_prompted(
         p->verified = false;
         p->seen = 0;
         p->progress_side = p->progress_held_s = p->progress_reps = 0;
-        signature_tracker_init(&p->track, &p->catalog[idx]);
+        struct psoas_stretch buf;
+        signature_tracker_init(&p->track, planner_entry(p, idx, &buf));
 
         /* Saturate instead of overflowing when t_us is near the end of the range. 2^62 µs is ~146000 years:
          * any window that long never ends anyway. */
@@ -300,7 +336,8 @@ int stretch_planner_update(StretchPlanner *p, int64_t t_us, double dt_s, const S
         if (!p->pending)
                 return 0;
 
-        const struct psoas_stretch *s = &p->catalog[p->stretch];
+        struct psoas_stretch buf;
+        const struct psoas_stretch *s = planner_entry(p, p->stretch, &buf);
         StretchUpdate u = { .stretch = p->stretch };
 
         if (t_us > p->deadline_us) {
@@ -359,7 +396,7 @@ int stretch_planner_find(const StretchPlanner *p, const char *id) {
                 return -EINVAL;
 
         for (size_t i = 0; i < p->n; i++)
-                if (strcmp(p->catalog[i].id, id) == 0)
+                if (strcmp(psoas_stretch_at(p->catalog, i)->id, id) == 0)
                         return (int)i;
         return -ENOENT;
 }

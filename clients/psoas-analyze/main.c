@@ -184,11 +184,15 @@ static double us_to_s(int64_t us) {
 /* Events */
 
 static const char *stretch_title(const Context *c, uint32_t index) {
-        return index < c->n_catalog && c->catalog[index].title ? c->catalog[index].title : "unknown stretch";
+        const struct psoas_stretch *s = index < c->n_catalog ? psoas_stretch_at(c->catalog, index) : NULL;
+
+        return s && s->title ? s->title : "unknown stretch";
 }
 
 static const char *stretch_id(const Context *c, uint32_t index) {
-        return index < c->n_catalog && c->catalog[index].id ? c->catalog[index].id : "unknown";
+        const struct psoas_stretch *s = index < c->n_catalog ? psoas_stretch_at(c->catalog, index) : NULL;
+
+        return s && s->id ? s->id : "unknown";
 }
 
 static const char *posture_name(enum psoas_posture p) {
@@ -314,7 +318,7 @@ static void event_write_text(Context *c, const struct psoas_event *e) {
                 writer_printf(w, "stretch prompt after a %s alert: %s (%s)", s ? s : "unknown",
                         stretch_title(c, e->prompt.stretch), stretch_id(c, e->prompt.stretch));
                 if (e->prompt.stretch < c->n_catalog) {
-                        const struct psoas_stretch *st = &c->catalog[e->prompt.stretch];
+                        const struct psoas_stretch *st = psoas_stretch_at(c->catalog, e->prompt.stretch);
 
                         writer_puts(w,
                                 psoas_stretch_has_signature(st)
@@ -428,7 +432,7 @@ static void event_write_json(Context *c, const struct psoas_event *e) {
                 writer_puts(w, ", \"cause\": ");
                 writer_json_string(w, s ? s : "unknown");
                 if (e->prompt.stretch < c->n_catalog) {
-                        const struct psoas_stretch *st = &c->catalog[e->prompt.stretch];
+                        const struct psoas_stretch *st = psoas_stretch_at(c->catalog, e->prompt.stretch);
 
                         writer_puts(w, ", \"safety\": ");
                         writer_json_string(w, st->safety);
@@ -485,7 +489,7 @@ static void event_write_json(Context *c, const struct psoas_event *e) {
 static void context_drain_events(Context *c) {
         struct psoas_event e;
 
-        while (psoas_engine_pop_event(c->engine, &e) > 0) {
+        while (psoas_engine_pop_event(c->engine, PSOAS_SIZED(&e)) > 0) {
                 event_count(c, &e);
                 if (c->output != OUTPUT_EVENTS)
                         continue;
@@ -519,7 +523,7 @@ static void sample_write(Context *c, int64_t t_us, const struct psoas_state *sta
         *p++ = ',';
         p = format_fixed(p, state->inclination_deg, 2);
         *p++ = ',';
-        p = format_fixed(p, state->today.sitting_s, 2);
+        p = format_fixed(p, PSOAS_ENGINE_DAY_STATS(c->engine)->sitting_s, 2);
         if (c->quat)
                 for (unsigned i = 0; i < 4; i++) {
                         *p++ = ',';
@@ -533,6 +537,7 @@ static void sample_write(Context *c, int64_t t_us, const struct psoas_state *sta
 /* Summary */
 
 static void day_stats_add(struct psoas_day_stats *sum, const struct psoas_day_stats *d) {
+        sum->size = sizeof(*sum);
         sum->sitting_s += d->sitting_s;
         sum->standing_s += d->standing_s;
         sum->walking_s += d->walking_s;
@@ -819,7 +824,7 @@ static void context_check_day(Context *c, int64_t t_us) {
                 return;
         /* Feeding this sample will start a new day in the engine and reset its totals: keep the old day's. */
         if (c->has_day)
-                day_stats_add(&c->finished, &psoas_engine_get_state(c->engine)->today);
+                day_stats_add(&c->finished, PSOAS_ENGINE_DAY_STATS(c->engine));
         c->has_day = true;
         c->day = day;
         c->n_days++;
@@ -838,10 +843,10 @@ static void context_warn_calibration(const Context *c) {
 }
 
 static int context_finish_output(Context *c) {
-        const struct psoas_state *state = psoas_engine_get_state(c->engine);
+        const struct psoas_state *state = PSOAS_ENGINE_STATE(c->engine);
         struct psoas_day_stats total = c->finished;
 
-        day_stats_add(&total, &state->today);
+        day_stats_add(&total, PSOAS_ENGINE_DAY_STATS(c->engine));
 
         switch (c->output) {
         case OUTPUT_SUMMARY:
@@ -903,6 +908,7 @@ static int context_feed(Context *c, const CsvRecord *rec) {
                 context_check_day(c, rec->t_us);
 
         sample = (struct psoas_sample){
+                .size = sizeof(struct psoas_sample),
                 .t_us = rec->t_us,
                 .accel = { rec->accel[0], rec->accel[1], rec->accel[2] },
                 .gyro = { rec->gyro[0], rec->gyro[1], rec->gyro[2] },
@@ -923,7 +929,7 @@ static int context_feed(Context *c, const CsvRecord *rec) {
 
         context_drain_events(c);
         if (c->output == OUTPUT_SAMPLES)
-                sample_write(c, rec->t_us, psoas_engine_get_state(c->engine));
+                sample_write(c, rec->t_us, PSOAS_ENGINE_STATE(c->engine));
         if (c->calibration == CALIBRATION_FAILED && c->calibration_error == PSOAS_CALIBRATION_NOT_STANDING)
                 return context_refuse_calibration(c);
         return EX_OK;
@@ -1343,9 +1349,11 @@ static int parse_argv(Context *c, int argc, char **argv) {
 
                         c->only_stretch = NULL;
                         for (size_t i = 0; i < n && !c->only_stretch; i++)
-                                if (streq(def[i].id, optarg)) {
-                                        c->only_stretch = def[i].id;
-                                        c->only_catalog[0] = def[i];
+                                if (streq(psoas_stretch_at(def, i)->id, optarg)) {
+                                        c->only_stretch = psoas_stretch_at(def, i)->id;
+                                        c->only_catalog[0] = *psoas_stretch_at(def, i);
+                                        /* Our copy is of our psoas.h's size, whatever the library's is. */
+                                        c->only_catalog[0].size = sizeof(c->only_catalog[0]);
                                 }
                         if (!c->only_stretch) {
                                 log_error("--stretch '%s': no such stretch in the catalog", optarg);
@@ -1456,7 +1464,7 @@ int main(int argc, char **argv) {
                 log_error("out of memory");
                 return EX_OSERR;
         }
-        psoas_config_init(&c->config);
+        psoas_config_init(PSOAS_SIZED(&c->config));
         c->units = CSV_UNITS_SI;
 
         r = parse_argv(c, argc, argv);

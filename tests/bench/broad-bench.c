@@ -114,7 +114,7 @@ static int run_trial(const char *path, bool use_gyro, Trial *ret) {
         if (!f)
                 return -errno;
         struct psoas_config config;
-        psoas_config_init(&config);
+        psoas_config_init(PSOAS_SIZED(&config));
         config.use_gyro = use_gyro;
         struct psoas_engine *engine = NULL;
         int r = psoas_engine_new(&config, &engine);
@@ -152,6 +152,7 @@ static int run_trial(const char *path, bool use_gyro, Trial *ret) {
                         break;
                 }
                 struct psoas_sample s = {
+                        .size = sizeof(s),
                         .t_us = (int64_t)llround(v[0] * 1e6),
                         .accel = { (float)v[1], (float)v[2], (float)v[3] },
                         .gyro = { (float)v[4], (float)v[5], (float)v[6] },
@@ -162,7 +163,7 @@ static int run_trial(const char *path, bool use_gyro, Trial *ret) {
                 ret->samples++;
                 if (v[11] != 1.0 || !isfinite(v[7]))
                         continue;
-                const struct psoas_state *st = psoas_engine_get_state(engine);
+                const struct psoas_state *st = PSOAS_ENGINE_STATE(engine);
                 double q[4] = { st->quat[0], st->quat[1], st->quat[2], st->quat[3] };
                 double e = inclination_error(q, &v[7]);
                 sum2 += e * e;

@@ -9,7 +9,7 @@
  * Each run times, one after the other on the same samples:
  *   fusion    the orientation filter alone (lib/fusion.c), with the motion flags (moving, still, at rest) the engine would give it
  *   engine    the whole engine as the daemon drives it: psoas_engine_feed() and every event popped after each
- *             sample, psoas_engine_get_state() once per batch of ten samples (one wake-up per 100 ms)
+ *             sample, PSOAS_ENGINE_STATE() once per batch of ten samples (one wake-up per 100 ms)
  *   no-gyro   the same, from the accelerometer alone
  *   baseline  a textbook complementary filter, written below: the gravity direction integrated from the
  *             gyroscope and pulled towards the low-passed accelerometer, and a sagittal tilt from it
@@ -234,7 +234,7 @@ static double run_engine(const struct psoas_sample *samples, size_t n) {
         struct psoas_event ev;
         double sum = 0.0;
 
-        psoas_config_init(&config);
+        psoas_config_init(PSOAS_SIZED(&config));
         if (psoas_engine_new(&config, &e) < 0)
                 return NAN;
         /* The day starts at 07:00 local time, standing still: calibrate there, as a wearer would. */
@@ -244,10 +244,10 @@ static double run_engine(const struct psoas_sample *samples, size_t n) {
         for (size_t k = 0; k < n; k++) {
                 if (psoas_engine_feed(e, &samples[k]) < 0)
                         sum += 1e9;
-                while (psoas_engine_pop_event(e, &ev) > 0)
+                while (psoas_engine_pop_event(e, PSOAS_SIZED(&ev)) > 0)
                         sum += (double)ev.type;
                 if (k % BATCH == BATCH - 1) {
-                        const struct psoas_state *st = psoas_engine_get_state(e);
+                        const struct psoas_state *st = PSOAS_ENGINE_STATE(e);
                         sum += (double)st->posture + (double)st->tilt_deg;
                 }
         }

@@ -225,7 +225,7 @@ static int recording_run(const char *dir, const Label *labels, size_t first, siz
         bool *calibrated_at = malloc((size_t)n);
         struct psoas_engine *engine = NULL;
         struct psoas_config config;
-        psoas_config_init(&config);
+        psoas_config_init(PSOAS_SIZED(&config));
         config.use_gyro = use_gyro;
         if (!truth || !seen_at || !calibrated_at || psoas_engine_new(&config, &engine) < 0) {
                 free(truth);
@@ -262,14 +262,16 @@ static int recording_run(const char *dir, const Label *labels, size_t first, siz
         size_t next_label = first;
 
         for (long s = 0; s < n; s++) {
-                struct psoas_sample sample = { .t_us = s * period_us, .has_gyro = true };
+                struct psoas_sample sample = {
+                        .size = sizeof(sample), .t_us = s * period_us, .has_gyro = true
+                };
                 for (int k = 0; k < 3; k++) {
                         sample.accel[k] = (float)(acc[3 * s + k] * G);
                         sample.gyro[k] = (float)gyro[3 * s + k];
                 }
                 psoas_engine_feed(engine, &sample);
                 struct psoas_event ev;
-                while (psoas_engine_pop_event(engine, &ev) > 0)
+                while (psoas_engine_pop_event(engine, PSOAS_SIZED(&ev)) > 0)
                         if (ev.type == PSOAS_EVENT_CALIBRATION_FAILED && !tuning)
                                 fprintf(stderr, "exp%02d: calibration failed: %s\n", exp,
                                         psoas_calibration_error_to_string(ev.calibration_failed.reason));
@@ -284,7 +286,7 @@ static int recording_run(const char *dir, const Label *labels, size_t first, siz
                                         r < s; r++)
                                         seen_at[r] = (signed char)posture_class(ev.posture.posture);
                         }
-                const struct psoas_state *st = psoas_engine_get_state(engine);
+                const struct psoas_state *st = PSOAS_ENGINE_STATE(engine);
                 int seen = posture_class(st->posture);
                 seen_at[s] = (signed char)seen;
                 calibrated_at[s] = st->calibrated;

@@ -73,7 +73,7 @@ static int act(const struct psoas_stretch *entry, SynthStretchVariant variant, u
                 RATE_HZ, seed, &g);
         if (r < 0)
                 return r;
-        psoas_config_init(&config);
+        psoas_config_init(PSOAS_SIZED(&config));
         config.sitting_alert_s = SYNTH_STRETCH_SITTING_ALERT_S;
         config.stretch_window_s = WINDOW_S;
         config.forward_known = true;
@@ -88,7 +88,7 @@ static int act(const struct psoas_stretch *entry, SynthStretchVariant variant, u
                         (int64_t)(SYNTH_STRETCH_CALIBRATE_TO_S * 1e6));
         while (r >= 0 && synth_stretch_next(g, &s) > 0) {
                 r = psoas_engine_feed(e, &s);
-                while (r >= 0 && psoas_engine_pop_event(e, &ev) > 0) {
+                while (r >= 0 && psoas_engine_pop_event(e, PSOAS_SIZED(&ev)) > 0) {
                         if (ev.type == PSOAS_EVENT_STRETCH_PROMPT)
                                 o.prompts++;
                         if (ev.type == PSOAS_EVENT_STRETCH_DONE &&
@@ -144,7 +144,7 @@ static int day(uint64_t seed, unsigned *ret_prompts, unsigned *ret_verified, uns
         if (r < 0)
                 return r;
 
-        psoas_config_init(&config);
+        psoas_config_init(PSOAS_SIZED(&config));
         config.forward_known = true;
         synth_forward(g, forward);
         for (unsigned i = 0; i < 3; i++)
@@ -158,7 +158,7 @@ static int day(uint64_t seed, unsigned *ret_prompts, unsigned *ret_verified, uns
                 if (truth.posture == PSOAS_POSTURE_WALKING)
                         walked_s += 1.0 / RATE_HZ;
                 r = psoas_engine_feed(e, &s);
-                while (r >= 0 && psoas_engine_pop_event(e, &ev) > 0) {
+                while (r >= 0 && psoas_engine_pop_event(e, PSOAS_SIZED(&ev)) > 0) {
                         const struct psoas_stretch *st;
 
                         if (ev.type == PSOAS_EVENT_STRETCH_PROMPT) {

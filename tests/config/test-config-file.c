@@ -112,7 +112,7 @@ static char *env_path(const char *variable, const char *file) {
 static void assert_defaults(const Config *c) {
         struct psoas_config engine;
 
-        psoas_config_init(&engine);
+        psoas_config_init(PSOAS_SIZED(&engine));
         ASSERT_STREQ(c->sensor_uri, "local:");
         ASSERT_TRUE(c->sensor_device == NULL);
         ASSERT_TRUE(c->sensor_gyro_device == NULL);
@@ -225,7 +225,7 @@ TEST(example_file_parses) {
                 TEST_FAIL("%s", error);
 
         /* The example shows the defaults, and a GPIO section to copy. */
-        psoas_config_init(&engine);
+        psoas_config_init(PSOAS_SIZED(&engine));
         ASSERT_STREQ(c->sensor_uri, "local:");
         ASSERT_NEAR(c->sensor_rate_hz, 100, 0);
         ASSERT_NEAR(c->engine.sitting_alert_s, engine.sitting_alert_s, 0);

@@ -843,7 +843,7 @@ static void setup(void) {
 
         FUZZ_ASSERT(manager_new(&options, &manager) >= 0);
         FUZZ_ASSERT(config_new(&manager->config) >= 0);
-        psoas_config_init(&engine_config);
+        psoas_config_init(PSOAS_SIZED(&engine_config));
         FUZZ_ASSERT(psoas_engine_new(&engine_config, &manager->engine) >= 0);
         manager->access_gid = ACCESS_GID;
         manager->access_gid_valid = true;
@@ -870,6 +870,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 n_inhibitors++;
         FUZZ_ASSERT(n_inhibitors == 0);
         FUZZ_ASSERT(!manager->live_track || sd_bus_track_count(manager->live_track) == 0);
-        FUZZ_ASSERT(!psoas_engine_get_state(manager->engine)->inhibited);
+        FUZZ_ASSERT(!PSOAS_ENGINE_STATE(manager->engine)->inhibited);
         return 0;
 }

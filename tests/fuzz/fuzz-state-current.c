@@ -54,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (!engine) {
                 struct psoas_config config;
 
-                psoas_config_init(&config);
+                psoas_config_init(PSOAS_SIZED(&config));
                 FUZZ_ASSERT(psoas_engine_new(&config, &engine) == 0);
         }
         FUZZ_ASSERT(psoas_engine_set_calibration(engine, &current.calibration) == 0);

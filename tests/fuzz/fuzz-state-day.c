@@ -46,13 +46,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (!engine) {
                 struct psoas_config config;
 
-                psoas_config_init(&config);
+                psoas_config_init(PSOAS_SIZED(&config));
                 FUZZ_ASSERT(psoas_engine_new(&config, &engine) == 0);
         }
         /* Noon of that day at sample time 0; nothing has been fed, so "now" is that day. */
         psoas_engine_set_clock(engine, 0, (int64_t)stats.day * USEC_PER_DAY + USEC_PER_DAY / 2);
         FUZZ_ASSERT(psoas_engine_restore(engine, &stats, 0) == 0);
-        FUZZ_ASSERT(psoas_engine_get_state(engine));
+        FUZZ_ASSERT(PSOAS_ENGINE_STATE(engine));
 
         FUZZ_ASSERT(state_store_save_day(fuzz_store_get(), &stats) == 0);
         FUZZ_ASSERT(state_store_load_day(fuzz_store_get(), stats.day, &again) == 0);

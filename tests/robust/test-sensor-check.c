@@ -60,7 +60,7 @@ static void stream_done(Stream *s) {
 }
 
 static struct psoas_sample make_sample(Stream *s, Signal signal, bool gyro) {
-        struct psoas_sample x = { .t_us = s->t_us, .has_gyro = gyro };
+        struct psoas_sample x = { .size = sizeof(x), .t_us = s->t_us, .has_gyro = gyro };
         const float lsb = 0.0024f; /* ±8 g in 16 bits */
 
         switch (signal) {
@@ -448,7 +448,7 @@ TEST(garbage_share_below_half_is_tolerated_and_not_a_slow_rate) {
 TEST(reset_forgets_faults_silently) {
         Segment constant = { .seconds = 5, .rate_hz = 50, .signal = SIGNAL_CONSTANT, .gyro = true };
         SensorCheckOptions o = { .expected_rate_hz = 100, .hardware_timestamps = true };
-        struct psoas_sample x = { .t_us = 5, .accel = { 0, 0, 9.81f } };
+        struct psoas_sample x = { .size = sizeof(x), .t_us = 5, .accel = { 0, 0, 9.81f } };
         Stream s;
 
         stream_init(&s, 100, true);
@@ -505,7 +505,9 @@ TEST(names_and_priorities) {
 }
 
 TEST(sample_validity_limits) {
-        struct psoas_sample s = { .accel = { 0, 0, 9.81f }, .gyro = { 1, 2, 3 }, .has_gyro = true };
+        struct psoas_sample s = {
+                .size = sizeof(s), .accel = { 0, 0, 9.81f }, .gyro = { 1, 2, 3 }, .has_gyro = true
+        };
 
         ASSERT_TRUE(sensor_sample_valid(&s));
         s.accel[0] = 156.0f;

@@ -588,7 +588,7 @@ int synth_stretch_next(SynthStretch *g, struct psoas_sample *ret) {
                                 S[i][j] += R[k][i] * (Rp[k][j] - Rm[k][j]) / (2 * h);
         double w[3] = { S[2][1], S[0][2], S[1][0] };
 
-        struct psoas_sample s = { .t_us = (int64_t)llround(t * 1e6), .has_gyro = true };
+        struct psoas_sample s = { .size = sizeof(s), .t_us = (int64_t)llround(t * 1e6), .has_gyro = true };
         for (unsigned i = 0; i < 3; i++) {
                 double f = R[0][i] * a[0] + R[1][i] * a[1] + R[2][i] * a[2];
                 s.accel[i] = (float)(f + g->accel_offset[i] + 0.02 * rng_gauss(&g->rng));

@@ -1545,7 +1545,9 @@ int synth_next(Synth *g, struct psoas_sample *ret_sample, SynthTruth *ret_truth)
                         g_meas[i] += m->gyro_noise * rng_gauss(&g->noise);
 
         if (ret_sample) {
-                *ret_sample = (struct psoas_sample){ .t_us = g->opt.start_us + dt_us, .has_gyro = true };
+                *ret_sample = (struct psoas_sample){ .size = sizeof(struct psoas_sample),
+                        .t_us = g->opt.start_us + dt_us,
+                        .has_gyro = true };
                 for (size_t i = 0; i < 3; i++) {
                         ret_sample->accel[i] = (float)a_meas[i];
                         ret_sample->gyro[i] = (float)g_meas[i];

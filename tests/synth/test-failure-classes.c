@@ -231,7 +231,7 @@ static void run(const FailureClass *fc, uint64_t seed, double rate_hz, bool no_g
         o.seed = seed;
         ASSERT_EQ(synth_mount_lookup("random", seed, o.q_sp), 0);
         ASSERT_EQ(synth_new(b.s, &o, &g), 0);
-        psoas_config_init(&config);
+        psoas_config_init(PSOAS_SIZED(&config));
         ASSERT_EQ(psoas_engine_new(&config, &e), 0);
         res->calibrate_r = psoas_engine_calibrate(e);
 
@@ -248,13 +248,13 @@ static void run(const FailureClass *fc, uint64_t seed, double rate_hz, bool no_g
                         memset(sample.gyro, 0, sizeof(sample.gyro));
                 }
                 ASSERT_EQ(psoas_engine_feed(e, &sample), 0);
-                while (psoas_engine_pop_event(e, &ev) > 0)
+                while (psoas_engine_pop_event(e, PSOAS_SIZED(&ev)) > 0)
                         if (ev.type == PSOAS_EVENT_CALIBRATED)
                                 res->calibrated = true;
                         else if (ev.type == PSOAS_EVENT_POSTURE_CHANGED && ev.posture.revised)
                                 for (size_t i = n; i > 0 && times[i - 1] >= ev.posture.since_us; i--)
                                         sat[i - 1] = ev.posture.posture == PSOAS_POSTURE_SITTING;
-                const struct psoas_state *st = psoas_engine_get_state(e);
+                const struct psoas_state *st = PSOAS_ENGINE_STATE(e);
                 times[n] = sample.t_us;
                 sat[n] = st->posture == PSOAS_POSTURE_SITTING;
                 n++;
@@ -275,7 +275,7 @@ static void run(const FailureClass *fc, uint64_t seed, double rate_hz, bool no_g
         }
         tracking_close(&k, res);
 
-        res->sitting_seen_s = psoas_engine_get_state(e)->today.sitting_s;
+        res->sitting_seen_s = PSOAS_ENGINE_DAY_STATS(e)->sitting_s;
 
         double t = 0;
         for (size_t i = 0; i < synth_scenario_n_segments(b.s); i++) {
@@ -433,7 +433,7 @@ static int failure_trace(size_t index, uint64_t seed, double rate_hz, bool no_gy
                 o.errors = (unsigned)strtoul(getenv("SYNTH_ERRORS"), NULL, 0);
         ASSERT_EQ(synth_mount_lookup("random", seed, o.q_sp), 0);
         ASSERT_EQ(synth_new(b.s, &o, &g), 0);
-        psoas_config_init(&config);
+        psoas_config_init(PSOAS_SIZED(&config));
         ASSERT_EQ(psoas_engine_new(&config, &e), 0);
         ASSERT_EQ(psoas_engine_calibrate(e), 0);
         while (synth_next(g, &sample, &tr) > 0) {
@@ -445,7 +445,7 @@ static int failure_trace(size_t index, uint64_t seed, double rate_hz, bool no_gy
                         printf("%8.2f  truth %s (pitch %.1f°, roll %.1f°)\n", tr.t_s,
                                 synth_segment_type_to_string(tr.type), tr.pitch_deg, tr.roll_deg);
                 }
-                while (psoas_engine_pop_event(e, &ev) > 0) {
+                while (psoas_engine_pop_event(e, PSOAS_SIZED(&ev)) > 0) {
                         if (ev.type == PSOAS_EVENT_POSTURE_CHANGED)
                                 printf("%8.2f      engine %s -> %s%s%.2f\n", tr.t_s,
                                         psoas_posture_to_string(ev.posture.previous),
@@ -461,7 +461,7 @@ static int failure_trace(size_t index, uint64_t seed, double rate_hz, bool no_gy
                                                 : "");
                 }
         }
-        printf("sitting %.1f s\n", psoas_engine_get_state(e)->today.sitting_s);
+        printf("sitting %.1f s\n", PSOAS_ENGINE_DAY_STATS(e)->sitting_s);
         psoas_engine_free(e);
         synth_free(g);
         synth_scenario_free(b.s);
@@ -489,7 +489,7 @@ static int calibration_result(SynthScenario *s, uint64_t seed, double rate_hz, d
         o.seed = seed;
         ASSERT_EQ(synth_mount_lookup("random", seed, o.q_sp), 0);
         ASSERT_EQ(synth_new(s, &o, &g), 0);
-        psoas_config_init(&config);
+        psoas_config_init(PSOAS_SIZED(&config));
         ASSERT_EQ(psoas_engine_new(&config, &e), 0);
         while (synth_next(g, &sample, &tr) > 0 && result == 0) {
                 if (!asked && tr.t_s >= calibrate_at_s) {
@@ -497,7 +497,7 @@ static int calibration_result(SynthScenario *s, uint64_t seed, double rate_hz, d
                         asked = true;
                 }
                 ASSERT_EQ(psoas_engine_feed(e, &sample), 0);
-                while (psoas_engine_pop_event(e, &ev) > 0)
+                while (psoas_engine_pop_event(e, PSOAS_SIZED(&ev)) > 0)
                         if (ev.type == PSOAS_EVENT_CALIBRATED)
                                 result = 1 + PSOAS_CALIBRATION_OK;
                         else if (ev.type == PSOAS_EVENT_CALIBRATION_FAILED)

@@ -195,7 +195,7 @@ static struct psoas_engine *engine_for(const RunConfig *c, const Synth *g) {
         struct psoas_config config;
         struct psoas_engine *e = NULL;
 
-        psoas_config_init(&config);
+        psoas_config_init(PSOAS_SIZED(&config));
         if (c->use_gyro_off)
                 config.use_gyro = false;
         if (c->forward_known) {
@@ -213,7 +213,7 @@ static struct psoas_engine *engine_for(const RunConfig *c, const Synth *g) {
 
 static void drain_events(struct psoas_engine *e, const SynthTruth *tr, RunResult *res) {
         struct psoas_event ev;
-        while (psoas_engine_pop_event(e, &ev) > 0)
+        while (psoas_engine_pop_event(e, PSOAS_SIZED(&ev)) > 0)
                 switch (ev.type) {
                 case PSOAS_EVENT_CALIBRATED:
                         if (!res->calibrated) {
@@ -303,7 +303,7 @@ static void run(const RunConfig *c, RunResult *res) {
                 res->fed++;
                 drain_events(e, &tr, res);
 
-                const struct psoas_state *st = psoas_engine_get_state(e);
+                const struct psoas_state *st = PSOAS_ENGINE_STATE(e);
                 if (st->forward_known && res->forward_at < 0)
                         res->forward_at = tr.t_s;
                 if (tr.type == SYNTH_SIT)
@@ -341,13 +341,13 @@ static void run(const RunConfig *c, RunResult *res) {
         }
 
         struct psoas_calibration cal;
-        if (psoas_engine_get_calibration(e, &cal) == 0) {
+        if (psoas_engine_get_calibration(e, PSOAS_SIZED(&cal)) == 0) {
                 double up[3], cal_up[3] = { cal.up[0], cal.up[1], cal.up[2] };
                 synth_up(g, up);
                 res->cal_up_err_deg = vec_angle_deg(up, cal_up);
         } else
                 res->cal_up_err_deg = NAN;
-        res->events_dropped = psoas_engine_get_state(e)->events_dropped;
+        res->events_dropped = PSOAS_ENGINE_STATE(e)->events_dropped;
 
         psoas_engine_free(e);
         synth_free(g);
@@ -1223,7 +1223,7 @@ TEST(engine_gyro_bias) {
                         if (tr.transition || tr.type == SYNTH_WALK ||
                                 tr.segment_left_s > 1.0 / c.rate_hz + 1e-9 || tr.segment_t_s < 60.0)
                                 continue;
-                        const struct psoas_state *st = psoas_engine_get_state(e);
+                        const struct psoas_state *st = PSOAS_ENGINE_STATE(e);
                         double err = 0;
                         for (size_t k = 0; k < 3; k++)
                                 err = fmax(err, fabs(st->gyro_bias[k] - tr.gyro_error[k]));
@@ -1257,27 +1257,40 @@ TEST(engine_gyro_bias) {
                         return #f;                                                                          \
         } while (0)
 
+/* What an engine says of itself: its state and today's statistics. */
+typedef struct EngineView {
+        struct psoas_state state;
+        struct psoas_day_stats today;
+} EngineView;
+
+static EngineView engine_view(const struct psoas_engine *e) {
+        EngineView v = { .state.size = sizeof(v.state), .today.size = sizeof(v.today) };
+
+        ASSERT_EQ(psoas_engine_get_state(e, &v.state), 0);
+        ASSERT_EQ(psoas_engine_get_day_stats(e, &v.today), 0);
+        return v;
+}
+
 /* The first field that differs bitwise, or NULL. */
-static const char *state_diff(
-        const struct psoas_state *a, const struct psoas_state *b, bool ignore_rejected) {
-        DIFF(t_us);
-        DIFF(posture);
-        DIFF(confidence);
-        DIFF(calibrated);
-        DIFF(calibrating);
-        DIFF(forward_known);
-        DIFF(tilt_deg);
-        DIFF(inclination_deg);
-        DIFF(quat);
-        DIFF(gyro_bias);
-        DIFF(in_bout);
-        if (a->in_bout)
-                DIFF(bout_start_us);
-        DIFF(has_last_break);
-        if (a->has_last_break)
-                DIFF(last_break_us);
-        DIFF(snoozed_until_us);
-        DIFF(inhibited);
+static const char *state_diff(const EngineView *a, const EngineView *b, bool ignore_rejected) {
+        DIFF(state.t_us);
+        DIFF(state.posture);
+        DIFF(state.confidence);
+        DIFF(state.calibrated);
+        DIFF(state.calibrating);
+        DIFF(state.forward_known);
+        DIFF(state.tilt_deg);
+        DIFF(state.inclination_deg);
+        DIFF(state.quat);
+        DIFF(state.gyro_bias);
+        DIFF(state.in_bout);
+        if (a->state.in_bout)
+                DIFF(state.bout_start_us);
+        DIFF(state.has_last_break);
+        if (a->state.has_last_break)
+                DIFF(state.last_break_us);
+        DIFF(state.snoozed_until_us);
+        DIFF(state.inhibited);
         DIFF(today.day);
         DIFF(today.sitting_s);
         DIFF(today.standing_s);
@@ -1294,10 +1307,10 @@ static const char *state_diff(
         DIFF(today.tilt_s);
         DIFF(today.high_tilt_s);
         DIFF(today.tilt_hist_s);
-        DIFF(samples_accepted);
+        DIFF(state.samples_accepted);
         if (!ignore_rejected)
-                DIFF(samples_rejected);
-        DIFF(events_dropped);
+                DIFF(state.samples_rejected);
+        DIFF(state.events_dropped);
         return NULL;
 }
 
@@ -1350,7 +1363,8 @@ static const char *event_diff(const struct psoas_event *a, const struct psoas_ev
 static void events_compare(struct psoas_engine *a, struct psoas_engine *b, size_t sample, size_t *ret_n) {
         struct psoas_event ea, eb;
         for (;;) {
-                int ra = psoas_engine_pop_event(a, &ea), rb = psoas_engine_pop_event(b, &eb);
+                int ra = psoas_engine_pop_event(a, PSOAS_SIZED(&ea)),
+                    rb = psoas_engine_pop_event(b, PSOAS_SIZED(&eb));
                 if (ra != rb)
                         TEST_FAIL("sample %zu: one engine has an event the other has not (%d vs %d)", sample,
                                 ra, rb);
@@ -1397,7 +1411,7 @@ TEST(engine_replay_invariance) {
 
                 /* b lives in caller memory that starts out full of garbage, and is fed slowly, interleaved
                  * with reads; nothing about it may differ from a. */
-                psoas_config_init(&config);
+                psoas_config_init(PSOAS_SIZED(&config));
                 size_t size = (psoas_engine_size() + 15) & ~(size_t)15;
                 void *mem = aligned_alloc(16, size);
                 ASSERT_TRUE(mem);
@@ -1412,18 +1426,17 @@ TEST(engine_replay_invariance) {
                                 struct timespec ts = { .tv_nsec = 20 * 1000 * 1000 };
                                 nanosleep(&ts, NULL);
                                 struct psoas_event ev;
-                                (void)psoas_engine_get_state(b);
+                                (void)PSOAS_ENGINE_STATE(b);
                                 if (k == 0)
-                                        ASSERT_EQ(psoas_engine_pop_event(b, &ev), 0);
+                                        ASSERT_EQ(psoas_engine_pop_event(b, PSOAS_SIZED(&ev)), 0);
                         }
                         ASSERT_EQ(psoas_engine_feed(b, &v[k]), 0);
                         events_compare(a, b, k, &n_events);
-                        const char *d =
-                                state_diff(psoas_engine_get_state(a), psoas_engine_get_state(b), false);
+                        EngineView view_a = engine_view(a), view_b = engine_view(b);
+                        const char *d = state_diff(&view_a, &view_b, false);
                         if (d)
-                                TEST_FAIL(
-                                        "sample %zu (t=%.3f s): state.%s differs between identical replays",
-                                        k, v[k].t_us / 1e6, d);
+                                TEST_FAIL("sample %zu (t=%.3f s): %s differs between identical replays", k,
+                                        v[k].t_us / 1e6, d);
                 }
                 fprintf(stderr, "  %s: %zu samples, %zu events, bit-identical\n",
                         gyro ? "accel+gyro" : "accel only", n, n_events);
@@ -1485,31 +1498,32 @@ TEST(engine_rejects_bad_samples) {
                                 bad.gyro[0] = 40.0f;
                                 break;
                         }
-                        struct psoas_state before = *psoas_engine_get_state(b);
+                        EngineView before = engine_view(b);
                         int r = psoas_engine_feed(b, &bad);
                         if (r != expect)
                                 TEST_FAIL("bad sample kind %zu at %.3f s: feed returned %d, want %d",
                                         injected % 10, v[k].t_us / 1e6, r, expect);
-                        const struct psoas_state *after = psoas_engine_get_state(b);
-                        const char *d = state_diff(&before, after, true);
+                        EngineView after = engine_view(b);
+                        const char *d = state_diff(&before, &after, true);
                         if (d)
-                                TEST_FAIL("bad sample kind %zu at %.3f s changed state.%s", injected % 10,
+                                TEST_FAIL("bad sample kind %zu at %.3f s changed %s", injected % 10,
                                         v[k].t_us / 1e6, d);
-                        ASSERT_EQ(after->samples_rejected, before.samples_rejected + 1);
+                        ASSERT_EQ(after.state.samples_rejected, before.state.samples_rejected + 1);
                         struct psoas_event ev;
-                        ASSERT_EQ(psoas_engine_pop_event(b, &ev), 0);
+                        ASSERT_EQ(psoas_engine_pop_event(b, PSOAS_SIZED(&ev)), 0);
                         injected++;
                 }
                 ASSERT_EQ(psoas_engine_feed(a, &v[k]), 0);
                 ASSERT_EQ(psoas_engine_feed(b, &v[k]), 0);
                 events_compare(a, b, k, &n_events);
-                const char *d = state_diff(psoas_engine_get_state(a), psoas_engine_get_state(b), true);
+                EngineView view_a = engine_view(a), view_b = engine_view(b);
+                const char *d = state_diff(&view_a, &view_b, true);
                 if (d)
-                        TEST_FAIL("sample %zu (t=%.3f s): state.%s differs after bad samples were refused",
-                                k, v[k].t_us / 1e6, d);
+                        TEST_FAIL("sample %zu (t=%.3f s): %s differs after bad samples were refused", k,
+                                v[k].t_us / 1e6, d);
         }
-        ASSERT_EQ(psoas_engine_get_state(b)->samples_rejected, injected);
-        ASSERT_EQ(psoas_engine_get_state(a)->samples_rejected, 0);
+        ASSERT_EQ(PSOAS_ENGINE_STATE(b)->samples_rejected, injected);
+        ASSERT_EQ(PSOAS_ENGINE_STATE(a)->samples_rejected, 0);
         fprintf(stderr, "  %zu bad samples refused among %zu good ones; %zu events identical\n", injected, n,
                 n_events);
 
@@ -1600,7 +1614,7 @@ TEST(engine_calibration_while_walking) {
                                         called = tr.t_s;
                                 }
                                 ASSERT_EQ(psoas_engine_feed(e, &smp), 0);
-                                while (psoas_engine_pop_event(e, &ev) > 0) {
+                                while (psoas_engine_pop_event(e, PSOAS_SIZED(&ev)) > 0) {
                                         if (ev.type == PSOAS_EVENT_CALIBRATION_FAILED && failed_at < 0) {
                                                 failed_at = tr.t_s;
                                                 reason = (int)ev.calibration_failed.reason;
@@ -1608,7 +1622,7 @@ TEST(engine_calibration_while_walking) {
                                         if (ev.type == PSOAS_EVENT_CALIBRATED && calibrated_at < 0)
                                                 calibrated_at = tr.t_s;
                                 }
-                                if (tr.type == SYNTH_WALK && psoas_engine_get_state(e)->calibrated &&
+                                if (tr.type == SYNTH_WALK && PSOAS_ENGINE_STATE(e)->calibrated &&
                                         calibrated_at < 0)
                                         calibrated_at = tr.t_s;
                         }

@@ -20,7 +20,7 @@ typedef struct Sim {
 
 static void sim_init(Sim *m) {
         memset(m, 0, sizeof(*m));
-        psoas_config_init(&m->config);
+        psoas_config_init(PSOAS_SIZED(&m->config));
         alert_policy_init(&m->a, &m->config);
         m->t_us = T0_US;
         m->minute = -1;

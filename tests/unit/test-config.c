@@ -10,7 +10,7 @@
         do {                                                                                                \
                 struct psoas_config _c;                                                                     \
                 const char *_f = NULL;                                                                      \
-                psoas_config_init(&_c);                                                                     \
+                psoas_config_init(PSOAS_SIZED(&_c));                                                        \
                 _c.field = (value);                                                                         \
                 ASSERT_EQ(psoas_config_validate(&_c, &_f), (error));                                        \
                 ASSERT_STREQ(_f, #field);                                                                   \
@@ -20,7 +20,7 @@
         do {                                                                                                \
                 struct psoas_config _c;                                                                     \
                 const char *_f = "untouched";                                                               \
-                psoas_config_init(&_c);                                                                     \
+                psoas_config_init(PSOAS_SIZED(&_c));                                                        \
                 _c.field = (value);                                                                         \
                 ASSERT_EQ(psoas_config_validate(&_c, &_f), 0);                                              \
                 ASSERT_STREQ(_f, "untouched");                                                              \
@@ -41,7 +41,7 @@
         } while (0)
 
 static struct psoas_day_stats stats_with(double tilt_deg, float seconds) {
-        struct psoas_day_stats d = {};
+        struct psoas_day_stats d = { .size = sizeof(d) };
         int bin = (int)floor((tilt_deg - PSOAS_TILT_HIST_MIN_DEG) / PSOAS_TILT_HIST_BIN_DEG);
 
         d.tilt_hist_s[bin] = seconds;
@@ -55,7 +55,7 @@ TEST(defaults) {
         const char *field = "untouched";
 
         memset(&c, 0xa5, sizeof(c));
-        psoas_config_init(&c);
+        psoas_config_init(PSOAS_SIZED(&c));
         ASSERT_TRUE(c.use_gyro);
         ASSERT_TRUE(!c.forward_known);
         ASSERT_EQ(c.forward[0], 0);
@@ -101,7 +101,7 @@ TEST(ranges_queried) {
                 float *v;
 
                 ASSERT_EQ(psoas_config_range(fields[i], &min, &max), 0);
-                psoas_config_init(&c);
+                psoas_config_init(PSOAS_SIZED(&c));
                 v = i == 0       ? &c.calibration_still_s
                         : i == 1 ? &c.calibration_timeout_s
                         : i == 2 ? &c.break_s
@@ -146,17 +146,17 @@ TEST(forward_vector) {
         const char *field = NULL;
 
         /* Ignored while not known, whatever it holds. */
-        psoas_config_init(&c);
+        psoas_config_init(PSOAS_SIZED(&c));
         c.forward[0] = NAN;
         ASSERT_EQ(psoas_config_validate(&c, &field), 0);
 
-        psoas_config_init(&c);
+        psoas_config_init(PSOAS_SIZED(&c));
         c.forward_known = true;
         ASSERT_EQ(psoas_config_validate(&c, &field), -EINVAL);
         ASSERT_STREQ(field, "forward");
 
         for (int i = 0; i < 3; i++) {
-                psoas_config_init(&c);
+                psoas_config_init(PSOAS_SIZED(&c));
                 c.forward_known = true;
                 c.forward[0] = 1;
                 c.forward[i] = i == 1 ? NAN : INFINITY;
@@ -166,7 +166,7 @@ TEST(forward_vector) {
         }
 
         /* Any direction with a length will do, even a tiny or unnormalised one. */
-        psoas_config_init(&c);
+        psoas_config_init(PSOAS_SIZED(&c));
         c.forward_known = true;
         c.forward[1] = -3;
         ASSERT_EQ(psoas_config_validate(&c, NULL), 0);
@@ -178,7 +178,7 @@ TEST(first_offending_field_reported) {
         struct psoas_config c;
         const char *field = NULL;
 
-        psoas_config_init(&c);
+        psoas_config_init(PSOAS_SIZED(&c));
         c.tilt_alert_s = 1;
         c.break_s = NAN;
         ASSERT_EQ(psoas_config_validate(&c, &field), -EINVAL);
@@ -190,7 +190,7 @@ TEST(validate_null) {
 }
 
 TEST(tilt_mean) {
-        struct psoas_day_stats d = {};
+        struct psoas_day_stats d = { .size = sizeof(d) };
 
         ASSERT_EQ(psoas_day_stats_tilt_mean(&d), 0);
         d.tilt_s = 10;
@@ -201,7 +201,7 @@ TEST(tilt_mean) {
 }
 
 TEST(tilt_percentile_empty) {
-        struct psoas_day_stats d = {};
+        struct psoas_day_stats d = { .size = sizeof(d) };
 
         ASSERT_EQ(psoas_day_stats_tilt_percentile(&d, 0), 0);
         ASSERT_EQ(psoas_day_stats_tilt_percentile(&d, 50), 0);
@@ -223,7 +223,7 @@ TEST(tilt_percentile_single_bin) {
 }
 
 TEST(tilt_percentile_spread) {
-        struct psoas_day_stats d = {};
+        struct psoas_day_stats d = { .size = sizeof(d) };
 
         /* 30 s at [-2.0, -1.5), 60 s at [5.0, 5.5), 10 s at [20.0, 20.5), empty bins in between. */
         d.tilt_hist_s[86] = 30;
@@ -246,7 +246,7 @@ TEST(tilt_percentile_spread) {
 }
 
 TEST(tilt_percentile_end_bins) {
-        struct psoas_day_stats d = {};
+        struct psoas_day_stats d = { .size = sizeof(d) };
 
         d.tilt_hist_s[0] = 1;
         d.tilt_hist_s[PSOAS_TILT_HIST_BINS - 1] = 1;

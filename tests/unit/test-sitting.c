@@ -23,7 +23,7 @@ typedef struct Sim {
 
 static void sim_init(Sim *m) {
         memset(m, 0, sizeof(*m));
-        psoas_config_init(&m->config);
+        psoas_config_init(PSOAS_SIZED(&m->config));
         sitting_tracker_init(&m->s, &m->config);
         event_queue_init(&m->q);
         m->t_us = T0_US;

@@ -34,6 +34,7 @@ static uint32_t default_index(const char *id) {
 /* A complete, valid entry to break one field at a time. */
 static struct psoas_stretch good_stretch(void) {
         return (struct psoas_stretch){
+                .size = sizeof(struct psoas_stretch),
                 .id = "test-stretch-1",
                 .title = "Test stretch",
                 .muscles = "psoas",
@@ -797,7 +798,7 @@ static Outcome act(
         ASSERT_EQ(synth_stretch_new(entry->check, variant, entry->hold_min_s, entry->reps_min - reps_less,
                           entry->per_side, HZ, seed, &g),
                 0);
-        psoas_config_init(&config);
+        psoas_config_init(PSOAS_SIZED(&config));
         config.sitting_alert_s = SYNTH_STRETCH_SITTING_ALERT_S;
         config.stretch_window_s = WINDOW_SHORT_S;
         config.forward_known = true;
@@ -818,7 +819,7 @@ static Outcome act(
                         s.t_us += 1000000 / HZ;
                 }
                 ASSERT_EQ(psoas_engine_feed(e, &s), 0);
-                while (psoas_engine_pop_event(e, &ev) > 0) {
+                while (psoas_engine_pop_event(e, PSOAS_SIZED(&ev)) > 0) {
                         double t = (double)ev.t_us / 1e6;
                         switch (ev.type) {
                         case PSOAS_EVENT_STRETCH_PROMPT:

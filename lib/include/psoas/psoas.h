@@ -11,6 +11,23 @@
  *
  * Fallible functions return 0 (or a positive value) on success and a negative errno value on failure. Output
  * parameters are named ret_* and are written only on success.
+ *
+ * Extending the API without breaking the ABI: every public struct starts with `uint32_t size`, which the caller sets to sizeof the struct as the psoas.h it was compiled with declares it
+ * (PSOAS_SIZED(&x) does that and gives back &x), for a struct it passes in and for one the library fills
+ * alike. New fields are only ever added at the end, so a struct of a smaller size is the same struct of an
+ * older psoas.h. The library:
+ *  - reads and writes only the first size bytes;
+ *  - given a smaller struct than its own (a caller built against an older psoas.h): reads the fields there
+ *    are and takes each missing one's default (psoas_config_init()'s for the configuration, zero or false
+ *    otherwise), or fills the struct only as far as it goes;
+ *  - given a larger one (a caller built against a newer psoas.h): reads it when every byte it does not know
+ *    is zero (the fields it does not know are at their defaults), and fails with -E2BIG otherwise; fills the
+ *    fields it knows and zeroes the rest;
+ *  - fails with -EINVAL when size is below sizeof(uint32_t) (not set).
+ * An array of structs (a stretch catalog) is walked by the size of its first entry, which every entry has;
+ * index one with psoas_stretch_at(). A struct the library hands out by pointer (a catalog entry) carries the
+ * library's size: a caller reads a field it knows only if PSOAS_HAS_FIELD() says the struct has it.
+ * The soname changes only when an existing field or function changes; additions get a new symbol version.
  */
 
 #include <stdbool.h>
@@ -31,6 +48,13 @@ extern "C" {
 #else
 #define PSOAS_API
 #endif
+
+/* Sets the size member of the struct ptr points to (evaluated twice) to its size in this psoas.h, and gives
+ * back ptr: psoas_engine_get_state(engine, PSOAS_SIZED(&state)). */
+#define PSOAS_SIZED(ptr) ((ptr)->size = (uint32_t)sizeof(*(ptr)), (ptr))
+/* Whether the sized struct ptr points to (one the library handed out) is large enough to have member. */
+#define PSOAS_HAS_FIELD(ptr, member)                                                                        \
+        ((size_t)(ptr)->size >= offsetof(__typeof__(*(ptr)), member) + sizeof((ptr)->member))
 
 /* Version of the library actually linked, e.g. "0.1.0". */
 PSOAS_API const char *psoas_version(void);
@@ -56,6 +80,7 @@ PSOAS_API int psoas_posture_from_string(const char *s);
 /* Samples */
 
 struct psoas_sample {
+        uint32_t size; /* sizeof(struct psoas_sample), set by the caller (see the top of this file) */
         /* Monotonic time of the sample in microseconds, any epoch. Must increase from sample to sample. */
         int64_t t_us;
         /* Specific force in m/s² in the sensor's frame: at rest it reads +9.81 along the axis pointing up. */
@@ -69,6 +94,8 @@ struct psoas_sample {
 /* Configuration. Initialise with psoas_config_init(), change what you need, check with psoas_config_validate(). */
 
 struct psoas_config {
+        uint32_t size; /* sizeof(struct psoas_config), set by the caller (see the top of this file) */
+
         /* Fuse the gyroscope when samples carry one. false: accelerometer-only even when they do. */
         bool use_gyro;
 
@@ -100,11 +127,13 @@ struct psoas_config {
         float stretch_window_s; /* default 600, range 60..7200 */
 };
 
-PSOAS_API void psoas_config_init(struct psoas_config *config);
-/* 0 when valid; otherwise -EINVAL or -ERANGE, and *ret_field (if not NULL) names the offending field. */
+/* Sets every field but size to its default, as far as config->size goes. -EINVAL when size is not set. */
+PSOAS_API int psoas_config_init(struct psoas_config *config);
+/* 0 when valid; otherwise -EINVAL or -ERANGE, and *ret_field (if not NULL) names the offending field ("size" for
+ * an unset size, or -E2BIG for fields this library does not know set to something else than zero). */
 PSOAS_API int psoas_config_validate(const struct psoas_config *config, const char **ret_field);
 /* The valid range of a numeric field named as psoas_config_validate() names it ("sitting_alert_s"), in the field's
- * own unit. -ENOENT for a field without one (use_gyro, forward). Symbol version LIBPSOAS_0_2. */
+ * own unit. -ENOENT for a field without one (use_gyro, forward). */
 PSOAS_API int psoas_config_range(const char *field, double *ret_min, double *ret_max);
 
 /* ---------------------------------------------------------------------------------------------------------- */
@@ -135,7 +164,6 @@ enum psoas_stretch_check {
          * which plain standing passed. They are still accepted, and confirm nothing: as NONE. */
         PSOAS_CHECK_UPRIGHT,
         PSOAS_CHECK_FLOOR,
-        /* Symbol version LIBPSOAS_0_3: */
         PSOAS_CHECK_STANDING_TUCK, /* standing height, upright, tucked (standing hip-flexor stretch) */
         PSOAS_CHECK_KNEELING_TUCK, /* came down from the feet to kneeling height, balancing, upright, tucked */
         PSOAS_CHECK_ONE_LEG_TUCK, /* standing height, tucked, the larger sway of standing on one leg (quad) */
@@ -151,12 +179,13 @@ enum psoas_stretch_check {
 
 /* "none", "upright", "floor", "standing-tuck", "kneeling-tuck", "one-leg-tuck", "standing-hinge", "seated-hinge",
  * "bridge-reps", "side-lying-reps", "all-fours-alternating", "prone-hold", "walking"; NULL out of range. As in the
- * catalog's "check" key. Symbol version LIBPSOAS_0_3. */
+ * catalog's "check" key. */
 PSOAS_API const char *psoas_stretch_check_to_string(enum psoas_stretch_check check);
-/* The check (>= 0) or -EINVAL. Symbol version LIBPSOAS_0_3. */
+/* The check (>= 0) or -EINVAL. */
 PSOAS_API int psoas_stretch_check_from_string(const char *s);
 
 struct psoas_stretch {
+        uint32_t size; /* sizeof(struct psoas_stretch), the same in every entry of a catalog */
         const char *id; /* short identifier, [a-z0-9-]+ */
         const char *title; /* "Kneeling hip-flexor stretch" */
         const char *muscles; /* "psoas, iliacus, rectus femoris" */
@@ -172,18 +201,25 @@ struct psoas_stretch {
         enum psoas_stretch_check check;
 };
 
-/* The catalog compiled into the library (from data/stretches.json). */
+/* Entry i of a catalog, walked by the size of its first entry (the size of a library's struct when the library
+ * made the catalog). */
+static inline const struct psoas_stretch *psoas_stretch_at(const struct psoas_stretch *catalog, size_t i) {
+        return (const struct psoas_stretch *)(const void *)((const char *)catalog + i * catalog->size);
+}
+
+/* The catalog compiled into the library (from data/stretches.json); index it with psoas_stretch_at(). */
 PSOAS_API const struct psoas_stretch *psoas_stretch_default_catalog(size_t *ret_n);
-/* 0 when the entry is complete and consistent; otherwise -EINVAL and *ret_field names the field. */
+/* 0 when the entry is complete and consistent; otherwise -EINVAL (-E2BIG for fields this library does not know
+ * set to something else than zero) and *ret_field names the field. */
 PSOAS_API int psoas_stretch_validate(const struct psoas_stretch *stretch, const char **ret_field);
 /* Seconds the sensor must see the stretch for it to count as verified (all sides and reps; for repetitions an
  * estimate at 3 s each, since they are counted, not timed). */
 PSOAS_API uint32_t psoas_stretch_verify_seconds(const struct psoas_stretch *stretch);
 /* Whether the sensor can confirm this stretch (its check has a pelvic signature); otherwise only the wearer can
- * report it done. Symbol version LIBPSOAS_0_3. */
+ * report it done. */
 PSOAS_API bool psoas_stretch_has_signature(const struct psoas_stretch *stretch);
 /* The warnings that go with every stretch, to show once before the first: warm up, stop on sharp pain, leg
- * symptoms need a doctor, psoas is no diagnosis. One paragraph. Symbol version LIBPSOAS_0_3. */
+ * symptoms need a doctor, psoas is no diagnosis. One paragraph. */
 PSOAS_API const char *psoas_stretch_red_flags(void);
 
 /* ---------------------------------------------------------------------------------------------------------- */
@@ -194,6 +230,7 @@ PSOAS_API const char *psoas_stretch_red_flags(void);
 #define PSOAS_TILT_HIST_BINS 180
 
 struct psoas_day_stats {
+        uint32_t size; /* sizeof(struct psoas_day_stats), set by the caller */
         int32_t day; /* local days since 1970-01-01 */
         double sitting_s, standing_s, walking_s, lying_s, unknown_s;
         uint32_t sitting_bouts;
@@ -210,7 +247,7 @@ struct psoas_day_stats {
         float tilt_hist_s[PSOAS_TILT_HIST_BINS];
 };
 
-/* Mean standing tilt in degrees, 0 when there is none. */
+/* Mean standing tilt in degrees, 0 when there is none (or stats->size is not set). */
 PSOAS_API double psoas_day_stats_tilt_mean(const struct psoas_day_stats *stats);
 /* Standing tilt percentile (0..100) in degrees from the histogram, 0 when there is none. */
 PSOAS_API double psoas_day_stats_tilt_percentile(const struct psoas_day_stats *stats, double percentile);
@@ -234,6 +271,7 @@ enum psoas_calibration_error {
 PSOAS_API const char *psoas_calibration_error_to_string(enum psoas_calibration_error error);
 
 struct psoas_calibration {
+        uint32_t size; /* sizeof(struct psoas_calibration), set by the caller */
         float up[3]; /* the body's vertical in the sensor frame at neutral standing (unit) */
         float forward[3]; /* the wearer's forward in the sensor frame (unit, perpendicular to up) */
         bool forward_known;
@@ -279,7 +317,6 @@ enum psoas_event_type {
         PSOAS_EVENT_STRETCH_PROMPT,
         PSOAS_EVENT_STRETCH_DONE,
         PSOAS_EVENT_DAY_CHANGED, /* the local day rolled over; the finished day is in day.previous */
-        /* Since LIBPSOAS_0_3: */
         PSOAS_EVENT_STRETCH_PROGRESS, /* the prompted stretch's signature is being seen (at most once a second) */
         PSOAS_EVENT_STRETCH_MISSED, /* the prompt's window ended without the stretch being confirmed */
         _PSOAS_EVENT_TYPE_MAX,
@@ -287,6 +324,7 @@ enum psoas_event_type {
 PSOAS_API const char *psoas_event_type_to_string(enum psoas_event_type type);
 
 struct psoas_event {
+        uint32_t size; /* sizeof(struct psoas_event), set by the caller */
         enum psoas_event_type type;
         int64_t t_us; /* sample time at which it happened */
         union {
@@ -352,6 +390,7 @@ struct psoas_event {
 /* Per-sample state */
 
 struct psoas_state {
+        uint32_t size; /* sizeof(struct psoas_state), set by the caller */
         int64_t t_us; /* time of the last accepted sample */
         enum psoas_posture posture;
         float confidence; /* 0..1 */
@@ -377,7 +416,8 @@ struct psoas_state {
         int64_t snoozed_until_us; /* 0 when not snoozed */
         bool inhibited;
 
-        struct psoas_day_stats today;
+        /* Today's statistics are not here, since a sized struct cannot hold another that may grow: see
+         * psoas_engine_get_day_stats(). */
 
         uint64_t samples_accepted;
         uint64_t samples_rejected; /* non-finite values, absurd magnitudes, time not increasing */
@@ -398,13 +438,16 @@ PSOAS_API size_t psoas_engine_size(void);
 PSOAS_API int psoas_engine_init(
         void *memory, size_t size, const struct psoas_config *config, struct psoas_engine **ret);
 
-/* Replace the configuration (a reload); the state and calibration are kept. -EINVAL/-ERANGE when invalid. */
+/* Replace the configuration (a reload); the state and calibration are kept. -EINVAL/-ERANGE/-E2BIG when
+ * invalid. */
 PSOAS_API int psoas_engine_set_config(struct psoas_engine *engine, const struct psoas_config *config);
 
 /* Use this catalog (borrowed: it must outlive the engine or the next call). NULL/0 selects the default.
- * -EINVAL when an entry is invalid; the old catalog stays. */
+ * -EINVAL when an entry is invalid or has another size than the first; the old catalog stays. */
 PSOAS_API int psoas_engine_set_catalog(
         struct psoas_engine *engine, const struct psoas_stretch *stretches, size_t n);
+/* The catalog in use: the caller's of psoas_engine_set_catalog(), or the default; index it with
+ * psoas_stretch_at(). */
 PSOAS_API const struct psoas_stretch *psoas_engine_get_catalog(
         const struct psoas_engine *engine, size_t *ret_n);
 
@@ -415,15 +458,38 @@ PSOAS_API void psoas_engine_set_clock(struct psoas_engine *engine, int64_t t_us,
 /* Local wall time of a sample time, with the current mapping. */
 PSOAS_API int64_t psoas_engine_local_time(const struct psoas_engine *engine, int64_t t_us);
 
-/* Feed one sample. 0: accepted. -EINVAL: non-finite or absurd values (|a| > 16 g, |ω| > 35 rad/s).
- * -ESTALE: time not after the previous sample. Rejected samples change nothing but the counters. */
+/* Feed one sample. 0: accepted. -EINVAL: non-finite or absurd values (|a| > 16 g, |ω| > 35 rad/s), or the size not
+ * set (-E2BIG: a field this library does not know is not zero). -ESTALE: time not after the previous sample.
+ * Rejected samples change nothing but the counters. */
 PSOAS_API int psoas_engine_feed(struct psoas_engine *engine, const struct psoas_sample *sample);
 
-/* The state as of the last sample. Call again after feeding: the pointer stays the same, but the state in it
- * is brought up to date only by this call (the engine does not fill it on every sample). */
-PSOAS_API const struct psoas_state *psoas_engine_get_state(const struct psoas_engine *engine);
+/* Fills *ret (ret->size set by the caller) with the state as of the last sample. -EINVAL when ret->size is not
+ * set. The engine does not keep it up to date on every sample: this call works it out. */
+PSOAS_API int psoas_engine_get_state(const struct psoas_engine *engine, struct psoas_state *ret);
+/* Fills *ret (ret->size set by the caller) with today's statistics, as of the last sample. -EINVAL when
+ * ret->size is not set. */
+PSOAS_API int psoas_engine_get_day_stats(const struct psoas_engine *engine, struct psoas_day_stats *ret);
 
-/* Pops the oldest event into *ret; returns 1, or 0 when the queue is empty. */
+/* The state (today's statistics) as an expression, in a struct that lives until the end of the enclosing block:
+ * const struct psoas_state *st = PSOAS_ENGINE_STATE(engine); NULL when engine is NULL. C only. */
+#define PSOAS_ENGINE_STATE(engine)                                                                          \
+        psoas_engine_state_in((engine), &(struct psoas_state){ .size = sizeof(struct psoas_state) })
+#define PSOAS_ENGINE_DAY_STATS(engine)                                                                      \
+        psoas_engine_day_stats_in(                                                                          \
+                (engine), &(struct psoas_day_stats){ .size = sizeof(struct psoas_day_stats) })
+
+static inline const struct psoas_state *psoas_engine_state_in(
+        const struct psoas_engine *engine, struct psoas_state *state) {
+        return psoas_engine_get_state(engine, state) < 0 ? NULL : state;
+}
+
+static inline const struct psoas_day_stats *psoas_engine_day_stats_in(
+        const struct psoas_engine *engine, struct psoas_day_stats *stats) {
+        return psoas_engine_get_day_stats(engine, stats) < 0 ? NULL : stats;
+}
+
+/* Pops the oldest event into *ret (ret->size set by the caller); returns 1, or 0 when the queue is empty.
+ * -EINVAL when ret->size is not set. */
 PSOAS_API int psoas_engine_pop_event(struct psoas_engine *engine, struct psoas_event *ret);
 
 /* Start calibrating at the next sample: the engine waits up to calibration_timeout_s for calibration_still_s of
@@ -433,9 +499,10 @@ PSOAS_API int psoas_engine_calibrate(struct psoas_engine *engine);
  * The result is queued when the first sample after end_us arrives. */
 PSOAS_API int psoas_engine_calibrate_window(struct psoas_engine *engine, int64_t start_us, int64_t end_us);
 PSOAS_API void psoas_engine_calibrate_cancel(struct psoas_engine *engine);
-/* -ENODATA when not calibrated. */
+/* Fills *ret (ret->size set by the caller). -ENODATA when not calibrated. */
 PSOAS_API int psoas_engine_get_calibration(const struct psoas_engine *engine, struct psoas_calibration *ret);
-/* Restore a saved calibration. -EINVAL when its vectors are not unit length or not perpendicular. */
+/* Restore a saved calibration. -EINVAL when its vectors are not unit length or not perpendicular (or its size
+ * is not set). */
 PSOAS_API int psoas_engine_set_calibration(struct psoas_engine *engine, const struct psoas_calibration *cal);
 
 /* No alerts until sample time until_us; 0 (or any time already past) cancels. */
@@ -445,7 +512,7 @@ PSOAS_API void psoas_engine_set_inhibited(struct psoas_engine *engine, bool inhi
 
 /* Where the wearer can do stretches: enum psoas_stretch_place flags. Floor exercises are prompted only when
  * PSOAS_PLACE_FLOOR is in it; the default is PSOAS_PLACE_DESK. -EINVAL without PSOAS_PLACE_DESK or with unknown
- * bits. Symbol version LIBPSOAS_0_3. */
+ * bits. */
 PSOAS_API int psoas_engine_set_places(struct psoas_engine *engine, uint32_t places);
 
 /* The wearer reports that a stretch was done. Queues STRETCH_DONE (self-reported) unless the sensor already
