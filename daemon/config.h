@@ -77,38 +77,3 @@ int config_load(const char *path, bool allow_missing, Config **ret, char **ret_e
 int config_parse(const char *name, const char *json, size_t size, Config **ret, char **ret_error);
 
 const char *gpio_bias_to_string(GpioBias b);
-
-/*
- * Shared with catalog.c, which reads its file the same way.
- *
- * Both files are strict RFC 8259 JSON: json-c parses them (its error descriptions are what the admin sees
- * for ordinary syntax errors), and a second pass refuses what json-c lets through but JSON does not allow or
- * we cannot represent faithfully: NaN and Infinity, single-quoted strings, raw control characters in
- * strings, malformed numbers, integers beyond 64 bits, invalid UTF-8 or lone surrogates, keys containing NUL
- * and keys given more than once (json-c would silently keep the last one).
- */
-
-struct json_object;
-
-/* No configuration or catalog comes near this size; the limit bounds the work a corrupt file can cause. */
-#define CONFIG_JSON_SIZE_MAX ((size_t)1024 * 1024)
-
-/* Reads and parses path; the top level must be an object. Errors as config_load(), and -EFBIG for a file
- * larger than CONFIG_JSON_SIZE_MAX. */
-int config_json_load(const char *path, struct json_object **ret, char **ret_error);
-/* The same for a buffer in memory (not NUL-terminated; may contain any bytes). */
-int config_json_parse(
-        const char *name, const char *data, size_t size, struct json_object **ret, char **ret_error);
-
-/* Sets *ret_error (when ret_error is not NULL) to "NAME: PARENT.KEY: reason" and returns -EINVAL. parent is
- * an already formatted path, NULL or "" for none; key is a raw key from the file, quoted and escaped here
- * when it is not a plain word, or NULL for none. */
-int config_json_error(char **ret_error, const char *name, const char *parent, const char *key,
-        const char *format, ...) __attribute__((format(printf, 5, 6)));
-
-/* "null", "boolean", "number", "string", "array" or "object". */
-const char *config_json_type_name(const struct json_object *v);
-
-/* v as JSON text for a message, cut to fit in buf (at least 16 bytes) with "…" when it is longer. */
-#define CONFIG_JSON_DESCRIBE_MAX 64
-const char *config_json_describe(const struct json_object *v, char *buf, size_t size);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "daemon/config.h"
+#include "daemon/json.h"
 #include "test-util.h"
 
 #define NAME "test.json"
@@ -1007,7 +1008,7 @@ TEST(directory_refused) {
 }
 
 TEST(too_big_file) {
-        size_t limit = CONFIG_JSON_SIZE_MAX;
+        size_t limit = JSON_DOC_SIZE_MAX;
         char *data = malloc(limit + 1), *path, *error = NULL;
         char expected[256];
         Config *c = NULL;
