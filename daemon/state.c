@@ -25,6 +25,7 @@
 #include <json-c/json.h>
 
 #include "fileio.h"
+#include "json.h"
 #include "log-journal.h"
 #include "macro.h"
 #include "state.h"
@@ -270,61 +271,30 @@ static int check_day_stats(const struct psoas_day_stats *stats, char reason[stat
 /* ------------------------------------------------------------------------------------------------------- */
 /* Parsing */
 
-static json_tokener *json_tokener_free_null(json_tokener *tok) {
-        json_tokener_free(tok);
-        return NULL;
-}
-DEFINE_TRIVIAL_CLEANUP_FUNC(json_tokener *, json_tokener_free_null);
-
-static void json_object_putp(json_object **o) {
-        json_object_put(*o);
-}
 #define _cleanup_json_ _cleanup_(json_object_putp)
 
-static bool is_json_whitespace(char c) {
-        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* One JSON object in json[0..size) (not necessarily NUL-terminated), with only whitespace after it. */
+/* One JSON object in json[0..size) (not necessarily NUL-terminated), read by the strict layer (json.h) that
+ * reads the configuration and the catalog too. reason gets its message without the name of the file, which
+ * the caller adds. */
 static int parse_object(const char *json, size_t size, json_object **ret, char reason[static REASON_MAX]) {
-        _cleanup_(json_tokener_free_nullp) json_tokener *tok = NULL;
+        static const char name[] = "state";
+        _cleanup_free_ char *error = NULL;
         _cleanup_json_ json_object *root = NULL;
-        enum json_tokener_error error;
-        const char *nul;
-        size_t end;
+        int r;
 
         if (size == 0)
                 return invalid(reason, "the file is empty");
         if (size > STATE_FILE_MAX)
                 return invalid(reason, "the file is larger than %d bytes", STATE_FILE_MAX);
 
-        /* JSON text never holds a NUL byte; a crash can leave a file full of them. */
-        nul = memchr(json, 0, size);
-        if (nul)
-                return invalid(reason, "the file holds a NUL byte at byte %zu", (size_t)(nul - json));
-
-        /* Our documents nest three levels deep; a low limit keeps hostile input from recursing far. */
-        tok = json_tokener_new_ex(8);
-        if (!tok)
-                return -ENOMEM;
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-
-        root = json_tokener_parse_ex(tok, json, (int)size);
-        error = json_tokener_get_error(tok);
-        if (error == json_tokener_continue)
-                return invalid(reason, "the JSON document ends early (truncated)");
-        if (error != json_tokener_success || !root)
-                return invalid(reason, "invalid JSON at byte %zu: %s", json_tokener_get_parse_end(tok),
-                        json_tokener_error_desc(error));
-
-        end = json_tokener_get_parse_end(tok);
-        for (size_t i = end; i < size; i++)
-                if (!is_json_whitespace(json[i]))
-                        return invalid(reason, "unexpected data after the JSON document at byte %zu", i);
-
-        if (!json_object_is_type(root, json_type_object))
-                return invalid(reason, "the document must be a JSON object, got %s",
-                        json_type_to_name(json_object_get_type(root)));
+        r = json_doc_parse(name, json, size, &root, &error);
+        if (r == -EINVAL) {
+                /* "state:3:4: not valid JSON: …" or "state: top level: must be an object, got array". */
+                const char *text = error ? error + strlen(name) : ": not valid JSON";
+                return invalid(reason, "%s", text + strspn(text, ": "));
+        }
+        if (r < 0)
+                return r;
 
         *ret = TAKE_PTR(root);
         return 0;
@@ -354,7 +324,7 @@ static int get_member(json_object *object, const char *parent, const char *key, 
                         [json_type_string] = "a string",
                 };
                 return invalid(reason, "%s%s%s must be %s, got %s", parent, dot, key, expected[type],
-                        json_type_to_name(t));
+                        json_doc_type_name(v));
         }
 
         *ret = v;
@@ -464,7 +434,7 @@ static int get_vector(json_object *object, const char *parent, const char *key, 
 
                 if (!json_object_is_type(e, json_type_double) && !json_object_is_type(e, json_type_int))
                         return invalid(reason, "%s.%s[%zu] must be a number, got %s", parent, key, i,
-                                json_type_to_name(json_object_get_type(e)));
+                                json_doc_type_name(e));
                 r = float_from_json(e, &v[i]);
                 if (r < 0)
                         return invalid(reason, "%s.%s[%zu] must be a finite number, got %g", parent, key, i,
@@ -510,7 +480,7 @@ static int parse_histogram(
 
                 if (!json_object_is_type(e, json_type_double) && !json_object_is_type(e, json_type_int))
                         return invalid(reason, HISTOGRAM_KEY ".seconds[%zu] must be a number, got %s", i,
-                                json_type_to_name(json_object_get_type(e)));
+                                json_doc_type_name(e));
                 v = json_object_get_double(e);
                 r = check_bin(i, v, reason);
                 if (r < 0)
