@@ -26,6 +26,7 @@
 #include "csv-units.h"
 #include "csv.h"
 #include "duration.h"
+#include "engine-keys.h"
 #include "format-number.h"
 #include "log.h"
 #include "macro.h"
@@ -74,12 +75,11 @@ typedef struct Context {
         bool has_start;
         int64_t start_local_us; /* --start: local wall time of the first sample, as µs since the epoch */
         struct psoas_config config;
-        /* Which option set which config field, to name the option when psoas_config_validate() names the field. */
-        /* Which option set which engine field, and in what unit (scale field units to one of the option's), to
-         * say what is wrong in the option's terms. */
+        /* Which option set which engine field, to say what is wrong in the option's terms when
+         * psoas_config_validate() names the field: in its unit when it is one of engine_keys[]. */
         struct {
-                const char *field, *option, *arg, *unit;
-                double scale;
+                const char *field, *option, *arg;
+                const EngineKey *key;
         } bindings[16];
         size_t n_bindings;
 
@@ -941,13 +941,13 @@ static int context_run(Context *c) {
                         if (field && strcmp(field, c->bindings[i].field) == 0) {
                                 double min, max;
 
-                                if (r == -ERANGE && c->bindings[i].unit &&
-                                        psoas_config_range(field, &min, &max) >= 0)
-                                        log_error("%s %s: out of range: %g to %g %s", c->bindings[i].option,
-                                                c->bindings[i].arg, min / c->bindings[i].scale,
-                                                max / c->bindings[i].scale, c->bindings[i].unit);
+                                if (r == -ERANGE && c->bindings[i].key &&
+                                        engine_key_range(c->bindings[i].key, &min, &max) >= 0)
+                                        log_error("--%s %s: out of range: %g to %g %s",
+                                                c->bindings[i].option, c->bindings[i].arg, min, max,
+                                                c->bindings[i].key->unit);
                                 else
-                                        log_error("%s '%s': %s", c->bindings[i].option, c->bindings[i].arg,
+                                        log_error("--%s '%s': %s", c->bindings[i].option, c->bindings[i].arg,
                                                 r == -ERANGE ? "out of range" : "invalid");
                                 return EX_USAGE;
                         }
@@ -1071,13 +1071,17 @@ static void help(void) {
                "\n"
                "Engine:\n"
                "      --no-gyro              ignore the gyroscope columns\n"
-               "      --forward=X,Y,Z        the wearer's forward direction in the sensor's frame\n"
-               "      --sitting-alert=MIN    first sitting alert after MIN minutes in one bout\n"
-               "      --sitting-repeat=MIN   then again every MIN minutes\n"
-               "      --break=SECONDS        standing or walking this long ends a bout\n"
-               "      --tilt-threshold=DEG   anterior tilt above neutral that counts as high\n"
-               "      --tilt-time=SECONDS    high tilt this long while standing raises an alert\n"
-               "      --start=YYYY-MM-DDTHH:MM[:SS]  local time of the first sample:\n"
+               "      --forward=X,Y,Z        the wearer's forward direction in the sensor's frame\n",
+                "psoas-analyze");
+        for (size_t i = 0; i < engine_keys_count; i++) {
+                char option[64];
+
+                if (!engine_keys[i].option)
+                        continue;
+                snprintf(option, sizeof(option), "--%s=%s", engine_keys[i].option, engine_keys[i].metavar);
+                printf("      %-23s%s\n", option, engine_keys[i].help);
+        }
+        printf("      --start=YYYY-MM-DDTHH:MM[:SS]  local time of the first sample:\n"
                "                             days and quiet hours then follow the wall clock\n"
                "      --quiet-hours=HH:MM-HH:MM  no alerts then (needs --start)\n"
                "      --floor-exercises      prompt floor exercises too (by default only stretches\n"
@@ -1088,38 +1092,34 @@ static void help(void) {
                "      --version              show the version\n"
                "\n"
                "Exit status: 0 done, 64 usage error, 65 bad data, 66 cannot open the input,\n"
-               "70 internal error, 71 out of memory, 74 I/O error. See psoas-analyze(1).\n",
-                "psoas-analyze");
+               "70 internal error, 71 out of memory, 74 I/O error. See psoas-analyze(1).\n");
 }
 
-/* Remembers that option (given arg, in unit, scale field units each; unit NULL when it has none) set field. */
+/* Remembers that option (without its dashes, given arg; key: one of engine_keys[], or NULL) set field. */
 static void context_bind(
-        Context *c, const char *field, const char *option, const char *arg, const char *unit, double scale) {
+        Context *c, const char *field, const char *option, const char *arg, const EngineKey *key) {
         for (size_t i = 0; i < c->n_bindings; i++)
                 if (strcmp(c->bindings[i].field, field) == 0) {
                         c->bindings[i].option = option;
                         c->bindings[i].arg = arg;
-                        c->bindings[i].unit = unit;
-                        c->bindings[i].scale = scale;
+                        c->bindings[i].key = key;
                         return;
                 }
         if (c->n_bindings < ELEMENTSOF(c->bindings))
-                c->bindings[c->n_bindings++] = (typeof(c->bindings[0])){ field, option, arg, unit, scale };
+                c->bindings[c->n_bindings++] = (typeof(c->bindings[0])){ field, option, arg, key };
 }
 
-/* A number option, in the data's number syntax; *ret is multiplied by scale. */
-/* A number in the option's unit (scale field units each) for the engine's field, whose range psoas_config_range()
- * knows: checked when the configuration is, and then said in the option's unit. */
-static int parse_number(Context *c, const char *option, const char *arg, const char *field, const char *unit,
-        double scale, float *ret) {
+/* An engine setting's option, in the data's number syntax and the key's unit. Its range is checked when the
+ * whole configuration is, and then said in that unit. */
+static int parse_engine_key(Context *c, const EngineKey *key, const char *arg) {
         double v;
 
         if (csv_parse_double(arg, &v) < 0) {
-                log_error("%s '%s': not a number of %s", option, arg, unit);
+                log_error("--%s '%s': not a number of %s", key->option, arg, key->unit);
                 return -EINVAL;
         }
-        *ret = (float)(v * scale);
-        context_bind(c, field, option, arg, unit, scale);
+        engine_key_set(key, &c->config, v);
+        context_bind(c, key->field, key->option, arg, key);
         return 0;
 }
 
@@ -1231,18 +1231,15 @@ static int parse_argv(Context *c, int argc, char **argv) {
                 ARG_CALIBRATE_FIRST,
                 ARG_CALIBRATE_AUTO,
                 ARG_FORWARD,
-                ARG_SITTING_ALERT,
-                ARG_SITTING_REPEAT,
-                ARG_BREAK,
-                ARG_TILT_THRESHOLD,
-                ARG_TILT_TIME,
                 ARG_START,
                 ARG_QUIET_HOURS,
                 ARG_UNITS,
                 ARG_FLOOR_EXERCISES,
                 ARG_STRETCH,
+                /* ARG_ENGINE_KEY + i: engine_keys[i].option */
+                ARG_ENGINE_KEY,
         };
-        static const struct option options[] = {
+        static const struct option fixed_options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "output", required_argument, NULL, 'o' },
@@ -1253,22 +1250,24 @@ static int parse_argv(Context *c, int argc, char **argv) {
                 { "calibrate-first", required_argument, NULL, ARG_CALIBRATE_FIRST },
                 { "calibrate-auto", no_argument, NULL, ARG_CALIBRATE_AUTO },
                 { "forward", required_argument, NULL, ARG_FORWARD },
-                { "sitting-alert", required_argument, NULL, ARG_SITTING_ALERT },
-                { "sitting-repeat", required_argument, NULL, ARG_SITTING_REPEAT },
-                { "break", required_argument, NULL, ARG_BREAK },
-                { "tilt-threshold", required_argument, NULL, ARG_TILT_THRESHOLD },
-                { "tilt-time", required_argument, NULL, ARG_TILT_TIME },
                 { "start", required_argument, NULL, ARG_START },
                 { "quiet-hours", required_argument, NULL, ARG_QUIET_HOURS },
                 { "units", required_argument, NULL, ARG_UNITS },
                 { "floor-exercises", no_argument, NULL, ARG_FLOOR_EXERCISES },
                 { "stretch", required_argument, NULL, ARG_STRETCH },
-                {},
         };
+        struct option options[ELEMENTSOF(fixed_options) + 16 + 1] = {};
+        size_t n_options = ELEMENTSOF(fixed_options);
         unsigned n_calibrate = 0;
         const char *quiet_hours = NULL;
         double v[3];
         int opt, r;
+
+        memcpy(options, fixed_options, sizeof(fixed_options));
+        for (size_t i = 0; i < engine_keys_count; i++)
+                if (engine_keys[i].option && n_options < ELEMENTSOF(options) - 1)
+                        options[n_options++] = (struct option){ engine_keys[i].option, required_argument,
+                                NULL, ARG_ENGINE_KEY + (int)i };
 
         while ((opt = getopt_long(argc, argv, "ho:j", options, NULL)) >= 0)
                 switch (opt) {
@@ -1332,7 +1331,7 @@ static int parse_argv(Context *c, int argc, char **argv) {
                         c->config.forward_known = true;
                         for (size_t i = 0; i < 3; i++)
                                 c->config.forward[i] = (float)v[i];
-                        context_bind(c, "forward", "--forward", optarg, NULL, 1);
+                        context_bind(c, "forward", "forward", optarg, NULL);
                         break;
                 case ARG_FLOOR_EXERCISES:
                         c->floor_exercises = true;
@@ -1356,31 +1355,6 @@ static int parse_argv(Context *c, int argc, char **argv) {
                         c->floor_exercises = true;
                         break;
                 }
-                case ARG_SITTING_ALERT:
-                        if (parse_number(c, "--sitting-alert", optarg, "sitting_alert_s", "minutes", 60,
-                                    &c->config.sitting_alert_s) < 0)
-                                return -EINVAL;
-                        break;
-                case ARG_SITTING_REPEAT:
-                        if (parse_number(c, "--sitting-repeat", optarg, "sitting_repeat_s", "minutes", 60,
-                                    &c->config.sitting_repeat_s) < 0)
-                                return -EINVAL;
-                        break;
-                case ARG_BREAK:
-                        if (parse_number(c, "--break", optarg, "break_s", "seconds", 1, &c->config.break_s) <
-                                0)
-                                return -EINVAL;
-                        break;
-                case ARG_TILT_THRESHOLD:
-                        if (parse_number(c, "--tilt-threshold", optarg, "tilt_alert_deg", "degrees", 1,
-                                    &c->config.tilt_alert_deg) < 0)
-                                return -EINVAL;
-                        break;
-                case ARG_TILT_TIME:
-                        if (parse_number(c, "--tilt-time", optarg, "tilt_alert_s", "seconds", 1,
-                                    &c->config.tilt_alert_s) < 0)
-                                return -EINVAL;
-                        break;
                 case ARG_START:
                         if (parse_local_time(optarg, &c->start_local_us) < 0) {
                                 log_error("--start '%s': expected a local date and time, e.g. "
@@ -1399,8 +1373,8 @@ static int parse_argv(Context *c, int argc, char **argv) {
                                 return -EINVAL;
                         }
                         quiet_hours = optarg;
-                        context_bind(c, "quiet_start_min", "--quiet-hours", optarg, NULL, 1);
-                        context_bind(c, "quiet_end_min", "--quiet-hours", optarg, NULL, 1);
+                        context_bind(c, "quiet_start_min", "quiet-hours", optarg, NULL);
+                        context_bind(c, "quiet_end_min", "quiet-hours", optarg, NULL);
                         break;
                 case ARG_UNITS: {
                         char why[256];
@@ -1414,6 +1388,11 @@ static int parse_argv(Context *c, int argc, char **argv) {
                 case '?':
                         return -EINVAL; /* getopt_long() said what */
                 default:
+                        if (opt >= ARG_ENGINE_KEY && (size_t)(opt - ARG_ENGINE_KEY) < engine_keys_count) {
+                                if (parse_engine_key(c, &engine_keys[opt - ARG_ENGINE_KEY], optarg) < 0)
+                                        return -EINVAL;
+                                break;
+                        }
                         return -EINVAL;
                 }
 
