@@ -77,3 +77,9 @@ int config_load(const char *path, bool allow_missing, Config **ret, char **ret_e
 int config_parse(const char *name, const char *json, size_t size, Config **ret, char **ret_error);
 
 const char *gpio_bias_to_string(GpioBias b);
+
+/* Calls f for each key of the file, in the file's order, with its dotted name and the synopsis psoasd.json(5)
+ * gives it ("number, in minutes, default *30*, from *1* to *1440*"), taken from the one table that also reads
+ * the file: tests/config/test-config-man.c checks the man page with it. Returns the first negative value f
+ * returns, or 0. */
+int config_keys_foreach(int (*f)(const char *key, const char *synopsis, void *userdata), void *userdata);
