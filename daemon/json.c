@@ -422,31 +422,12 @@ static int scan_string(Scanner *s, char **ret_decoded) {
                         i++;
                         continue;
                 }
-                switch (p[1]) {
-                case 'b':
-                        decoded[n++] = '\b';
-                        i += 2;
-                        continue;
-                case 'f':
-                        decoded[n++] = '\f';
-                        i += 2;
-                        continue;
-                case 'n':
-                        decoded[n++] = '\n';
-                        i += 2;
-                        continue;
-                case 'r':
-                        decoded[n++] = '\r';
-                        i += 2;
-                        continue;
-                case 't':
-                        decoded[n++] = '\t';
-                        i += 2;
-                        continue;
-                case 'u':
-                        break;
-                default:
-                        decoded[n++] = p[1];
+                if (p[1] != 'u') {
+                        static const char from[] = "bfnrt", to[] = "\b\f\n\r\t";
+                        const char *k = strchr(from, p[1]);
+
+                        /* The scan let only \", \\, \/, \b, \f, \n, \r, \t and \u through. */
+                        decoded[n++] = k ? to[k - from] : p[1];
                         i += 2;
                         continue;
                 }
@@ -559,16 +540,38 @@ static int key_given_twice(Scanner *s, const PathFrame *frame, size_t first_offs
         return -EINVAL;
 }
 
+/* Past the opening character of an object or an array; true when it is empty and so also past its closing
+ * character. */
+static bool scan_opening(Scanner *s, char close) {
+        s->pos++;
+        scanner_skip_space(s);
+        if (!scanner_peek(s, close))
+                return false;
+        s->pos++;
+        return true;
+}
+
+/* After a member of an object or an array: 1 past its closing character, 0 past a ',' (another member
+ * follows), or an error. */
+static int scan_after_member(Scanner *s, char close, const char *expected) {
+        scanner_skip_space(s);
+        if (scanner_peek(s, close)) {
+                s->pos++;
+                return 1;
+        }
+        if (!scanner_peek(s, ','))
+                return scanner_fail_at(s, s->pos, expected);
+        s->pos++;
+        scanner_skip_space(s);
+        return 0;
+}
+
 static int scan_object(Scanner *s, const PathFrame *parent) {
         _cleanup_(json_object_putp) struct json_object *seen = NULL;
         int r;
 
-        s->pos++; /* '{' */
-        scanner_skip_space(s);
-        if (scanner_peek(s, '}')) {
-                s->pos++;
+        if (scan_opening(s, '}'))
                 return 0;
-        }
 
         /* Keys seen so far, each with the offset where it was first given. */
         seen = json_object_new_object();
@@ -604,27 +607,17 @@ static int scan_object(Scanner *s, const PathFrame *parent) {
                 r = scan_value(s, &frame);
                 if (r < 0)
                         return r;
-                scanner_skip_space(s);
-                if (scanner_peek(s, '}')) {
-                        s->pos++;
-                        return 0;
-                }
-                if (!scanner_peek(s, ','))
-                        return scanner_fail_at(s, s->pos, "',' or '}' expected in an object");
-                s->pos++;
-                scanner_skip_space(s);
+                r = scan_after_member(s, '}', "',' or '}' expected in an object");
+                if (r != 0)
+                        return r < 0 ? r : 0;
         }
 }
 
 static int scan_array(Scanner *s, const PathFrame *parent) {
         int r;
 
-        s->pos++; /* '[' */
-        scanner_skip_space(s);
-        if (scanner_peek(s, ']')) {
-                s->pos++;
+        if (scan_opening(s, ']'))
                 return 0;
-        }
 
         for (size_t index = 0;; index++) {
                 PathFrame frame = { .parent = parent, .index = index };
@@ -632,15 +625,9 @@ static int scan_array(Scanner *s, const PathFrame *parent) {
                 r = scan_value(s, &frame);
                 if (r < 0)
                         return r;
-                scanner_skip_space(s);
-                if (scanner_peek(s, ']')) {
-                        s->pos++;
-                        return 0;
-                }
-                if (!scanner_peek(s, ','))
-                        return scanner_fail_at(s, s->pos, "',' or ']' expected in an array");
-                s->pos++;
-                scanner_skip_space(s);
+                r = scan_after_member(s, ']', "',' or ']' expected in an array");
+                if (r != 0)
+                        return r < 0 ? r : 0;
         }
 }
 

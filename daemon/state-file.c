@@ -294,41 +294,44 @@ static int get_member(json_object *object, const char *parent, const char *key, 
         return 0;
 }
 
-static int get_real(json_object *object, const char *parent, const char *key, double *ret,
+/* A scalar member: a double for json_type_double (integers admitted), an int64_t for json_type_int (checked
+ * further by the caller: json-c clamps what does not fit), a bool for json_type_boolean. */
+static int get_scalar(json_object *object, const char *parent, const char *key, json_type type, void *ret,
         char reason[static REASON_MAX]) {
         json_object *v;
         int r;
 
-        r = get_member(object, parent, key, json_type_double, &v, reason);
+        r = get_member(object, parent, key, type, &v, reason);
         if (r < 0)
                 return r;
-        *ret = json_object_get_double(v);
-        return 0;
+        switch (type) {
+        case json_type_double:
+                *(double *)ret = json_object_get_double(v);
+                return 0;
+        case json_type_int:
+                *(int64_t *)ret = json_object_get_int64(v);
+                return 0;
+        case json_type_boolean:
+                *(bool *)ret = json_object_get_boolean(v);
+                return 0;
+        default:
+                return -EINVAL;
+        }
 }
 
-/* An integer; checked further by the caller (json-c clamps what does not fit in int64_t). */
+static int get_real(json_object *object, const char *parent, const char *key, double *ret,
+        char reason[static REASON_MAX]) {
+        return get_scalar(object, parent, key, json_type_double, ret, reason);
+}
+
 static int get_integer(json_object *object, const char *parent, const char *key, int64_t *ret,
         char reason[static REASON_MAX]) {
-        json_object *v;
-        int r;
-
-        r = get_member(object, parent, key, json_type_int, &v, reason);
-        if (r < 0)
-                return r;
-        *ret = json_object_get_int64(v);
-        return 0;
+        return get_scalar(object, parent, key, json_type_int, ret, reason);
 }
 
 static int get_bool(json_object *object, const char *parent, const char *key, bool *ret,
         char reason[static REASON_MAX]) {
-        json_object *v;
-        int r;
-
-        r = get_member(object, parent, key, json_type_boolean, &v, reason);
-        if (r < 0)
-                return r;
-        *ret = json_object_get_boolean(v);
-        return 0;
+        return get_scalar(object, parent, key, json_type_boolean, ret, reason);
 }
 
 static int get_version(json_object *root, char reason[static REASON_MAX]) {
@@ -453,10 +456,10 @@ static int parse_histogram(
         return 0;
 }
 
-int state_file_parse_day(
-        const char *json, size_t size, struct psoas_day_stats *ret, char reason[static REASON_MAX]) {
+/* What every state file begins with: an object of our version, for a date. */
+static int parse_header(const char *json, size_t size, json_object **ret_root, int32_t *ret_day,
+        char reason[static REASON_MAX]) {
         _cleanup_json_ json_object *root = NULL;
-        struct psoas_day_stats stats = {};
         int r;
 
         r = parse_object(json, size, &root, reason);
@@ -465,7 +468,20 @@ int state_file_parse_day(
         r = get_version(root, reason);
         if (r < 0)
                 return r;
-        r = get_date(root, &stats.day, reason);
+        r = get_date(root, ret_day, reason);
+        if (r < 0)
+                return r;
+        *ret_root = TAKE_PTR(root);
+        return 0;
+}
+
+int state_file_parse_day(
+        const char *json, size_t size, struct psoas_day_stats *ret, char reason[static REASON_MAX]) {
+        _cleanup_json_ json_object *root = NULL;
+        struct psoas_day_stats stats = {};
+        int r;
+
+        r = parse_header(json, size, &root, &stats.day, reason);
         if (r < 0)
                 return r;
 
@@ -507,13 +523,7 @@ int state_file_parse_current(
         json_object *calibration;
         int r;
 
-        r = parse_object(json, size, &root, reason);
-        if (r < 0)
-                return r;
-        r = get_version(root, reason);
-        if (r < 0)
-                return r;
-        r = get_date(root, &current.day, reason);
+        r = parse_header(json, size, &root, &current.day, reason);
         if (r < 0)
                 return r;
 

@@ -220,6 +220,20 @@ static void event_write_text(Context *c, const struct psoas_event *e) {
         writer_put(w, "\n", 1);
 }
 
+/* ", \"key\": \"name\"", with "unknown" for a value the library has no name for. */
+static void name_write_json(Writer *w, const char *key, const char *name) {
+        writer_printf(w, ", \"%s\": ", key);
+        writer_json_string(w, name ? name : "unknown");
+}
+
+/* The stretch's "stretch" (its id) and "title" members. */
+static void stretch_write_json(Context *c, uint32_t index) {
+        writer_puts(c->out, ", \"stretch\": ");
+        writer_json_string(c->out, stretch_id(c, index));
+        writer_puts(c->out, ", \"title\": ");
+        writer_json_string(c->out, stretch_title(c, index));
+}
+
 static void event_write_json(Context *c, const struct psoas_event *e) {
         Writer *w = c->out;
         char buf[64];
@@ -272,19 +286,14 @@ static void event_write_json(Context *c, const struct psoas_event *e) {
                 break;
         case PSOAS_EVENT_ALERT:
                 s = psoas_alert_kind_to_string(e->alert.kind);
-                writer_puts(w, ", \"kind\": ");
-                writer_json_string(w, s ? s : "unknown");
+                name_write_json(w, "kind", s);
                 writer_printf(w, ", \"level\": %u, \"duration_s\": ", (unsigned)e->alert.level);
                 writer_json_number(w, e->alert.duration_s, 3);
                 break;
         case PSOAS_EVENT_STRETCH_PROMPT:
                 s = psoas_alert_kind_to_string(e->prompt.cause);
-                writer_puts(w, ", \"stretch\": ");
-                writer_json_string(w, stretch_id(c, e->prompt.stretch));
-                writer_puts(w, ", \"title\": ");
-                writer_json_string(w, stretch_title(c, e->prompt.stretch));
-                writer_puts(w, ", \"cause\": ");
-                writer_json_string(w, s ? s : "unknown");
+                stretch_write_json(c, e->prompt.stretch);
+                name_write_json(w, "cause", s);
                 if (e->prompt.stretch < c->n_catalog) {
                         const struct psoas_stretch *st = &c->catalog[e->prompt.stretch];
 
@@ -304,10 +313,7 @@ static void event_write_json(Context *c, const struct psoas_event *e) {
         case PSOAS_EVENT_STRETCH_MISSED: {
                 bool first = true;
 
-                writer_puts(w, ", \"stretch\": ");
-                writer_json_string(w, stretch_id(c, e->missed.stretch));
-                writer_puts(w, ", \"title\": ");
-                writer_json_string(w, stretch_title(c, e->missed.stretch));
+                stretch_write_json(c, e->missed.stretch);
                 writer_puts(w, ", \"seen\": [");
                 for (size_t i = 0; i < ELEMENTSOF(seen_words); i++)
                         if (e->missed.seen & seen_words[i].flag) {
@@ -320,12 +326,8 @@ static void event_write_json(Context *c, const struct psoas_event *e) {
         }
         case PSOAS_EVENT_STRETCH_DONE:
                 s = psoas_stretch_result_to_string(e->stretch.result);
-                writer_puts(w, ", \"stretch\": ");
-                writer_json_string(w, stretch_id(c, e->stretch.stretch));
-                writer_puts(w, ", \"title\": ");
-                writer_json_string(w, stretch_title(c, e->stretch.stretch));
-                writer_puts(w, ", \"result\": ");
-                writer_json_string(w, s ? s : "unknown");
+                stretch_write_json(c, e->stretch.stretch);
+                name_write_json(w, "result", s);
                 break;
         case PSOAS_EVENT_DAY_CHANGED:
                 writer_puts(w, ", \"previous\": ");
