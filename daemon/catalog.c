@@ -168,8 +168,7 @@ static int check_range(const EntryContext *e, struct json_object *obj, const cha
         r = check_bound(e, key, "max", json_object_array_get_idx(v, 1), &max);
         if (r < 0)
                 return r;
-        if (min > max)
-                return entry_error(e, key, "min %" PRIu32 " is greater than max %" PRIu32, min, max);
+        /* min <= max is the engine's rule (engine_rejected()). */
         *ret_min = min;
         *ret_max = max;
         return 0;
@@ -218,6 +217,23 @@ static void stretch_done(struct psoas_stretch *s) {
         free((char *)s->instructions);
         free((char *)s->safety);
         *s = (struct psoas_stretch){};
+}
+
+/* What psoas_stretch_validate() found wrong with s (the field it names), said with the file's keys. */
+static int engine_rejected(const EntryContext *e, const struct psoas_stretch *s, const char *field) {
+        if (streq(field, "hold_max_s"))
+                return entry_error(e, "hold_seconds", "min %" PRIu32 " is greater than max %" PRIu32,
+                        s->hold_min_s, s->hold_max_s);
+        if (streq(field, "reps_max"))
+                return entry_error(
+                        e, "reps", "min %" PRIu32 " is greater than max %" PRIu32, s->reps_min, s->reps_max);
+        /* With a valid check name, only its signature's kind can be wrong: it counts repetitions or times a
+         * hold, and the entry gives the other range. */
+        if (streq(field, "check"))
+                return entry_error(e, "check", "\"%s\" %s", psoas_stretch_check_to_string(s->check),
+                        s->reps_min > 0 ? "times a hold: give hold_seconds"
+                                        : "counts repetitions: give reps");
+        return entry_error(e, NULL, "rejected by the engine (%s)", field);
 }
 
 static int parse_entry(
@@ -339,10 +355,11 @@ static int parse_entry(
         if (r < 0)
                 return r;
 
-        /* The rules above are meant to be the engine's own; this guards against the two drifting apart. */
+        /* What an entry means (a range's order, which range a signature uses) is the engine's to say, once, in
+         * psoas_stretch_validate(); here it is only said in the file's terms. */
         r = psoas_stretch_validate(s, &str);
         if (r < 0)
-                return entry_error(&e, NULL, "rejected by the engine (%s)", str);
+                return engine_rejected(&e, s, str);
         return 0;
 }
 
