@@ -302,6 +302,9 @@ static const ConfigKey access_keys[] = {
 /* ---------------------------------------------------------------------------------------------------------- */
 /* gpio */
 
+/* CONFIG_CHOICE stores the index as an int. */
+_Static_assert(sizeof(GpioBias) == sizeof(int), "GpioBias must be int-sized");
+
 static const char *const gpio_bias_names[_GPIO_BIAS_MAX + 1] = {
         [GPIO_BIAS_AS_IS] = "as-is",
         [GPIO_BIAS_DISABLED] = "disabled",
