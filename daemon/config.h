@@ -29,13 +29,15 @@ typedef struct GpioLineConfig {
         bool active_low;
 } GpioLineConfig;
 
+/* Each member is named after its key; its type, range, unit and default are written once, in the key's row of
+ * config-keys.c. */
 typedef struct Config {
         /* "sensor" */
-        char *sensor_uri; /* "uri": IIO context URI; default "local:" */
+        char *sensor_uri; /* "uri": IIO context URI */
         char *sensor_device; /* "device": IIO device name or id ("iio:device0"); NULL: found automatically */
         char *sensor_gyro_device; /* "gyro_device": NULL: same device or a sibling, found automatically */
-        double sensor_rate_hz; /* "rate_hz": default 100, range 12.5..1000 */
-        double sensor_wakeups_per_s; /* "wakeups_per_s": batches taken per second; default 1.5, range 0.5..50 */
+        double sensor_rate_hz; /* "rate_hz" */
+        double sensor_wakeups_per_s; /* "wakeups_per_s": batches taken per second */
         bool sensor_has_mount_matrix; /* "mount_matrix": 9 numbers, row-major, overrides the device's */
         float sensor_mount_matrix[9];
         /* "use_gyro" → engine.use_gyro; "forward" (3 numbers, or "+x" … "-z") → engine.forward(_known) */
@@ -46,21 +48,21 @@ typedef struct Config {
         /* "state" */
         char *state_directory; /* "directory": NULL: the default for the bus (/var/lib/psoas, or
                                 * $XDG_STATE_HOME/psoas with --user), or $STATE_DIRECTORY under systemd */
-        uint32_t state_keep_days; /* "keep_days": default 90, range 1..3650 */
+        uint32_t state_keep_days; /* "keep_days" */
 
         /* "stretches" */
         char *stretch_catalog; /* "catalog": NULL: PKGDATADIR/stretches.json */
-        bool stretch_floor; /* "floor_exercises": prompt floor exercises too; default false */
+        bool stretch_floor; /* "floor_exercises": prompt floor exercises too */
 
         /* "access" */
-        char *access_group; /* "group": who may change state on the system bus besides root; default "psoas" */
+        char *access_group; /* "group": who may change state on the system bus besides root */
 
         /* "gpio": absent means no GPIO at all */
         bool gpio_enabled;
         char *gpio_chip; /* "chip": a path (/dev/gpiochip0) or a chip name (gpiochip0) */
         GpioLineConfig gpio_motor; /* "motor_line" + "motor_active_low" */
         GpioLineConfig gpio_button; /* "button_line" + "button_active_low" */
-        GpioBias gpio_button_bias; /* "button_bias": "as-is", "disabled", "pull-up" (default), "pull-down" */
+        GpioBias gpio_button_bias; /* "button_bias" */
 } Config;
 
 /* All defaults. */
