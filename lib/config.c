@@ -33,8 +33,9 @@ static int check_forward(const struct psoas_config *config) {
 }
 
 /* The numeric fields with their ranges and defaults, in struct order, each in the field's own unit: the one place
- * they are written down, for psoas_config_init(), psoas_config_validate() and psoas_config_range() alike. What
- * psoasd.json(5) and psoas-analyze(1) show is derived from here (common/engine-keys.h gives their units). */
+ * they are written down, for psoas_config_init(), psoas_config_validate() and psoas_config_range() alike. psoasd
+ * and psoas-analyze read them through those functions, in the units of common/engine-keys.c; the tests
+ * test-config-man and test-analyze-man hold psoasd.json(5) and psoas-analyze(1) to them. */
 static const struct {
         const char *name;
         size_t offset;
