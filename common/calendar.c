@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "calendar.h"
+#include "time-util.h"
 
 /* 0000-03-01 is 719468 days before 1970-01-01; 400 Gregorian years are 146097 days. */
 #define DAYS_0000_03_01_TO_1970 719468
@@ -117,4 +119,52 @@ void day_to_string(int32_t day, char buf[static DAY_NAME_LENGTH + 1]) {
         buf[8] = (char)('0' + day_of_month / 10);
         buf[9] = (char)('0' + day_of_month % 10);
         buf[10] = '\0';
+}
+
+/* Local times are signed: the time before 1970 too. */
+#define US_PER_S ((int64_t)USEC_PER_SEC)
+
+const char *calendar_format_date(int64_t days, char buf[static CALENDAR_TEXT_MAX]) {
+        int64_t y;
+        unsigned m, d;
+
+        calendar_date_from_days(days, &y, &m, &d);
+        snprintf(buf, CALENDAR_TEXT_MAX, "%04lld-%02u-%02u", (long long)y, m, d);
+        return buf;
+}
+
+const char *calendar_format_local_time(int64_t local_us, char buf[static CALENDAR_TEXT_MAX]) {
+        int64_t days = calendar_day_of_local_us(local_us), y;
+        int64_t s = floor_div(local_us - days * CALENDAR_US_PER_DAY, US_PER_S);
+        unsigned m, d;
+
+        calendar_date_from_days(days, &y, &m, &d);
+        snprintf(buf, CALENDAR_TEXT_MAX, "%04lld-%02u-%02u %02u:%02u:%02u", (long long)y, m, d,
+                (unsigned)(s / 3600), (unsigned)(s / 60 % 60), (unsigned)(s % 60));
+        return buf;
+}
+
+int calendar_parse_local_time(const char *s, int64_t *ret_us) {
+        unsigned y, mo, d, h, mi, sec = 0;
+        int n = 0, n2 = 0;
+        int64_t days;
+        char sep;
+
+        if (!s || !ret_us)
+                return -EINVAL;
+        if (sscanf(s, "%4u-%2u-%2u%c%2u:%2u%n", &y, &mo, &d, &sep, &h, &mi, &n) != 6)
+                return -EINVAL;
+        if (s[n] == ':') {
+                if (sscanf(s + n, ":%2u%n", &sec, &n2) != 1)
+                        return -EINVAL;
+                n += n2;
+        }
+        /* No 2023-02-30. */
+        if (s[n] != '\0' || (sep != 'T' && sep != ' ') || !calendar_date_valid(y, mo, d) || h > 23 ||
+                mi > 59 || sec > 59)
+                return -EINVAL;
+        days = calendar_days_from_date(y, mo, d);
+
+        *ret_us = ((days * 24 + h) * 60 + mi) * 60 * US_PER_S + (int64_t)sec * US_PER_S;
+        return 0;
 }

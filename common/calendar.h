@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "time-util.h"
+
 /* a / b rounded towards minus infinity (b > 0): the day of a time before 1970 too. */
 int64_t floor_div(int64_t a, int64_t b);
 
@@ -33,3 +35,20 @@ void calendar_date_from_days(int64_t days, int64_t *ret_year, unsigned *ret_mont
 int day_from_chars(const char *s, size_t n, int32_t *ret_day);
 int day_from_string(const char *s, int32_t *ret_day);
 void day_to_string(int32_t day, char buf[static DAY_NAME_LENGTH + 1]);
+
+/* Local wall time counted as µs since 1970-01-01 00:00 as if it were UTC (what psoas_engine_set_clock() and
+ * psoas_engine_local_time() give): its day, and text for it. */
+#define CALENDAR_US_PER_DAY (INT64_C(86400) * (int64_t)USEC_PER_SEC)
+#define CALENDAR_TEXT_MAX 32
+
+static inline int64_t calendar_day_of_local_us(int64_t local_us) {
+        return floor_div(local_us, CALENDAR_US_PER_DAY);
+}
+
+/* "2024-05-01" for any day, before 1970 or after 9999 too (unlike day_to_string()). Returns buf. */
+const char *calendar_format_date(int64_t days, char buf[static CALENDAR_TEXT_MAX]);
+/* "2024-05-01 09:12:33", rounded down to the second. Returns buf. */
+const char *calendar_format_local_time(int64_t local_us, char buf[static CALENDAR_TEXT_MAX]);
+/* "YYYY-MM-DDTHH:MM[:SS]" or with a space for the T, a valid date and time (no 2023-02-30, no 24:00) → local
+ * µs. -EINVAL for anything else. */
+int calendar_parse_local_time(const char *s, int64_t *ret_us);

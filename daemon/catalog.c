@@ -11,17 +11,13 @@
 
 #include "catalog.h"
 #include "config.h"
+#include "json.h"
 #include "macro.h"
 
 /* Bounds on what a replaced catalog file can make the daemon hold; the shipped one has 9 entries of a few
  * hundred bytes each. */
 #define CATALOG_STRETCHES_MAX 256
 #define CATALOG_STRING_MAX 4096
-
-static inline void json_object_putp(struct json_object **p) {
-        if (*p)
-                json_object_put(*p);
-}
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(Catalog *, catalog_free);
 
@@ -57,9 +53,9 @@ static int entry_error(const EntryContext *e, const char *key, const char *forma
 
         /* An id is [a-z0-9-] by the time it is set here; it is cut like any other value shown. */
         if (e->id)
-                return config_json_error(
+                return json_doc_error(
                         e->ret_error, e->name, e->path, key, "%s (stretch '%.40s')", reason, e->id);
-        return config_json_error(e->ret_error, e->name, e->path, key, "%s", reason);
+        return json_doc_error(e->ret_error, e->name, e->path, key, "%s", reason);
 }
 
 /* Python's str.isspace(), which lib/gen-catalog.py's strip() uses to call a string empty. */
@@ -107,7 +103,7 @@ static int check_string(const EntryContext *e, const char *key, struct json_obje
         size_t n;
 
         if (!json_object_is_type(v, json_type_string))
-                return entry_error(e, key, "must be a string, got %s", config_json_type_name(v));
+                return entry_error(e, key, "must be a string, got %s", json_doc_type_name(v));
         s = json_object_get_string(v);
         n = (size_t)json_object_get_string_len(v);
         if (string_is_blank(s, n))
@@ -140,41 +136,39 @@ static int copy_string(const EntryContext *e, struct json_object *obj, const cha
 /* One bound of a [min, max] range: an integer from 1 to 2^32-1. */
 static int check_bound(
         const EntryContext *e, const char *key, const char *what, struct json_object *v, uint32_t *ret) {
-        char shown[CONFIG_JSON_DESCRIBE_MAX];
+        char shown[JSON_DOC_DESCRIBE_MAX];
         int64_t i;
 
         if (!json_object_is_type(v, json_type_int))
                 return entry_error(e, key, "%s must be an integer, got %s", what,
-                        json_object_is_type(v, json_type_double)
-                                ? config_json_describe(v, shown, sizeof(shown))
-                                : config_json_type_name(v));
+                        json_object_is_type(v, json_type_double) ? json_doc_describe(v, shown, sizeof(shown))
+                                                                 : json_doc_type_name(v));
         /* Above INT64_MAX json-c gives INT64_MAX, which is out of range as well. */
         i = json_object_get_int64(v);
         if (i < 1 || i > UINT32_MAX)
                 return entry_error(e, key, "%s must be between 1 and %" PRIu32 ", got %s", what, UINT32_MAX,
-                        config_json_describe(v, shown, sizeof(shown)));
+                        json_doc_describe(v, shown, sizeof(shown)));
         *ret = (uint32_t)i;
         return 0;
 }
 
 static int check_range(const EntryContext *e, struct json_object *obj, const char *key, uint32_t *ret_min,
         uint32_t *ret_max) {
-        char shown[CONFIG_JSON_DESCRIBE_MAX];
+        char shown[JSON_DOC_DESCRIBE_MAX];
         struct json_object *v = json_object_object_get(obj, key);
         uint32_t min, max;
         int r;
 
         if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) != 2)
                 return entry_error(
-                        e, key, "must be [min, max], got %s", config_json_describe(v, shown, sizeof(shown)));
+                        e, key, "must be [min, max], got %s", json_doc_describe(v, shown, sizeof(shown)));
         r = check_bound(e, key, "min", json_object_array_get_idx(v, 0), &min);
         if (r < 0)
                 return r;
         r = check_bound(e, key, "max", json_object_array_get_idx(v, 1), &max);
         if (r < 0)
                 return r;
-        if (min > max)
-                return entry_error(e, key, "min %" PRIu32 " is greater than max %" PRIu32, min, max);
+        /* min <= max is the engine's rule (engine_rejected()). */
         *ret_min = min;
         *ret_max = max;
         return 0;
@@ -183,7 +177,7 @@ static int check_range(const EntryContext *e, struct json_object *obj, const cha
 /* A non-empty list of distinct names from names[], as flags: names[i] is bit i. */
 static int check_flags(const EntryContext *e, struct json_object *obj, const char *key,
         const char *const *names, size_t n_names, uint32_t *ret) {
-        char shown[CONFIG_JSON_DESCRIBE_MAX], known[128] = "";
+        char shown[JSON_DOC_DESCRIBE_MAX], known[128] = "";
         struct json_object *v = json_object_object_get(obj, key);
         uint32_t flags = 0;
         size_t n;
@@ -194,7 +188,7 @@ static int check_flags(const EntryContext *e, struct json_object *obj, const cha
 
         if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) == 0)
                 return entry_error(e, key, "must be a non-empty array of %s, got %s", known,
-                        config_json_describe(v, shown, sizeof(shown)));
+                        json_doc_describe(v, shown, sizeof(shown)));
         n = json_object_array_length(v);
         for (size_t i = 0; i < n; i++) {
                 struct json_object *item = json_object_array_get_idx(v, i);
@@ -207,7 +201,7 @@ static int check_flags(const EntryContext *e, struct json_object *obj, const cha
                                         break;
                 if (k == n_names)
                         return entry_error(e, key, "unknown value %s (known: %s)",
-                                config_json_describe(item, shown, sizeof(shown)), known);
+                                json_doc_describe(item, shown, sizeof(shown)), known);
                 if (flags & (UINT32_C(1) << k))
                         return entry_error(e, key, "\"%s\" is listed twice", names[k]);
                 flags |= UINT32_C(1) << k;
@@ -225,6 +219,23 @@ static void stretch_done(struct psoas_stretch *s) {
         *s = (struct psoas_stretch){};
 }
 
+/* What psoas_stretch_validate() found wrong with s (the field it names), said with the file's keys. */
+static int engine_rejected(const EntryContext *e, const struct psoas_stretch *s, const char *field) {
+        if (streq(field, "hold_max_s"))
+                return entry_error(e, "hold_seconds", "min %" PRIu32 " is greater than max %" PRIu32,
+                        s->hold_min_s, s->hold_max_s);
+        if (streq(field, "reps_max"))
+                return entry_error(
+                        e, "reps", "min %" PRIu32 " is greater than max %" PRIu32, s->reps_min, s->reps_max);
+        /* With a valid check name, only its signature's kind can be wrong: it counts repetitions or times a
+         * hold, and the entry gives the other range. */
+        if (streq(field, "check"))
+                return entry_error(e, "check", "\"%s\" %s", psoas_stretch_check_to_string(s->check),
+                        s->reps_min > 0 ? "times a hold: give hold_seconds"
+                                        : "counts repetitions: give reps");
+        return entry_error(e, NULL, "rejected by the engine (%s)", field);
+}
+
 static int parse_entry(
         const char *name, size_t index, struct json_object *obj, struct psoas_stretch *s, char **ret_error) {
         static const char *const required[] = {
@@ -239,7 +250,7 @@ static int parse_entry(
                 "safety",
         };
         static const char *const optional[] = { "$comment", "hold_seconds", "reps" };
-        char shown[CONFIG_JSON_DESCRIBE_MAX];
+        char shown[JSON_DOC_DESCRIBE_MAX];
         EntryContext e = { .name = name, .ret_error = ret_error };
         struct json_object *v;
         bool has_hold, has_reps;
@@ -249,7 +260,7 @@ static int parse_entry(
 
         snprintf(e.path, sizeof(e.path), "stretches[%zu]", index);
         if (!json_object_is_type(obj, json_type_object))
-                return entry_error(&e, NULL, "must be an object, got %s", config_json_type_name(obj));
+                return entry_error(&e, NULL, "must be an object, got %s", json_doc_type_name(obj));
 
         /* The id first, so that every later message can name the entry by it. */
         if (json_object_object_get_ex(obj, "id", &v)) {
@@ -259,7 +270,7 @@ static int parse_entry(
                 for (const char *c = str; *c; c++)
                         if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-'))
                                 return entry_error(&e, "id", "may contain only a-z, 0-9 and '-', got %s",
-                                        config_json_describe(v, shown, sizeof(shown)));
+                                        json_doc_describe(v, shown, sizeof(shown)));
                 s->id = strdup(str);
                 if (!s->id)
                         return -ENOMEM;
@@ -303,7 +314,7 @@ static int parse_entry(
         v = json_object_object_get(obj, "per_side");
         if (!json_object_is_type(v, json_type_boolean))
                 return entry_error(&e, "per_side", "must be true or false, got %s",
-                        config_json_describe(v, shown, sizeof(shown)));
+                        json_doc_describe(v, shown, sizeof(shown)));
         s->per_side = json_object_get_boolean(v);
 
         /* The engine names the checks (the signatures); a string with a NUL in it names none. */
@@ -320,7 +331,7 @@ static int parse_entry(
                                 k > 0 ? ", " : "",
                                 psoas_stretch_check_to_string((enum psoas_stretch_check)k));
                 return entry_error(&e, "check", "unknown value %s (known: %s)",
-                        config_json_describe(v, shown, sizeof(shown)), known);
+                        json_doc_describe(v, shown, sizeof(shown)), known);
         }
         s->check = (enum psoas_stretch_check)r;
 
@@ -344,17 +355,18 @@ static int parse_entry(
         if (r < 0)
                 return r;
 
-        /* The rules above are meant to be the engine's own; this guards against the two drifting apart. */
+        /* What an entry means (a range's order, which range a signature uses) is the engine's to say, once, in
+         * psoas_stretch_validate(); here it is only said in the file's terms. */
         r = psoas_stretch_validate(s, &str);
         if (r < 0)
-                return entry_error(&e, NULL, "rejected by the engine (%s)", str);
+                return engine_rejected(&e, s, str);
         return 0;
 }
 
 static int catalog_from_json(const char *name, struct json_object *root, Catalog **ret, char **ret_error) {
         static const char *const known[] = { "$comment", "version", "stretches" };
         _cleanup_(catalog_freep) Catalog *c = NULL;
-        char shown[CONFIG_JSON_DESCRIBE_MAX];
+        char shown[JSON_DOC_DESCRIBE_MAX];
         struct json_object *v, *list;
         size_t n;
         int r;
@@ -366,12 +378,12 @@ static int catalog_from_json(const char *name, struct json_object *root, Catalog
                 for (size_t k = 0; k < ELEMENTSOF(known) && !found; k++)
                         found = strcmp(key, known[k]) == 0;
                 if (!found)
-                        return config_json_error(ret_error, name, NULL, key, "unknown key");
+                        return json_doc_error(ret_error, name, NULL, key, "unknown key");
         }
         if (!json_object_object_get_ex(root, "version", &v))
-                return config_json_error(ret_error, name, NULL, "version", "missing");
+                return json_doc_error(ret_error, name, NULL, "version", "missing");
         if (!json_object_object_get_ex(root, "stretches", &list))
-                return config_json_error(ret_error, name, NULL, "stretches", "missing");
+                return json_doc_error(ret_error, name, NULL, "stretches", "missing");
 
         if (json_object_object_get_ex(root, "$comment", &v)) {
                 const EntryContext top = { .name = name, .ret_error = ret_error };
@@ -384,16 +396,15 @@ static int catalog_from_json(const char *name, struct json_object *root, Catalog
 
         v = json_object_object_get(root, "version");
         if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) != 1)
-                return config_json_error(ret_error, name, NULL, "version", "only version 1 is known, got %s",
-                        config_json_describe(v, shown, sizeof(shown)));
+                return json_doc_error(ret_error, name, NULL, "version", "only version 1 is known, got %s",
+                        json_doc_describe(v, shown, sizeof(shown)));
 
         if (!json_object_is_type(list, json_type_array) || json_object_array_length(list) == 0)
-                return config_json_error(ret_error, name, NULL, "stretches",
-                        "must be a non-empty array, got %s",
-                        config_json_describe(list, shown, sizeof(shown)));
+                return json_doc_error(ret_error, name, NULL, "stretches",
+                        "must be a non-empty array, got %s", json_doc_describe(list, shown, sizeof(shown)));
         n = json_object_array_length(list);
         if (n > CATALOG_STRETCHES_MAX)
-                return config_json_error(ret_error, name, NULL, "stretches", "at most %d stretches, got %zu",
+                return json_doc_error(ret_error, name, NULL, "stretches", "at most %d stretches, got %zu",
                         CATALOG_STRETCHES_MAX, n);
 
         c = calloc(1, sizeof(*c));
@@ -416,7 +427,7 @@ static int catalog_from_json(const char *name, struct json_object *root, Catalog
                                 char path[32];
 
                                 snprintf(path, sizeof(path), "stretches[%zu]", i);
-                                return config_json_error(ret_error, name, path, "id",
+                                return json_doc_error(ret_error, name, path, "id",
                                         "duplicate of stretches[%zu] (stretch '%.40s')", j,
                                         c->stretches[i].id);
                         }
@@ -435,7 +446,7 @@ int catalog_parse(const char *name, const char *json, size_t size, Catalog **ret
         if (!name)
                 name = "(input)";
 
-        r = config_json_parse(name, json, size, &root, ret_error);
+        r = json_doc_parse(name, json, size, &root, ret_error);
         if (r < 0)
                 return r;
         return catalog_from_json(name, root, ret, ret_error);
@@ -448,7 +459,7 @@ int catalog_load(const char *path, Catalog **ret, char **ret_error) {
         if (!path || !ret)
                 return -EINVAL;
 
-        r = config_json_load(path, &root, ret_error);
+        r = json_doc_load(path, &root, ret_error);
         if (r < 0)
                 return r;
         return catalog_from_json(path, root, ret, ret_error);

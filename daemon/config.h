@@ -29,13 +29,15 @@ typedef struct GpioLineConfig {
         bool active_low;
 } GpioLineConfig;
 
+/* Each member is named after its key; its type, range, unit and default are written once, in the key's row of
+ * config-keys.c. */
 typedef struct Config {
         /* "sensor" */
-        char *sensor_uri; /* "uri": IIO context URI; default "local:" */
+        char *sensor_uri; /* "uri": IIO context URI */
         char *sensor_device; /* "device": IIO device name or id ("iio:device0"); NULL: found automatically */
         char *sensor_gyro_device; /* "gyro_device": NULL: same device or a sibling, found automatically */
-        double sensor_rate_hz; /* "rate_hz": default 100, range 12.5..1000 */
-        double sensor_wakeups_per_s; /* "wakeups_per_s": batches taken per second; default 1.5, range 0.5..50 */
+        double sensor_rate_hz; /* "rate_hz" */
+        double sensor_wakeups_per_s; /* "wakeups_per_s": batches taken per second */
         bool sensor_has_mount_matrix; /* "mount_matrix": 9 numbers, row-major, overrides the device's */
         float sensor_mount_matrix[9];
         /* "use_gyro" → engine.use_gyro; "forward" (3 numbers, or "+x" … "-z") → engine.forward(_known) */
@@ -46,21 +48,21 @@ typedef struct Config {
         /* "state" */
         char *state_directory; /* "directory": NULL: the default for the bus (/var/lib/psoas, or
                                 * $XDG_STATE_HOME/psoas with --user), or $STATE_DIRECTORY under systemd */
-        uint32_t state_keep_days; /* "keep_days": default 90, range 1..3650 */
+        uint32_t state_keep_days; /* "keep_days" */
 
         /* "stretches" */
         char *stretch_catalog; /* "catalog": NULL: PKGDATADIR/stretches.json */
-        bool stretch_floor; /* "floor_exercises": prompt floor exercises too; default false */
+        bool stretch_floor; /* "floor_exercises": prompt floor exercises too */
 
         /* "access" */
-        char *access_group; /* "group": who may change state on the system bus besides root; default "psoas" */
+        char *access_group; /* "group": who may change state on the system bus besides root */
 
         /* "gpio": absent means no GPIO at all */
         bool gpio_enabled;
         char *gpio_chip; /* "chip": a path (/dev/gpiochip0) or a chip name (gpiochip0) */
         GpioLineConfig gpio_motor; /* "motor_line" + "motor_active_low" */
         GpioLineConfig gpio_button; /* "button_line" + "button_active_low" */
-        GpioBias gpio_button_bias; /* "button_bias": "as-is", "disabled", "pull-up" (default), "pull-down" */
+        GpioBias gpio_button_bias; /* "button_bias" */
 } Config;
 
 /* All defaults. */
@@ -78,37 +80,8 @@ int config_parse(const char *name, const char *json, size_t size, Config **ret, 
 
 const char *gpio_bias_to_string(GpioBias b);
 
-/*
- * Shared with catalog.c, which reads its file the same way.
- *
- * Both files are strict RFC 8259 JSON: json-c parses them (its error descriptions are what the admin sees
- * for ordinary syntax errors), and a second pass refuses what json-c lets through but JSON does not allow or
- * we cannot represent faithfully: NaN and Infinity, single-quoted strings, raw control characters in
- * strings, malformed numbers, integers beyond 64 bits, invalid UTF-8 or lone surrogates, keys containing NUL
- * and keys given more than once (json-c would silently keep the last one).
- */
-
-struct json_object;
-
-/* No configuration or catalog comes near this size; the limit bounds the work a corrupt file can cause. */
-#define CONFIG_JSON_SIZE_MAX ((size_t)1024 * 1024)
-
-/* Reads and parses path; the top level must be an object. Errors as config_load(), and -EFBIG for a file
- * larger than CONFIG_JSON_SIZE_MAX. */
-int config_json_load(const char *path, struct json_object **ret, char **ret_error);
-/* The same for a buffer in memory (not NUL-terminated; may contain any bytes). */
-int config_json_parse(
-        const char *name, const char *data, size_t size, struct json_object **ret, char **ret_error);
-
-/* Sets *ret_error (when ret_error is not NULL) to "NAME: PARENT.KEY: reason" and returns -EINVAL. parent is
- * an already formatted path, NULL or "" for none; key is a raw key from the file, quoted and escaped here
- * when it is not a plain word, or NULL for none. */
-int config_json_error(char **ret_error, const char *name, const char *parent, const char *key,
-        const char *format, ...) __attribute__((format(printf, 5, 6)));
-
-/* "null", "boolean", "number", "string", "array" or "object". */
-const char *config_json_type_name(const struct json_object *v);
-
-/* v as JSON text for a message, cut to fit in buf (at least 16 bytes) with "…" when it is longer. */
-#define CONFIG_JSON_DESCRIBE_MAX 64
-const char *config_json_describe(const struct json_object *v, char *buf, size_t size);
+/* Calls f for each key of the file, in the file's order, with its dotted name and the synopsis psoasd.json(5)
+ * gives it ("number, in minutes, default *30*, from *1* to *1440*"), taken from the one table that also reads
+ * the file: tests/config/test-config-man.c checks the man page with it. Returns the first negative value f
+ * returns, or 0. */
+int config_keys_foreach(int (*f)(const char *key, const char *synopsis, void *userdata), void *userdata);

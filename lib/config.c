@@ -9,38 +9,6 @@
 #include "psoas/psoas.h"
 #include "sized.h"
 
-void config_defaults(struct psoas_config *config) {
-        *config = (struct psoas_config){
-                .size = sizeof(struct psoas_config),
-                .use_gyro = true,
-                .forward_known = false,
-                .calibration_still_s = 3.0f,
-                .calibration_timeout_s = 15.0f,
-                .break_s = 60.0f,
-                .sitting_alert_s = 1800.0f,
-                .sitting_repeat_s = 600.0f,
-                .tilt_alert_deg = 10.0f,
-                .tilt_alert_s = 120.0f,
-                .quiet_start_min = 0,
-                .quiet_end_min = 0,
-                .stretch_window_s = 600.0f,
-        };
-}
-
-PSOAS_API int psoas_config_init(struct psoas_config *config) {
-        struct psoas_config defaults;
-
-        if (!config)
-                return -EINVAL;
-        config_defaults(&defaults);
-        return sized_copy_out(config, &defaults, sizeof(defaults));
-}
-
-int config_read(const struct psoas_config *config, struct psoas_config *ret) {
-        config_defaults(ret);
-        return sized_copy_in(ret, sizeof(*ret), config);
-}
-
 static int check_float(float v, float min, float max) {
         if (!isfinite(v))
                 return -EINVAL;
@@ -66,25 +34,59 @@ static int check_forward(const struct psoas_config *config) {
         return n2 > 0 ? 0 : -EINVAL;
 }
 
-/* The numeric fields and their ranges, in struct order: the one place they are written down, for
- * psoas_config_validate() and psoas_config_range() alike. */
+/* The numeric fields with their ranges and defaults, in struct order, each in the field's own unit: the one place
+ * they are written down, for psoas_config_init(), psoas_config_validate() and psoas_config_range() alike. psoasd
+ * and psoas-analyze read them through those functions, in the units of common/engine-keys.c; the tests
+ * test-config-man and test-analyze-man hold psoasd.json(5) and psoas-analyze(1) to them. */
 static const struct {
         const char *name;
         size_t offset;
         bool is_int;
-        double min, max;
+        double min, max, default_value;
 } config_fields[] = {
-        { "calibration_still_s", offsetof(struct psoas_config, calibration_still_s), false, 1, 30 },
-        { "calibration_timeout_s", offsetof(struct psoas_config, calibration_timeout_s), false, 2, 600 },
-        { "break_s", offsetof(struct psoas_config, break_s), false, 10, 3600 },
-        { "sitting_alert_s", offsetof(struct psoas_config, sitting_alert_s), false, 60, 86400 },
-        { "sitting_repeat_s", offsetof(struct psoas_config, sitting_repeat_s), false, 60, 86400 },
-        { "tilt_alert_deg", offsetof(struct psoas_config, tilt_alert_deg), false, 2, 45 },
-        { "tilt_alert_s", offsetof(struct psoas_config, tilt_alert_s), false, 5, 3600 },
-        { "quiet_start_min", offsetof(struct psoas_config, quiet_start_min), true, 0, 1439 },
-        { "quiet_end_min", offsetof(struct psoas_config, quiet_end_min), true, 0, 1439 },
-        { "stretch_window_s", offsetof(struct psoas_config, stretch_window_s), false, 60, 7200 },
+        { "calibration_still_s", offsetof(struct psoas_config, calibration_still_s), false, 1, 30, 3 },
+        { "calibration_timeout_s", offsetof(struct psoas_config, calibration_timeout_s), false, 2, 600, 15 },
+        { "break_s", offsetof(struct psoas_config, break_s), false, 10, 3600, 60 },
+        { "sitting_alert_s", offsetof(struct psoas_config, sitting_alert_s), false, 60, 86400, 1800 },
+        { "sitting_repeat_s", offsetof(struct psoas_config, sitting_repeat_s), false, 60, 86400, 600 },
+        { "tilt_alert_deg", offsetof(struct psoas_config, tilt_alert_deg), false, 2, 45, 10 },
+        { "tilt_alert_s", offsetof(struct psoas_config, tilt_alert_s), false, 5, 3600, 120 },
+        /* start == end: no quiet hours. */
+        { "quiet_start_min", offsetof(struct psoas_config, quiet_start_min), true, 0, 1439, 0 },
+        { "quiet_end_min", offsetof(struct psoas_config, quiet_end_min), true, 0, 1439, 0 },
+        { "stretch_window_s", offsetof(struct psoas_config, stretch_window_s), false, 60, 7200, 600 },
 };
+
+/* The defaults: the flags', and each number's from config_fields[]. */
+void config_defaults(struct psoas_config *config) {
+        *config = (struct psoas_config){
+                .size = sizeof(struct psoas_config),
+                .use_gyro = true,
+                .forward_known = false,
+        };
+        for (size_t i = 0; i < ELEMENTSOF(config_fields); i++) {
+                void *p = (char *)config + config_fields[i].offset;
+
+                if (config_fields[i].is_int)
+                        *(int32_t *)p = (int32_t)config_fields[i].default_value;
+                else
+                        *(float *)p = (float)config_fields[i].default_value;
+        }
+}
+
+PSOAS_API int psoas_config_init(struct psoas_config *config) {
+        struct psoas_config defaults;
+
+        if (!config)
+                return -EINVAL;
+        config_defaults(&defaults);
+        return sized_copy_out(config, &defaults, sizeof(defaults));
+}
+
+int config_read(const struct psoas_config *config, struct psoas_config *ret) {
+        config_defaults(ret);
+        return sized_copy_in(ret, sizeof(*ret), config);
+}
 
 /* Fields are checked in struct order, so the field reported is the first offending one. */
 PSOAS_API int psoas_config_validate(const struct psoas_config *theirs, const char **ret_field) {

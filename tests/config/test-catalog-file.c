@@ -221,7 +221,11 @@ TEST(unknown_check) {
                      ") (stretch 'second')");
         /* A signature that counts repetitions cannot time a hold. */
         edit_fails("\"check\": \"upright\"", "\"check\": \"bridge-reps\"",
-                NAME ": stretches[0]: rejected by the engine (check) (stretch 'first')");
+                NAME
+                ": stretches[0].check: \"bridge-reps\" counts repetitions: give reps (stretch 'first')");
+        edit_fails("\"check\": \"floor\"", "\"check\": \"prone-hold\"",
+                NAME
+                ": stretches[1].check: \"prone-hold\" times a hold: give hold_seconds (stretch 'second')");
 }
 
 /* A catalog of n copies of one entry, with ids s0, s1, ... */
@@ -320,6 +324,8 @@ TEST(broken_catalogs) {
                 { "\"id\": \"second\"", "\"id\": 2", "stretches[1].id: must be a string, got number" },
                 { "\"reps\": [10, 12]", "\"reps\": [12, 10]",
                         "stretches[1].reps: min 12 is greater than max 10 (stretch 'second')" },
+                { "[20, 30]", "[31, 30]",
+                        "stretches[0].hold_seconds: min 31 is greater than max 30 (stretch 'first')" },
                 { "[20, 30]", "[30]",
                         "stretches[0].hold_seconds: must be [min, max], got [30] (stretch 'first')" },
                 { "[20, 30]", "[1, 2, 3]",

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "daemon/config.h"
+#include "daemon/json.h"
 #include "test-util.h"
 
 #define NAME "test.json"
@@ -218,28 +219,32 @@ TEST(full_file_maps_every_key) {
 
 TEST(example_file_parses) {
         char *path = env_path("PSOAS_TEST_CONFIG_EXAMPLE", NULL), *error = NULL;
-        struct psoas_config engine;
-        Config *c = NULL;
+        Config *c = NULL, *defaults = NULL;
 
         if (config_load(path, false, &c, &error) < 0)
                 TEST_FAIL("%s", error);
 
-        /* The example shows the defaults, and a GPIO section to copy. */
-        psoas_config_init(PSOAS_SIZED(&engine));
-        ASSERT_STREQ(c->sensor_uri, "local:");
-        ASSERT_NEAR(c->sensor_rate_hz, 100, 0);
-        ASSERT_NEAR(c->engine.sitting_alert_s, engine.sitting_alert_s, 0);
-        ASSERT_NEAR(c->engine.sitting_repeat_s, engine.sitting_repeat_s, 0);
-        ASSERT_NEAR(c->engine.break_s, engine.break_s, 0);
-        ASSERT_NEAR(c->engine.tilt_alert_deg, engine.tilt_alert_deg, 0);
-        ASSERT_NEAR(c->engine.tilt_alert_s, engine.tilt_alert_s, 0);
-        ASSERT_NEAR(c->engine.calibration_still_s, engine.calibration_still_s, 0);
-        ASSERT_NEAR(c->engine.calibration_timeout_s, engine.calibration_timeout_s, 0);
-        ASSERT_NEAR(c->engine.stretch_window_s, engine.stretch_window_s, 0);
-        ASSERT_EQ(c->state_keep_days, 90);
-        ASSERT_STREQ(c->access_group, "psoas");
+        /* The example shows the defaults (config_new()'s, from the table), and a GPIO section to copy. */
+        ASSERT_EQ(config_new(&defaults), 0);
+        ASSERT_STREQ(c->sensor_uri, defaults->sensor_uri);
+        ASSERT_NEAR(c->sensor_rate_hz, defaults->sensor_rate_hz, 0);
+        ASSERT_NEAR(c->sensor_wakeups_per_s, defaults->sensor_wakeups_per_s, 0);
+        ASSERT_EQ(c->engine.use_gyro, defaults->engine.use_gyro);
+        ASSERT_NEAR(c->engine.sitting_alert_s, defaults->engine.sitting_alert_s, 0);
+        ASSERT_NEAR(c->engine.sitting_repeat_s, defaults->engine.sitting_repeat_s, 0);
+        ASSERT_NEAR(c->engine.break_s, defaults->engine.break_s, 0);
+        ASSERT_NEAR(c->engine.tilt_alert_deg, defaults->engine.tilt_alert_deg, 0);
+        ASSERT_NEAR(c->engine.tilt_alert_s, defaults->engine.tilt_alert_s, 0);
+        ASSERT_NEAR(c->engine.calibration_still_s, defaults->engine.calibration_still_s, 0);
+        ASSERT_NEAR(c->engine.calibration_timeout_s, defaults->engine.calibration_timeout_s, 0);
+        ASSERT_NEAR(c->engine.stretch_window_s, defaults->engine.stretch_window_s, 0);
+        ASSERT_EQ(c->stretch_floor, defaults->stretch_floor);
+        ASSERT_EQ(c->state_keep_days, defaults->state_keep_days);
+        ASSERT_STREQ(c->access_group, defaults->access_group);
         ASSERT_TRUE(c->gpio_enabled);
-        ASSERT_EQ(c->gpio_button_bias, GPIO_BIAS_PULL_UP);
+        ASSERT_EQ(c->gpio_button_bias, defaults->gpio_button_bias);
+        ASSERT_EQ(c->gpio_button.active_low, defaults->gpio_button.active_low);
+        config_free(defaults);
         config_free(c);
         free(path);
 }
@@ -1007,7 +1012,7 @@ TEST(directory_refused) {
 }
 
 TEST(too_big_file) {
-        size_t limit = CONFIG_JSON_SIZE_MAX;
+        size_t limit = JSON_DOC_SIZE_MAX;
         char *data = malloc(limit + 1), *path, *error = NULL;
         char expected[256];
         Config *c = NULL;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * psoasd's configuration file (daemon/config.c) from arbitrary bytes, through config_parse(), the function
+ * psoasd's configuration file (daemon/config.c and its table, config-keys.c) from arbitrary bytes, through config_parse(), the function
  * config_load() uses after reading the file. The rules checked besides memory safety: a document is either
  * accepted with no error message and engine settings the engine itself accepts (config.c checks them with
  * psoas_config_validate(), so that a reload never fails later), or refused with a negative errno and, for bad

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * current.json of psoasd's state directory (daemon/state.c) from arbitrary bytes, through
+ * current.json of psoasd's state directory (daemon/state-file.c) from arbitrary bytes, through
  * state_parse_current(), what state_store_load_current() uses after reading the file. Besides memory safety:
  * an accepted file has a day that formats and parses back, the store writes it and reads it back unchanged
- * (state.c: "never write what the loader would throw away", "a round trip changes no bit"), and when it says
- * it is calibrated, the calibration is one the engine takes (state.c promises that a calibration that loads is
+ * (state-file.c: "never write what the loader would throw away", "a round trip changes no bit"), and when it says
+ * it is calibrated, the calibration is one the engine takes (state-file.c promises that a calibration that loads is
  * one psoas_engine_set_calibration() accepts; the daemon otherwise drops it with a warning at every start).
  */
 

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * A day file of psoasd's state directory (days/YYYY-MM-DD.json, daemon/state.c) from arbitrary bytes, through
+ * A day file of psoasd's state directory (days/YYYY-MM-DD.json, daemon/state-file.c) from arbitrary bytes, through
  * state_parse_day(), what state_store_load_day() uses after reading the file. Besides memory safety: an
  * accepted file gives statistics that GetDay() can send (finite, non-negative times; a tilt mean and
  * percentile the engine computes from them without trouble), a day that formats and parses back,
  * statistics the engine takes back on that day (psoas_engine_restore(), as the daemon does at start), and
- * statistics the store writes and reads back unchanged (state.c: "never write what the loader would throw
+ * statistics the store writes and reads back unchanged (state-file.c: "never write what the loader would throw
  * away", "a round trip changes no bit").
  */
 

@@ -893,8 +893,17 @@ TEST(parse_valid_documents) {
         ASSERT_EQ(parse_current_exact(doc, strlen(doc), &c), 0);
         ASSERT_EQ(c.calibrated, false);
         free(doc);
+        {
+                static const char left_behind[] =
+                        "{\"version\": 1, \"date\": \"2026-11-21\", \"in_bout\": false, "
+                        "\"bout_start_realtime_us\": 0, \"last_break_realtime_us\": 0, \"calibrated\": "
+                        "false, "
+                        "\"calibration\": null}";
+                ASSERT_EQ(parse_current_exact(left_behind, strlen(left_behind), &c), 0);
+        }
+        /* Read by the same strict layer as the configuration: a key given twice is refused. */
         doc = current_document("calibrated", "false, \"calibration\": null");
-        ASSERT_EQ(parse_current_exact(doc, strlen(doc), &c), 0);
+        ASSERT_EQ(parse_current_exact(doc, strlen(doc), &c), -EINVAL);
         free(doc);
 
         /* Forward not known: its vector is not checked. */

@@ -116,4 +116,25 @@ TEST(day_names) {
         ASSERT_EQ(day, 20778);
 }
 
+TEST(local_times) {
+        char buf[CALENDAR_TEXT_MAX];
+        int64_t us;
+
+        ASSERT_EQ(calendar_parse_local_time("2024-05-01T08:30", &us), 0);
+        ASSERT_STREQ(calendar_format_local_time(us, buf), "2024-05-01 08:30:00");
+        ASSERT_EQ(calendar_day_of_local_us(us), calendar_days_from_date(2024, 5, 1));
+        ASSERT_STREQ(calendar_format_date(calendar_day_of_local_us(us), buf), "2024-05-01");
+        ASSERT_EQ(calendar_parse_local_time("2024-02-29 23:59:59", &us), 0);
+        ASSERT_STREQ(calendar_format_local_time(us + 999999, buf), "2024-02-29 23:59:59");
+        ASSERT_STREQ(calendar_format_local_time(us + 1000000, buf), "2024-03-01 00:00:00");
+        /* Before 1970: rounded down, to the previous day and second. */
+        ASSERT_STREQ(calendar_format_local_time(-1, buf), "1969-12-31 23:59:59");
+        ASSERT_STREQ(calendar_format_date(-1, buf), "1969-12-31");
+
+        static const char *const bad[] = { "2023-02-29T10:00", "2024-05-01T24:00", "2024-05-01T08:60",
+                "2024-05-01T08:30:60", "2024-05-01X08:30", "2024-05-01T08:30:00Z", "2024-05-01", "" };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                ASSERT_EQ(calendar_parse_local_time(bad[i], &us), -EINVAL);
+}
+
 TEST_MAIN

@@ -91,7 +91,9 @@ struct psoas_sample {
 };
 
 /* ---------------------------------------------------------------------------------------------------------- */
-/* Configuration. Initialise with psoas_config_init(), change what you need, check with psoas_config_validate(). */
+/* Configuration. Initialise with psoas_config_init(), change what you need, check with psoas_config_validate().
+ * Each number's default and range are written down once, in lib/config.c (config_fields[]); ask for a range with
+ * psoas_config_range(). psoasd.json(5) shows them in the configuration file's units. */
 
 struct psoas_config {
         uint32_t size; /* sizeof(struct psoas_config), set by the caller (see the top of this file) */
@@ -106,25 +108,25 @@ struct psoas_config {
         float forward[3];
 
         /* Calibration: seconds of stillness captured for the neutral posture, and how long to wait for them. */
-        float calibration_still_s; /* default 3, range 1..30 */
-        float calibration_timeout_s; /* default 15, range 2..600 */
+        float calibration_still_s;
+        float calibration_timeout_s;
 
         /* Sitting: a break counts only after this long standing or walking. */
-        float break_s; /* default 60, range 10..3600 */
+        float break_s;
         /* First sitting alert after this long in one bout, then again every sitting_repeat_s. */
-        float sitting_alert_s; /* default 1800, range 60..86400 */
-        float sitting_repeat_s; /* default 600, range 60..86400 */
+        float sitting_alert_s;
+        float sitting_repeat_s;
 
         /* Tilt alert: standing with anterior tilt at least tilt_alert_deg above neutral for tilt_alert_s. */
-        float tilt_alert_deg; /* default 10, range 2..45 */
-        float tilt_alert_s; /* default 120, range 5..3600 */
+        float tilt_alert_deg;
+        float tilt_alert_s;
 
         /* Quiet hours in minutes after local midnight, [start, end), may wrap past midnight; start == end: none. */
-        int32_t quiet_start_min; /* default 0, range 0..1439 */
-        int32_t quiet_end_min; /* default 0, range 0..1439 */
+        int32_t quiet_start_min;
+        int32_t quiet_end_min;
 
         /* How long after a prompt the engine watches for the prompted stretch to verify it. */
-        float stretch_window_s; /* default 600, range 60..7200 */
+        float stretch_window_s;
 };
 
 /* Sets every field but size to its default, as far as config->size goes. -EINVAL when size is not set. */
