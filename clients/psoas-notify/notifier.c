@@ -11,6 +11,7 @@
 #include "log.h"
 #include "notification-server.h"
 #include "notifier.h"
+#include "prompt-details.h"
 
 #define DAEMON_NAME "org.psoas.Posture1"
 #define DAEMON_PATH "/org/psoas/Posture1"
@@ -270,50 +271,6 @@ static int set_string(char **s, const char *value) {
         return 0;
 }
 
-/* What a revision 2 psoasd appends to StretchPrompt: the safety note and the details (unknown keys skipped). */
-typedef struct PromptDetails {
-        const char *safety;
-        uint32_t hold_min_s, repetitions_min;
-        bool per_side, verifiable;
-} PromptDetails;
-
-static int read_prompt_details(sd_bus_message *m, PromptDetails *d) {
-        int r;
-
-        r = sd_bus_message_read(m, "s", &d->safety);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *key, *contents;
-                int b;
-
-                r = sd_bus_message_read(m, "s", &key);
-                if (r >= 0)
-                        r = sd_bus_message_peek_type(m, NULL, &contents);
-                if (r < 0)
-                        return r;
-                if (streq(key, "hold_min_seconds") && streq(contents, "u"))
-                        r = sd_bus_message_read(m, "v", "u", &d->hold_min_s);
-                else if (streq(key, "repetitions_min") && streq(contents, "u"))
-                        r = sd_bus_message_read(m, "v", "u", &d->repetitions_min);
-                else if ((streq(key, "per_side") || streq(key, "verifiable")) && streq(contents, "b")) {
-                        r = sd_bus_message_read(m, "v", "b", &b);
-                        *(streq(key, "per_side") ? &d->per_side : &d->verifiable) = b;
-                } else
-                        r = sd_bus_message_skip(m, "v");
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
-}
-
 /* "Hold for 20–30 s on each side.", "Repeat 10–12 times.": the range, "each side" only where the catalog says. */
 static void describe_amount(char *buf, size_t size, uint32_t lo, uint32_t hi, bool hold, bool per_side) {
         char range[32];
@@ -380,7 +337,7 @@ static void handle_stretch_prompt(Notifier *n, sd_bus_message *m) {
         r = sd_bus_message_read(m, "sssuu", &id, &title, &instructions, &hold_seconds, &repetitions);
         /* Revision 2 appended the safety note and the details; revision 1's five arguments stay first. */
         if (r >= 0 && sd_bus_message_at_end(m, false) == 0)
-                r = read_prompt_details(m, &d);
+                r = prompt_details_read(m, &d);
         if (r < 0) {
                 log_warning_errno(r, "Malformed StretchPrompt signal: %m");
                 return;
