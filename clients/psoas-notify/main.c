@@ -23,6 +23,8 @@ static void help(void) {
                "      --version    show the version and exit\n"
                "      --system     follow the psoasd on the system bus (the default)\n"
                "      --user       follow a per-user psoasd (psoasd --user) on the session bus\n"
+               "      --sound      ask the notification server to play a sound with alerts and stretch\n"
+               "                   prompts, where it can (off by default)\n"
                "  -v, --verbose    log every signal, notification and action\n"
                "\n"
                "Notifications always go to the session bus. See psoas-notify(1).\n");
@@ -32,16 +34,18 @@ enum {
         ARG_VERSION = 0x100,
         ARG_SYSTEM,
         ARG_USER,
+        ARG_SOUND,
 };
 
 /* Returns 1 to run, 0 to exit successfully (--help, --version), or a negative errno (the message
  * printed). */
-static int parse_argv(int argc, char *argv[], bool *user_bus) {
+static int parse_argv(int argc, char *argv[], NotifierOptions *o) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "system", no_argument, NULL, ARG_SYSTEM },
                 { "user", no_argument, NULL, ARG_USER },
+                { "sound", no_argument, NULL, ARG_SOUND },
                 { "verbose", no_argument, NULL, 'v' },
                 {},
         };
@@ -56,10 +60,13 @@ static int parse_argv(int argc, char *argv[], bool *user_bus) {
                         printf("psoas-notify %s\n", PACKAGE_VERSION);
                         return 0;
                 case ARG_SYSTEM:
-                        *user_bus = false;
+                        o->user_bus = false;
                         break;
                 case ARG_USER:
-                        *user_bus = true;
+                        o->user_bus = true;
+                        break;
+                case ARG_SOUND:
+                        o->sound = true;
                         break;
                 case 'v':
                         log_set_max_level(LOG_DEBUG);
@@ -82,12 +89,12 @@ static int parse_argv(int argc, char *argv[], bool *user_bus) {
 int main(int argc, char *argv[]) {
         _cleanup_(notifier_freep) Notifier *notifier = NULL;
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
-        bool user_bus = false;
+        NotifierOptions options = {};
         int r;
 
         /* Under systemd or a session manager stderr is collected: a "<N>" prefix keeps each record's priority. */
         log_setup("psoas-notify", true);
-        r = parse_argv(argc, argv, &user_bus);
+        r = parse_argv(argc, argv, &options);
         if (r < 0)
                 /* The unit does not restart on this status: the same command line would fail again. */
                 return EX_CONFIG;
@@ -109,7 +116,7 @@ int main(int argc, char *argv[]) {
                 return EXIT_FAILURE;
         }
 
-        r = notifier_new(event, user_bus, &notifier);
+        r = notifier_new(event, &options, &notifier);
         if (r < 0)
                 return EXIT_FAILURE;
 

@@ -23,17 +23,28 @@
 /* The sensor's confirmation of a stretch needs no answer: it goes away by itself. */
 #define CONFIRMATION_TIMEOUT_MS 10000
 
+/* Alert levels run from 1 to 3 (org.psoas.Posture1(5)); a higher level is shown as level 3. */
+#define ALERT_LEVELS 3
+
+/* What one level of an alert says: each level says something new, rather than the first text louder. */
+typedef struct AlertWording {
+        const char *summary;
+        const char *advice; /* added after psoasd's message; NULL for none */
+        const char *icon;
+} AlertWording;
+
 typedef struct AlertKind {
         const char *kind; /* as in the Alert signal; NULL for kinds this version does not know */
         const char *tag;
-        const char *summary;
-        const char *advice; /* added after psoasd's message */
+        AlertWording levels[ALERT_LEVELS];
         const char *const *actions;
 } AlertKind;
 
 static const char *const sitting_actions[] = { "snooze", "Snooze 15 min", "up", "I'm up", NULL };
 static const char *const tilt_actions[] = { "snooze", "Snooze 15 min", "ok", "Got it", NULL };
 static const char *const stretch_actions[] = { "done", "Done", "skip", "Skip", NULL };
+/* The prompt while its steps are not yet all on screen. */
+static const char *const stretch_how_actions[] = { "done", "Done", "how", "How?", "skip", "Skip", NULL };
 static const char *const red_flags_actions[] = { "ok", "Understood", NULL };
 
 enum {
@@ -44,16 +55,56 @@ enum {
 };
 
 static const AlertKind alert_kinds[_ALERT_MAX] = {
-        [ALERT_SITTING] = { "sitting", "sitting alert", "Time to stand up",
-                "Stand up and move about for a minute or two.", sitting_actions },
-        [ALERT_TILT] = { "tilt", "tilt alert", "Mind your pelvic tilt",
-                "Stand tall: let your tailbone drop and gently draw in your belly.", tilt_actions },
-        [ALERT_OTHER] = { NULL, "alert", "Posture alert", NULL, tilt_actions },
+        [ALERT_SITTING] = {
+                .kind = "sitting",
+                .tag = "sitting alert",
+                .levels = {
+                        { "Time to stand up", "Stand up and move about for a minute or two.", "psoas-sitting" },
+                        { "Still sitting: stand up now",
+                                "A minute on your feet is enough: fetch some water or walk to the window.",
+                                "psoas-sitting" },
+                        { "Sitting too long: take a real break",
+                                "Two reminders have passed. Stand up and walk for five minutes; snooze only if "
+                                "you truly cannot.",
+                                "psoas-sitting-long" },
+                },
+                .actions = sitting_actions,
+        },
+        [ALERT_TILT] = {
+                .kind = "tilt",
+                .tag = "tilt alert",
+                .levels = {
+                        { "Mind your pelvic tilt",
+                                "Stand tall: let your tailbone drop and gently draw in your belly.",
+                                "psoas-standing" },
+                        { "Pelvic tilt still high",
+                                "Unlock your knees, squeeze your glutes lightly and tuck your tailbone under.",
+                                "psoas-standing" },
+                        { "Tilted for a long while",
+                                "Give your lower back a rest: shift your weight, walk a few steps or sit down "
+                                "for a moment.",
+                                "psoas-standing" },
+                },
+                .actions = tilt_actions,
+        },
+        [ALERT_OTHER] = {
+                .tag = "alert",
+                .levels = {
+                        { "Posture alert", NULL, "psoas" },
+                        { "Posture alert", NULL, "psoas" },
+                        { "Posture alert", NULL, "psoas" },
+                },
+                .actions = tilt_actions,
+        },
 };
+
+/* The sound of alerts and prompts with --sound, from the freedesktop sound theme. */
+#define ALERT_SOUND "bell"
 
 struct Notifier {
         sd_event *event;
         bool user_bus;
+        bool sound;
         /* psoasd's bus: the system bus, or the session bus for a per-user psoasd. */
         sd_bus *daemon_bus;
         /* The notification server's: always the session bus. */
@@ -73,6 +124,9 @@ struct Notifier {
         char *stretch_title;
         /* The open prompt's text, which its progress is shown above; NULL once answered or ended. */
         char *stretch_body;
+        /* Its whole text (every step, the safety note) while the body shows only the first step and the
+         * "How?" action; NULL when the body has it all. */
+        char *stretch_steps;
 
         bool daemon_present;
         bool inhibited;
@@ -126,6 +180,7 @@ static void on_do_not_disturb(NotificationServer *s, bool do_not_disturb, void *
 
 static void show_problem(Notifier *n, const char *summary, const sd_bus_error *error) {
         NotificationContent content = {
+                .icon = "psoas-sensor-problem",
                 .summary = summary,
                 .body = error->message ?: error->name,
                 .urgency = URGENCY_NORMAL,
@@ -136,6 +191,14 @@ static void show_problem(Notifier *n, const char *summary, const sd_bus_error *e
         if (may_show(n))
                 (void)notification_show(n->problem, &content);
 }
+
+/* The open prompt is answered or over: later progress does not bring it back. */
+static void forget_prompt_text(Notifier *n) {
+        n->stretch_body = mfree(n->stretch_body);
+        n->stretch_steps = mfree(n->stretch_steps);
+}
+
+static void show_stretch(Notifier *n, const char *summary, const char *body);
 
 /* ------------------------------------------------------------------------------------------------------- */
 /* The wearer's choices */
@@ -195,12 +258,24 @@ static void on_alert_action(Notification *alert, const char *action, void *userd
 }
 
 static void on_stretch_action(Notification *stretch, const char *action, void *userdata) {
+        _cleanup_free_ char *summary = NULL;
         Notifier *n = userdata;
+
+        if (streq(action, "how") && n->stretch_steps && n->stretch_body) {
+                /* Every step from now on, progress included; the prompt stays open for Done or Skip. */
+                free(n->stretch_body);
+                n->stretch_body = TAKE_PTR(n->stretch_steps);
+                if (asprintf(&summary, "Stretch: %s", n->stretch_title) < 0) {
+                        log_error("Out of memory.");
+                        return;
+                }
+                show_stretch(n, summary, n->stretch_body);
+                return;
+        }
 
         if (streq(action, "done") && n->stretch_id)
                 call_daemon(n, "CompleteStretch", on_complete_stretch_reply, "s", n->stretch_id);
-        /* Answered: later progress does not bring it back. */
-        n->stretch_body = mfree(n->stretch_body);
+        forget_prompt_text(n);
         (void)notification_close(stretch);
 }
 
@@ -220,6 +295,7 @@ static bool ends_sentence(const char *s) {
 static void handle_alert(Notifier *n, sd_bus_message *m) {
         _cleanup_free_ char *body = NULL;
         const AlertKind *k = &alert_kinds[ALERT_OTHER];
+        const AlertWording *w;
         const char *kind, *message;
         Notification *slot;
         uint32_t level;
@@ -239,10 +315,11 @@ static void handle_alert(Notifier *n, sd_bus_message *m) {
                 if (streq(kind, alert_kinds[i].kind))
                         k = &alert_kinds[i];
         slot = n->alerts[k - alert_kinds];
+        w = &k->levels[MIN(MAX(level, 1u), (uint32_t)ALERT_LEVELS) - 1];
 
         /* psoasd's message is a sentence without a full stop; the advice goes on a line of its own. */
-        if (asprintf(&body, "%s%s%s%s", message, ends_sentence(message) ? "" : ".", k->advice ? "\n" : "",
-                    k->advice ?: "") < 0) {
+        if (asprintf(&body, "%s%s%s%s", message, ends_sentence(message) ? "" : ".", w->advice ? "\n" : "",
+                    w->advice ?: "") < 0) {
                 body = NULL;
                 log_error("Out of memory.");
                 return;
@@ -252,11 +329,13 @@ static void handle_alert(Notifier *n, sd_bus_message *m) {
          * the wearer answers, level 3 is critical as well. Level 1 is not "low": some servers (GNOME Shell)
          * show low-urgency notifications only in their list, never as a banner. */
         NotificationContent content = {
-                .summary = k->summary,
+                .icon = w->icon,
+                .summary = w->summary,
                 .body = body,
                 .actions = k->actions,
                 .urgency = level >= 3 ? URGENCY_CRITICAL : URGENCY_NORMAL,
                 .expire_timeout_ms = level >= 2 ? 0 : -1,
+                .sound = n->sound ? ALERT_SOUND : NULL,
         };
         (void)notification_show(slot, &content);
 }
@@ -309,6 +388,7 @@ static void show_red_flags_once(Notifier *n) {
                 return;
 
         NotificationContent content = {
+                .icon = "psoas",
                 .summary = "Before you stretch",
                 .body = n->red_flags,
                 .actions = red_flags_actions,
@@ -326,10 +406,36 @@ static void show_red_flags_once(Notifier *n) {
         }
 }
 
+#define SELF_REPORTED "\nThe sensor cannot see this one: press Done when you have done it (self-reported)."
+
+/* The length of text's first sentence, its full stop included: up to the first ". ", or all of it. */
+static size_t first_sentence_length(const char *text) {
+        const char *end = strstr(text, ". ");
+
+        return end ? (size_t)(end - text) + 1 : strlen(text);
+}
+
+/* The open prompt, with body under the title; "How?" offered while its steps are not all shown. */
+static void show_stretch(Notifier *n, const char *summary, const char *body) {
+        NotificationContent content = {
+                .icon = "psoas-standing",
+                .summary = summary,
+                .body = body,
+                .actions = n->stretch_steps ? stretch_how_actions : stretch_actions,
+                .urgency = URGENCY_NORMAL,
+                /* It waits for the wearer's answer, as psoasd waits for the stretch. */
+                .expire_timeout_ms = 0,
+                .sound = n->sound ? ALERT_SOUND : NULL,
+        };
+
+        (void)notification_show(n->stretch, &content);
+}
+
 static void handle_stretch_prompt(Notifier *n, sd_bus_message *m) {
-        _cleanup_free_ char *summary = NULL, *body = NULL;
+        _cleanup_free_ char *summary = NULL, *body = NULL, *steps = NULL;
         const char *id, *title, *instructions;
         uint32_t hold_seconds, repetitions;
+        size_t first;
         PromptDetails d = { .verifiable = true };
         char amount[96] = "";
         int r;
@@ -347,7 +453,7 @@ static void handle_stretch_prompt(Notifier *n, sd_bus_message *m) {
                 log_error("Out of memory.");
                 return;
         }
-        n->stretch_body = mfree(n->stretch_body);
+        forget_prompt_text(n);
         if (!may_show(n)) {
                 log_debug("Holding back the prompt for stretch '%s'.", id);
                 return;
@@ -357,28 +463,26 @@ static void handle_stretch_prompt(Notifier *n, sd_bus_message *m) {
                 describe_amount(amount, sizeof(amount), d.hold_min_s, hold_seconds, true, d.per_side);
         else if (repetitions > 0)
                 describe_amount(amount, sizeof(amount), d.repetitions_min, repetitions, false, d.per_side);
+        first = first_sentence_length(instructions);
+        /* A catalog stretch takes four or five sentences and a safety note, more than a banner shows: the
+         * body gives the first step and the amount, and "How?" brings the rest (into the same notification). */
         if (asprintf(&summary, "Stretch: %s", title) < 0 ||
-                asprintf(&body, "%s\n%s%s%s%s", instructions, amount, d.safety ? "\nSafety: " : "",
-                        d.safety ?: "",
-                        d.verifiable ? ""
-                                     : "\nThe sensor cannot see this one: press Done when you have done it "
-                                       "(self-reported).") < 0) {
-                summary = body = NULL;
+                asprintf(&steps, "%s\n%s%s%s%s", instructions, amount, d.safety ? "\nSafety: " : "",
+                        d.safety ?: "", d.verifiable ? "" : SELF_REPORTED) < 0 ||
+                asprintf(&body, "%.*s%s\n%s%s", (int)first, instructions, instructions[first] ? " …" : "",
+                        amount, d.verifiable ? "" : SELF_REPORTED) < 0) {
+                summary = body = steps = NULL;
                 log_error("Out of memory.");
                 return;
         }
+        if (!instructions[first] && !d.safety)
+                steps = mfree(steps); /* the body says it all */
 
         show_red_flags_once(n);
-        NotificationContent content = {
-                .summary = summary,
-                .body = body,
-                .actions = stretch_actions,
-                .urgency = URGENCY_NORMAL,
-                /* It waits for the wearer's answer, as psoasd waits for the stretch. */
-                .expire_timeout_ms = 0,
-        };
-        (void)notification_show(n->stretch, &content);
+        free(n->stretch_steps);
+        n->stretch_steps = TAKE_PTR(steps);
         n->stretch_body = TAKE_PTR(body);
+        show_stretch(n, summary, n->stretch_body);
 }
 
 /* The prompt again, with how far the sensor has seen the stretch: "Side 1: 12 of 20 s held". */
@@ -408,14 +512,7 @@ static void handle_stretch_progress(Notifier *n, sd_bus_message *m) {
                 log_error("Out of memory.");
                 return;
         }
-        NotificationContent content = {
-                .summary = summary,
-                .body = body,
-                .actions = stretch_actions,
-                .urgency = URGENCY_NORMAL,
-                .expire_timeout_ms = 0,
-        };
-        (void)notification_show(n->stretch, &content);
+        show_stretch(n, summary, body);
 }
 
 /* The window ended unconfirmed: psoasd's sentence says what the sensor saw instead ("You stood up, which is a
@@ -436,7 +533,7 @@ static void handle_stretch_missed(Notifier *n, sd_bus_message *m) {
         }
         if (!streq_ptr(id, n->stretch_id))
                 return; /* a prompt this notifier never saw */
-        n->stretch_body = mfree(n->stretch_body);
+        forget_prompt_text(n);
         if (!may_show(n))
                 return;
         title = n->stretch_title;
@@ -447,6 +544,7 @@ static void handle_stretch_missed(Notifier *n, sd_bus_message *m) {
                 return;
         }
         NotificationContent content = {
+                .icon = "psoas-standing",
                 .summary = summary,
                 .body = body,
                 .actions = stretch_actions,
@@ -466,7 +564,7 @@ static void handle_stretch_verified(Notifier *n, sd_bus_message *m) {
                 log_warning_errno(r, "Malformed StretchVerified signal: %m");
                 return;
         }
-        n->stretch_body = mfree(n->stretch_body);
+        forget_prompt_text(n);
         if (!may_show(n))
                 return;
 
@@ -479,6 +577,7 @@ static void handle_stretch_verified(Notifier *n, sd_bus_message *m) {
                 return;
         }
         NotificationContent content = {
+                .icon = "psoas-standing",
                 .summary = summary,
                 .body = "The sensor confirmed it. Well done!",
                 .urgency = URGENCY_LOW,
@@ -686,12 +785,13 @@ Notifier *notifier_free(Notifier *n) {
         free(n->stretch_id);
         free(n->stretch_title);
         free(n->stretch_body);
+        free(n->stretch_steps);
         free(n->red_flags);
         free(n);
         return NULL;
 }
 
-int notifier_new(sd_event *event, bool user_bus, Notifier **ret) {
+int notifier_new(sd_event *event, const NotifierOptions *options, Notifier **ret) {
         _cleanup_(notifier_freep) Notifier *n = NULL;
         int r;
 
@@ -699,7 +799,8 @@ int notifier_new(sd_event *event, bool user_bus, Notifier **ret) {
         if (!n)
                 return log_error_errno(ENOMEM, "Out of memory.");
         n->event = sd_event_ref(event);
-        n->user_bus = user_bus;
+        n->user_bus = options->user_bus;
+        n->sound = options->sound;
 
         r = sd_event_add_exit(event, &n->exit_source, on_loop_exit, n);
         if (r >= 0)
@@ -707,7 +808,7 @@ int notifier_new(sd_event *event, bool user_bus, Notifier **ret) {
         if (r < 0)
                 return log_error_errno(r, "Could not add an exit handler: %m");
 
-        r = open_bus(n, user_bus, "psoasd", &n->daemon_bus);
+        r = open_bus(n, n->user_bus, "psoasd", &n->daemon_bus);
         if (r < 0)
                 return r;
         r = open_bus(n, true, "notifications", &n->session_bus);

@@ -18,9 +18,14 @@
 
 typedef struct Notifier Notifier;
 
-/* Connects to psoasd's bus (the system bus, or with user_bus the session bus) and to the session bus, and
- * attaches both to event. */
-int notifier_new(sd_event *event, bool user_bus, Notifier **ret);
+/* What the command line chose. */
+typedef struct NotifierOptions {
+        bool user_bus; /* psoasd on the session bus rather than the system bus */
+        bool sound; /* ask the notification server to play a sound with alerts and prompts */
+} NotifierOptions;
+
+/* Connects to psoasd's bus and to the session bus, and attaches both to event. */
+int notifier_new(sd_event *event, const NotifierOptions *options, Notifier **ret);
 /* Disconnects. The notifications it shows are closed when the event loop exits. */
 Notifier *notifier_free(Notifier *n);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Notifier *, notifier_free);

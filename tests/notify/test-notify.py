@@ -30,6 +30,10 @@ CALIBRATE = ('--calibrate-first', '5')
 
 SITTING_SUMMARY = 'Time to stand up'
 TILT_SUMMARY = 'Mind your pelvic tilt'
+# Each level says something new (level 1's summary is the one above).
+SITTING_LEVELS = [SITTING_SUMMARY, 'Still sitting: stand up now', 'Sitting too long: take a real break']
+TILT_LEVELS = [TILT_SUMMARY, 'Pelvic tilt still high', 'Tilted for a long while']
+STRETCH_ACTIONS = ['Done', 'How?', 'Skip']
 PROMPTED = 'Standing hip-flexor stretch'
 KNEELING = 'Kneeling hip-flexor stretch'
 
@@ -153,6 +157,63 @@ class FakeDaemon:
         self.conn.close_sync(None)
 
 
+NOTIFICATIONS_XML = '''<node><interface name="org.freedesktop.Notifications">
+<method name="GetCapabilities"><arg type="as" direction="out"/></method>
+<method name="Notify"><arg type="s" direction="in"/><arg type="u" direction="in"/><arg type="s" direction="in"/>
+<arg type="s" direction="in"/><arg type="s" direction="in"/><arg type="as" direction="in"/>
+<arg type="a{sv}" direction="in"/><arg type="i" direction="in"/><arg type="u" direction="out"/></method>
+<method name="CloseNotification"><arg type="u" direction="in"/></method>
+<method name="GetServerInformation"><arg type="s" direction="out"/><arg type="s" direction="out"/>
+<arg type="s" direction="out"/><arg type="s" direction="out"/></method>
+<signal name="NotificationClosed"><arg type="u"/><arg type="u"/></signal>
+<signal name="ActionInvoked"><arg type="u"/><arg type="s"/></signal>
+</interface></node>'''
+
+
+class FakeNotificationServer:
+    """A notification server that shows nothing and records every Notify call as a dict (app, replaces_id, icon,
+    summary, body, actions, hints, timeout), with the capabilities the test gives it: to read what dunst does
+    not keep (the icon, the hints)."""
+
+    def __init__(self, bus, capabilities=('body', 'actions')):
+        self.capabilities = list(capabilities)
+        self.notes = []
+        address = Gio.dbus_address_get_for_bus_sync(Gio.BusType.SESSION, None)
+        self.conn = Gio.DBusConnection.new_for_address_sync(
+            address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
+            None, None)
+        iface = Gio.DBusNodeInfo.new_for_xml(NOTIFICATIONS_XML).lookup_interface('org.freedesktop.Notifications')
+        self.conn.register_object('/org/freedesktop/Notifications', iface, self._method, None, None)
+        self.conn.call_sync('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'RequestName',
+                            GLib.Variant('(su)', ('org.freedesktop.Notifications', 4)), None, 0, 5000, None)
+
+    def _method(self, conn, sender, path, iface, method, params, invocation):
+        if method == 'GetCapabilities':
+            invocation.return_value(GLib.Variant('(as)', (self.capabilities,)))
+        elif method == 'Notify':
+            app, replaces, icon, summary, body, actions, hints, timeout = params.unpack()
+            self.notes.append(dict(app=app, replaces_id=replaces, icon=icon, summary=summary, body=body,
+                                   actions=actions, hints=hints, timeout=timeout))
+            invocation.return_value(GLib.Variant('(u)', (replaces or len(self.notes),)))
+        elif method == 'GetServerInformation':
+            invocation.return_value(GLib.Variant('(ssss)', ('fake', 'psoas tests', '1', '1.2')))
+        else:
+            invocation.return_value(None)
+
+    def wait(self, bus, count, timeout=10):
+        bus.wait(lambda: len(self.notes) >= count, timeout, f'{count} Notify call(s)')
+        return self.notes[count - 1]
+
+    def close(self):
+        self.conn.close_sync(None)
+
+
+def icon_installed(name):
+    """Whether psoas ships the icon name in the hicolor theme (data/icons)."""
+    return any(os.path.exists(os.path.join(os.environ['PSOAS_ICONS'], 'hicolor', 'scalable', folder, name + '.svg'))
+               for folder in ('apps', 'status'))
+
+
 # --------------------------------------------------------------------------------------------------------------
 # What is shown
 
@@ -164,7 +225,7 @@ def case_sitting_alert_and_stretch_prompt_shown():
         desk.wait_displayed(2)
         menu = peek(desk)
         assert entries(menu, SITTING_SUMMARY) == ["I'm up", 'Snooze 15 min'], menu
-        assert entries(menu, f'Stretch: {PROMPTED}') == ['Done', 'Skip'], menu
+        assert entries(menu, f'Stretch: {PROMPTED}') == STRETCH_ACTIONS, menu
 
         stretches = {s['id']: s for s in bus.call('GetStretches')[0]}
         desk.close_all()
@@ -177,12 +238,84 @@ def case_sitting_alert_and_stretch_prompt_shown():
         assert sitting['message'].startswith('normal|'), sitting
         stretch = shown[f'Stretch: {PROMPTED}']
         s = stretches['standing-hip-flexor']
-        # The range, per side as the catalog says, and the stretch's own safety note.
-        assert stretch['body'] == f'{s["instructions"]}\nHold for 20–30 s on each side.\nSafety: {s["safety"]}', \
-            stretch
+        # The first step and the range, per side as the catalog says; the rest behind "How?".
+        first = s['instructions'][:s['instructions'].index('. ') + 1]
+        assert stretch['body'] == f'{first} …\nHold for 20–30 s on each side.', stretch
         assert stretch['message'].startswith('normal|'), stretch
         assert len(desk.history()) == 2, desk.history()
         notifier.check_alive()
+
+
+def case_level_wording_and_icons():
+    """Each level of an alert has its own title and advice (level 3 is not level 1 again), the same notification
+    replaced, with an icon psoas installs: the sitting figure, in red at level 3."""
+    bus = Bus()
+    server = FakeNotificationServer(bus)
+    fake = FakeDaemon(bus)
+    with Notifier(bus):
+        for kind, levels in (('sitting', SITTING_LEVELS), ('tilt', TILT_LEVELS)):
+            before = len(server.notes)
+            for level in (1, 2, 3):
+                fake.alert(kind, f'{kind} message {level}', level)
+                server.wait(bus, before + level)
+            notes = server.notes[before:]
+            assert [n['summary'] for n in notes] == levels, notes
+            advice = [n['body'].split('\n', 1)[1] for n in notes]
+            assert len(set(advice)) == 3, advice
+            assert all(n['body'].startswith(f'{kind} message {i + 1}.\n') for i, n in enumerate(notes)), notes
+            assert len({n['replaces_id'] for n in notes[1:]}) == 1 and notes[1]['replaces_id'] > 0, notes
+            assert [n['hints']['urgency'] for n in notes] == [1, 1, 2], notes
+            for n in notes:
+                assert n['app'] == 'psoas' and icon_installed(n['icon']), n
+            if kind == 'sitting':
+                assert [n['icon'] for n in notes] == ['psoas-sitting', 'psoas-sitting', 'psoas-sitting-long'], notes
+        fake.prompt()
+        prompt = server.wait(bus, 7)
+        assert prompt['summary'] == 'Stretch: Couch stretch' and icon_installed(prompt['icon']), prompt
+    fake.close()
+    server.close()
+
+
+def case_sound_hint_off_by_default():
+    """No sound unless asked (--sound), and then only from a server with the "sound" capability: the others get
+    suppress-sound, which also silences a server's own sound."""
+    for args, capabilities, sound in (((), ('body', 'sound'), None), (('--sound',), ('body',), None),
+                                      (('--sound',), ('body', 'sound'), 'bell')):
+        bus = Bus()
+        server = FakeNotificationServer(bus, capabilities)
+        fake = FakeDaemon(bus)
+        with Notifier(bus, *args) as notifier:
+            # The capabilities are asked for once the server is seen, and answered at once.
+            bus.wait(lambda: 'Notification server' in notifier.log(), 10, 'psoas-notify to see the server')
+            bus.pump(0.3)
+            fake.alert('sitting', 'You have been sitting for 30 min')
+            fake.prompt()
+            for note in (server.wait(bus, 1), server.wait(bus, 2)):
+                if sound:
+                    assert note['hints'].get('sound-name') == sound and 'suppress-sound' not in note['hints'], \
+                        (args, capabilities, note)
+                else:
+                    assert note['hints'].get('suppress-sound') is True and 'sound-name' not in note['hints'], \
+                        (args, capabilities, note)
+        fake.close()
+        server.close()
+
+
+def case_how_action_shows_every_step():
+    """"How?" on the stretch prompt: the same prompt again with every step and the safety note, still waiting for
+    Done or Skip, and no "How?" any more."""
+    bus = Bus()
+    with Desktop(bus) as desk, Notifier(bus), \
+            Daemon(bus, '--replay', REC.get(UNTIL_ALERT), '--speed', '0', *CALIBRATE):
+        desk.wait_displayed(2)
+        s = {s['id']: s for s in bus.call('GetStretches')[0]}['standing-hip-flexor']
+        desk.choose(f'#How? (Stretch: {PROMPTED})')
+        bus.wait(lambda: entries(peek(desk), f'Stretch: {PROMPTED}') == ['Done', 'Skip'], 10, 'the whole prompt')
+        assert desk.displayed() == 2, desk.displayed()
+        desk.close_all()
+        stretch = [h for h in desk.history() if h['summary'] == f'Stretch: {PROMPTED}'][0]
+        assert stretch['body'] == f'{s["instructions"]}\nHold for 20–30 s on each side.\nSafety: {s["safety"]}', \
+            stretch
 
 
 def case_demo_replay_alert_agrees_with_replay_clock():
@@ -239,9 +372,9 @@ def case_alert_levels_replace_one_notification():
         levels = [a[2] for a in bus.signals_named('Alert')]
         assert levels[:3] == [1, 2, 3], levels
         menu = peek(desk)
-        assert len([line for line in menu if f'({SITTING_SUMMARY})' in line]) == 2, menu
+        assert len([line for line in menu if f'({SITTING_LEVELS[2]})' in line]) == 2, menu
         desk.close_all()
-        sitting = [h for h in desk.history() if h['summary'] == SITTING_SUMMARY]
+        sitting = [h for h in desk.history() if h['summary'] in SITTING_LEVELS]
         assert len(sitting) == 1, sitting
         assert sitting[0]['message'].startswith('critical|'), sitting
         assert sitting[0]['body'].startswith('You have been sitting for 3 min.'), sitting
@@ -258,8 +391,9 @@ def case_alert_burst_replaces_one_notification():
         bus.pump(0.5)
         assert desk.displayed() == 2, desk.displayed()  # the sitting alert and the stretch prompt
         desk.close_all()
-        sitting = [h for h in desk.history() if h['summary'] == SITTING_SUMMARY]
+        sitting = [h for h in desk.history() if h['summary'] in SITTING_LEVELS]
         assert len(sitting) == 1 and sitting[0]['message'].startswith('critical|'), sitting
+        assert sitting[0]['summary'] == SITTING_LEVELS[2], sitting
         assert 'sitting for 3 min' in sitting[0]['body'], sitting
 
 
@@ -307,7 +441,7 @@ def case_snooze_action():
         assert 1800 + 900 <= snoozed <= 1860 + 900, snoozed
         # The alert closes; the stretch prompt stays.
         desk.wait_displayed(1)
-        assert entries(peek(desk), f'Stretch: {PROMPTED}') == ['Done', 'Skip']
+        assert entries(peek(desk), f'Stretch: {PROMPTED}') == STRETCH_ACTIONS
 
 
 def case_failed_action_reported():
@@ -385,7 +519,8 @@ def case_stretch_verified_updates_prompt():
         desk.close_all()
         progress = [h['body'] for h in desk.history() if h['summary'] == f'Stretch: {KNEELING}']
         assert progress and progress[-1].startswith('Side 1: ') and ' of 20 s held\n' in progress[-1], progress
-        assert 'Safety: Pad the knee' in progress[-1], progress
+        # Above the prompt's first step (the safety note is behind "How?").
+        assert progress[-1].endswith(' …\nHold for 20–30 s on each side.'), progress
 
         wait_for_signal(bus, 'StretchVerified', 60)
         done = wait_in_history(bus, desk, f'Stretch done: {KNEELING}', 10)
@@ -498,11 +633,13 @@ def case_stretch_without_signature_says_so():
     with tempfile.TemporaryDirectory() as tmp, Desktop(bus) as desk, Notifier(bus), \
             stretch_replay(bus, 'self-massage', 'sitting', tmp, speed='20', window=60):
         wait_for_signal(bus, 'StretchPrompt', 30)
-        prompt = wait_in_history(bus, desk, 'Stretch: Self-massage of the glutes and hips', 10)[0]
+        title = 'Stretch: Self-massage of the glutes and hips'
+        prompt = wait_in_history(bus, desk, title, 10)[0]
         assert 'Hold for 30–60 s on each side.' in prompt['body'], prompt
+        # Said at once, not only behind "How?".
         assert 'The sensor cannot see this one: press Done when you have done it (self-reported).' in \
             prompt['body'], prompt
-        assert catalog_entry('self-massage')['safety'] in prompt['body'], prompt
+        assert catalog_entry('self-massage')['safety'] not in prompt['body'], prompt
 
 
 def case_break_closes_sitting_alert():
