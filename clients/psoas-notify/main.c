@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
 
 #include <systemd/sd-event.h>
@@ -23,6 +24,13 @@ static void help(void) {
                "      --version    show the version and exit\n"
                "      --system     follow the psoasd on the system bus (the default)\n"
                "      --user       follow a per-user psoasd (psoasd --user) on the session bus\n"
+               "      --quiet-during=LIST\n"
+               "                   hold alerts and stretch prompts, to summarise them afterwards, while any "
+               "of\n"
+               "                   LIST holds: do-not-disturb (the notification server's), inhibitors (an\n"
+               "                   application keeps the screen on: a call, a presentation); "
+               "comma-separated,\n"
+               "                   or none (default: do-not-disturb,inhibitors)\n"
                "      --sound      ask the notification server to play a sound with alerts and stretch\n"
                "                   prompts, where it can (off by default)\n"
                "  -v, --verbose    log every signal, notification and action\n"
@@ -35,7 +43,49 @@ enum {
         ARG_SYSTEM,
         ARG_USER,
         ARG_SOUND,
+        ARG_QUIET_DURING,
 };
+
+static const struct {
+        const char *name;
+        QuietFlags flag;
+} quiet_names[] = {
+        { "do-not-disturb", QUIET_DO_NOT_DISTURB },
+        { "inhibitors", QUIET_INHIBITORS },
+};
+
+/* "do-not-disturb,inhibitors", "none" or "" into flags; says what is wrong on failure. */
+static int parse_quiet_during(const char *list, QuietFlags *ret) {
+        QuietFlags flags = 0;
+        const char *word = list;
+
+        if (streq(list, "none")) {
+                *ret = 0;
+                return 0;
+        }
+        while (*word) {
+                size_t len = strcspn(word, ",");
+                bool known = false;
+
+                for (size_t i = 0; i < ELEMENTSOF(quiet_names); i++)
+                        if (strlen(quiet_names[i].name) == len &&
+                                strncmp(word, quiet_names[i].name, len) == 0) {
+                                flags |= quiet_names[i].flag;
+                                known = true;
+                        }
+                if (!known) {
+                        fprintf(stderr,
+                                "psoas-notify: --quiet-during: unknown condition '%.*s' (expected "
+                                "do-not-disturb, "
+                                "inhibitors or none, comma-separated).\n",
+                                (int)len, word);
+                        return -EINVAL;
+                }
+                word += len + (word[len] == ',');
+        }
+        *ret = flags;
+        return 0;
+}
 
 /* Returns 1 to run, 0 to exit successfully (--help, --version), or a negative errno (the message
  * printed). */
@@ -46,6 +96,7 @@ static int parse_argv(int argc, char *argv[], NotifierOptions *o) {
                 { "system", no_argument, NULL, ARG_SYSTEM },
                 { "user", no_argument, NULL, ARG_USER },
                 { "sound", no_argument, NULL, ARG_SOUND },
+                { "quiet-during", required_argument, NULL, ARG_QUIET_DURING },
                 { "verbose", no_argument, NULL, 'v' },
                 {},
         };
@@ -68,6 +119,10 @@ static int parse_argv(int argc, char *argv[], NotifierOptions *o) {
                 case ARG_SOUND:
                         o->sound = true;
                         break;
+                case ARG_QUIET_DURING:
+                        if (parse_quiet_during(optarg, &o->quiet) < 0)
+                                return -EINVAL;
+                        break;
                 case 'v':
                         log_set_max_level(LOG_DEBUG);
                         break;
@@ -89,7 +144,7 @@ static int parse_argv(int argc, char *argv[], NotifierOptions *o) {
 int main(int argc, char *argv[]) {
         _cleanup_(notifier_freep) Notifier *notifier = NULL;
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
-        NotifierOptions options = {};
+        NotifierOptions options = { .quiet = QUIET_DO_NOT_DISTURB | QUIET_INHIBITORS };
         int r;
 
         /* Under systemd or a session manager stderr is collected: a "<N>" prefix keeps each record's priority. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus-owner.h"
 #include "log.h"
 #include "notification-server.h"
 
@@ -503,22 +504,10 @@ static int server_set_owner(NotificationServer *s, const char *owner) {
         return 0;
 }
 
-static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
-        NotificationServer *s = userdata;
-        const char *name, *old_owner, *new_owner;
-        int r;
-
-        r = sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner);
-        if (r < 0) {
-                log_warning_errno(r, "Malformed NameOwnerChanged signal: %m");
-                return 0;
-        }
-        if (!streq(name, NOTIFICATIONS_NAME))
-                return 0;
-        /* A server that replaced the old one at once (no empty owner in between) still invalidates its ids:
-         * server_set_owner() forgets them whenever the owner differs. */
-        (void)server_set_owner(s, new_owner);
-        return 0;
+/* A server that replaced the old one at once (no free name in between) still invalidates its ids:
+ * server_set_owner() forgets them whenever the owner differs. */
+static void on_owner_changed(const char *old_owner, const char *new_owner, void *userdata) {
+        (void)server_set_owner(userdata, new_owner);
 }
 
 static int on_get_name_owner_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
@@ -672,11 +661,7 @@ int notification_server_new(sd_bus *bus, const char *app_name, DoNotDisturbHandl
 
         /* The matches go out before GetNameOwner: the bus handles them in order, so no change of owner can
          * fall between the answer and the first signal. */
-        r = sd_bus_add_match_async(bus, &s->owner_match,
-                "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
-                "interface='org.freedesktop.DBus',member='NameOwnerChanged',"
-                "arg0='" NOTIFICATIONS_NAME "'",
-                on_name_owner_changed, NULL, s);
+        r = bus_follow_owner_async(bus, &s->owner_match, NOTIFICATIONS_NAME, on_owner_changed, s);
         if (r < 0)
                 return r;
         r = sd_bus_match_signal_async(bus, &s->signal_match, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH,

@@ -8,6 +8,8 @@
 
 #include <systemd/sd-bus.h>
 
+#include "bus-owner.h"
+#include "desktop-busy.h"
 #include "log.h"
 #include "notification-server.h"
 #include "notifier.h"
@@ -101,10 +103,20 @@ static const AlertKind alert_kinds[_ALERT_MAX] = {
 /* The sound of alerts and prompts with --sound, from the freedesktop sound theme. */
 #define ALERT_SOUND "bell"
 
+/* What arrived while the desktop was quiet, for the summary afterwards. */
+typedef struct HeldAlerts {
+        unsigned alerts[_ALERT_MAX];
+        uint32_t level[_ALERT_MAX]; /* the highest */
+        char *message[_ALERT_MAX]; /* the latest */
+        unsigned prompts;
+        char *prompt_title; /* the latest */
+} HeldAlerts;
+
 struct Notifier {
         sd_event *event;
         bool user_bus;
         bool sound;
+        QuietFlags quiet;
         /* psoasd's bus: the system bus, or the session bus for a per-user psoasd. */
         sd_bus *daemon_bus;
         /* The notification server's: always the session bus. */
@@ -119,6 +131,10 @@ struct Notifier {
         bool red_flags_shown, red_flags_wanted;
         /* Tells the wearer that an action could not reach psoasd. */
         Notification *problem;
+        /* What was held while the desktop was quiet, once it is no longer. */
+        Notification *held_summary;
+        HeldAlerts held;
+        DesktopBusy *desktop;
         /* The stretch the stretch notification is about. */
         char *stretch_id;
         char *stretch_title;
@@ -143,12 +159,34 @@ static char *mfree(char *p) {
         return NULL;
 }
 
+static int set_string(char **s, const char *value) {
+        char *copy = strdup(value);
+
+        if (!copy)
+                return -ENOMEM;
+        free(*s);
+        *s = copy;
+        return 0;
+}
+
 static const char *daemon_bus_name(Notifier *n) {
         return n->user_bus ? "session" : "system";
 }
 
+static bool ends_sentence(const char *s) {
+        size_t len = strlen(s);
+
+        return len == 0 || strchr(".!?", s[len - 1]);
+}
+
+/* Whether the desktop asks for quiet now: alerts and prompts are held, to be summarised afterwards. */
+static bool desktop_quiet(Notifier *n) {
+        return ((n->quiet & QUIET_DO_NOT_DISTURB) && notification_server_do_not_disturb(n->server)) ||
+                ((n->quiet & QUIET_INHIBITORS) && desktop_busy_get(n->desktop));
+}
+
 static bool may_show(Notifier *n) {
-        return !n->inhibited && !notification_server_do_not_disturb(n->server);
+        return !n->inhibited && !desktop_quiet(n);
 }
 
 static void close_all(Notifier *n) {
@@ -157,6 +195,7 @@ static void close_all(Notifier *n) {
         (void)notification_close(n->stretch);
         (void)notification_close(n->safety);
         (void)notification_close(n->problem);
+        (void)notification_close(n->held_summary);
 }
 
 static void set_inhibited(Notifier *n, bool inhibited) {
@@ -170,12 +209,87 @@ static void set_inhibited(Notifier *n, bool inhibited) {
                 log_info("psoasd's alerts are no longer inhibited.");
 }
 
-static void on_do_not_disturb(NotificationServer *s, bool do_not_disturb, void *userdata) {
-        Notifier *n = userdata;
+static void held_alerts_clear(HeldAlerts *h) {
+        for (size_t i = 0; i < _ALERT_MAX; i++)
+                free(h->message[i]);
+        free(h->prompt_title);
+        *h = (HeldAlerts){};
+}
 
-        /* What is on screen goes too: do-not-disturb was chosen after it appeared. */
-        if (do_not_disturb)
+static bool held_alerts_any(const HeldAlerts *h) {
+        for (size_t i = 0; i < _ALERT_MAX; i++)
+                if (h->alerts[i] > 0)
+                        return true;
+        return h->prompts > 0;
+}
+
+/* The quiet is over: what it held, in one notification ("While you were busy"), a line per kind with the latest
+ * message, how often and the highest level. */
+static void show_held_summary(Notifier *n) {
+        _cleanup_free_ char *body = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        if (!held_alerts_any(&n->held))
+                return;
+        f = open_memstream(&body, &size);
+        if (!f) {
+                log_error("Out of memory.");
+                return;
+        }
+        for (size_t i = 0; i < _ALERT_MAX; i++) {
+                const char *message = n->held.message[i];
+
+                if (n->held.alerts[i] == 0)
+                        continue;
+                fprintf(f, "%s%s%s", ftell(f) > 0 ? "\n" : "", message, ends_sentence(message) ? "" : ".");
+                if (n->held.alerts[i] > 1)
+                        fprintf(f, " (%u reminders, up to level %u)", n->held.alerts[i], n->held.level[i]);
+        }
+        if (n->held.prompts > 0)
+                fprintf(f, "%sStretch suggested: %s%s", ftell(f) > 0 ? "\n" : "", n->held.prompt_title,
+                        n->held.prompts > 1 ? " (and others)" : "");
+        if (fclose(f) != 0 || !body) {
+                log_error("Out of memory.");
+                return;
+        }
+
+        log_info("Showing what was held back: %u sitting, %u tilt, %u other alerts, %u stretch prompts.",
+                n->held.alerts[ALERT_SITTING], n->held.alerts[ALERT_TILT], n->held.alerts[ALERT_OTHER],
+                n->held.prompts);
+        NotificationContent content = {
+                .icon = n->held.level[ALERT_SITTING] >= ALERT_LEVELS ? "psoas-sitting-long" : "psoas",
+                .summary = "While you were busy",
+                .body = body,
+                .actions =
+                        n->held.alerts[ALERT_SITTING] + n->held.alerts[ALERT_TILT] > 0 ? tilt_actions : NULL,
+                .urgency = URGENCY_NORMAL,
+                .expire_timeout_ms = 0,
+        };
+        (void)notification_show(n->held_summary, &content);
+        held_alerts_clear(&n->held);
+}
+
+/* The desktop became quiet (on screen goes too: the quiet was chosen after it appeared) or is no longer. */
+static void quiet_changed(Notifier *n) {
+        if (desktop_quiet(n))
                 close_all(n);
+        else if (!n->inhibited)
+                show_held_summary(n);
+}
+
+/* The bout is over: a sitting alert held for later would be about a bout that ended. */
+static void forget_held_sitting(Notifier *n) {
+        n->held.alerts[ALERT_SITTING] = n->held.level[ALERT_SITTING] = 0;
+        n->held.message[ALERT_SITTING] = mfree(n->held.message[ALERT_SITTING]);
+}
+
+static void on_do_not_disturb(NotificationServer *s, bool do_not_disturb, void *userdata) {
+        quiet_changed(userdata);
+}
+
+static void on_desktop_busy(DesktopBusy *d, bool busy, const char *why, void *userdata) {
+        quiet_changed(userdata);
 }
 
 static void show_problem(Notifier *n, const char *summary, const sd_bus_error *error) {
@@ -286,16 +400,11 @@ static void on_safety_action(Notification *safety, const char *action, void *use
 /* ------------------------------------------------------------------------------------------------------- */
 /* psoasd's signals */
 
-static bool ends_sentence(const char *s) {
-        size_t len = strlen(s);
-
-        return len == 0 || strchr(".!?", s[len - 1]);
-}
-
 static void handle_alert(Notifier *n, sd_bus_message *m) {
         _cleanup_free_ char *body = NULL;
         const AlertKind *k = &alert_kinds[ALERT_OTHER];
         const AlertWording *w;
+        size_t kind_index;
         const char *kind, *message;
         Notification *slot;
         uint32_t level;
@@ -306,15 +415,26 @@ static void handle_alert(Notifier *n, sd_bus_message *m) {
                 log_warning_errno(r, "Malformed Alert signal: %m");
                 return;
         }
-        if (!may_show(n)) {
-                log_debug("Holding back the %s alert.", kind);
-                return;
-        }
-
         for (size_t i = 0; i < ALERT_OTHER; i++)
                 if (streq(kind, alert_kinds[i].kind))
                         k = &alert_kinds[i];
-        slot = n->alerts[k - alert_kinds];
+        kind_index = k - alert_kinds;
+        slot = n->alerts[kind_index];
+        if (n->inhibited) {
+                log_debug("Dropping the %s alert: psoasd is inhibited.", kind);
+                return;
+        }
+        if (desktop_quiet(n)) {
+                log_debug("Holding the %s alert (level %u) until the desktop is no longer quiet.", kind,
+                        level);
+                if (set_string(&n->held.message[kind_index], message) < 0) {
+                        log_error("Out of memory.");
+                        return;
+                }
+                n->held.alerts[kind_index]++;
+                n->held.level[kind_index] = MAX(n->held.level[kind_index], level);
+                return;
+        }
         w = &k->levels[MIN(MAX(level, 1u), (uint32_t)ALERT_LEVELS) - 1];
 
         /* psoasd's message is a sentence without a full stop; the advice goes on a line of its own. */
@@ -338,16 +458,6 @@ static void handle_alert(Notifier *n, sd_bus_message *m) {
                 .sound = n->sound ? ALERT_SOUND : NULL,
         };
         (void)notification_show(slot, &content);
-}
-
-static int set_string(char **s, const char *value) {
-        char *copy = strdup(value);
-
-        if (!copy)
-                return -ENOMEM;
-        free(*s);
-        *s = copy;
-        return 0;
 }
 
 /* "Hold for 20–30 s on each side.", "Repeat 10–12 times.": the range, "each side" only where the catalog says. */
@@ -454,8 +564,17 @@ static void handle_stretch_prompt(Notifier *n, sd_bus_message *m) {
                 return;
         }
         forget_prompt_text(n);
+        if (!n->inhibited && desktop_quiet(n)) {
+                log_debug("Holding the prompt for stretch '%s' until the desktop is no longer quiet.", id);
+                if (set_string(&n->held.prompt_title, title) < 0) {
+                        log_error("Out of memory.");
+                        return;
+                }
+                n->held.prompts++;
+                return;
+        }
         if (!may_show(n)) {
-                log_debug("Holding back the prompt for stretch '%s'.", id);
+                log_debug("Dropping the prompt for stretch '%s': psoasd is inhibited.", id);
                 return;
         }
 
@@ -601,6 +720,7 @@ static int on_daemon_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret
                 handle_stretch_missed(n, m);
         else if (sd_bus_message_is_signal(m, DAEMON_INTERFACE, "BreakTaken")) {
                 log_debug("Break taken: closing the sitting alert.");
+                forget_held_sitting(n);
                 (void)notification_close(n->alerts[ALERT_SITTING]);
         }
         return 0;
@@ -633,8 +753,10 @@ static int read_daemon_properties(Notifier *n, sd_bus_message *m) {
                         /* The bout is over (also when psoasd came back without one): nothing to alert
                          * about any more, even if the BreakTaken signal was missed. */
                         r = sd_bus_message_read(m, "v", "t", &sitting_since);
-                        if (r >= 0 && sitting_since == 0)
+                        if (r >= 0 && sitting_since == 0) {
+                                forget_held_sitting(n);
                                 (void)notification_close(n->alerts[ALERT_SITTING]);
+                        }
                 } else
                         r = sd_bus_message_skip(m, "v");
                 if (r >= 0)
@@ -702,29 +824,22 @@ static int read_daemon_state(Notifier *n) {
         return 0;
 }
 
-static int on_daemon_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+static void on_daemon_owner_changed(const char *old_owner, const char *new_owner, void *userdata) {
         Notifier *n = userdata;
-        const char *name, *old_owner, *new_owner;
-        int r;
 
-        r = sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner);
-        if (r < 0 || !streq(name, DAEMON_NAME))
-                return 0;
-
-        if (!isempty(old_owner) && n->daemon_present) {
+        if (old_owner && n->daemon_present) {
                 log_info("psoasd left the %s bus; waiting for it to come back.", daemon_bus_name(n));
                 n->daemon_present = false;
                 /* Its inhibitors went with it. */
                 set_inhibited(n, false);
         }
-        if (!isempty(new_owner)) {
+        if (new_owner) {
                 log_info("psoasd is on the %s bus.", daemon_bus_name(n));
                 /* Present from now on, even if it goes before answering GetAll: its leaving must still be seen
                  * (and its inhibitors dropped). */
                 n->daemon_present = true;
                 (void)read_daemon_state(n);
         }
-        return 0;
 }
 
 /* ------------------------------------------------------------------------------------------------------- */
@@ -773,6 +888,8 @@ Notifier *notifier_free(Notifier *n) {
 
         sd_event_source_disable_unref(n->exit_source);
         n->server = notification_server_free(n->server);
+        n->desktop = desktop_busy_free(n->desktop);
+        held_alerts_clear(&n->held);
 
         sd_bus_slot_unref(n->owner_match);
         sd_bus_slot_unref(n->signal_match);
@@ -801,6 +918,7 @@ int notifier_new(sd_event *event, const NotifierOptions *options, Notifier **ret
         n->event = sd_event_ref(event);
         n->user_bus = options->user_bus;
         n->sound = options->sound;
+        n->quiet = options->quiet;
 
         r = sd_event_add_exit(event, &n->exit_source, on_loop_exit, n);
         if (r >= 0)
@@ -832,13 +950,18 @@ int notifier_new(sd_event *event, const NotifierOptions *options, Notifier **ret
         r = notification_new(n->server, "problem", NULL, n, &n->problem);
         if (r < 0)
                 return log_error_errno(r, "Out of memory.");
+        /* Its actions are the tilt alert's: snooze, or only close it. */
+        r = notification_new(n->server, "held alerts", on_alert_action, n, &n->held_summary);
+        if (r < 0)
+                return log_error_errno(r, "Out of memory.");
+        if (n->quiet & QUIET_INHIBITORS) {
+                r = desktop_busy_new(n->session_bus, on_desktop_busy, n, &n->desktop);
+                if (r < 0)
+                        return log_error_errno(r, "Could not follow the desktop's inhibitors: %m");
+        }
 
         /* Matches first, then the state: the bus answers in order, so no change falls in between. */
-        r = sd_bus_add_match_async(n->daemon_bus, &n->owner_match,
-                "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
-                "interface='org.freedesktop.DBus',member='NameOwnerChanged',"
-                "arg0='" DAEMON_NAME "'",
-                on_daemon_owner_changed, NULL, n);
+        r = bus_follow_owner_async(n->daemon_bus, &n->owner_match, DAEMON_NAME, on_daemon_owner_changed, n);
         if (r >= 0)
                 r = sd_bus_match_signal_async(n->daemon_bus, &n->signal_match, DAEMON_NAME, DAEMON_PATH,
                         DAEMON_INTERFACE, NULL, on_daemon_signal, NULL, n);

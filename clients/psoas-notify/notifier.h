@@ -18,8 +18,15 @@
 
 typedef struct Notifier Notifier;
 
+/* When alerts and stretch prompts are held, to be summarised in one notification afterwards. */
+typedef enum QuietFlags {
+        QUIET_DO_NOT_DISTURB = 1 << 0, /* the notification server's do-not-disturb mode */
+        QUIET_INHIBITORS = 1 << 1, /* an application keeps the screen on (a call, a presentation) */
+} QuietFlags;
+
 /* What the command line chose. */
 typedef struct NotifierOptions {
+        QuietFlags quiet;
         bool user_bus; /* psoasd on the session bus rather than the system bus */
         bool sound; /* ask the notification server to play a sound with alerts and prompts */
 } NotifierOptions;

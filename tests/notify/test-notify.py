@@ -208,6 +208,93 @@ class FakeNotificationServer:
         self.conn.close_sync(None)
 
 
+INHIBITORS_XML = '''<node>
+<interface name="org.gnome.SessionManager">
+<method name="Inhibit"><arg type="s" direction="in"/><arg type="u" direction="in"/><arg type="s" direction="in"/>
+<arg type="u" direction="in"/><arg type="u" direction="out"/></method>
+<method name="Uninhibit"><arg type="u" direction="in"/></method>
+<method name="IsInhibited"><arg type="u" direction="in"/><arg type="b" direction="out"/></method>
+<signal name="InhibitorAdded"><arg type="o"/></signal>
+<signal name="InhibitorRemoved"><arg type="o"/></signal>
+</interface>
+<interface name="org.freedesktop.PowerManagement.Inhibit">
+<method name="Inhibit"><arg type="s" direction="in"/><arg type="s" direction="in"/><arg type="u" direction="out"/></method>
+<method name="UnInhibit"><arg type="u" direction="in"/></method>
+<method name="HasInhibit"><arg type="b" direction="out"/></method>
+<signal name="HasInhibitChanged"><arg type="b"/></signal>
+</interface>
+</node>'''
+
+
+class FakeInhibitors:
+    """The desktop's register of inhibitors, as GNOME's session manager (org.gnome.SessionManager: Inhibit with
+    flags, IsInhibited, InhibitorAdded/Removed) or KDE's and Xfce's power management
+    (org.freedesktop.PowerManagement.Inhibit: HasInhibit, HasInhibitChanged), on a connection of its own; and
+    the applications that hold inhibitors in it (a call, a download), through inhibit() and uninhibit()."""
+
+    GNOME = ('org.gnome.SessionManager', '/org/gnome/SessionManager', 'org.gnome.SessionManager')
+    KDE = ('org.freedesktop.PowerManagement', '/org/freedesktop/PowerManagement/Inhibit',
+           'org.freedesktop.PowerManagement.Inhibit')
+
+    def __init__(self, desktop=GNOME):
+        self.name, self.path, self.interface = desktop
+        self.held = {}  # cookie: flags
+        self.next_cookie = 1
+        address = Gio.dbus_address_get_for_bus_sync(Gio.BusType.SESSION, None)
+        self.conn = Gio.DBusConnection.new_for_address_sync(
+            address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
+            None, None)
+        iface = Gio.DBusNodeInfo.new_for_xml(INHIBITORS_XML).lookup_interface(self.interface)
+        self.conn.register_object(self.path, iface, self._method, None, None)
+        self.conn.call_sync('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'RequestName',
+                            GLib.Variant('(su)', (self.name, 4)), None, 0, 5000, None)
+
+    def idle_inhibited(self):
+        return any(flags & 8 for flags in self.held.values())
+
+    def _method(self, conn, sender, path, iface, method, params, invocation):
+        if method == 'IsInhibited':
+            invocation.return_value(GLib.Variant('(b)', (any(f & params.unpack()[0] for f in self.held.values()),)))
+        elif method == 'HasInhibit':
+            invocation.return_value(GLib.Variant('(b)', (self.idle_inhibited(),)))
+        else:
+            invocation.return_dbus_error('org.freedesktop.DBus.Error.NotSupported', 'the test holds inhibitors')
+
+    def inhibit(self, flags=8):
+        """An application inhibits: flags as gnome-session's (8 idle, 4 suspend); KDE's has only idle."""
+        cookie = self.next_cookie
+        self.next_cookie += 1
+        before = self.idle_inhibited()
+        self.held[cookie] = flags
+        self._changed(before, 'InhibitorAdded', cookie)
+        return cookie
+
+    def uninhibit(self, cookie):
+        before = self.idle_inhibited()
+        del self.held[cookie]
+        self._changed(before, 'InhibitorRemoved', cookie)
+
+    def _changed(self, before, gnome_signal, cookie):
+        if self.interface == self.GNOME[2]:
+            self.conn.emit_signal(None, self.path, self.interface, gnome_signal,
+                                  GLib.Variant('(o)', (f'/org/gnome/SessionManager/Inhibitor{cookie}',)))
+        elif before != self.idle_inhibited():
+            self.conn.emit_signal(None, self.path, self.interface, 'HasInhibitChanged',
+                                  GLib.Variant('(b)', (self.idle_inhibited(),)))
+        self.conn.flush_sync(None)
+
+    def close(self):
+        self.conn.close_sync(None)
+
+
+HELD_SUMMARY = 'While you were busy'
+
+
+def held_summaries(desk):
+    desk.close_all()
+    return [h['body'].split('\n') for h in desk.history() if h['summary'] == HELD_SUMMARY]
+
+
 def icon_installed(name):
     """Whether psoas ships the icon name in the hicolor theme (data/icons)."""
     return any(os.path.exists(os.path.join(os.environ['PSOAS_ICONS'], 'hicolor', 'scalable', folder, name + '.svg'))
@@ -728,8 +815,131 @@ def case_malformed_signals_ignored():
         fake.close()
 
 
+def case_inhibitor_holds_alerts_and_summarises():
+    """An application keeps the screen on through GNOME's session manager (a call): alerts and prompts are held,
+    not dropped, and come once, summarised, when it lets go. An inhibitor of suspending only (a download) is not
+    a call and holds nothing."""
+    bus = Bus()
+    with Desktop(bus) as desk:
+        fake = FakeDaemon(bus)
+        inhibitors = FakeInhibitors()
+        with Notifier(bus) as notifier:
+            download = inhibitors.inhibit(flags=4)
+            fake.alert('sitting', 'You have been sitting for 30 min', 1)
+            desk.wait_displayed(1)
+            assert 'The desktop is busy' not in notifier.log(), notifier.log()
+
+            call = inhibitors.inhibit(flags=8)
+            bus.wait(lambda: 'The desktop is busy: org.gnome.SessionManager' in notifier.log(), 10,
+                     'psoas-notify to see the call')
+            # What was on screen goes too.
+            desk.wait_displayed(0)
+            fake.alert('sitting', 'You have been sitting for 31 min', 2)
+            fake.alert('sitting', 'You have been sitting for 32 min', 3)
+            fake.alert('tilt', 'Your pelvis has been tilted forward for 2 min', 1)
+            fake.prompt()
+            bus.wait(lambda: notifier.log().count('Holding the') == 4, 10, 'the four to be held')
+            assert desk.displayed() == 0 and desk.waiting() == 0, 'a notification was sent during the call'
+
+            inhibitors.uninhibit(call)
+            desk.wait_displayed(1)
+            bus.pump(0.5)
+            assert desk.displayed() == 1, desk.displayed()
+            assert entries(peek(desk), HELD_SUMMARY) == ['Got it', 'Snooze 15 min'], peek(desk)
+            summaries = held_summaries(desk)
+            assert summaries == [['You have been sitting for 32 min. (2 reminders, up to level 3)',
+                                  'Your pelvis has been tilted forward for 2 min.',
+                                  'Stretch suggested: Couch stretch']], summaries
+            # Once: the download ending changes nothing, and the next alert is an alert again.
+            inhibitors.uninhibit(download)
+            fake.alert('tilt', 'Tilted after the call')
+            desk.wait_displayed(1)
+            assert len(held_summaries(desk)) == 1, desk.history()
+        fake.close()
+        inhibitors.close()
+
+
+def case_kde_inhibitor_holds_alerts():
+    """The same through KDE's and Xfce's org.freedesktop.PowerManagement.Inhibit; a break taken meanwhile drops
+    the held sitting alert (its bout is over), and a summary of nothing is never shown."""
+    bus = Bus()
+    with Desktop(bus) as desk:
+        fake = FakeDaemon(bus)
+        inhibitors = FakeInhibitors(FakeInhibitors.KDE)
+        with Notifier(bus) as notifier:
+            call = inhibitors.inhibit()
+            bus.wait(lambda: 'The desktop is busy: org.freedesktop.PowerManagement' in notifier.log(), 10,
+                     'psoas-notify to see the inhibitor')
+            fake.alert('sitting', 'You have been sitting for 30 min')
+            fake.alert('tilt', 'Tilted during the presentation')
+            bus.wait(lambda: notifier.log().count('Holding the') == 2, 10, 'the alerts to be held')
+            inhibitors.uninhibit(call)
+            desk.wait_displayed(1)
+            assert held_summaries(desk) == [['You have been sitting for 30 min.', 'Tilted during the presentation.']]
+
+            call = inhibitors.inhibit()
+            bus.wait(lambda: notifier.log().count('The desktop is busy') == 2, 10, 'the second inhibitor')
+            fake.alert('sitting', 'You have been sitting for 30 min')
+            bus.wait(lambda: notifier.log().count('Holding the') == 3, 10, 'the alert to be held')
+            fake.emit('BreakTaken', '(t)', 600)
+            fake.set('SittingSince', 0)
+            bus.pump(0.3)
+            inhibitors.uninhibit(call)
+            bus.wait(lambda: notifier.log().count('no longer busy') == 2, 10, 'the end of the inhibitor')
+            bus.pump(0.5)
+            assert desk.displayed() == 0 and len(held_summaries(desk)) == 1, desk.history()
+        fake.close()
+        inhibitors.close()
+
+
+def case_inhibitor_holder_leaving_ends_the_quiet():
+    """The session manager leaves the bus while an application inhibits (it crashed): its inhibitors went with
+    it, and what was held is shown."""
+    bus = Bus()
+    with Desktop(bus) as desk:
+        fake = FakeDaemon(bus)
+        inhibitors = FakeInhibitors()
+        with Notifier(bus) as notifier:
+            inhibitors.inhibit()
+            bus.wait(lambda: 'The desktop is busy' in notifier.log(), 10, 'psoas-notify to see the inhibitor')
+            fake.alert('sitting', 'You have been sitting for 30 min')
+            bus.wait(lambda: 'Holding the sitting alert' in notifier.log(), 10, 'the alert to be held')
+            inhibitors.close()
+            desk.wait_displayed(1)
+            assert held_summaries(desk) == [['You have been sitting for 30 min.']]
+        fake.close()
+
+
+def case_quiet_during_configurable():
+    """--quiet-during=do-not-disturb: an inhibitor holds nothing; --quiet-during=none: nor does the server's
+    do-not-disturb (dunst queues what it is sent while paused, so "sent" is what dunst counts as waiting). A
+    condition it does not know is refused by name."""
+    bus = Bus()
+    with Desktop(bus) as desk:
+        fake = FakeDaemon(bus)
+        inhibitors = FakeInhibitors()
+        inhibitors.inhibit()
+        with Notifier(bus, '--quiet-during=do-not-disturb') as notifier:
+            fake.alert('sitting', 'You have been sitting for 30 min')
+            desk.wait_displayed(1)
+            assert 'The desktop is busy' not in notifier.log(), notifier.log()
+        desk.close_all()
+        desk.set_paused(True)
+        with Notifier(bus, '--quiet-during', 'none') as notifier:
+            bus.wait(lambda: 'entered do-not-disturb' in notifier.log(), 10, 'psoas-notify to see the pause')
+            fake.alert('tilt', 'Tilted during the pause')
+            bus.wait(lambda: desk.waiting() == 1, 10, 'the alert to be sent to the paused server')
+        desk.set_paused(False)
+        fake.close()
+        inhibitors.close()
+    p = subprocess.run([os.environ['PSOAS_NOTIFY'], '--quiet-during=inhibitors,meetings'], capture_output=True,
+                       text=True, timeout=10)
+    assert p.returncode == 78 and "unknown condition 'meetings'" in p.stderr, (p.returncode, p.stderr)
+
+
 def case_server_do_not_disturb_honoured():
-    """dunst paused (its do-not-disturb): nothing is sent, and what was shown is closed."""
+    """dunst paused (its do-not-disturb): nothing is sent, what was shown is closed, and what came meanwhile is
+    summarised once afterwards."""
     bus = Bus()
     with Desktop(bus) as desk:
         fake = FakeDaemon(bus)
@@ -744,8 +954,11 @@ def case_server_do_not_disturb_honoured():
             assert desk.waiting() == 0, 'a notification was sent during the pause'
             desk.set_paused(False)
             bus.wait(lambda: 'left do-not-disturb' in notifier.log(), 10, 'psoas-notify to see the end')
+            desk.wait_displayed(1)
             bus.pump(0.3)
-            assert desk.displayed() == 0, 'the alert shown before the pause came back'
+            # Not the alert shown before the pause: the summary of the two that came during it.
+            assert desk.displayed() == 1, desk.displayed()
+            assert held_summaries(desk) == [['Tilted during the pause.', 'Stretch suggested: Couch stretch']]
             fake.alert('tilt', 'Tilted after the pause')
             desk.wait_displayed(1)
             assert entries(peek(desk), TILT_SUMMARY), 'no tilt alert after the pause'
