@@ -24,6 +24,10 @@ static void help(void) {
                "      --version    show the version and exit\n"
                "      --system     follow the psoasd on the system bus (the default)\n"
                "      --user       follow a per-user psoasd (psoasd --user) on the session bus\n"
+               "  -H, --host=[USER@]HOST\n"
+               "                   follow the psoasd on the system bus of HOST, over SSH (a wearable "
+               "board),\n"
+               "                   connecting again whenever the link drops\n"
                "      --quiet-during=LIST\n"
                "                   hold alerts and stretch prompts, to summarise them afterwards, while any "
                "of\n"
@@ -95,6 +99,7 @@ static int parse_argv(int argc, char *argv[], NotifierOptions *o) {
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "system", no_argument, NULL, ARG_SYSTEM },
                 { "user", no_argument, NULL, ARG_USER },
+                { "host", required_argument, NULL, 'H' },
                 { "sound", no_argument, NULL, ARG_SOUND },
                 { "quiet-during", required_argument, NULL, ARG_QUIET_DURING },
                 { "verbose", no_argument, NULL, 'v' },
@@ -102,7 +107,7 @@ static int parse_argv(int argc, char *argv[], NotifierOptions *o) {
         };
         int c;
 
-        while ((c = getopt_long(argc, argv, "hv", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "hvH:", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
@@ -115,6 +120,18 @@ static int parse_argv(int argc, char *argv[], NotifierOptions *o) {
                         break;
                 case ARG_USER:
                         o->user_bus = true;
+                        break;
+                case 'H':
+                        /* ssh would take a leading '-' for an option. */
+                        if (isempty(optarg) || optarg[0] == '-' ||
+                                strchr(optarg, '@') == optarg + strlen(optarg) - 1) {
+                                fprintf(stderr,
+                                        "psoas-notify: --host needs a host name, as [USER@]HOST; got "
+                                        "'%s'.\n",
+                                        optarg);
+                                return -EINVAL;
+                        }
+                        o->host = optarg;
                         break;
                 case ARG_SOUND:
                         o->sound = true;
@@ -133,6 +150,12 @@ static int parse_argv(int argc, char *argv[], NotifierOptions *o) {
                         abort();
                 }
 
+        if (o->host && o->user_bus) {
+                fprintf(stderr,
+                        "psoas-notify: --user with --host is not supported: over SSH, sd-bus reaches only "
+                        "the system bus.\n");
+                return -EINVAL;
+        }
         if (optind < argc) {
                 fprintf(stderr, "psoas-notify: unexpected argument '%s'. Try 'psoas-notify --help'.\n",
                         argv[optind]);

@@ -112,9 +112,20 @@ typedef struct HeldAlerts {
         char *prompt_title; /* the latest */
 } HeldAlerts;
 
+/* After the link to a remote psoasd dropped, the first try to reconnect comes after this long; each failure
+ * doubles the wait, up to the most. */
+#define RECONNECT_FIRST_USEC (1ULL * 1000 * 1000)
+#define RECONNECT_MOST_USEC (60ULL * 1000 * 1000)
+
 struct Notifier {
         sd_event *event;
         bool user_bus;
+        /* psoasd's machine over SSH ([USER@]HOST), or NULL for this one. */
+        char *host;
+        /* "the system bus", "the session bus" or "the system bus of HOST", for messages. */
+        char *where;
+        sd_event_source *reconnect_timer;
+        uint64_t reconnect_delay_usec; /* 0 until the link drops, and again once psoasd answered */
         bool sound;
         QuietFlags quiet;
         /* psoasd's bus: the system bus, or the session bus for a per-user psoasd. */
@@ -167,10 +178,6 @@ static int set_string(char **s, const char *value) {
         free(*s);
         *s = copy;
         return 0;
-}
-
-static const char *daemon_bus_name(Notifier *n) {
-        return n->user_bus ? "session" : "system";
 }
 
 static bool ends_sentence(const char *s) {
@@ -789,14 +796,15 @@ static int on_get_all_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret
         if (sd_bus_message_is_method_error(m, NULL)) {
                 e = sd_bus_message_get_error(m);
                 if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
-                        log_info("Waiting for psoasd (%s) on the %s bus.", DAEMON_NAME, daemon_bus_name(n));
+                        log_info("Waiting for psoasd (%s) on %s.", DAEMON_NAME, n->where);
                 else
                         log_warning("Could not read psoasd's state: %s", e->message ?: e->name);
                 return 0;
         }
 
         n->daemon_present = true;
-        log_info("Following psoasd on the %s bus.", daemon_bus_name(n));
+        n->reconnect_delay_usec = 0;
+        log_info("Following psoasd on %s.", n->where);
         r = read_daemon_properties(n, m);
         if (r < 0)
                 log_warning_errno(r, "psoasd's properties could not be read: %m");
@@ -828,13 +836,13 @@ static void on_daemon_owner_changed(const char *old_owner, const char *new_owner
         Notifier *n = userdata;
 
         if (old_owner && n->daemon_present) {
-                log_info("psoasd left the %s bus; waiting for it to come back.", daemon_bus_name(n));
+                log_info("psoasd left %s; waiting for it to come back.", n->where);
                 n->daemon_present = false;
                 /* Its inhibitors went with it. */
                 set_inhibited(n, false);
         }
         if (new_owner) {
-                log_info("psoasd is on the %s bus.", daemon_bus_name(n));
+                log_info("psoasd is on %s.", n->where);
                 /* Present from now on, even if it goes before answering GetAll: its leaving must still be seen
                  * (and its inhibitors dropped). */
                 n->daemon_present = true;
@@ -844,24 +852,60 @@ static void on_daemon_owner_changed(const char *old_owner, const char *new_owner
 
 /* ------------------------------------------------------------------------------------------------------- */
 
+static void daemon_disconnect(Notifier *n);
+static int daemon_connect(Notifier *n);
+
+/* The link to a remote psoasd dropped (the network, the board's battery, ssh): tried again and again, each wait
+ * twice the last, up to a minute. */
+static void schedule_reconnect(Notifier *n) {
+        int r;
+
+        n->reconnect_delay_usec = n->reconnect_delay_usec == 0
+                ? RECONNECT_FIRST_USEC
+                : MIN(2 * n->reconnect_delay_usec, RECONNECT_MOST_USEC);
+        log_info("Connecting to %s again in %llu s.", n->where,
+                (unsigned long long)(n->reconnect_delay_usec / (1000 * 1000)));
+        r = sd_event_source_set_time_relative(n->reconnect_timer, n->reconnect_delay_usec);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(n->reconnect_timer, SD_EVENT_ONESHOT);
+        if (r < 0) {
+                log_error_errno(r, "Could not schedule the reconnection: %m");
+                (void)sd_event_exit(n->event, EXIT_FAILURE);
+        }
+}
+
+static int on_reconnect_timer(sd_event_source *source, uint64_t usec, void *userdata) {
+        Notifier *n = userdata;
+
+        daemon_disconnect(n);
+        if (daemon_connect(n) < 0)
+                schedule_reconnect(n);
+        return 0;
+}
+
 static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         Notifier *n = userdata;
         sd_bus *bus = sd_bus_message_get_bus(m);
 
-        log_error("Lost the connection to the %s bus; exiting.",
-                bus == n->session_bus ? "session" : daemon_bus_name(n));
+        if (bus == n->daemon_bus && n->host) {
+                log_warning("Lost the connection to %s.", n->where);
+                if (n->daemon_present) {
+                        n->daemon_present = false;
+                        /* Its inhibitors are out of reach: nothing holds the alerts back any more. */
+                        set_inhibited(n, false);
+                }
+                schedule_reconnect(n);
+                return 0;
+        }
+        /* A local bus going away is the session or the system ending: the unit or the session starts it anew. */
+        log_error(
+                "Lost the connection to %s; exiting.", bus == n->session_bus ? "the session bus" : n->where);
         return sd_event_exit(n->event, EXIT_FAILURE);
 }
 
-static int open_bus(Notifier *n, bool user, const char *description, sd_bus **ret) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+static int open_bus(Notifier *n, sd_bus *bus, const char *description) {
         int r;
 
-        r = user ? sd_bus_open_user_with_description(&bus, description)
-                 : sd_bus_open_system_with_description(&bus, description);
-        if (r < 0)
-                return log_error_errno(
-                        r, "Could not connect to the %s bus: %m", user ? "session" : "system");
         r = sd_bus_attach_event(bus, n->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Could not attach the %s bus to the event loop: %m", description);
@@ -869,8 +913,49 @@ static int open_bus(Notifier *n, bool user, const char *description, sd_bus **re
                 "org.freedesktop.DBus.Local", "Disconnected", on_disconnected, NULL, n);
         if (r < 0)
                 return log_error_errno(r, "Could not watch the %s bus connection: %m", description);
-        *ret = TAKE_PTR(bus);
         return 0;
+}
+
+/* Connects to psoasd's bus, subscribes to psoasd's signals and asks for its state. */
+static int daemon_connect(Notifier *n) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        if (n->host)
+                /* ssh -xT HOST systemd-stdio-bridge: the remote system bus on the ssh process's stdio. */
+                r = sd_bus_open_system_remote(&bus, n->host);
+        else if (n->user_bus)
+                r = sd_bus_open_user_with_description(&bus, "psoasd");
+        else
+                r = sd_bus_open_system_with_description(&bus, "psoasd");
+        if (r < 0)
+                return log_error_errno(r, "Could not connect to %s: %m", n->where);
+        r = open_bus(n, bus, "psoasd");
+        if (r < 0)
+                return r;
+        n->daemon_bus = TAKE_PTR(bus);
+
+        /* Matches first, then the state: the bus answers in order, so no change falls in between. */
+        r = bus_follow_owner_async(n->daemon_bus, &n->owner_match, DAEMON_NAME, on_daemon_owner_changed, n);
+        if (r >= 0)
+                r = sd_bus_match_signal_async(n->daemon_bus, &n->signal_match, DAEMON_NAME, DAEMON_PATH,
+                        DAEMON_INTERFACE, NULL, on_daemon_signal, NULL, n);
+        if (r >= 0)
+                r = sd_bus_match_signal_async(n->daemon_bus, &n->properties_match, DAEMON_NAME, DAEMON_PATH,
+                        "org.freedesktop.DBus.Properties", "PropertiesChanged", on_daemon_properties_changed,
+                        NULL, n);
+        if (r < 0)
+                return log_error_errno(r, "Could not subscribe to psoasd's signals: %m");
+        return read_daemon_state(n);
+}
+
+/* Drops psoasd's bus and what hangs on it; the floating reply slots (userdata n) go with the bus. */
+static void daemon_disconnect(Notifier *n) {
+        n->owner_match = sd_bus_slot_unref(n->owner_match);
+        n->signal_match = sd_bus_slot_unref(n->signal_match);
+        n->properties_match = sd_bus_slot_unref(n->properties_match);
+        n->get_all_call = sd_bus_slot_unref(n->get_all_call);
+        n->daemon_bus = sd_bus_flush_close_unref(n->daemon_bus);
 }
 
 /* Notifications left on screen would offer actions nobody answers any more: closed as the loop exits,
@@ -891,14 +976,13 @@ Notifier *notifier_free(Notifier *n) {
         n->desktop = desktop_busy_free(n->desktop);
         held_alerts_clear(&n->held);
 
-        sd_bus_slot_unref(n->owner_match);
-        sd_bus_slot_unref(n->signal_match);
-        sd_bus_slot_unref(n->properties_match);
-        sd_bus_slot_unref(n->get_all_call);
+        sd_event_source_disable_unref(n->reconnect_timer);
+        daemon_disconnect(n);
         /* Drops the floating reply slots whose userdata is n. */
         sd_bus_flush_close_unref(n->session_bus);
-        sd_bus_flush_close_unref(n->daemon_bus);
         sd_event_unref(n->event);
+        free(n->host);
+        free(n->where);
         free(n->stretch_id);
         free(n->stretch_title);
         free(n->stretch_body);
@@ -926,10 +1010,26 @@ int notifier_new(sd_event *event, const NotifierOptions *options, Notifier **ret
         if (r < 0)
                 return log_error_errno(r, "Could not add an exit handler: %m");
 
-        r = open_bus(n, n->user_bus, "psoasd", &n->daemon_bus);
+        if (options->host) {
+                n->host = strdup(options->host);
+                if (!n->host || asprintf(&n->where, "the system bus of %s", options->host) < 0)
+                        return log_error_errno(ENOMEM, "Out of memory.");
+        } else {
+                n->where = strdup(n->user_bus ? "the session bus" : "the system bus");
+                if (!n->where)
+                        return log_error_errno(ENOMEM, "Out of memory.");
+        }
+        r = sd_event_add_time_relative(
+                event, &n->reconnect_timer, CLOCK_MONOTONIC, RECONNECT_FIRST_USEC, 0, on_reconnect_timer, n);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(n->reconnect_timer, SD_EVENT_OFF);
         if (r < 0)
-                return r;
-        r = open_bus(n, true, "notifications", &n->session_bus);
+                return log_error_errno(r, "Could not set up the reconnection timer: %m");
+
+        r = sd_bus_open_user_with_description(&n->session_bus, "notifications");
+        if (r < 0)
+                return log_error_errno(r, "Could not connect to the session bus: %m");
+        r = open_bus(n, n->session_bus, "notifications");
         if (r < 0)
                 return r;
 
@@ -960,18 +1060,7 @@ int notifier_new(sd_event *event, const NotifierOptions *options, Notifier **ret
                         return log_error_errno(r, "Could not follow the desktop's inhibitors: %m");
         }
 
-        /* Matches first, then the state: the bus answers in order, so no change falls in between. */
-        r = bus_follow_owner_async(n->daemon_bus, &n->owner_match, DAEMON_NAME, on_daemon_owner_changed, n);
-        if (r >= 0)
-                r = sd_bus_match_signal_async(n->daemon_bus, &n->signal_match, DAEMON_NAME, DAEMON_PATH,
-                        DAEMON_INTERFACE, NULL, on_daemon_signal, NULL, n);
-        if (r >= 0)
-                r = sd_bus_match_signal_async(n->daemon_bus, &n->properties_match, DAEMON_NAME, DAEMON_PATH,
-                        "org.freedesktop.DBus.Properties", "PropertiesChanged", on_daemon_properties_changed,
-                        NULL, n);
-        if (r < 0)
-                return log_error_errno(r, "Could not subscribe to psoasd's signals: %m");
-        r = read_daemon_state(n);
+        r = daemon_connect(n);
         if (r < 0)
                 return r;
 

@@ -28,10 +28,13 @@ typedef enum QuietFlags {
 typedef struct NotifierOptions {
         QuietFlags quiet;
         bool user_bus; /* psoasd on the session bus rather than the system bus */
+        const char *host; /* psoasd on the system bus of this [USER@]HOST, over SSH; NULL for this machine */
         bool sound; /* ask the notification server to play a sound with alerts and prompts */
 } NotifierOptions;
 
-/* Connects to psoasd's bus and to the session bus, and attaches both to event. */
+/* Connects to psoasd's bus and to the session bus, and attaches both to event. A link to another machine's
+ * psoasd that drops is connected again, after a wait that grows up to a minute; a local bus that goes away
+ * ends the event loop with EXIT_FAILURE. */
 int notifier_new(sd_event *event, const NotifierOptions *options, Notifier **ret);
 /* Disconnects. The notifications it shows are closed when the event loop exits. */
 Notifier *notifier_free(Notifier *n);

@@ -14,6 +14,7 @@ and a StretchPrompt for standing-quad. The stretches' own cases replay a stretch
 
 import os
 import signal
+import stat
 import subprocess
 import tempfile
 import time
@@ -1117,6 +1118,109 @@ def case_system_bus_by_default():
                 system.wait(lambda: system.get('SnoozedUntil') > 0, 10, 'the snooze to reach psoasd')
         finally:
             stop(system_bus)
+
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Another machine: psoasd on a wearable board, reached over SSH
+
+
+FAKE_SSH = '''#!/bin/sh
+# Stands in for ssh: records its arguments and its pid (the test kills it to drop the link), then bridges to the
+# test's session bus as "HOST systemd-stdio-bridge" would to the board's system bus. While $FAKE_SSH_DIR/refuse
+# holds a number above 0, it fails as an unreachable host does, that many times.
+printf '%s\\n' "$@" > "$FAKE_SSH_DIR/args"
+echo $$ >> "$FAKE_SSH_DIR/pids"
+refuse=$(cat "$FAKE_SSH_DIR/refuse" 2>/dev/null || echo 0)
+if [ "$refuse" -gt 0 ]; then
+        echo $((refuse - 1)) > "$FAKE_SSH_DIR/refuse"
+        echo "ssh: connect to host board port 22: No route to host" >&2
+        exit 255
+fi
+exec systemd-stdio-bridge --bus-path="$DBUS_SESSION_BUS_ADDRESS"
+'''
+
+
+def fake_ssh(tmp):
+    """A directory with the fake ssh, and the environment that puts it first on PATH; the system bus is
+    unreachable, so that only the bridge can lead to psoasd."""
+    bin_dir = os.path.join(tmp, 'bin')
+    os.mkdir(bin_dir)
+    path = os.path.join(bin_dir, 'ssh')
+    with open(path, 'w') as f:
+        f.write(FAKE_SSH)
+    os.chmod(path, stat.S_IRWXU)
+    return {'PATH': bin_dir + ':' + os.environ['PATH'], 'FAKE_SSH_DIR': tmp,
+            'DBUS_SYSTEM_BUS_ADDRESS': 'unix:path=/nonexistent/system_bus_socket'}
+
+
+def ssh_pids(tmp):
+    return [int(p) for p in read_file(os.path.join(tmp, 'pids')).split()]
+
+
+def read_file(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except FileNotFoundError:
+        return ''
+
+
+def case_remote_host_over_ssh():
+    """psoas-notify -H me@board: psoasd's signals arrive over ssh and systemd-stdio-bridge, its actions go back
+    the same way, and when the link drops it connects again and follows psoasd as before."""
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp, Desktop(bus) as desk:
+        fake = FakeDaemon(bus)
+        with Notifier(bus, '-H', 'me@board', user=False, env=fake_ssh(tmp)) as notifier:
+            bus.wait(lambda: 'Following psoasd on the system bus of me@board' in notifier.log(), 20,
+                     'psoas-notify to follow psoasd over the bridge')
+            args = read_file(os.path.join(tmp, 'args')).split('\n')
+            assert 'me@board' in args and 'systemd-stdio-bridge' in args, args
+            fake.alert('sitting', 'You have been sitting for 30 min')
+            desk.wait_displayed(1)
+            desk.choose('#Snooze 15 min (')
+            bus.wait(lambda: ('Snooze', (900,)) in fake.calls, 10, 'the snooze to reach psoasd over the bridge')
+
+            first, = ssh_pids(tmp)
+            os.kill(first, signal.SIGKILL)
+            bus.wait(lambda: 'Lost the connection to the system bus of me@board' in notifier.log(), 10,
+                     'psoas-notify to see the link drop')
+            bus.wait(lambda: notifier.log().count('Following psoasd on the system bus of me@board') == 2, 20,
+                     'psoas-notify to connect again')
+            assert len(ssh_pids(tmp)) == 2, ssh_pids(tmp)
+            fake.alert('tilt', 'Tilted after the link came back')
+            desk.wait_displayed(1)
+            assert entries(peek(desk), TILT_SUMMARY), 'no alert after the link came back'
+            notifier.check_alive()
+        fake.close()
+
+
+def case_remote_host_unreachable_retried():
+    """The board unreachable at first (ssh fails twice): psoas-notify waits 1 s, then 2 s, and follows psoasd
+    once ssh gets through; it never exits for it."""
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp, Desktop(bus) as desk:
+        with open(os.path.join(tmp, 'refuse'), 'w') as f:
+            f.write('2')
+        fake = FakeDaemon(bus)
+        start = time.monotonic()
+        with Notifier(bus, '--host=board', user=False, env=fake_ssh(tmp)) as notifier:
+            bus.wait(lambda: 'Following psoasd on the system bus of board' in notifier.log(), 30,
+                     'psoas-notify to get through')
+            waited = time.monotonic() - start
+            log = notifier.log()
+            assert 'again in 1 s' in log and 'again in 2 s' in log, log
+            assert waited >= 3, waited
+            assert len(ssh_pids(tmp)) == 3, ssh_pids(tmp)
+            fake.alert('sitting', 'You have been sitting for 30 min')
+            desk.wait_displayed(1)
+        fake.close()
+    # --host takes a host, and only the system bus.
+    for args, words in ((['-H', '-oProxyCommand=x'], 'needs a host name'), (['-H', 'board', '--user'],
+                                                                           'not supported')):
+        p = subprocess.run([os.environ['PSOAS_NOTIFY'], *args], capture_output=True, text=True, timeout=10)
+        assert p.returncode == 78 and words in p.stderr, (args, p.returncode, p.stderr)
 
 
 if __name__ == '__main__':
