@@ -35,6 +35,8 @@ static void help(void) {
                "                   application keeps the screen on: a call, a presentation); "
                "comma-separated,\n"
                "                   or none (default: do-not-disturb,inhibitors)\n"
+               "      --no-indicator\n"
+               "                   do not show the panel indicator (a StatusNotifierItem)\n"
                "      --sound      ask the notification server to play a sound with alerts and stretch\n"
                "                   prompts, where it can (off by default)\n"
                "  -v, --verbose    log every signal, notification and action\n"
@@ -48,6 +50,7 @@ enum {
         ARG_USER,
         ARG_SOUND,
         ARG_QUIET_DURING,
+        ARG_NO_INDICATOR,
 };
 
 static const struct {
@@ -101,6 +104,7 @@ static int parse_argv(int argc, char *argv[], NotifierOptions *o) {
                 { "user", no_argument, NULL, ARG_USER },
                 { "host", required_argument, NULL, 'H' },
                 { "sound", no_argument, NULL, ARG_SOUND },
+                { "no-indicator", no_argument, NULL, ARG_NO_INDICATOR },
                 { "quiet-during", required_argument, NULL, ARG_QUIET_DURING },
                 { "verbose", no_argument, NULL, 'v' },
                 {},
@@ -136,6 +140,9 @@ static int parse_argv(int argc, char *argv[], NotifierOptions *o) {
                 case ARG_SOUND:
                         o->sound = true;
                         break;
+                case ARG_NO_INDICATOR:
+                        o->indicator = false;
+                        break;
                 case ARG_QUIET_DURING:
                         if (parse_quiet_during(optarg, &o->quiet) < 0)
                                 return -EINVAL;
@@ -167,7 +174,7 @@ static int parse_argv(int argc, char *argv[], NotifierOptions *o) {
 int main(int argc, char *argv[]) {
         _cleanup_(notifier_freep) Notifier *notifier = NULL;
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
-        NotifierOptions options = { .quiet = QUIET_DO_NOT_DISTURB | QUIET_INHIBITORS };
+        NotifierOptions options = { .quiet = QUIET_DO_NOT_DISTURB | QUIET_INHIBITORS, .indicator = true };
         int r;
 
         /* Under systemd or a session manager stderr is collected: a "<N>" prefix keeps each record's priority. */
@@ -178,6 +185,16 @@ int main(int argc, char *argv[]) {
                 return EX_CONFIG;
         if (r == 0)
                 return EXIT_SUCCESS;
+
+        /* The indicator's Today runs psoasctl in a child that the loop watches (sd_event_add_child), which needs
+         * SIGCHLD blocked. */
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGCHLD);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0) {
+                log_error_errno(errno, "Could not block SIGCHLD: %m");
+                return EXIT_FAILURE;
+        }
 
         r = sd_event_default(&event);
         if (r < 0) {

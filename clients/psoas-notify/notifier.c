@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 
 #include "bus-owner.h"
 #include "desktop-busy.h"
+#include "indicator.h"
 #include "log.h"
 #include "notification-server.h"
 #include "notifier.h"
@@ -20,6 +23,8 @@
 #define DAEMON_INTERFACE "org.psoas.Posture1"
 
 #define SNOOZE_SECONDS 900u
+/* The indicator's tooltip reads psoasd's SittingToday this often. */
+#define TODAY_PERIOD_USEC (60ULL * 1000 * 1000)
 /* A call to psoasd that has not replied in this long has failed; the wearer is told. */
 #define CALL_TIMEOUT_USEC (10ULL * 1000 * 1000)
 /* The sensor's confirmation of a stretch needs no answer: it goes away by itself. */
@@ -146,6 +151,14 @@ struct Notifier {
         Notification *held_summary;
         HeldAlerts held;
         DesktopBusy *desktop;
+
+        /* The panel indicator (NULL with --no-indicator), what it shows, and the strings that points to. */
+        Indicator *indicator;
+        IndicatorState shown;
+        char *posture, *sensor_state;
+        Notification *calibration;
+        sd_event_source *today_timer;
+        char *today_path; /* where psoasctl writes today's chart */
         /* The stretch the stretch notification is about. */
         char *stretch_id;
         char *stretch_title;
@@ -285,6 +298,14 @@ static void quiet_changed(Notifier *n) {
                 show_held_summary(n);
 }
 
+/* Tells the indicator what the notifier knows now. */
+static void indicator_show(Notifier *n) {
+        n->shown.daemon_present = n->daemon_present;
+        n->shown.posture = n->posture;
+        n->shown.sensor_state = n->sensor_state;
+        indicator_update(n->indicator, &n->shown);
+}
+
 /* The bout is over: a sitting alert held for later would be about a bout that ended. */
 static void forget_held_sitting(Notifier *n) {
         n->held.alerts[ALERT_SITTING] = n->held.level[ALERT_SITTING] = 0;
@@ -347,25 +368,43 @@ static int on_complete_stretch_reply(sd_bus_message *m, void *userdata, sd_bus_e
 /* A call to psoasd that replies through callback. Like every call here it does not start psoasd by bus
  * activation: with no psoasd there is no one to snooze. The reply slot is floating: it belongs to the bus,
  * which the notifier closes before it frees itself. */
-static void call_daemon(
-        Notifier *n, const char *member, sd_bus_message_handler_t callback, const char *types, ...) {
+static void call_daemon_onv(Notifier *n, const char *interface, const char *member,
+        sd_bus_message_handler_t callback, const char *types, va_list ap) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        va_list ap;
         int r;
 
-        r = sd_bus_message_new_method_call(
-                n->daemon_bus, &m, DAEMON_NAME, DAEMON_PATH, DAEMON_INTERFACE, member);
+        if (!n->daemon_bus) {
+                log_warning("Could not call psoasd's %s(): not connected to %s.", member, n->where);
+                return;
+        }
+        r = sd_bus_message_new_method_call(n->daemon_bus, &m, DAEMON_NAME, DAEMON_PATH, interface, member);
         if (r >= 0)
                 r = sd_bus_message_set_auto_start(m, false);
-        if (r >= 0) {
-                va_start(ap, types);
+        if (r >= 0)
                 r = sd_bus_message_appendv(m, types, ap);
-                va_end(ap);
-        }
         if (r >= 0)
                 r = sd_bus_call_async(n->daemon_bus, NULL, m, callback, n, CALL_TIMEOUT_USEC);
         if (r < 0)
                 log_error_errno(r, "Could not call psoasd's %s(): %m", member);
+}
+
+static void call_daemon_on(Notifier *n, const char *interface, const char *member,
+        sd_bus_message_handler_t callback, const char *types, ...) {
+        va_list ap;
+
+        va_start(ap, types);
+        call_daemon_onv(n, interface, member, callback, types, ap);
+        va_end(ap);
+}
+
+/* A method of psoasd's own interface. */
+static void call_daemon(
+        Notifier *n, const char *member, sd_bus_message_handler_t callback, const char *types, ...) {
+        va_list ap;
+
+        va_start(ap, types);
+        call_daemon_onv(n, DAEMON_INTERFACE, member, callback, types, ap);
+        va_end(ap);
 }
 
 static void on_alert_action(Notification *alert, const char *action, void *userdata) {
@@ -405,6 +444,204 @@ static void on_safety_action(Notification *safety, const char *action, void *use
 }
 
 /* ------------------------------------------------------------------------------------------------------- */
+/* The indicator's menu */
+
+static int on_calibrate_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        _cleanup_free_ char *body = NULL;
+        Notifier *n = userdata;
+        double neutral;
+
+        if (sd_bus_message_is_method_error(m, NULL)) {
+                show_problem(n, "Could not calibrate", sd_bus_message_get_error(m));
+                return 0;
+        }
+        if (sd_bus_message_read(m, "d", &neutral) < 0 ||
+                asprintf(&body, "Your neutral standing posture is captured: the pelvis at %.1f°.", neutral) <
+                        0) {
+                body = NULL;
+                log_warning("psoasd's reply to Calibrate() is not a number.");
+                return 0;
+        }
+        log_info("Calibrated: neutral inclination %.1f°.", neutral);
+        NotificationContent content = {
+                .icon = "psoas-standing",
+                .summary = "Calibrated",
+                .body = body,
+                .urgency = URGENCY_LOW,
+                .expire_timeout_ms = CONFIRMATION_TIMEOUT_MS,
+        };
+        (void)notification_show(n->calibration, &content);
+        return 0;
+}
+
+/* Runs argv (NULL-terminated) in a child with the signals unblocked, and calls on_exit from the loop when it
+ * ends. */
+static int spawn_watched(Notifier *n, char *const argv[], sd_event_child_handler_t on_exit) {
+        sigset_t none;
+        pid_t pid;
+        int r;
+
+        pid = fork();
+        if (pid < 0)
+                return log_error_errno(errno, "Could not start %s: %m", argv[0]);
+        if (pid == 0) {
+                /* The loop's blocked signals are not the child's. */
+                sigemptyset(&none);
+                (void)sigprocmask(SIG_SETMASK, &none, NULL);
+                execvp(argv[0], argv);
+                _exit(127);
+        }
+        log_debug("Started %s (pid %d).", argv[0], (int)pid);
+        /* A floating source: the loop owns it. */
+        r = sd_event_add_child(n->event, NULL, pid, WEXITED, on_exit, n);
+        if (r < 0)
+                return log_warning_errno(r, "Could not watch %s: %m", argv[0]);
+        return 0;
+}
+
+static void today_failed(Notifier *n, const char *why) {
+        sd_bus_error error = { .name = SD_BUS_ERROR_FAILED, .message = why };
+
+        show_problem(n, "Could not show today's statistics", &error);
+}
+
+static bool child_failed(const siginfo_t *si) {
+        return si->si_code != CLD_EXITED || si->si_status != 0;
+}
+
+static int on_xdg_open_exit(sd_event_source *source, const siginfo_t *si, void *userdata) {
+        if (child_failed(si))
+                today_failed(userdata, "xdg-open could not open the chart.");
+        return 0;
+}
+
+static void open_with_xdg_open(Notifier *n) {
+        char *argv[] = { (char *)"xdg-open", n->today_path, NULL };
+
+        if (spawn_watched(n, argv, on_xdg_open_exit) < 0)
+                today_failed(n, "xdg-open could not be started.");
+}
+
+static int on_open_file_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Notifier *n = userdata;
+        const sd_bus_error *e;
+
+        if (!sd_bus_message_is_method_error(m, NULL)) {
+                log_debug("The desktop portal opens %s.", n->today_path);
+                return 0;
+        }
+        e = sd_bus_message_get_error(m);
+        log_debug("No desktop portal to open the chart (%s); trying xdg-open.", e->message ?: e->name);
+        open_with_xdg_open(n);
+        return 0;
+}
+
+/* The image viewer is started by the desktop portal (OpenURI.OpenFile, which takes the file as a descriptor)
+ * where there is one: the viewer then runs outside this program's sandbox (psoas-notify.service forbids W^X
+ * mappings and network sockets, which a browser needs). Without a portal, xdg-open here. */
+static void open_chart(Notifier *n) {
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        fd = open(n->today_path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+                today_failed(n, "psoasctl wrote no chart.");
+                return;
+        }
+        r = sd_bus_call_method_async(n->session_bus, NULL, "org.freedesktop.portal.Desktop",
+                "/org/freedesktop/portal/desktop", "org.freedesktop.portal.OpenURI", "OpenFile",
+                on_open_file_reply, n, "sha{sv}", "", fd, 0);
+        if (r < 0)
+                open_with_xdg_open(n);
+}
+
+static int on_psoasctl_exit(sd_event_source *source, const siginfo_t *si, void *userdata) {
+        if (child_failed(si))
+                today_failed(userdata, "psoasctl today failed; see the session's log.");
+        else
+                open_chart(userdata);
+        return 0;
+}
+
+/* Today: psoasctl writes today's chart as an SVG image (for the same psoasd: --user, --host), which the
+ * desktop's image viewer then shows. */
+static void show_today(Notifier *n) {
+        const char *runtime = getenv("XDG_RUNTIME_DIR");
+        char *argv[8], **a = argv;
+
+        if (!n->today_path &&
+                asprintf(&n->today_path, "%s/psoas-today.svg",
+                        runtime && *runtime == '/' ? runtime : "/tmp") < 0) {
+                n->today_path = NULL;
+                log_error("Out of memory.");
+                return;
+        }
+        *a++ = (char *)"psoasctl";
+        if (n->host) {
+                *a++ = (char *)"--host";
+                *a++ = n->host;
+        } else
+                *a++ = (char *)(n->user_bus ? "--user" : "--system");
+        *a++ = (char *)"today";
+        *a++ = (char *)"--svg";
+        *a++ = n->today_path;
+        *a = NULL;
+        if (spawn_watched(n, argv, on_psoasctl_exit) < 0)
+                today_failed(n, "psoasctl could not be started.");
+}
+
+static void on_indicator_action(Indicator *indicator, IndicatorAction action, void *userdata) {
+        Notifier *n = userdata;
+
+        switch (action) {
+        case INDICATOR_SNOOZE_15_MIN:
+                call_daemon(n, "Snooze", on_snooze_reply, "u", SNOOZE_SECONDS);
+                break;
+        case INDICATOR_SNOOZE_1_H:
+                call_daemon(n, "Snooze", on_snooze_reply, "u", 3600u);
+                break;
+        case INDICATOR_RESUME:
+                /* Snooze(0) ends the snooze. */
+                call_daemon(n, "Snooze", on_snooze_reply, "u", 0u);
+                break;
+        case INDICATOR_CALIBRATE:
+                call_daemon(n, "Calibrate", on_calibrate_reply, "");
+                break;
+        case INDICATOR_TODAY:
+                show_today(n);
+                break;
+        default:
+                break;
+        }
+}
+
+/* SittingToday is never signalled (it changes every second while sitting): read once a minute, for the tooltip. */
+static int on_sitting_today_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Notifier *n = userdata;
+        uint64_t seconds;
+
+        if (sd_bus_message_is_method_error(m, NULL) || sd_bus_message_read(m, "v", "t", &seconds) < 0)
+                return 0;
+        n->shown.sitting_today_s = seconds;
+        n->shown.sitting_today_read_us = psoas_clock_now(&n->shown.clock);
+        indicator_show(n);
+        return 0;
+}
+
+static int on_today_timer(sd_event_source *source, uint64_t usec, void *userdata) {
+        Notifier *n = userdata;
+        int r;
+
+        if (n->daemon_present)
+                call_daemon_on(n, "org.freedesktop.DBus.Properties", "Get", on_sitting_today_reply, "ss",
+                        DAEMON_INTERFACE, "SittingToday");
+        r = sd_event_source_set_time_relative(source, TODAY_PERIOD_USEC);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(source, SD_EVENT_ONESHOT);
+        return r;
+}
+
+/* ------------------------------------------------------------------------------------------------------- */
 /* psoasd's signals */
 
 static void handle_alert(Notifier *n, sd_bus_message *m) {
@@ -427,6 +664,10 @@ static void handle_alert(Notifier *n, sd_bus_message *m) {
                         k = &alert_kinds[i];
         kind_index = k - alert_kinds;
         slot = n->alerts[kind_index];
+        if (kind_index == ALERT_SITTING && !n->shown.sitting_alerted) {
+                n->shown.sitting_alerted = true;
+                indicator_show(n);
+        }
         if (n->inhibited) {
                 log_debug("Dropping the %s alert: psoasd is inhibited.", kind);
                 return;
@@ -728,6 +969,8 @@ static int on_daemon_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret
         else if (sd_bus_message_is_signal(m, DAEMON_INTERFACE, "BreakTaken")) {
                 log_debug("Break taken: closing the sitting alert.");
                 forget_held_sitting(n);
+                n->shown.sitting_alerted = false;
+                indicator_show(n);
                 (void)notification_close(n->alerts[ALERT_SITTING]);
         }
         return 0;
@@ -737,6 +980,7 @@ static int on_daemon_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret
 static int read_daemon_properties(Notifier *n, sd_bus_message *m) {
         const char *name;
         uint64_t sitting_since;
+        bool today_read = false;
         int b, r;
 
         r = sd_bus_message_enter_container(m, 'a', "{sv}");
@@ -760,17 +1004,44 @@ static int read_daemon_properties(Notifier *n, sd_bus_message *m) {
                         /* The bout is over (also when psoasd came back without one): nothing to alert
                          * about any more, even if the BreakTaken signal was missed. */
                         r = sd_bus_message_read(m, "v", "t", &sitting_since);
+                        if (r >= 0 && sitting_since != n->shown.sitting_since_us)
+                                n->shown.sitting_alerted = false; /* another bout, or none */
+                        if (r >= 0)
+                                n->shown.sitting_since_us = sitting_since;
                         if (r >= 0 && sitting_since == 0) {
                                 forget_held_sitting(n);
                                 (void)notification_close(n->alerts[ALERT_SITTING]);
                         }
-                } else
+                } else if (streq(name, "Posture") || streq(name, "SensorState")) {
+                        const char *text;
+
+                        r = sd_bus_message_read(m, "v", "s", &text);
+                        if (r >= 0 &&
+                                set_string(streq(name, "Posture") ? &n->posture : &n->sensor_state, text) <
+                                        0)
+                                r = -ENOMEM;
+                } else if (streq(name, "SnoozedUntil"))
+                        r = sd_bus_message_read(m, "v", "t", &n->shown.snoozed_until_us);
+                else if (streq(name, "SittingToday")) {
+                        r = sd_bus_message_read(m, "v", "t", &n->shown.sitting_today_s);
+                        today_read = true;
+                } else if (streq(name, "ClockAnchor"))
+                        r = sd_bus_message_read(m, "v", "t", &n->shown.clock.anchor_us);
+                else if (streq(name, "ClockAnchorWall"))
+                        r = sd_bus_message_read(m, "v", "t", &n->shown.clock.anchor_wall_us);
+                else if (streq(name, "ClockSpeed"))
+                        r = sd_bus_message_read(m, "v", "d", &n->shown.clock.speed);
+                else
                         r = sd_bus_message_skip(m, "v");
                 if (r >= 0)
                         r = sd_bus_message_exit_container(m);
         }
         if (r >= 0)
                 r = sd_bus_message_exit_container(m);
+        /* On psoasd's clock, which GetAll gives after SittingToday. */
+        if (today_read)
+                n->shown.sitting_today_read_us = psoas_clock_now(&n->shown.clock);
+        indicator_show(n);
         return r;
 }
 
@@ -805,6 +1076,8 @@ static int on_get_all_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret
         n->daemon_present = true;
         n->reconnect_delay_usec = 0;
         log_info("Following psoasd on %s.", n->where);
+        /* A psoasd that does not say (an older one) runs on the wall clock. */
+        n->shown.clock = PSOAS_CLOCK_WALL;
         r = read_daemon_properties(n, m);
         if (r < 0)
                 log_warning_errno(r, "psoasd's properties could not be read: %m");
@@ -840,6 +1113,7 @@ static void on_daemon_owner_changed(const char *old_owner, const char *new_owner
                 n->daemon_present = false;
                 /* Its inhibitors went with it. */
                 set_inhibited(n, false);
+                indicator_show(n);
         }
         if (new_owner) {
                 log_info("psoasd is on %s.", n->where);
@@ -893,6 +1167,7 @@ static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *ret_
                         n->daemon_present = false;
                         /* Its inhibitors are out of reach: nothing holds the alerts back any more. */
                         set_inhibited(n, false);
+                        indicator_show(n);
                 }
                 schedule_reconnect(n);
                 return 0;
@@ -974,6 +1249,11 @@ Notifier *notifier_free(Notifier *n) {
         sd_event_source_disable_unref(n->exit_source);
         n->server = notification_server_free(n->server);
         n->desktop = desktop_busy_free(n->desktop);
+        n->indicator = indicator_free(n->indicator);
+        sd_event_source_disable_unref(n->today_timer);
+        free(n->posture);
+        free(n->sensor_state);
+        free(n->today_path);
         held_alerts_clear(&n->held);
 
         sd_event_source_disable_unref(n->reconnect_timer);
@@ -1003,6 +1283,7 @@ int notifier_new(sd_event *event, const NotifierOptions *options, Notifier **ret
         n->user_bus = options->user_bus;
         n->sound = options->sound;
         n->quiet = options->quiet;
+        n->shown.clock = PSOAS_CLOCK_WALL;
 
         r = sd_event_add_exit(event, &n->exit_source, on_loop_exit, n);
         if (r >= 0)
@@ -1054,6 +1335,18 @@ int notifier_new(sd_event *event, const NotifierOptions *options, Notifier **ret
         r = notification_new(n->server, "held alerts", on_alert_action, n, &n->held_summary);
         if (r < 0)
                 return log_error_errno(r, "Out of memory.");
+        r = notification_new(n->server, "calibration", NULL, n, &n->calibration);
+        if (r < 0)
+                return log_error_errno(r, "Out of memory.");
+        if (options->indicator) {
+                r = indicator_new(n->session_bus, event, on_indicator_action, n, &n->indicator);
+                if (r < 0)
+                        return log_error_errno(r, "Could not publish the panel indicator: %m");
+                r = sd_event_add_time_relative(
+                        event, &n->today_timer, CLOCK_MONOTONIC, TODAY_PERIOD_USEC, 0, on_today_timer, n);
+                if (r < 0)
+                        return log_error_errno(r, "Could not set up the indicator's timer: %m");
+        }
         if (n->quiet & QUIET_INHIBITORS) {
                 r = desktop_busy_new(n->session_bus, on_desktop_busy, n, &n->desktop);
                 if (r < 0)

@@ -29,6 +29,7 @@ typedef struct NotifierOptions {
         QuietFlags quiet;
         bool user_bus; /* psoasd on the session bus rather than the system bus */
         const char *host; /* psoasd on the system bus of this [USER@]HOST, over SSH; NULL for this machine */
+        bool indicator; /* publish the panel indicator (a StatusNotifierItem) */
         bool sound; /* ask the notification server to play a sound with alerts and prompts */
 } NotifierOptions;
 

@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 import time
 
-from notify_test import Desktop, Notifier, spawn, stop  # noqa: E402
+from notify_test import Desktop, Notifier, name_owner, spawn, stop  # noqa: E402
 from psoasd_test import Bus, Daemon, main, synth  # noqa: E402
 from stretch_scene import catalog_entry, stretch_scene  # noqa: E402
 
@@ -130,6 +130,8 @@ class FakeDaemon:
         self.calls.append((method, params.unpack()))
         if method in self.fail:
             invocation.return_dbus_error(*self.fail[method])
+        elif method == 'Calibrate':
+            invocation.return_value(GLib.Variant('(d)', (12.5,)))
         else:
             invocation.return_value(None)
 
@@ -1181,6 +1183,8 @@ def case_remote_host_over_ssh():
             desk.wait_displayed(1)
             desk.choose('#Snooze 15 min (')
             bus.wait(lambda: ('Snooze', (900,)) in fake.calls, 10, 'the snooze to reach psoasd over the bridge')
+            # (Its reply too: a link dropped before then fails the call, which is told in a notification.)
+            bus.wait(lambda: 'Alerts snoozed' in notifier.log(), 10, "psoasd's reply over the bridge")
 
             first, = ssh_pids(tmp)
             os.kill(first, signal.SIGKILL)
@@ -1221,6 +1225,272 @@ def case_remote_host_unreachable_retried():
                                                                            'not supported')):
         p = subprocess.run([os.environ['PSOAS_NOTIFY'], *args], capture_output=True, text=True, timeout=10)
         assert p.returncode == 78 and words in p.stderr, (args, p.returncode, p.stderr)
+
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The panel indicator (a StatusNotifierItem), against a minimal watcher: Debian 12 has none that runs without a
+# panel (KDE's lives in plasmashell, waybar's needs Wayland).
+
+WATCHER_XML = '''<node><interface name="org.kde.StatusNotifierWatcher">
+<method name="RegisterStatusNotifierItem"><arg type="s" direction="in"/></method>
+<method name="RegisterStatusNotifierHost"><arg type="s" direction="in"/></method>
+<property name="RegisteredStatusNotifierItems" type="as" access="read"/>
+<property name="IsStatusNotifierHostRegistered" type="b" access="read"/>
+<property name="ProtocolVersion" type="i" access="read"/>
+<signal name="StatusNotifierItemRegistered"><arg type="s"/></signal>
+<signal name="StatusNotifierItemUnregistered"><arg type="s"/></signal>
+<signal name="StatusNotifierHostRegistered"/>
+</interface></node>'''
+
+ITEM = 'org.kde.StatusNotifierItem'
+MENU = 'com.canonical.dbusmenu'
+
+
+class Watcher:
+    """The tray's half of the protocol, as small as it gets: org.kde.StatusNotifierWatcher, which items register
+    with, a host always registered; and, as a panel would, reading an item's properties and menu and clicking
+    its entries."""
+
+    def __init__(self):
+        self.items = []  # (sender, service) as registered
+        address = Gio.dbus_address_get_for_bus_sync(Gio.BusType.SESSION, None)
+        self.conn = Gio.DBusConnection.new_for_address_sync(
+            address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
+            None, None)
+        iface = Gio.DBusNodeInfo.new_for_xml(WATCHER_XML).lookup_interface('org.kde.StatusNotifierWatcher')
+        self.conn.register_object('/StatusNotifierWatcher', iface, self._method, self._get, None)
+        self.signals = []
+        self.conn.signal_subscribe(None, None, None, None, None, Gio.DBusSignalFlags.NONE,
+                                   lambda c, sender, path, i, member, params: self.signals.append(member))
+        self.conn.call_sync('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'RequestName',
+                            GLib.Variant('(su)', ('org.kde.StatusNotifierWatcher', 4)), None, 0, 5000, None)
+
+    def _method(self, conn, sender, path, iface, method, params, invocation):
+        if method == 'RegisterStatusNotifierItem':
+            service = params.unpack()[0]
+            self.items.append((sender, service))
+            conn.emit_signal(None, path, iface, 'StatusNotifierItemRegistered', GLib.Variant('(s)', (service,)))
+        invocation.return_value(None)
+
+    def _get(self, conn, sender, path, iface, name):
+        return {'RegisteredStatusNotifierItems': GLib.Variant('as', [s for _, s in self.items]),
+                'IsStatusNotifierHostRegistered': GLib.Variant('b', True),
+                'ProtocolVersion': GLib.Variant('i', 0)}[name]
+
+    def wait_item(self, bus, count=1):
+        bus.wait(lambda: len(self.items) >= count, 10, 'the indicator to register')
+        return self.items[count - 1][1]
+
+    def _call(self, service, path, iface, method, signature=None, args=()):
+        reply = self.conn.call_sync(service, path, iface, method, GLib.Variant(signature, args) if signature else None,
+                                    None, Gio.DBusCallFlags.NO_AUTO_START, 5000, None)
+        return reply.unpack() if reply is not None else ()
+
+    def prop(self, name, interface=ITEM, path='/StatusNotifierItem'):
+        return self._call(self.items[-1][1], path, 'org.freedesktop.DBus.Properties', 'Get', '(ss)',
+                          (interface, name))[0]
+
+    def menu(self):
+        """The menu as a panel reads it: [(id, properties)] of the root's children."""
+        revision, (root, props, children) = self._call(self.items[-1][1], self.prop('Menu'), MENU, 'GetLayout',
+                                                       '(iias)', (0, -1, []))
+        assert props.get('children-display') == 'submenu', props
+        return [(child[0], child[1]) for child in children]
+
+    def click(self, label):
+        ids = [i for i, props in self.menu() if props.get('label') == label]
+        assert ids, (label, self.menu())
+        self._call(self.items[-1][1], self.prop('Menu'), MENU, 'Event', '(isvu)',
+                   (ids[0], 'clicked', GLib.Variant('i', 0), 0))
+
+    def close(self):
+        self.conn.close_sync(None)
+
+
+def labels(menu):
+    return [props.get('label', '-' if props.get('type') == 'separator' else None) for _, props in menu]
+
+
+def enabled(menu, label):
+    return [props.get('enabled') for _, props in menu if props.get('label') == label][0]
+
+
+def case_indicator_registers_and_shows_state():
+    """The item registers with the watcher under its own name, and its icon, title, tooltip and label follow
+    psoasd: sitting, sitting too long (after psoasd's sitting alert), snoozed, sensor problem, up; psoasd gone."""
+    bus = Bus()
+    watcher = Watcher()
+    fake = FakeDaemon(bus, SittingSince=now_us() - 12 * 60 * 10**6 - 5 * 10**6, SittingToday=3600)
+    with Notifier(bus) as notifier:
+        service = watcher.wait_item(bus)
+        sender = watcher.items[0][0]
+        assert service.startswith(f'{ITEM}-{notifier.proc.pid}-'), service
+        assert name_owner(bus, service) == sender, (service, sender)
+        bus.wait(lambda: watcher.prop('IconName') == 'psoas-sitting', 10, 'the sitting icon')
+        assert watcher.prop('Category') == 'ApplicationStatus' and watcher.prop('Id') == 'psoas'
+        assert watcher.prop('ItemIsMenu') is True and watcher.prop('Menu') == '/MenuBar'
+        assert watcher.prop('Title') == 'psoas: Sitting for 12 min', watcher.prop('Title')
+        assert watcher.prop('XAyatanaLabel') == '12 min', watcher.prop('XAyatanaLabel')
+        icon, pixmaps, title, body = watcher.prop('ToolTip')
+        assert (icon, title, body) == ('psoas-sitting', 'psoas: Sitting for 12 min', 'Sitting today: 1 h 00 min'), \
+            watcher.prop('ToolTip')
+        assert watcher.prop('Status') == 'Active'
+        assert labels(watcher.menu())[0] == 'Sitting for 12 min', watcher.menu()
+
+        fake.alert('sitting', 'You have been sitting for 12 min')
+        bus.wait(lambda: watcher.prop('IconName') == 'psoas-sitting-long', 10, 'the sitting-too-long icon')
+        assert watcher.prop('Status') == 'NeedsAttention' and 'NewStatus' in watcher.signals, watcher.signals
+        assert 'NewIcon' in watcher.signals and 'NewToolTip' in watcher.signals, watcher.signals
+        fake.set('SnoozedUntil', now_us() + 15 * 60 * 10**6)
+        bus.wait(lambda: watcher.prop('IconName') == 'psoas-snoozed', 10, 'the snoozed icon')
+        assert watcher.prop('Status') == 'Active' and watcher.prop('ToolTip')[3].endswith('; alerts snoozed')
+        fake.set('SensorState', 'stalled')
+        bus.wait(lambda: watcher.prop('IconName') == 'psoas-sensor-problem', 10, 'the sensor-problem icon')
+        fake.set('SensorState', 'streaming')
+        fake.set('SnoozedUntil', 0)
+        fake.set('SittingSince', 0)
+        fake.set('Posture', 'standing')
+        bus.wait(lambda: watcher.prop('IconName') == 'psoas-standing', 10, 'the standing icon')
+        assert watcher.prop('Title') == 'psoas: Up' and watcher.prop('XAyatanaLabel') == ''
+        for name in ('psoas-sitting', 'psoas-sitting-long', 'psoas-snoozed', 'psoas-sensor-problem',
+                     'psoas-standing'):
+            assert icon_installed(name), name
+        fake.close()
+        bus.wait(lambda: watcher.prop('Title') == 'psoas: psoasd is not running', 10, 'psoasd gone')
+        assert watcher.prop('IconName') == 'psoas-sensor-problem'
+    watcher.close()
+
+
+FAKE_TODAY = '''#!/bin/sh
+# Stands in for psoasctl (writes the SVG it is asked for) and xdg-open; records how each was run.
+echo "$(basename "$0") $*" >> "$FAKE_LOG"
+if [ "$(basename "$0")" = psoasctl ]; then
+        while [ $# -gt 1 ]; do [ "$1" = --svg ] && echo '<svg/>' > "$2"; shift; done
+fi
+exit "${FAKE_STATUS:-0}"
+'''
+
+
+PORTAL_XML = '''<node><interface name="org.freedesktop.portal.OpenURI">
+<method name="OpenFile"><arg type="s" direction="in"/><arg type="h" direction="in"/><arg type="a{sv}" direction="in"/>
+<arg type="o" direction="out"/></method>
+</interface></node>'''
+
+
+class FakePortal:
+    """xdg-desktop-portal's OpenURI.OpenFile: records the content of each file it is handed (as a descriptor)."""
+
+    def __init__(self):
+        self.opened = []
+        address = Gio.dbus_address_get_for_bus_sync(Gio.BusType.SESSION, None)
+        self.conn = Gio.DBusConnection.new_for_address_sync(
+            address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
+            None, None)
+        iface = Gio.DBusNodeInfo.new_for_xml(PORTAL_XML).lookup_interface('org.freedesktop.portal.OpenURI')
+        self.conn.register_object('/org/freedesktop/portal/desktop', iface, self._method, None, None)
+        self.conn.call_sync('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'RequestName',
+                            GLib.Variant('(su)', ('org.freedesktop.portal.Desktop', 4)), None, 0, 5000, None)
+
+    def _method(self, conn, sender, path, iface, method, params, invocation):
+        fds = invocation.get_message().get_unix_fd_list()
+        fd = fds.get(params.get_child_value(1).get_handle())
+        with os.fdopen(fd) as f:
+            self.opened.append(f.read())
+        invocation.return_value(GLib.Variant('(o)', ('/org/freedesktop/portal/desktop/request/1_1/t',)))
+
+    def close(self):
+        self.conn.close_sync(None)
+
+
+def case_indicator_menu_reaches_psoasd():
+    """The menu's entries call psoasd: Snooze 15 min and 1 h, Resume only while snoozed, Calibrate… (its result
+    in a notification); Today runs psoasctl today --svg for the same psoasd and opens the image with xdg-open,
+    and says so when that fails."""
+    bus = Bus()
+    server = FakeNotificationServer(bus)
+    watcher = Watcher()
+    fake = FakeDaemon(bus)
+    with tempfile.TemporaryDirectory() as tmp:
+        bin_dir = os.path.join(tmp, 'bin')
+        os.mkdir(bin_dir)
+        for name in ('psoasctl', 'xdg-open'):
+            with open(os.path.join(bin_dir, name), 'w') as f:
+                f.write(FAKE_TODAY)
+            os.chmod(os.path.join(bin_dir, name), stat.S_IRWXU)
+        log = os.path.join(tmp, 'log')
+        env = {'PATH': bin_dir + ':' + os.environ['PATH'], 'FAKE_LOG': log, 'XDG_RUNTIME_DIR': tmp}
+        with Notifier(bus, env=env):
+            watcher.wait_item(bus)
+            bus.wait(lambda: labels(watcher.menu())[0] == 'Sitting for 0 s', 10, 'the state in the menu')
+            assert labels(watcher.menu()) == ['Sitting for 0 s', '-', 'Snooze 15 min', 'Snooze 1 h', 'Resume',
+                                              'Calibrate…', 'Today'], watcher.menu()
+            assert enabled(watcher.menu(), 'Resume') is False
+            watcher.click('Snooze 15 min')
+            watcher.click('Snooze 1 h')
+            watcher.click('Resume')  # disabled: nothing
+            bus.wait(lambda: [c for c in fake.calls if c[0] == 'Snooze'] == [('Snooze', (900,)), ('Snooze', (3600,))],
+                     10, 'the snoozes to reach psoasd')
+            before = len(watcher.signals)
+            fake.set('SnoozedUntil', now_us() + 3600 * 10**6)
+            bus.wait(lambda: 'LayoutUpdated' in watcher.signals[before:], 10, 'the menu to change')
+            assert enabled(watcher.menu(), 'Resume') is True
+            watcher.click('Resume')
+            bus.wait(lambda: ('Snooze', (0,)) in fake.calls, 10, 'Resume to reach psoasd')
+
+            watcher.click('Calibrate…')
+            bus.wait(lambda: ('Calibrate', ()) in fake.calls, 10, 'Calibrate to reach psoasd')
+            note = server.wait(bus, 1)
+            assert note['summary'] == 'Calibrated' and '12.5°' in note['body'], note
+
+            watcher.click('Today')
+            svg = os.path.join(tmp, 'psoas-today.svg')
+            bus.wait(lambda: 'xdg-open' in read_file(log), 10, 'xdg-open')
+            assert read_file(log).split('\n')[:2] == [f'psoasctl --user today --svg {svg}', f'xdg-open {svg}'], \
+                read_file(log)
+            assert read_file(svg) == '<svg/>\n'
+
+            # With the desktop portal, the portal opens it (outside psoas-notify's sandbox), not xdg-open.
+            portal = FakePortal()
+            watcher.click('Today')
+            bus.wait(lambda: portal.opened, 10, 'the portal to be asked')
+            assert portal.opened == ['<svg/>\n'], portal.opened
+            bus.pump(0.3)
+            assert read_file(log).count('xdg-open') == 1, read_file(log)
+            portal.close()
+        with Notifier(bus, env=dict(env, FAKE_STATUS='1')):
+            watcher.wait_item(bus, 2)
+            bus.wait(lambda: labels(watcher.menu())[0] == 'Sitting for 0 s', 10, 'the state in the menu')
+            count = len(server.notes)
+            watcher.click('Today')
+            note = server.wait(bus, count + 1)
+            assert note['summary'] == "Could not show today's statistics", note
+    fake.close()
+    watcher.close()
+    server.close()
+
+
+def case_indicator_waits_for_watcher():
+    """Started before any tray: it waits, and registers when a watcher appears, and again with the next one."""
+    bus = Bus()
+    fake = FakeDaemon(bus)
+    with Notifier(bus) as notifier:
+        bus.wait(lambda: 'No tray' in notifier.log(), 10, 'psoas-notify to find no tray')
+        watcher = Watcher()
+        watcher.wait_item(bus)
+        watcher.close()
+        bus.wait(lambda: 'The tray (org.kde.StatusNotifierWatcher) left' in notifier.log(), 10, 'the tray to go')
+        watcher = Watcher()
+        service = watcher.wait_item(bus)
+        assert service.startswith(ITEM), service
+        watcher.close()
+    # --no-indicator: no item at all.
+    with Notifier(bus, '--no-indicator') as notifier:
+        watcher = Watcher()
+        bus.pump(0.5)
+        assert watcher.items == [], watcher.items
+        watcher.close()
+    fake.close()
 
 
 if __name__ == '__main__':
