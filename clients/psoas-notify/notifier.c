@@ -218,6 +218,8 @@ static void close_all(Notifier *n) {
         (void)notification_close(n->held_summary);
 }
 
+static void show_held_summary(Notifier *n);
+
 static void set_inhibited(Notifier *n, bool inhibited) {
         if (inhibited == n->inhibited)
                 return;
@@ -225,8 +227,12 @@ static void set_inhibited(Notifier *n, bool inhibited) {
         if (inhibited) {
                 log_info("psoasd's alerts are inhibited; closing and holding back notifications.");
                 close_all(n);
-        } else
+        } else {
                 log_info("psoasd's alerts are no longer inhibited.");
+                /* What the desktop's quiet held before psoasd's inhibitor came, if that quiet is over. */
+                if (!desktop_quiet(n))
+                        show_held_summary(n);
+        }
 }
 
 static void held_alerts_clear(HeldAlerts *h) {

@@ -895,6 +895,31 @@ def case_kde_inhibitor_holds_alerts():
         inhibitors.close()
 
 
+def case_held_alerts_wait_for_psoasd_inhibitor():
+    """A call ends while psoasd's own inhibitor (psoasctl inhibit) is held: what the call held waits for that one
+    too, then comes, once."""
+    bus = Bus()
+    with Desktop(bus) as desk:
+        fake = FakeDaemon(bus)
+        inhibitors = FakeInhibitors()
+        with Notifier(bus) as notifier:
+            call = inhibitors.inhibit()
+            bus.wait(lambda: 'The desktop is busy' in notifier.log(), 10, 'psoas-notify to see the call')
+            fake.alert('tilt', 'Tilted during the call')
+            bus.wait(lambda: 'Holding the tilt alert' in notifier.log(), 10, 'the alert to be held')
+            fake.set('Inhibited', True)
+            bus.wait(lambda: "psoasd's alerts are inhibited" in notifier.log(), 10, "psoasd's inhibitor")
+            inhibitors.uninhibit(call)
+            bus.wait(lambda: 'no longer busy' in notifier.log(), 10, 'the end of the call')
+            bus.pump(0.5)
+            assert desk.displayed() == 0 and desk.waiting() == 0, 'shown while psoasd is inhibited'
+            fake.set('Inhibited', False)
+            desk.wait_displayed(1)
+            assert held_summaries(desk) == [['Tilted during the call.']]
+        fake.close()
+        inhibitors.close()
+
+
 def case_inhibitor_holder_leaving_ends_the_quiet():
     """The session manager leaves the bus while an application inhibits (it crashed): its inhibitors went with
     it, and what was held is shown."""
