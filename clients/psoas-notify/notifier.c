@@ -374,15 +374,13 @@ static int on_complete_stretch_reply(sd_bus_message *m, void *userdata, sd_bus_e
 /* A call to psoasd that replies through callback. Like every call here it does not start psoasd by bus
  * activation: with no psoasd there is no one to snooze. The reply slot is floating: it belongs to the bus,
  * which the notifier closes before it frees itself. */
-static void call_daemon_onv(Notifier *n, const char *interface, const char *member,
+static int call_daemon_onv(Notifier *n, const char *interface, const char *member,
         sd_bus_message_handler_t callback, const char *types, va_list ap) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r;
 
-        if (!n->daemon_bus) {
-                log_warning("Could not call psoasd's %s(): not connected to %s.", member, n->where);
-                return;
-        }
+        if (!n->daemon_bus)
+                return -ENOTCONN; /* between two tries to reconnect */
         r = sd_bus_message_new_method_call(n->daemon_bus, &m, DAEMON_NAME, DAEMON_PATH, interface, member);
         if (r >= 0)
                 r = sd_bus_message_set_auto_start(m, false);
@@ -391,7 +389,8 @@ static void call_daemon_onv(Notifier *n, const char *interface, const char *memb
         if (r >= 0)
                 r = sd_bus_call_async(n->daemon_bus, NULL, m, callback, n, CALL_TIMEOUT_USEC);
         if (r < 0)
-                log_error_errno(r, "Could not call psoasd's %s(): %m", member);
+                log_warning_errno(r, "Could not call psoasd's %s(): %m", member);
+        return r;
 }
 
 static void call_daemon_on(Notifier *n, const char *interface, const char *member,
@@ -399,18 +398,28 @@ static void call_daemon_on(Notifier *n, const char *interface, const char *membe
         va_list ap;
 
         va_start(ap, types);
-        call_daemon_onv(n, interface, member, callback, types, ap);
+        (void)call_daemon_onv(n, interface, member, callback, types, ap);
         va_end(ap);
 }
 
-/* A method of psoasd's own interface. */
+/* A method of psoasd's own interface, for the wearer: a call that cannot even be sent (psoasd's bus is gone,
+ * the link to the board is down) is told, as a refused one is. */
 static void call_daemon(
         Notifier *n, const char *member, sd_bus_message_handler_t callback, const char *types, ...) {
+        _cleanup_free_ char *text = NULL;
+        sd_bus_error error = { .name = SD_BUS_ERROR_NO_SERVER };
         va_list ap;
+        int r;
 
         va_start(ap, types);
-        call_daemon_onv(n, DAEMON_INTERFACE, member, callback, types, ap);
+        r = call_daemon_onv(n, DAEMON_INTERFACE, member, callback, types, ap);
         va_end(ap);
+        if (r >= 0)
+                return;
+        if (asprintf(&text, "psoasd on %s cannot be reached now (%s).", n->where, strerror(-r)) < 0)
+                text = NULL;
+        error.message = text;
+        show_problem(n, "Could not reach psoasd", &error);
 }
 
 static void on_alert_action(Notification *alert, const char *action, void *userdata) {

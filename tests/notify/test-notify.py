@@ -1225,6 +1225,39 @@ def case_remote_host_over_ssh():
         fake.close()
 
 
+def case_remote_link_down_action_told():
+    """An action chosen while the link to the board is down cannot reach psoasd: a notification says so (the
+    alert stays actionable on screen meanwhile), and once the link is back the actions work again."""
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp, Desktop(bus) as desk:
+        fake = FakeDaemon(bus)
+        with Notifier(bus, '-H', 'board', user=False, env=fake_ssh(tmp)) as notifier:
+            bus.wait(lambda: 'Following psoasd on the system bus of board' in notifier.log(), 20, 'the bridge')
+            fake.alert('sitting', 'You have been sitting for 30 min')
+            desk.wait_displayed(1)
+            with open(os.path.join(tmp, 'refuse'), 'w') as f:
+                f.write('1000')
+            os.kill(ssh_pids(tmp)[0], signal.SIGKILL)
+            bus.wait(lambda: 'Lost the connection' in notifier.log(), 10, 'psoas-notify to see the link drop')
+            desk.choose('#Snooze 15 min (')
+            bus.wait(lambda: 'Showing the problem notification (replacing id 0): Could not reach psoasd' in
+                     notifier.log(), 10, 'the problem to be told')
+            desk.wait_displayed(1)
+            desk.close_all()
+            problem = [h for h in desk.history() if h['summary'] == 'Could not reach psoasd']
+            assert len(problem) == 1 and 'psoasd on the system bus of board cannot be reached now' in \
+                problem[0]['body'], desk.history()
+            assert ('Snooze', (900,)) not in fake.calls, fake.calls
+            with open(os.path.join(tmp, 'refuse'), 'w') as f:
+                f.write('0')
+            bus.wait(lambda: notifier.log().count('Following psoasd') == 2, 30, 'the link to come back')
+            fake.alert('sitting', 'You have been sitting for 45 min', 2)
+            desk.wait_displayed(1)
+            desk.choose('#Snooze 15 min (Still sitting')
+            bus.wait(lambda: ('Snooze', (900,)) in fake.calls, 10, 'the snooze over the new link')
+        fake.close()
+
+
 def case_remote_host_unreachable_retried():
     """The board unreachable at first (ssh fails twice): psoas-notify waits 1 s, then 2 s, and follows psoasd
     once ssh gets through; it never exits for it."""
