@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus-owner.h"
 #include "log.h"
 #include "notification-server.h"
 
@@ -16,14 +17,15 @@
 /* A server that has not answered in this long is not going to; the next notification tries again. */
 #define CALL_TIMEOUT_USEC (10ULL * 1000 * 1000)
 
-/* What a slot is to show once its Notify call in flight has replied (a copy: the caller's strings are
- * gone by then). */
+/* What a slot is to show once its Notify call in flight has replied: a copy (the caller's strings are gone by
+ * then), which content points into. */
 typedef struct QueuedContent {
+        NotificationContent content;
+        char *icon;
         char *summary;
         char *body;
         char **actions;
-        uint8_t urgency;
-        int32_t expire_timeout_ms;
+        char *sound;
 } QueuedContent;
 
 struct Notification {
@@ -46,6 +48,7 @@ struct NotificationServer {
         /* The unique name of the server owning org.freedesktop.Notifications; NULL when there is none. */
         char *owner;
         bool body_markup;
+        bool sound;
         bool dunst_paused;
         bool inhibited;
 
@@ -75,13 +78,21 @@ static void strv_free(char **l) {
 static QueuedContent *queued_content_free(QueuedContent *q) {
         if (!q)
                 return NULL;
+        free(q->icon);
         free(q->summary);
         free(q->body);
         strv_free(q->actions);
+        free(q->sound);
         free(q);
         return NULL;
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(QueuedContent *, queued_content_free);
+
+/* A copy of s in *ret (NULL stays NULL); false when out of memory. */
+static bool copy_string(const char *s, char **ret) {
+        *ret = s ? strdup(s) : NULL;
+        return !s || *ret;
+}
 
 static int queued_content_new(const NotificationContent *c, QueuedContent **ret) {
         _cleanup_(queued_content_freep) QueuedContent *q = NULL;
@@ -90,9 +101,8 @@ static int queued_content_new(const NotificationContent *c, QueuedContent **ret)
         q = calloc(1, sizeof(*q));
         if (!q)
                 return -ENOMEM;
-        q->summary = strdup(c->summary ?: "");
-        q->body = strdup(c->body ?: "");
-        if (!q->summary || !q->body)
+        if (!copy_string(c->icon, &q->icon) || !copy_string(c->summary, &q->summary) ||
+                !copy_string(c->body, &q->body) || !copy_string(c->sound, &q->sound))
                 return -ENOMEM;
         if (c->actions)
                 while (c->actions[n])
@@ -100,13 +110,18 @@ static int queued_content_new(const NotificationContent *c, QueuedContent **ret)
         q->actions = calloc(n + 1, sizeof(char *));
         if (!q->actions)
                 return -ENOMEM;
-        for (size_t i = 0; i < n; i++) {
-                q->actions[i] = strdup(c->actions[i]);
-                if (!q->actions[i])
+        for (size_t i = 0; i < n; i++)
+                if (!copy_string(c->actions[i], &q->actions[i]))
                         return -ENOMEM;
-        }
-        q->urgency = c->urgency;
-        q->expire_timeout_ms = c->expire_timeout_ms;
+        q->content = (NotificationContent){
+                .icon = q->icon,
+                .summary = q->summary,
+                .body = q->body,
+                .actions = (const char *const *)q->actions,
+                .urgency = c->urgency,
+                .expire_timeout_ms = c->expire_timeout_ms,
+                .sound = q->sound,
+        };
         *ret = TAKE_PTR(q);
         return 0;
 }
@@ -160,11 +175,11 @@ static void do_not_disturb_update(NotificationServer *s, bool before) {
 
 static int on_notify_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error);
 
-static int notification_send(Notification *n, const char *summary, const char *body,
-        const char *const *actions, uint8_t urgency, int32_t expire_timeout_ms) {
+static int notification_send(Notification *n, const NotificationContent *c) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         _cleanup_free_ char *escaped = NULL;
         NotificationServer *s = n->server;
+        const char *body = c->body ?: "";
         int r;
 
         if (s->body_markup) {
@@ -177,24 +192,31 @@ static int notification_send(Notification *n, const char *summary, const char *b
         r = sd_bus_message_new_method_call(
                 s->bus, &m, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH, NOTIFICATIONS_INTERFACE, "Notify");
         if (r >= 0)
-                r = sd_bus_message_append(m, "susss", s->app_name, n->id, "", summary, body);
+                r = sd_bus_message_append(
+                        m, "susss", s->app_name, n->id, c->icon ?: "", c->summary ?: "", body);
         if (r >= 0)
                 r = sd_bus_message_open_container(m, 'a', "s");
-        for (size_t i = 0; r >= 0 && actions && actions[i]; i++)
-                r = sd_bus_message_append(m, "s", actions[i]);
+        for (size_t i = 0; r >= 0 && c->actions && c->actions[i]; i++)
+                r = sd_bus_message_append(m, "s", c->actions[i]);
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
+        /* The sound: the one asked for where the server can play it; otherwise silence, also from a server
+         * that would play a sound of its own. */
+        if (r >= 0 && c->sound && s->sound)
+                r = sd_bus_message_append(
+                        m, "a{sv}", 2, "urgency", "y", c->urgency, "sound-name", "s", c->sound);
+        else if (r >= 0)
+                r = sd_bus_message_append(
+                        m, "a{sv}", 2, "urgency", "y", c->urgency, "suppress-sound", "b", true);
         if (r >= 0)
-                r = sd_bus_message_append(m, "a{sv}", 1, "urgency", "y", urgency);
-        if (r >= 0)
-                r = sd_bus_message_append(m, "i", expire_timeout_ms);
+                r = sd_bus_message_append(m, "i", c->expire_timeout_ms);
         if (r < 0)
                 return log_error_errno(r, "Could not build the %s notification: %m", n->tag);
 
         r = sd_bus_call_async(s->bus, &n->notify_call, m, on_notify_reply, n, CALL_TIMEOUT_USEC);
         if (r < 0)
                 return log_warning_errno(r, "Could not send the %s notification: %m", n->tag);
-        log_debug("Showing the %s notification (replacing id %u): %s", n->tag, n->id, summary);
+        log_debug("Showing the %s notification (replacing id %u): %s", n->tag, n->id, c->summary ?: "");
         return 0;
 }
 
@@ -226,8 +248,7 @@ static int on_notify_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_
                 n->close_queued = false;
                 (void)notification_close(n);
         } else if (q)
-                (void)notification_send(n, q->summary, q->body, (const char *const *)q->actions, q->urgency,
-                        q->expire_timeout_ms);
+                (void)notification_send(n, &q->content);
         return 0;
 }
 
@@ -242,8 +263,7 @@ int notification_show(Notification *n, const NotificationContent *content) {
                 n->close_queued = false;
                 return 0;
         }
-        return notification_send(n, content->summary ?: "", content->body ?: "", content->actions,
-                content->urgency, content->expire_timeout_ms);
+        return notification_send(n, content);
 }
 
 static void send_close(NotificationServer *s, uint32_t id) {
@@ -361,6 +381,8 @@ static int on_capabilities_reply(sd_bus_message *m, void *userdata, sd_bus_error
         while (r >= 0 && (r = sd_bus_message_read(m, "s", &capability)) > 0)
                 if (streq(capability, "body-markup"))
                         s->body_markup = true;
+                else if (streq(capability, "sound"))
+                        s->sound = true;
         if (r < 0)
                 log_warning_errno(r, "The notification server's capabilities are not a list of strings: %m");
         return 0;
@@ -470,7 +492,7 @@ static int server_set_owner(NotificationServer *s, const char *owner) {
         free(s->owner);
         s->owner = copy;
 
-        s->body_markup = s->dunst_paused = s->inhibited = false;
+        s->body_markup = s->sound = s->dunst_paused = s->inhibited = false;
         s->capabilities_call = sd_bus_slot_unref(s->capabilities_call);
         s->paused_call = sd_bus_slot_unref(s->paused_call);
         s->inhibited_call = sd_bus_slot_unref(s->inhibited_call);
@@ -482,22 +504,10 @@ static int server_set_owner(NotificationServer *s, const char *owner) {
         return 0;
 }
 
-static int on_name_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
-        NotificationServer *s = userdata;
-        const char *name, *old_owner, *new_owner;
-        int r;
-
-        r = sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner);
-        if (r < 0) {
-                log_warning_errno(r, "Malformed NameOwnerChanged signal: %m");
-                return 0;
-        }
-        if (!streq(name, NOTIFICATIONS_NAME))
-                return 0;
-        /* A server that replaced the old one at once (no empty owner in between) still invalidates its ids:
-         * server_set_owner() forgets them whenever the owner differs. */
-        (void)server_set_owner(s, new_owner);
-        return 0;
+/* A server that replaced the old one at once (no free name in between) still invalidates its ids:
+ * server_set_owner() forgets them whenever the owner differs. */
+static void on_owner_changed(const char *old_owner, const char *new_owner, void *userdata) {
+        (void)server_set_owner(userdata, new_owner);
 }
 
 static int on_get_name_owner_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
@@ -651,11 +661,7 @@ int notification_server_new(sd_bus *bus, const char *app_name, DoNotDisturbHandl
 
         /* The matches go out before GetNameOwner: the bus handles them in order, so no change of owner can
          * fall between the answer and the first signal. */
-        r = sd_bus_add_match_async(bus, &s->owner_match,
-                "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
-                "interface='org.freedesktop.DBus',member='NameOwnerChanged',"
-                "arg0='" NOTIFICATIONS_NAME "'",
-                on_name_owner_changed, NULL, s);
+        r = bus_follow_owner_async(bus, &s->owner_match, NOTIFICATIONS_NAME, on_owner_changed, s);
         if (r < 0)
                 return r;
         r = sd_bus_match_signal_async(bus, &s->signal_match, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH,

@@ -34,6 +34,8 @@ enum {
 };
 
 typedef struct NotificationContent {
+        /* An icon name from the icon theme (psoas installs its own in hicolor); NULL for none. */
+        const char *icon;
         const char *summary;
         const char *body; /* plain text; escaped when the server interprets markup */
         /* Pairs of action key and label, NULL-terminated; NULL for none. */
@@ -41,6 +43,9 @@ typedef struct NotificationContent {
         uint8_t urgency;
         /* Milliseconds; -1 leaves it to the server, 0 keeps it until closed. */
         int32_t expire_timeout_ms;
+        /* A sound from the freedesktop sound theme ("bell"), played where the server says it can play sounds
+         * (the "sound" capability); NULL asks the server to stay silent (the "suppress-sound" hint). */
+        const char *sound;
 } NotificationContent;
 
 /* The wearer chose an action of notification n. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "prompt-details.h"
 #include "watch.h"
 
 #define TICK_US USEC_PER_SEC
@@ -62,42 +63,20 @@ static char **strv_free(char **l) {
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free);
 
-/* StretchPrompt's safety note and details (revision 2); unknown keys are skipped. */
+/* StretchPrompt's safety note and details (revision 2), into the event's fields of the same names. */
 static int read_prompt_details(sd_bus_message *m, WatchEvent *e) {
+        PromptDetails d = {};
         int r;
 
-        r = sd_bus_message_read(m, "s", &e->safety);
+        r = prompt_details_read(m, &d);
         if (r < 0)
                 return r;
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *key, *contents;
-                int b;
-
-                r = sd_bus_message_read(m, "s", &key);
-                if (r >= 0)
-                        r = sd_bus_message_peek_type(m, NULL, &contents);
-                if (r < 0)
-                        return r;
-                if (streq(key, "hold_min_seconds") && streq(contents, "u"))
-                        r = sd_bus_message_read(m, "v", "u", &e->hold_min_s);
-                else if (streq(key, "repetitions_min") && streq(contents, "u"))
-                        r = sd_bus_message_read(m, "v", "u", &e->repetitions_min);
-                else if ((streq(key, "per_side") || streq(key, "verifiable")) && streq(contents, "b")) {
-                        r = sd_bus_message_read(m, "v", "b", &b);
-                        *(streq(key, "per_side") ? &e->per_side : &e->verifiable) = b;
-                } else
-                        r = sd_bus_message_skip(m, "v");
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
+        e->safety = d.safety;
+        e->hold_min_s = d.hold_min_s;
+        e->repetitions_min = d.repetitions_min;
+        e->per_side = d.per_side;
+        e->verifiable = d.verifiable;
+        return 0;
 }
 
 static int on_daemon_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {

@@ -223,8 +223,9 @@ class Desktop:
 class Notifier:
     """psoas-notify --user --verbose on the test's session bus."""
 
-    def __init__(self, bus, *args, user=True, red_flags_shown=True):
+    def __init__(self, bus, *args, user=True, red_flags_shown=True, env=None):
         self.bus = bus
+        self.env = env or {}
         self.args = (['--user'] if user else []) + ['--verbose'] + list(args)
         self.tmp = tempfile.TemporaryDirectory(prefix='psoas-notify-log-')
         self.log_path = os.path.join(self.tmp.name, 'psoas-notify.log')
@@ -238,7 +239,7 @@ class Notifier:
         self.proc = None
 
     def start(self):
-        env = dict(os.environ, XDG_STATE_HOME=self.state_dir)
+        env = dict(os.environ, XDG_STATE_HOME=self.state_dir, **self.env)
         self.proc = spawn([os.environ['PSOAS_NOTIFY'], *self.args], self.log_path, env=env)
         # Ready once it has psoasd's state (or knows psoasd is not there yet), which it asks for after its
         # matches are on the bus.

@@ -14,11 +14,12 @@ and a StretchPrompt for standing-quad. The stretches' own cases replay a stretch
 
 import os
 import signal
+import stat
 import subprocess
 import tempfile
 import time
 
-from notify_test import Desktop, Notifier, spawn, stop  # noqa: E402
+from notify_test import Desktop, Notifier, name_owner, spawn, stop  # noqa: E402
 from psoasd_test import Bus, Daemon, main, synth  # noqa: E402
 from stretch_scene import catalog_entry, stretch_scene  # noqa: E402
 
@@ -30,6 +31,10 @@ CALIBRATE = ('--calibrate-first', '5')
 
 SITTING_SUMMARY = 'Time to stand up'
 TILT_SUMMARY = 'Mind your pelvic tilt'
+# Each level says something new (level 1's summary is the one above).
+SITTING_LEVELS = [SITTING_SUMMARY, 'Still sitting: stand up now', 'Sitting too long: take a real break']
+TILT_LEVELS = [TILT_SUMMARY, 'Pelvic tilt still high', 'Tilted for a long while']
+STRETCH_ACTIONS = ['Done', 'How?', 'Skip']
 PROMPTED = 'Standing hip-flexor stretch'
 KNEELING = 'Kneeling hip-flexor stretch'
 
@@ -125,6 +130,8 @@ class FakeDaemon:
         self.calls.append((method, params.unpack()))
         if method in self.fail:
             invocation.return_dbus_error(*self.fail[method])
+        elif method == 'Calibrate':
+            invocation.return_value(GLib.Variant('(d)', (12.5,)))
         else:
             invocation.return_value(None)
 
@@ -153,6 +160,150 @@ class FakeDaemon:
         self.conn.close_sync(None)
 
 
+NOTIFICATIONS_XML = '''<node><interface name="org.freedesktop.Notifications">
+<method name="GetCapabilities"><arg type="as" direction="out"/></method>
+<method name="Notify"><arg type="s" direction="in"/><arg type="u" direction="in"/><arg type="s" direction="in"/>
+<arg type="s" direction="in"/><arg type="s" direction="in"/><arg type="as" direction="in"/>
+<arg type="a{sv}" direction="in"/><arg type="i" direction="in"/><arg type="u" direction="out"/></method>
+<method name="CloseNotification"><arg type="u" direction="in"/></method>
+<method name="GetServerInformation"><arg type="s" direction="out"/><arg type="s" direction="out"/>
+<arg type="s" direction="out"/><arg type="s" direction="out"/></method>
+<signal name="NotificationClosed"><arg type="u"/><arg type="u"/></signal>
+<signal name="ActionInvoked"><arg type="u"/><arg type="s"/></signal>
+</interface></node>'''
+
+
+class FakeNotificationServer:
+    """A notification server that shows nothing and records every Notify call as a dict (app, replaces_id, icon,
+    summary, body, actions, hints, timeout), with the capabilities the test gives it: to read what dunst does
+    not keep (the icon, the hints)."""
+
+    def __init__(self, bus, capabilities=('body', 'actions')):
+        self.capabilities = list(capabilities)
+        self.notes = []
+        address = Gio.dbus_address_get_for_bus_sync(Gio.BusType.SESSION, None)
+        self.conn = Gio.DBusConnection.new_for_address_sync(
+            address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
+            None, None)
+        iface = Gio.DBusNodeInfo.new_for_xml(NOTIFICATIONS_XML).lookup_interface('org.freedesktop.Notifications')
+        self.conn.register_object('/org/freedesktop/Notifications', iface, self._method, None, None)
+        self.conn.call_sync('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'RequestName',
+                            GLib.Variant('(su)', ('org.freedesktop.Notifications', 4)), None, 0, 5000, None)
+
+    def _method(self, conn, sender, path, iface, method, params, invocation):
+        if method == 'GetCapabilities':
+            invocation.return_value(GLib.Variant('(as)', (self.capabilities,)))
+        elif method == 'Notify':
+            app, replaces, icon, summary, body, actions, hints, timeout = params.unpack()
+            self.notes.append(dict(app=app, replaces_id=replaces, icon=icon, summary=summary, body=body,
+                                   actions=actions, hints=hints, timeout=timeout))
+            invocation.return_value(GLib.Variant('(u)', (replaces or len(self.notes),)))
+        elif method == 'GetServerInformation':
+            invocation.return_value(GLib.Variant('(ssss)', ('fake', 'psoas tests', '1', '1.2')))
+        else:
+            invocation.return_value(None)
+
+    def wait(self, bus, count, timeout=10):
+        bus.wait(lambda: len(self.notes) >= count, timeout, f'{count} Notify call(s)')
+        return self.notes[count - 1]
+
+    def close(self):
+        self.conn.close_sync(None)
+
+
+INHIBITORS_XML = '''<node>
+<interface name="org.gnome.SessionManager">
+<method name="Inhibit"><arg type="s" direction="in"/><arg type="u" direction="in"/><arg type="s" direction="in"/>
+<arg type="u" direction="in"/><arg type="u" direction="out"/></method>
+<method name="Uninhibit"><arg type="u" direction="in"/></method>
+<method name="IsInhibited"><arg type="u" direction="in"/><arg type="b" direction="out"/></method>
+<signal name="InhibitorAdded"><arg type="o"/></signal>
+<signal name="InhibitorRemoved"><arg type="o"/></signal>
+</interface>
+<interface name="org.freedesktop.PowerManagement.Inhibit">
+<method name="Inhibit"><arg type="s" direction="in"/><arg type="s" direction="in"/><arg type="u" direction="out"/></method>
+<method name="UnInhibit"><arg type="u" direction="in"/></method>
+<method name="HasInhibit"><arg type="b" direction="out"/></method>
+<signal name="HasInhibitChanged"><arg type="b"/></signal>
+</interface>
+</node>'''
+
+
+class FakeInhibitors:
+    """The desktop's register of inhibitors, as GNOME's session manager (org.gnome.SessionManager: Inhibit with
+    flags, IsInhibited, InhibitorAdded/Removed) or KDE's and Xfce's power management
+    (org.freedesktop.PowerManagement.Inhibit: HasInhibit, HasInhibitChanged), on a connection of its own; and
+    the applications that hold inhibitors in it (a call, a download), through inhibit() and uninhibit()."""
+
+    GNOME = ('org.gnome.SessionManager', '/org/gnome/SessionManager', 'org.gnome.SessionManager')
+    KDE = ('org.freedesktop.PowerManagement', '/org/freedesktop/PowerManagement/Inhibit',
+           'org.freedesktop.PowerManagement.Inhibit')
+
+    def __init__(self, desktop=GNOME):
+        self.name, self.path, self.interface = desktop
+        self.held = {}  # cookie: flags
+        self.next_cookie = 1
+        address = Gio.dbus_address_get_for_bus_sync(Gio.BusType.SESSION, None)
+        self.conn = Gio.DBusConnection.new_for_address_sync(
+            address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
+            None, None)
+        iface = Gio.DBusNodeInfo.new_for_xml(INHIBITORS_XML).lookup_interface(self.interface)
+        self.conn.register_object(self.path, iface, self._method, None, None)
+        self.conn.call_sync('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'RequestName',
+                            GLib.Variant('(su)', (self.name, 4)), None, 0, 5000, None)
+
+    def idle_inhibited(self):
+        return any(flags & 8 for flags in self.held.values())
+
+    def _method(self, conn, sender, path, iface, method, params, invocation):
+        if method == 'IsInhibited':
+            invocation.return_value(GLib.Variant('(b)', (any(f & params.unpack()[0] for f in self.held.values()),)))
+        elif method == 'HasInhibit':
+            invocation.return_value(GLib.Variant('(b)', (self.idle_inhibited(),)))
+        else:
+            invocation.return_dbus_error('org.freedesktop.DBus.Error.NotSupported', 'the test holds inhibitors')
+
+    def inhibit(self, flags=8):
+        """An application inhibits: flags as gnome-session's (8 idle, 4 suspend); KDE's has only idle."""
+        cookie = self.next_cookie
+        self.next_cookie += 1
+        before = self.idle_inhibited()
+        self.held[cookie] = flags
+        self._changed(before, 'InhibitorAdded', cookie)
+        return cookie
+
+    def uninhibit(self, cookie):
+        before = self.idle_inhibited()
+        del self.held[cookie]
+        self._changed(before, 'InhibitorRemoved', cookie)
+
+    def _changed(self, before, gnome_signal, cookie):
+        if self.interface == self.GNOME[2]:
+            self.conn.emit_signal(None, self.path, self.interface, gnome_signal,
+                                  GLib.Variant('(o)', (f'/org/gnome/SessionManager/Inhibitor{cookie}',)))
+        elif before != self.idle_inhibited():
+            self.conn.emit_signal(None, self.path, self.interface, 'HasInhibitChanged',
+                                  GLib.Variant('(b)', (self.idle_inhibited(),)))
+        self.conn.flush_sync(None)
+
+    def close(self):
+        self.conn.close_sync(None)
+
+
+HELD_SUMMARY = 'While you were busy'
+
+
+def held_summaries(desk):
+    desk.close_all()
+    return [h['body'].split('\n') for h in desk.history() if h['summary'] == HELD_SUMMARY]
+
+
+def icon_installed(name):
+    """Whether psoas ships the icon name in the hicolor theme (data/icons)."""
+    return any(os.path.exists(os.path.join(os.environ['PSOAS_ICONS'], 'hicolor', 'scalable', folder, name + '.svg'))
+               for folder in ('apps', 'status'))
+
+
 # --------------------------------------------------------------------------------------------------------------
 # What is shown
 
@@ -164,7 +315,7 @@ def case_sitting_alert_and_stretch_prompt_shown():
         desk.wait_displayed(2)
         menu = peek(desk)
         assert entries(menu, SITTING_SUMMARY) == ["I'm up", 'Snooze 15 min'], menu
-        assert entries(menu, f'Stretch: {PROMPTED}') == ['Done', 'Skip'], menu
+        assert entries(menu, f'Stretch: {PROMPTED}') == STRETCH_ACTIONS, menu
 
         stretches = {s['id']: s for s in bus.call('GetStretches')[0]}
         desk.close_all()
@@ -177,12 +328,84 @@ def case_sitting_alert_and_stretch_prompt_shown():
         assert sitting['message'].startswith('normal|'), sitting
         stretch = shown[f'Stretch: {PROMPTED}']
         s = stretches['standing-hip-flexor']
-        # The range, per side as the catalog says, and the stretch's own safety note.
-        assert stretch['body'] == f'{s["instructions"]}\nHold for 20–30 s on each side.\nSafety: {s["safety"]}', \
-            stretch
+        # The first step and the range, per side as the catalog says; the rest behind "How?".
+        first = s['instructions'][:s['instructions'].index('. ') + 1]
+        assert stretch['body'] == f'{first} …\nHold for 20–30 s on each side.', stretch
         assert stretch['message'].startswith('normal|'), stretch
         assert len(desk.history()) == 2, desk.history()
         notifier.check_alive()
+
+
+def case_level_wording_and_icons():
+    """Each level of an alert has its own title and advice (level 3 is not level 1 again), the same notification
+    replaced, with an icon psoas installs: the sitting figure, in red at level 3."""
+    bus = Bus()
+    server = FakeNotificationServer(bus)
+    fake = FakeDaemon(bus)
+    with Notifier(bus):
+        for kind, levels in (('sitting', SITTING_LEVELS), ('tilt', TILT_LEVELS)):
+            before = len(server.notes)
+            for level in (1, 2, 3):
+                fake.alert(kind, f'{kind} message {level}', level)
+                server.wait(bus, before + level)
+            notes = server.notes[before:]
+            assert [n['summary'] for n in notes] == levels, notes
+            advice = [n['body'].split('\n', 1)[1] for n in notes]
+            assert len(set(advice)) == 3, advice
+            assert all(n['body'].startswith(f'{kind} message {i + 1}.\n') for i, n in enumerate(notes)), notes
+            assert len({n['replaces_id'] for n in notes[1:]}) == 1 and notes[1]['replaces_id'] > 0, notes
+            assert [n['hints']['urgency'] for n in notes] == [1, 1, 2], notes
+            for n in notes:
+                assert n['app'] == 'psoas' and icon_installed(n['icon']), n
+            if kind == 'sitting':
+                assert [n['icon'] for n in notes] == ['psoas-sitting', 'psoas-sitting', 'psoas-sitting-long'], notes
+        fake.prompt()
+        prompt = server.wait(bus, 7)
+        assert prompt['summary'] == 'Stretch: Couch stretch' and icon_installed(prompt['icon']), prompt
+    fake.close()
+    server.close()
+
+
+def case_sound_hint_off_by_default():
+    """No sound unless asked (--sound), and then only from a server with the "sound" capability: the others get
+    suppress-sound, which also silences a server's own sound."""
+    for args, capabilities, sound in (((), ('body', 'sound'), None), (('--sound',), ('body',), None),
+                                      (('--sound',), ('body', 'sound'), 'bell')):
+        bus = Bus()
+        server = FakeNotificationServer(bus, capabilities)
+        fake = FakeDaemon(bus)
+        with Notifier(bus, *args) as notifier:
+            # The capabilities are asked for once the server is seen, and answered at once.
+            bus.wait(lambda: 'Notification server' in notifier.log(), 10, 'psoas-notify to see the server')
+            bus.pump(0.3)
+            fake.alert('sitting', 'You have been sitting for 30 min')
+            fake.prompt()
+            for note in (server.wait(bus, 1), server.wait(bus, 2)):
+                if sound:
+                    assert note['hints'].get('sound-name') == sound and 'suppress-sound' not in note['hints'], \
+                        (args, capabilities, note)
+                else:
+                    assert note['hints'].get('suppress-sound') is True and 'sound-name' not in note['hints'], \
+                        (args, capabilities, note)
+        fake.close()
+        server.close()
+
+
+def case_how_action_shows_every_step():
+    """"How?" on the stretch prompt: the same prompt again with every step and the safety note, still waiting for
+    Done or Skip, and no "How?" any more."""
+    bus = Bus()
+    with Desktop(bus) as desk, Notifier(bus), \
+            Daemon(bus, '--replay', REC.get(UNTIL_ALERT), '--speed', '0', *CALIBRATE):
+        desk.wait_displayed(2)
+        s = {s['id']: s for s in bus.call('GetStretches')[0]}['standing-hip-flexor']
+        desk.choose(f'#How? (Stretch: {PROMPTED})')
+        bus.wait(lambda: entries(peek(desk), f'Stretch: {PROMPTED}') == ['Done', 'Skip'], 10, 'the whole prompt')
+        assert desk.displayed() == 2, desk.displayed()
+        desk.close_all()
+        stretch = [h for h in desk.history() if h['summary'] == f'Stretch: {PROMPTED}'][0]
+        assert stretch['body'] == f'{s["instructions"]}\nHold for 20–30 s on each side.\nSafety: {s["safety"]}', \
+            stretch
 
 
 def case_demo_replay_alert_agrees_with_replay_clock():
@@ -239,9 +462,9 @@ def case_alert_levels_replace_one_notification():
         levels = [a[2] for a in bus.signals_named('Alert')]
         assert levels[:3] == [1, 2, 3], levels
         menu = peek(desk)
-        assert len([line for line in menu if f'({SITTING_SUMMARY})' in line]) == 2, menu
+        assert len([line for line in menu if f'({SITTING_LEVELS[2]})' in line]) == 2, menu
         desk.close_all()
-        sitting = [h for h in desk.history() if h['summary'] == SITTING_SUMMARY]
+        sitting = [h for h in desk.history() if h['summary'] in SITTING_LEVELS]
         assert len(sitting) == 1, sitting
         assert sitting[0]['message'].startswith('critical|'), sitting
         assert sitting[0]['body'].startswith('You have been sitting for 3 min.'), sitting
@@ -258,8 +481,9 @@ def case_alert_burst_replaces_one_notification():
         bus.pump(0.5)
         assert desk.displayed() == 2, desk.displayed()  # the sitting alert and the stretch prompt
         desk.close_all()
-        sitting = [h for h in desk.history() if h['summary'] == SITTING_SUMMARY]
+        sitting = [h for h in desk.history() if h['summary'] in SITTING_LEVELS]
         assert len(sitting) == 1 and sitting[0]['message'].startswith('critical|'), sitting
+        assert sitting[0]['summary'] == SITTING_LEVELS[2], sitting
         assert 'sitting for 3 min' in sitting[0]['body'], sitting
 
 
@@ -307,7 +531,7 @@ def case_snooze_action():
         assert 1800 + 900 <= snoozed <= 1860 + 900, snoozed
         # The alert closes; the stretch prompt stays.
         desk.wait_displayed(1)
-        assert entries(peek(desk), f'Stretch: {PROMPTED}') == ['Done', 'Skip']
+        assert entries(peek(desk), f'Stretch: {PROMPTED}') == STRETCH_ACTIONS
 
 
 def case_failed_action_reported():
@@ -385,7 +609,8 @@ def case_stretch_verified_updates_prompt():
         desk.close_all()
         progress = [h['body'] for h in desk.history() if h['summary'] == f'Stretch: {KNEELING}']
         assert progress and progress[-1].startswith('Side 1: ') and ' of 20 s held\n' in progress[-1], progress
-        assert 'Safety: Pad the knee' in progress[-1], progress
+        # Above the prompt's first step (the safety note is behind "How?").
+        assert progress[-1].endswith(' …\nHold for 20–30 s on each side.'), progress
 
         wait_for_signal(bus, 'StretchVerified', 60)
         done = wait_in_history(bus, desk, f'Stretch done: {KNEELING}', 10)
@@ -498,11 +723,13 @@ def case_stretch_without_signature_says_so():
     with tempfile.TemporaryDirectory() as tmp, Desktop(bus) as desk, Notifier(bus), \
             stretch_replay(bus, 'self-massage', 'sitting', tmp, speed='20', window=60):
         wait_for_signal(bus, 'StretchPrompt', 30)
-        prompt = wait_in_history(bus, desk, 'Stretch: Self-massage of the glutes and hips', 10)[0]
+        title = 'Stretch: Self-massage of the glutes and hips'
+        prompt = wait_in_history(bus, desk, title, 10)[0]
         assert 'Hold for 30–60 s on each side.' in prompt['body'], prompt
+        # Said at once, not only behind "How?".
         assert 'The sensor cannot see this one: press Done when you have done it (self-reported).' in \
             prompt['body'], prompt
-        assert catalog_entry('self-massage')['safety'] in prompt['body'], prompt
+        assert catalog_entry('self-massage')['safety'] not in prompt['body'], prompt
 
 
 def case_break_closes_sitting_alert():
@@ -591,8 +818,156 @@ def case_malformed_signals_ignored():
         fake.close()
 
 
+def case_inhibitor_holds_alerts_and_summarises():
+    """An application keeps the screen on through GNOME's session manager (a call): alerts and prompts are held,
+    not dropped, and come once, summarised, when it lets go. An inhibitor of suspending only (a download) is not
+    a call and holds nothing."""
+    bus = Bus()
+    with Desktop(bus) as desk:
+        fake = FakeDaemon(bus)
+        inhibitors = FakeInhibitors()
+        with Notifier(bus) as notifier:
+            download = inhibitors.inhibit(flags=4)
+            fake.alert('sitting', 'You have been sitting for 30 min', 1)
+            desk.wait_displayed(1)
+            assert 'The desktop is busy' not in notifier.log(), notifier.log()
+
+            call = inhibitors.inhibit(flags=8)
+            bus.wait(lambda: 'The desktop is busy: org.gnome.SessionManager' in notifier.log(), 10,
+                     'psoas-notify to see the call')
+            # What was on screen goes too.
+            desk.wait_displayed(0)
+            fake.alert('sitting', 'You have been sitting for 31 min', 2)
+            fake.alert('sitting', 'You have been sitting for 32 min', 3)
+            fake.alert('tilt', 'Your pelvis has been tilted forward for 2 min', 1)
+            fake.prompt()
+            bus.wait(lambda: notifier.log().count('Holding the') == 4, 10, 'the four to be held')
+            assert desk.displayed() == 0 and desk.waiting() == 0, 'a notification was sent during the call'
+
+            inhibitors.uninhibit(call)
+            desk.wait_displayed(1)
+            bus.pump(0.5)
+            assert desk.displayed() == 1, desk.displayed()
+            assert entries(peek(desk), HELD_SUMMARY) == ['Got it', 'Snooze 15 min'], peek(desk)
+            summaries = held_summaries(desk)
+            assert summaries == [['You have been sitting for 32 min. (2 reminders, up to level 3)',
+                                  'Your pelvis has been tilted forward for 2 min.',
+                                  'Stretch suggested: Couch stretch']], summaries
+            # Once: the download ending changes nothing, and the next alert is an alert again.
+            inhibitors.uninhibit(download)
+            fake.alert('tilt', 'Tilted after the call')
+            desk.wait_displayed(1)
+            assert len(held_summaries(desk)) == 1, desk.history()
+        fake.close()
+        inhibitors.close()
+
+
+def case_kde_inhibitor_holds_alerts():
+    """The same through KDE's and Xfce's org.freedesktop.PowerManagement.Inhibit; a break taken meanwhile drops
+    the held sitting alert (its bout is over), and a summary of nothing is never shown."""
+    bus = Bus()
+    with Desktop(bus) as desk:
+        fake = FakeDaemon(bus)
+        inhibitors = FakeInhibitors(FakeInhibitors.KDE)
+        with Notifier(bus) as notifier:
+            call = inhibitors.inhibit()
+            bus.wait(lambda: 'The desktop is busy: org.freedesktop.PowerManagement' in notifier.log(), 10,
+                     'psoas-notify to see the inhibitor')
+            fake.alert('sitting', 'You have been sitting for 30 min')
+            fake.alert('tilt', 'Tilted during the presentation')
+            bus.wait(lambda: notifier.log().count('Holding the') == 2, 10, 'the alerts to be held')
+            inhibitors.uninhibit(call)
+            desk.wait_displayed(1)
+            assert held_summaries(desk) == [['You have been sitting for 30 min.', 'Tilted during the presentation.']]
+
+            call = inhibitors.inhibit()
+            bus.wait(lambda: notifier.log().count('The desktop is busy') == 2, 10, 'the second inhibitor')
+            fake.alert('sitting', 'You have been sitting for 30 min')
+            bus.wait(lambda: notifier.log().count('Holding the') == 3, 10, 'the alert to be held')
+            fake.emit('BreakTaken', '(t)', 600)
+            fake.set('SittingSince', 0)
+            bus.pump(0.3)
+            inhibitors.uninhibit(call)
+            bus.wait(lambda: notifier.log().count('no longer busy') == 2, 10, 'the end of the inhibitor')
+            bus.pump(0.5)
+            assert desk.displayed() == 0 and len(held_summaries(desk)) == 1, desk.history()
+        fake.close()
+        inhibitors.close()
+
+
+def case_held_alerts_wait_for_psoasd_inhibitor():
+    """A call ends while psoasd's own inhibitor (psoasctl inhibit) is held: what the call held waits for that one
+    too, then comes, once."""
+    bus = Bus()
+    with Desktop(bus) as desk:
+        fake = FakeDaemon(bus)
+        inhibitors = FakeInhibitors()
+        with Notifier(bus) as notifier:
+            call = inhibitors.inhibit()
+            bus.wait(lambda: 'The desktop is busy' in notifier.log(), 10, 'psoas-notify to see the call')
+            fake.alert('tilt', 'Tilted during the call')
+            bus.wait(lambda: 'Holding the tilt alert' in notifier.log(), 10, 'the alert to be held')
+            fake.set('Inhibited', True)
+            bus.wait(lambda: "psoasd's alerts are inhibited" in notifier.log(), 10, "psoasd's inhibitor")
+            inhibitors.uninhibit(call)
+            bus.wait(lambda: 'no longer busy' in notifier.log(), 10, 'the end of the call')
+            bus.pump(0.5)
+            assert desk.displayed() == 0 and desk.waiting() == 0, 'shown while psoasd is inhibited'
+            fake.set('Inhibited', False)
+            desk.wait_displayed(1)
+            assert held_summaries(desk) == [['Tilted during the call.']]
+        fake.close()
+        inhibitors.close()
+
+
+def case_inhibitor_holder_leaving_ends_the_quiet():
+    """The session manager leaves the bus while an application inhibits (it crashed): its inhibitors went with
+    it, and what was held is shown."""
+    bus = Bus()
+    with Desktop(bus) as desk:
+        fake = FakeDaemon(bus)
+        inhibitors = FakeInhibitors()
+        with Notifier(bus) as notifier:
+            inhibitors.inhibit()
+            bus.wait(lambda: 'The desktop is busy' in notifier.log(), 10, 'psoas-notify to see the inhibitor')
+            fake.alert('sitting', 'You have been sitting for 30 min')
+            bus.wait(lambda: 'Holding the sitting alert' in notifier.log(), 10, 'the alert to be held')
+            inhibitors.close()
+            desk.wait_displayed(1)
+            assert held_summaries(desk) == [['You have been sitting for 30 min.']]
+        fake.close()
+
+
+def case_quiet_during_configurable():
+    """--quiet-during=do-not-disturb: an inhibitor holds nothing; --quiet-during=none: nor does the server's
+    do-not-disturb (dunst queues what it is sent while paused, so "sent" is what dunst counts as waiting). A
+    condition it does not know is refused by name."""
+    bus = Bus()
+    with Desktop(bus) as desk:
+        fake = FakeDaemon(bus)
+        inhibitors = FakeInhibitors()
+        inhibitors.inhibit()
+        with Notifier(bus, '--quiet-during=do-not-disturb') as notifier:
+            fake.alert('sitting', 'You have been sitting for 30 min')
+            desk.wait_displayed(1)
+            assert 'The desktop is busy' not in notifier.log(), notifier.log()
+        desk.close_all()
+        desk.set_paused(True)
+        with Notifier(bus, '--quiet-during', 'none') as notifier:
+            bus.wait(lambda: 'entered do-not-disturb' in notifier.log(), 10, 'psoas-notify to see the pause')
+            fake.alert('tilt', 'Tilted during the pause')
+            bus.wait(lambda: desk.waiting() == 1, 10, 'the alert to be sent to the paused server')
+        desk.set_paused(False)
+        fake.close()
+        inhibitors.close()
+    p = subprocess.run([os.environ['PSOAS_NOTIFY'], '--quiet-during=inhibitors,meetings'], capture_output=True,
+                       text=True, timeout=10)
+    assert p.returncode == 78 and "unknown condition 'meetings'" in p.stderr, (p.returncode, p.stderr)
+
+
 def case_server_do_not_disturb_honoured():
-    """dunst paused (its do-not-disturb): nothing is sent, and what was shown is closed."""
+    """dunst paused (its do-not-disturb): nothing is sent, what was shown is closed, and what came meanwhile is
+    summarised once afterwards."""
     bus = Bus()
     with Desktop(bus) as desk:
         fake = FakeDaemon(bus)
@@ -607,8 +982,11 @@ def case_server_do_not_disturb_honoured():
             assert desk.waiting() == 0, 'a notification was sent during the pause'
             desk.set_paused(False)
             bus.wait(lambda: 'left do-not-disturb' in notifier.log(), 10, 'psoas-notify to see the end')
+            desk.wait_displayed(1)
             bus.pump(0.3)
-            assert desk.displayed() == 0, 'the alert shown before the pause came back'
+            # Not the alert shown before the pause: the summary of the two that came during it.
+            assert desk.displayed() == 1, desk.displayed()
+            assert held_summaries(desk) == [['Tilted during the pause.', 'Stretch suggested: Couch stretch']]
             fake.alert('tilt', 'Tilted after the pause')
             desk.wait_displayed(1)
             assert entries(peek(desk), TILT_SUMMARY), 'no tilt alert after the pause'
@@ -767,6 +1145,410 @@ def case_system_bus_by_default():
                 system.wait(lambda: system.get('SnoozedUntil') > 0, 10, 'the snooze to reach psoasd')
         finally:
             stop(system_bus)
+
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Another machine: psoasd on a wearable board, reached over SSH
+
+
+FAKE_SSH = '''#!/bin/sh
+# Stands in for ssh: records its arguments and its pid (the test kills it to drop the link), then bridges to the
+# test's session bus as "HOST systemd-stdio-bridge" would to the board's system bus. While $FAKE_SSH_DIR/refuse
+# holds a number above 0, it fails as an unreachable host does, that many times.
+printf '%s\\n' "$@" > "$FAKE_SSH_DIR/args"
+echo $$ >> "$FAKE_SSH_DIR/pids"
+refuse=$(cat "$FAKE_SSH_DIR/refuse" 2>/dev/null || echo 0)
+if [ "$refuse" -gt 0 ]; then
+        echo $((refuse - 1)) > "$FAKE_SSH_DIR/refuse"
+        echo "ssh: connect to host board port 22: No route to host" >&2
+        exit 255
+fi
+exec systemd-stdio-bridge --bus-path="$DBUS_SESSION_BUS_ADDRESS"
+'''
+
+
+def fake_ssh(tmp):
+    """A directory with the fake ssh, and the environment that puts it first on PATH; the system bus is
+    unreachable, so that only the bridge can lead to psoasd."""
+    bin_dir = os.path.join(tmp, 'bin')
+    os.mkdir(bin_dir)
+    path = os.path.join(bin_dir, 'ssh')
+    with open(path, 'w') as f:
+        f.write(FAKE_SSH)
+    os.chmod(path, stat.S_IRWXU)
+    return {'PATH': bin_dir + ':' + os.environ['PATH'], 'FAKE_SSH_DIR': tmp,
+            'DBUS_SYSTEM_BUS_ADDRESS': 'unix:path=/nonexistent/system_bus_socket'}
+
+
+def ssh_pids(tmp):
+    return [int(p) for p in read_file(os.path.join(tmp, 'pids')).split()]
+
+
+def read_file(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except FileNotFoundError:
+        return ''
+
+
+def case_remote_host_over_ssh():
+    """psoas-notify -H me@board: psoasd's signals arrive over ssh and systemd-stdio-bridge, its actions go back
+    the same way, and when the link drops it connects again and follows psoasd as before."""
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp, Desktop(bus) as desk:
+        fake = FakeDaemon(bus)
+        with Notifier(bus, '-H', 'me@board', user=False, env=fake_ssh(tmp)) as notifier:
+            bus.wait(lambda: 'Following psoasd on the system bus of me@board' in notifier.log(), 20,
+                     'psoas-notify to follow psoasd over the bridge')
+            args = read_file(os.path.join(tmp, 'args')).split('\n')
+            assert 'me@board' in args and 'systemd-stdio-bridge' in args, args
+            fake.alert('sitting', 'You have been sitting for 30 min')
+            desk.wait_displayed(1)
+            desk.choose('#Snooze 15 min (')
+            bus.wait(lambda: ('Snooze', (900,)) in fake.calls, 10, 'the snooze to reach psoasd over the bridge')
+            # (Its reply too: a link dropped before then fails the call, which is told in a notification.)
+            bus.wait(lambda: 'Alerts snoozed' in notifier.log(), 10, "psoasd's reply over the bridge")
+
+            first, = ssh_pids(tmp)
+            os.kill(first, signal.SIGKILL)
+            bus.wait(lambda: 'Lost the connection to the system bus of me@board' in notifier.log(), 10,
+                     'psoas-notify to see the link drop')
+            bus.wait(lambda: notifier.log().count('Following psoasd on the system bus of me@board') == 2, 20,
+                     'psoas-notify to connect again')
+            assert len(ssh_pids(tmp)) == 2, ssh_pids(tmp)
+            fake.alert('tilt', 'Tilted after the link came back')
+            desk.wait_displayed(1)
+            assert entries(peek(desk), TILT_SUMMARY), 'no alert after the link came back'
+            notifier.check_alive()
+        fake.close()
+
+
+def case_remote_link_down_action_told():
+    """An action chosen while the link to the board is down cannot reach psoasd: a notification says so (the
+    alert stays actionable on screen meanwhile), and once the link is back the actions work again."""
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp, Desktop(bus) as desk:
+        fake = FakeDaemon(bus)
+        with Notifier(bus, '-H', 'board', user=False, env=fake_ssh(tmp)) as notifier:
+            bus.wait(lambda: 'Following psoasd on the system bus of board' in notifier.log(), 20, 'the bridge')
+            fake.alert('sitting', 'You have been sitting for 30 min')
+            desk.wait_displayed(1)
+            with open(os.path.join(tmp, 'refuse'), 'w') as f:
+                f.write('1000')
+            os.kill(ssh_pids(tmp)[0], signal.SIGKILL)
+            bus.wait(lambda: 'Lost the connection' in notifier.log(), 10, 'psoas-notify to see the link drop')
+            desk.choose('#Snooze 15 min (')
+            bus.wait(lambda: 'Showing the problem notification (replacing id 0): Could not reach psoasd' in
+                     notifier.log(), 10, 'the problem to be told')
+            desk.wait_displayed(1)
+            desk.close_all()
+            problem = [h for h in desk.history() if h['summary'] == 'Could not reach psoasd']
+            assert len(problem) == 1 and 'psoasd on the system bus of board cannot be reached now' in \
+                problem[0]['body'], desk.history()
+            assert ('Snooze', (900,)) not in fake.calls, fake.calls
+            with open(os.path.join(tmp, 'refuse'), 'w') as f:
+                f.write('0')
+            bus.wait(lambda: notifier.log().count('Following psoasd') == 2, 30, 'the link to come back')
+            fake.alert('sitting', 'You have been sitting for 45 min', 2)
+            desk.wait_displayed(1)
+            desk.choose('#Snooze 15 min (Still sitting')
+            bus.wait(lambda: ('Snooze', (900,)) in fake.calls, 10, 'the snooze over the new link')
+        fake.close()
+
+
+def case_remote_host_unreachable_retried():
+    """The board unreachable at first (ssh fails twice): psoas-notify waits 1 s, then 2 s, and follows psoasd
+    once ssh gets through; it never exits for it."""
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp, Desktop(bus) as desk:
+        with open(os.path.join(tmp, 'refuse'), 'w') as f:
+            f.write('2')
+        fake = FakeDaemon(bus)
+        start = time.monotonic()
+        with Notifier(bus, '--host=board', user=False, env=fake_ssh(tmp)) as notifier:
+            bus.wait(lambda: 'Following psoasd on the system bus of board' in notifier.log(), 30,
+                     'psoas-notify to get through')
+            waited = time.monotonic() - start
+            log = notifier.log()
+            assert 'again in 1 s' in log and 'again in 2 s' in log, log
+            assert waited >= 3, waited
+            assert len(ssh_pids(tmp)) == 3, ssh_pids(tmp)
+            fake.alert('sitting', 'You have been sitting for 30 min')
+            desk.wait_displayed(1)
+        fake.close()
+    # --host takes a host, and only the system bus.
+    for args, words in ((['-H', '-oProxyCommand=x'], 'needs a host name'), (['-H', 'board', '--user'],
+                                                                           'not supported')):
+        p = subprocess.run([os.environ['PSOAS_NOTIFY'], *args], capture_output=True, text=True, timeout=10)
+        assert p.returncode == 78 and words in p.stderr, (args, p.returncode, p.stderr)
+
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The panel indicator (a StatusNotifierItem), against a minimal watcher: Debian 12 has none that runs without a
+# panel (KDE's lives in plasmashell, waybar's needs Wayland).
+
+WATCHER_XML = '''<node><interface name="org.kde.StatusNotifierWatcher">
+<method name="RegisterStatusNotifierItem"><arg type="s" direction="in"/></method>
+<method name="RegisterStatusNotifierHost"><arg type="s" direction="in"/></method>
+<property name="RegisteredStatusNotifierItems" type="as" access="read"/>
+<property name="IsStatusNotifierHostRegistered" type="b" access="read"/>
+<property name="ProtocolVersion" type="i" access="read"/>
+<signal name="StatusNotifierItemRegistered"><arg type="s"/></signal>
+<signal name="StatusNotifierItemUnregistered"><arg type="s"/></signal>
+<signal name="StatusNotifierHostRegistered"/>
+</interface></node>'''
+
+ITEM = 'org.kde.StatusNotifierItem'
+MENU = 'com.canonical.dbusmenu'
+
+
+class Watcher:
+    """The tray's half of the protocol, as small as it gets: org.kde.StatusNotifierWatcher, which items register
+    with, a host always registered; and, as a panel would, reading an item's properties and menu and clicking
+    its entries."""
+
+    def __init__(self):
+        self.items = []  # (sender, service) as registered
+        address = Gio.dbus_address_get_for_bus_sync(Gio.BusType.SESSION, None)
+        self.conn = Gio.DBusConnection.new_for_address_sync(
+            address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
+            None, None)
+        iface = Gio.DBusNodeInfo.new_for_xml(WATCHER_XML).lookup_interface('org.kde.StatusNotifierWatcher')
+        self.conn.register_object('/StatusNotifierWatcher', iface, self._method, self._get, None)
+        self.signals = []
+        self.conn.signal_subscribe(None, None, None, None, None, Gio.DBusSignalFlags.NONE,
+                                   lambda c, sender, path, i, member, params: self.signals.append(member))
+        self.conn.call_sync('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'RequestName',
+                            GLib.Variant('(su)', ('org.kde.StatusNotifierWatcher', 4)), None, 0, 5000, None)
+
+    def _method(self, conn, sender, path, iface, method, params, invocation):
+        if method == 'RegisterStatusNotifierItem':
+            service = params.unpack()[0]
+            self.items.append((sender, service))
+            conn.emit_signal(None, path, iface, 'StatusNotifierItemRegistered', GLib.Variant('(s)', (service,)))
+        invocation.return_value(None)
+
+    def _get(self, conn, sender, path, iface, name):
+        return {'RegisteredStatusNotifierItems': GLib.Variant('as', [s for _, s in self.items]),
+                'IsStatusNotifierHostRegistered': GLib.Variant('b', True),
+                'ProtocolVersion': GLib.Variant('i', 0)}[name]
+
+    def wait_item(self, bus, count=1):
+        bus.wait(lambda: len(self.items) >= count, 10, 'the indicator to register')
+        return self.items[count - 1][1]
+
+    def _call(self, service, path, iface, method, signature=None, args=()):
+        reply = self.conn.call_sync(service, path, iface, method, GLib.Variant(signature, args) if signature else None,
+                                    None, Gio.DBusCallFlags.NO_AUTO_START, 5000, None)
+        return reply.unpack() if reply is not None else ()
+
+    def prop(self, name, interface=ITEM, path='/StatusNotifierItem'):
+        return self._call(self.items[-1][1], path, 'org.freedesktop.DBus.Properties', 'Get', '(ss)',
+                          (interface, name))[0]
+
+    def menu(self):
+        """The menu as a panel reads it: [(id, properties)] of the root's children."""
+        revision, (root, props, children) = self._call(self.items[-1][1], self.prop('Menu'), MENU, 'GetLayout',
+                                                       '(iias)', (0, -1, []))
+        assert props.get('children-display') == 'submenu', props
+        return [(child[0], child[1]) for child in children]
+
+    def click(self, label):
+        ids = [i for i, props in self.menu() if props.get('label') == label]
+        assert ids, (label, self.menu())
+        self._call(self.items[-1][1], self.prop('Menu'), MENU, 'Event', '(isvu)',
+                   (ids[0], 'clicked', GLib.Variant('i', 0), 0))
+
+    def close(self):
+        self.conn.close_sync(None)
+
+
+def labels(menu):
+    return [props.get('label', '-' if props.get('type') == 'separator' else None) for _, props in menu]
+
+
+def enabled(menu, label):
+    return [props.get('enabled') for _, props in menu if props.get('label') == label][0]
+
+
+def case_indicator_registers_and_shows_state():
+    """The item registers with the watcher under its own name, and its icon, title, tooltip and label follow
+    psoasd: sitting, sitting too long (after psoasd's sitting alert), snoozed, sensor problem, up; psoasd gone."""
+    bus = Bus()
+    watcher = Watcher()
+    fake = FakeDaemon(bus, SittingSince=now_us() - 12 * 60 * 10**6 - 5 * 10**6, SittingToday=3600)
+    with Notifier(bus) as notifier:
+        service = watcher.wait_item(bus)
+        sender = watcher.items[0][0]
+        assert service.startswith(f'{ITEM}-{notifier.proc.pid}-'), service
+        assert name_owner(bus, service) == sender, (service, sender)
+        bus.wait(lambda: watcher.prop('IconName') == 'psoas-sitting', 10, 'the sitting icon')
+        assert watcher.prop('Category') == 'ApplicationStatus' and watcher.prop('Id') == 'psoas'
+        assert watcher.prop('ItemIsMenu') is True and watcher.prop('Menu') == '/MenuBar'
+        assert watcher.prop('Title') == 'psoas: Sitting for 12 min', watcher.prop('Title')
+        assert watcher.prop('XAyatanaLabel') == '12 min', watcher.prop('XAyatanaLabel')
+        icon, pixmaps, title, body = watcher.prop('ToolTip')
+        assert (icon, title, body) == ('psoas-sitting', 'psoas: Sitting for 12 min', 'Sitting today: 1 h 00 min'), \
+            watcher.prop('ToolTip')
+        assert watcher.prop('Status') == 'Active'
+        assert labels(watcher.menu())[0] == 'Sitting for 12 min', watcher.menu()
+
+        fake.alert('sitting', 'You have been sitting for 12 min')
+        bus.wait(lambda: watcher.prop('IconName') == 'psoas-sitting-long', 10, 'the sitting-too-long icon')
+        assert watcher.prop('Status') == 'NeedsAttention' and 'NewStatus' in watcher.signals, watcher.signals
+        assert 'NewIcon' in watcher.signals and 'NewToolTip' in watcher.signals, watcher.signals
+        fake.set('SnoozedUntil', now_us() + 15 * 60 * 10**6)
+        bus.wait(lambda: watcher.prop('IconName') == 'psoas-snoozed', 10, 'the snoozed icon')
+        assert watcher.prop('Status') == 'Active' and watcher.prop('ToolTip')[3].endswith('; alerts snoozed')
+        fake.set('SensorState', 'stalled')
+        bus.wait(lambda: watcher.prop('IconName') == 'psoas-sensor-problem', 10, 'the sensor-problem icon')
+        fake.set('SensorState', 'streaming')
+        fake.set('SnoozedUntil', 0)
+        fake.set('SittingSince', 0)
+        fake.set('Posture', 'standing')
+        bus.wait(lambda: watcher.prop('IconName') == 'psoas-standing', 10, 'the standing icon')
+        assert watcher.prop('Title') == 'psoas: Up' and watcher.prop('XAyatanaLabel') == ''
+        for name in ('psoas-sitting', 'psoas-sitting-long', 'psoas-snoozed', 'psoas-sensor-problem',
+                     'psoas-standing'):
+            assert icon_installed(name), name
+        fake.close()
+        bus.wait(lambda: watcher.prop('Title') == 'psoas: psoasd is not running', 10, 'psoasd gone')
+        assert watcher.prop('IconName') == 'psoas-sensor-problem'
+    watcher.close()
+
+
+FAKE_TODAY = '''#!/bin/sh
+# Stands in for psoasctl (writes the SVG it is asked for) and xdg-open; records how each was run.
+echo "$(basename "$0") $*" >> "$FAKE_LOG"
+if [ "$(basename "$0")" = psoasctl ]; then
+        while [ $# -gt 1 ]; do [ "$1" = --svg ] && echo '<svg/>' > "$2"; shift; done
+fi
+exit "${FAKE_STATUS:-0}"
+'''
+
+
+PORTAL_XML = '''<node><interface name="org.freedesktop.portal.OpenURI">
+<method name="OpenFile"><arg type="s" direction="in"/><arg type="h" direction="in"/><arg type="a{sv}" direction="in"/>
+<arg type="o" direction="out"/></method>
+</interface></node>'''
+
+
+class FakePortal:
+    """xdg-desktop-portal's OpenURI.OpenFile: records the content of each file it is handed (as a descriptor)."""
+
+    def __init__(self):
+        self.opened = []
+        address = Gio.dbus_address_get_for_bus_sync(Gio.BusType.SESSION, None)
+        self.conn = Gio.DBusConnection.new_for_address_sync(
+            address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
+            None, None)
+        iface = Gio.DBusNodeInfo.new_for_xml(PORTAL_XML).lookup_interface('org.freedesktop.portal.OpenURI')
+        self.conn.register_object('/org/freedesktop/portal/desktop', iface, self._method, None, None)
+        self.conn.call_sync('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'RequestName',
+                            GLib.Variant('(su)', ('org.freedesktop.portal.Desktop', 4)), None, 0, 5000, None)
+
+    def _method(self, conn, sender, path, iface, method, params, invocation):
+        fds = invocation.get_message().get_unix_fd_list()
+        fd = fds.get(params.get_child_value(1).get_handle())
+        with os.fdopen(fd) as f:
+            self.opened.append(f.read())
+        invocation.return_value(GLib.Variant('(o)', ('/org/freedesktop/portal/desktop/request/1_1/t',)))
+
+    def close(self):
+        self.conn.close_sync(None)
+
+
+def case_indicator_menu_reaches_psoasd():
+    """The menu's entries call psoasd: Snooze 15 min and 1 h, Resume only while snoozed, Calibrate… (its result
+    in a notification); Today runs psoasctl today --svg for the same psoasd and opens the image with xdg-open,
+    and says so when that fails."""
+    bus = Bus()
+    server = FakeNotificationServer(bus)
+    watcher = Watcher()
+    fake = FakeDaemon(bus)
+    with tempfile.TemporaryDirectory() as tmp:
+        bin_dir = os.path.join(tmp, 'bin')
+        os.mkdir(bin_dir)
+        for name in ('psoasctl', 'xdg-open'):
+            with open(os.path.join(bin_dir, name), 'w') as f:
+                f.write(FAKE_TODAY)
+            os.chmod(os.path.join(bin_dir, name), stat.S_IRWXU)
+        log = os.path.join(tmp, 'log')
+        env = {'PATH': bin_dir + ':' + os.environ['PATH'], 'FAKE_LOG': log, 'XDG_RUNTIME_DIR': tmp}
+        with Notifier(bus, env=env):
+            watcher.wait_item(bus)
+            bus.wait(lambda: labels(watcher.menu())[0] == 'Sitting for 0 s', 10, 'the state in the menu')
+            assert labels(watcher.menu()) == ['Sitting for 0 s', '-', 'Snooze 15 min', 'Snooze 1 h', 'Resume',
+                                              'Calibrate…', 'Today'], watcher.menu()
+            assert enabled(watcher.menu(), 'Resume') is False
+            watcher.click('Snooze 15 min')
+            watcher.click('Snooze 1 h')
+            watcher.click('Resume')  # disabled: nothing
+            bus.wait(lambda: [c for c in fake.calls if c[0] == 'Snooze'] == [('Snooze', (900,)), ('Snooze', (3600,))],
+                     10, 'the snoozes to reach psoasd')
+            before = len(watcher.signals)
+            fake.set('SnoozedUntil', now_us() + 3600 * 10**6)
+            bus.wait(lambda: 'LayoutUpdated' in watcher.signals[before:], 10, 'the menu to change')
+            assert enabled(watcher.menu(), 'Resume') is True
+            watcher.click('Resume')
+            bus.wait(lambda: ('Snooze', (0,)) in fake.calls, 10, 'Resume to reach psoasd')
+
+            watcher.click('Calibrate…')
+            bus.wait(lambda: ('Calibrate', ()) in fake.calls, 10, 'Calibrate to reach psoasd')
+            note = server.wait(bus, 1)
+            assert note['summary'] == 'Calibrated' and '12.5°' in note['body'], note
+
+            watcher.click('Today')
+            svg = os.path.join(tmp, 'psoas-today.svg')
+            bus.wait(lambda: 'xdg-open' in read_file(log), 10, 'xdg-open')
+            assert read_file(log).split('\n')[:2] == [f'psoasctl --user today --svg {svg}', f'xdg-open {svg}'], \
+                read_file(log)
+            assert read_file(svg) == '<svg/>\n'
+
+            # With the desktop portal, the portal opens it (outside psoas-notify's sandbox), not xdg-open.
+            portal = FakePortal()
+            watcher.click('Today')
+            bus.wait(lambda: portal.opened, 10, 'the portal to be asked')
+            assert portal.opened == ['<svg/>\n'], portal.opened
+            bus.pump(0.3)
+            assert read_file(log).count('xdg-open') == 1, read_file(log)
+            portal.close()
+        with Notifier(bus, env=dict(env, FAKE_STATUS='1')):
+            watcher.wait_item(bus, 2)
+            bus.wait(lambda: labels(watcher.menu())[0] == 'Sitting for 0 s', 10, 'the state in the menu')
+            count = len(server.notes)
+            watcher.click('Today')
+            note = server.wait(bus, count + 1)
+            assert note['summary'] == "Could not show today's statistics", note
+    fake.close()
+    watcher.close()
+    server.close()
+
+
+def case_indicator_waits_for_watcher():
+    """Started before any tray: it waits, and registers when a watcher appears, and again with the next one."""
+    bus = Bus()
+    fake = FakeDaemon(bus)
+    with Notifier(bus) as notifier:
+        bus.wait(lambda: 'No tray' in notifier.log(), 10, 'psoas-notify to find no tray')
+        watcher = Watcher()
+        watcher.wait_item(bus)
+        watcher.close()
+        bus.wait(lambda: 'The tray (org.kde.StatusNotifierWatcher) left' in notifier.log(), 10, 'the tray to go')
+        watcher = Watcher()
+        service = watcher.wait_item(bus)
+        assert service.startswith(ITEM), service
+        watcher.close()
+    # --no-indicator: no item at all.
+    with Notifier(bus, '--no-indicator') as notifier:
+        watcher = Watcher()
+        bus.pump(0.5)
+        assert watcher.items == [], watcher.items
+        watcher.close()
+    fake.close()
 
 
 if __name__ == '__main__':
