@@ -478,7 +478,7 @@ static int parse_header(const char *json, size_t size, json_object **ret_root, i
 int state_file_parse_day(
         const char *json, size_t size, struct psoas_day_stats *ret, char reason[static REASON_MAX]) {
         _cleanup_json_ json_object *root = NULL;
-        struct psoas_day_stats stats = {};
+        struct psoas_day_stats stats = { .size = sizeof(stats) };
         int r;
 
         r = parse_header(json, size, &root, &stats.day, reason);
@@ -519,7 +519,7 @@ int state_file_parse_day(
 int state_file_parse_current(
         const char *json, size_t size, CurrentState *ret, char reason[static REASON_MAX]) {
         _cleanup_json_ json_object *root = NULL;
-        CurrentState current = {};
+        CurrentState current = { .calibration.size = sizeof(current.calibration) };
         json_object *calibration;
         int r;
 

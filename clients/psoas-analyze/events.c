@@ -42,11 +42,15 @@ const char *format_duration(char *buf, size_t size, double s) {
 /* Events */
 
 static const char *stretch_title(const Context *c, uint32_t index) {
-        return index < c->n_catalog && c->catalog[index].title ? c->catalog[index].title : "unknown stretch";
+        const struct psoas_stretch *s = index < c->n_catalog ? psoas_stretch_at(c->catalog, index) : NULL;
+
+        return s && s->title ? s->title : "unknown stretch";
 }
 
 static const char *stretch_id(const Context *c, uint32_t index) {
-        return index < c->n_catalog && c->catalog[index].id ? c->catalog[index].id : "unknown";
+        const struct psoas_stretch *s = index < c->n_catalog ? psoas_stretch_at(c->catalog, index) : NULL;
+
+        return s && s->id ? s->id : "unknown";
 }
 
 const char *posture_name(enum psoas_posture p) {
@@ -172,7 +176,7 @@ static void event_write_text(Context *c, const struct psoas_event *e) {
                 writer_printf(w, "stretch prompt after a %s alert: %s (%s)", s ? s : "unknown",
                         stretch_title(c, e->prompt.stretch), stretch_id(c, e->prompt.stretch));
                 if (e->prompt.stretch < c->n_catalog) {
-                        const struct psoas_stretch *st = &c->catalog[e->prompt.stretch];
+                        const struct psoas_stretch *st = psoas_stretch_at(c->catalog, e->prompt.stretch);
 
                         writer_puts(w,
                                 psoas_stretch_has_signature(st)
@@ -295,7 +299,7 @@ static void event_write_json(Context *c, const struct psoas_event *e) {
                 stretch_write_json(c, e->prompt.stretch);
                 name_write_json(w, "cause", s);
                 if (e->prompt.stretch < c->n_catalog) {
-                        const struct psoas_stretch *st = &c->catalog[e->prompt.stretch];
+                        const struct psoas_stretch *st = psoas_stretch_at(c->catalog, e->prompt.stretch);
 
                         writer_puts(w, ", \"safety\": ");
                         writer_json_string(w, st->safety);
@@ -345,7 +349,7 @@ static void event_write_json(Context *c, const struct psoas_event *e) {
 void context_drain_events(Context *c) {
         struct psoas_event e;
 
-        while (psoas_engine_pop_event(c->engine, &e) > 0) {
+        while (psoas_engine_pop_event(c->engine, PSOAS_SIZED(&e)) > 0) {
                 event_count(c, &e);
                 if (c->output != OUTPUT_EVENTS)
                         continue;
@@ -379,7 +383,7 @@ void sample_write(Context *c, int64_t t_us, const struct psoas_state *state) {
         *p++ = ',';
         p = format_fixed(p, state->inclination_deg, 2);
         *p++ = ',';
-        p = format_fixed(p, state->today.sitting_s, 2);
+        p = format_fixed(p, PSOAS_ENGINE_DAY_STATS(c->engine)->sitting_s, 2);
         if (c->quat)
                 for (unsigned i = 0; i < 4; i++) {
                         *p++ = ',';

@@ -29,7 +29,7 @@ int main(int argc, char **argv) {
                 log_error("out of memory");
                 return EX_OSERR;
         }
-        psoas_config_init(&c->config);
+        psoas_config_init(PSOAS_SIZED(&c->config));
         c->units = CSV_UNITS_SI;
 
         r = parse_argv(c, argc, argv);

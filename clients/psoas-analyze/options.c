@@ -288,9 +288,11 @@ int parse_argv(Context *c, int argc, char **argv) {
 
                         c->only_stretch = NULL;
                         for (size_t i = 0; i < n && !c->only_stretch; i++)
-                                if (streq(def[i].id, optarg)) {
-                                        c->only_stretch = def[i].id;
-                                        c->only_catalog[0] = def[i];
+                                if (streq(psoas_stretch_at(def, i)->id, optarg)) {
+                                        c->only_stretch = psoas_stretch_at(def, i)->id;
+                                        c->only_catalog[0] = *psoas_stretch_at(def, i);
+                                        /* Our copy is of our psoas.h's size, whatever the library's is. */
+                                        c->only_catalog[0].size = sizeof(c->only_catalog[0]);
                                 }
                         if (!c->only_stretch) {
                                 log_error("--stretch '%s': no such stretch in the catalog", optarg);

@@ -69,7 +69,7 @@ static void context_check_day(Context *c, int64_t t_us) {
                 return;
         /* Feeding this sample will start a new day in the engine and reset its totals: keep the old day's. */
         if (c->has_day)
-                day_stats_add(&c->finished, &psoas_engine_get_state(c->engine)->today);
+                day_stats_add(&c->finished, PSOAS_ENGINE_DAY_STATS(c->engine));
         c->has_day = true;
         c->day = day;
         c->n_days++;
@@ -88,10 +88,10 @@ static void context_warn_calibration(const Context *c) {
 }
 
 static int context_finish_output(Context *c) {
-        const struct psoas_state *state = psoas_engine_get_state(c->engine);
+        const struct psoas_state *state = PSOAS_ENGINE_STATE(c->engine);
         struct psoas_day_stats total = c->finished;
 
-        day_stats_add(&total, &state->today);
+        day_stats_add(&total, PSOAS_ENGINE_DAY_STATS(c->engine));
 
         switch (c->output) {
         case OUTPUT_SUMMARY:
@@ -174,7 +174,7 @@ static int context_feed(Context *c, const CsvRecord *rec) {
 
         context_drain_events(c);
         if (c->output == OUTPUT_SAMPLES)
-                sample_write(c, rec->t_us, psoas_engine_get_state(c->engine));
+                sample_write(c, rec->t_us, PSOAS_ENGINE_STATE(c->engine));
         if (c->calibration == CALIBRATION_FAILED && c->calibration_error == PSOAS_CALIBRATION_NOT_STANDING)
                 return context_refuse_calibration(c);
         return EX_OK;

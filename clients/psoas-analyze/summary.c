@@ -18,6 +18,7 @@
 /* Summary */
 
 void day_stats_add(struct psoas_day_stats *sum, const struct psoas_day_stats *d) {
+        sum->size = sizeof(*sum);
         sum->sitting_s += d->sitting_s;
         sum->standing_s += d->standing_s;
         sum->walking_s += d->walking_s;

@@ -57,7 +57,7 @@ static void expected_synopsis(const EngineKey *k, char *buf, size_t size) {
         struct psoas_config defaults;
         double min, max;
 
-        psoas_config_init(&defaults);
+        psoas_config_init(PSOAS_SIZED(&defaults));
         ASSERT_EQ(engine_key_range(k, &min, &max), 0);
         snprintf(buf, size, "(default %g, from %g to %g %s)", engine_key_get(k, &defaults), min, max,
                 k->unit);
