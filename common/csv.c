@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "calendar.h"
 #include "csv-number.h"
 #include "csv-units.h"
 #include "csv.h"
@@ -50,6 +51,10 @@ struct CsvReader {
 
         bool has_previous;
         int64_t previous_t_us;
+
+        /* The recording's "# psoas start:" line (csv.h), when it had one before its first record. */
+        bool has_start;
+        CsvStart start;
 
         /* Units (csv-units.h): the conversion into SI units, and the first records read ahead to check them. */
         CsvUnits units;
@@ -399,6 +404,106 @@ static int reader_fill(CsvReader *r) {
         return 0;
 }
 
+/* "YYYY-MM-DDTHH:MM:SS[.ffffff]" → local µs. */
+static int parse_local_time_us(const char *s, size_t n, int64_t *ret) {
+        char whole[CALENDAR_TEXT_MAX];
+        const char *dot = memchr(s, '.', n);
+        size_t n_whole = dot ? (size_t)(dot - s) : n;
+        int64_t us, fraction = 0;
+        unsigned digits = 0;
+
+        if (n_whole >= sizeof(whole))
+                return -EINVAL;
+        memcpy(whole, s, n_whole);
+        whole[n_whole] = '\0';
+        if (calendar_parse_local_time(whole, &us) < 0)
+                return -EINVAL;
+        if (dot) {
+                for (const char *p = dot + 1; p < s + n; p++) {
+                        if (*p < '0' || *p > '9' || ++digits > 6)
+                                return -EINVAL;
+                        fraction = fraction * 10 + (*p - '0');
+                }
+                if (digits == 0)
+                        return -EINVAL;
+                while (digits++ < 6)
+                        fraction *= 10;
+        }
+        *ret = us + fraction;
+        return 0;
+}
+
+/* A line starting with '#': a comment, skipped; "# psoas start: t=… local=… utc_offset_s=…" before the first
+ * record says when the recording was made (csv.h). Returns 0, or the error for a start line that is not one. */
+static int reader_comment(CsvReader *r, unsigned long line, const char *text) {
+        static const char prefix[] = "# psoas start:";
+        const char *p = text + sizeof(prefix) - 1, *end = strchr(text, '\n');
+        CsvStart start = {};
+        unsigned seen = 0;
+
+        if (strncmp(text, prefix, sizeof(prefix) - 1) != 0)
+                return 0;
+        if (r->has_previous)
+                return reader_fail(
+                        r, line, "'# psoas start:' after the first sample (it must come before them)");
+        while (p < end && *p != '\r') {
+                const char *key, *eq, *value, *stop;
+                char number[CSV_TIME_MAX + 8];
+                size_t n;
+
+                while (p < end && csv_is_blank(*p))
+                        p++;
+                if (p >= end || *p == '\r')
+                        break;
+                key = p;
+                for (stop = p; stop < end && *stop != '\r' && !csv_is_blank(*stop); stop++)
+                        ;
+                eq = memchr(key, '=', (size_t)(stop - key));
+                if (!eq)
+                        return reader_fail(r, line, "'# psoas start:' expects KEY=VALUE words, got '%.*s'",
+                                (int)MIN(stop - key, 40), key);
+                value = eq + 1;
+                n = (size_t)(stop - value);
+                if (strncmp(key, "t=", 2) == 0 && n < sizeof(number)) {
+                        memcpy(number, value, n);
+                        number[n] = '\0';
+                        if (csv_parse_time_us(number, &start.t_us) < 0)
+                                return reader_fail(
+                                        r, line, "'# psoas start:' t=%s is not a time in seconds", number);
+                        seen |= 1;
+                } else if (strncmp(key, "local=", 6) == 0) {
+                        if (parse_local_time_us(value, n, &start.local_us) < 0)
+                                return reader_fail(r, line,
+                                        "'# psoas start:' local=%.*s is not YYYY-MM-DDTHH:MM:SS[.ffffff]",
+                                        (int)MIN(n, 40), value);
+                        seen |= 2;
+                } else if (strncmp(key, "utc_offset_s=", 13) == 0 && n < sizeof(number)) {
+                        double offset;
+
+                        memcpy(number, value, n);
+                        number[n] = '\0';
+                        if (csv_parse_double(number, &offset) < 0 || offset != floor(offset) ||
+                                fabs(offset) > 86400)
+                                return reader_fail(r, line,
+                                        "'# psoas start:' utc_offset_s=%s is not a whole number of seconds "
+                                        "within a day",
+                                        number);
+                        start.utc_offset_s = (long)offset;
+                        seen |= 4;
+                }
+                /* Other keys are for later versions. */
+                p = stop;
+        }
+        if ((seen & 3) != 3)
+                return reader_fail(r, line,
+                        "'# psoas start:' needs t= (sample time, s) and local= (the local time then)");
+        if (!(seen & 4))
+                start.utc_offset_s = 0;
+        r->start = start;
+        r->has_start = true;
+        return 0;
+}
+
 static int reader_read_raw(CsvReader *r, CsvRecord *ret) {
         int k;
 
@@ -422,13 +527,21 @@ static int reader_read_raw(CsvReader *r, CsvRecord *ret) {
                 text = r->buf + r->pos;
                 line = ++r->line;
 
+                /* A UTF-8 byte order mark, as spreadsheets write it, on the first line. */
+                if (line == 1 && strncmp(text, "\xef\xbb\xbf", 3) == 0) {
+                        text += 3;
+                        r->pos += 3;
+                }
+                if (*text == '#') {
+                        k = reader_comment(r, line, text);
+                        if (k < 0)
+                                return k;
+                        r->pos = (size_t)((char *)memchr(text, '\n', r->lines_end - r->pos) + 1 - r->buf);
+                        continue;
+                }
+
                 if (!r->started) {
                         r->started = true;
-                        /* A UTF-8 byte order mark, as spreadsheets write it. */
-                        if (strncmp(text, "\xef\xbb\xbf", 3) == 0) {
-                                text += 3;
-                                r->pos += 3;
-                        }
                         if (!line_is_blank(text)) {
                                 k = reader_start(r, line, text);
                                 if (k < 0)
@@ -596,6 +709,13 @@ int csv_reader_open(const char *path, CsvReader **ret) {
 
 const char *csv_reader_error(const CsvReader *r) {
         return r->error == -EBADMSG ? r->message : "";
+}
+
+bool csv_reader_start(const CsvReader *r, CsvStart *ret) {
+        if (!r->has_start)
+                return false;
+        *ret = r->start;
+        return true;
 }
 
 const char *csv_reader_name(const CsvReader *r) {

@@ -57,6 +57,18 @@ int csv_reader_set_units(CsvReader *reader, const CsvUnits *units, bool check);
 
 /* "FILE:LINE: what is wrong" (or "FILE: what is wrong" for the whole file's units) after -EBADMSG; "" otherwise. */
 const char *csv_reader_error(const CsvReader *reader);
+/* When the recording was made, from its "# psoas start: t=SECONDS local=YYYY-MM-DDTHH:MM:SS[.ffffff]
+ * utc_offset_s=N" line (psoasd --record writes one before the first sample): sample time t was that local time,
+ * local time being utc_offset_s ahead of UTC. Other lines starting with '#' are comments, skipped anywhere. */
+typedef struct CsvStart {
+        int64_t t_us;
+        int64_t local_us; /* µs since 1970-01-01 00:00 local time, as psoas_engine_set_clock() takes it */
+        long utc_offset_s;
+} CsvStart;
+
+/* Whether the input had a start line before the first record read so far; then fills *ret. */
+bool csv_reader_start(const CsvReader *reader, CsvStart *ret);
+
 /* The name given to csv_reader_new(), "<stdin>" for "-". */
 const char *csv_reader_name(const CsvReader *reader);
 /* Whether the input has gx, gy, gz. Known after the first record (or a header). */

@@ -167,8 +167,8 @@ static int property_get_version(sd_bus *bus, const char *path, const char *inter
 }
 
 /* The interface's revision: 2 added GetStretches(), the stretch safety properties and arguments, StretchProgress
- * and StretchMissed (data/org.psoas.Posture1.xml). */
-#define BUS_REVISION 2u
+ * and StretchMissed; 3 the steps in GetDay() (data/org.psoas.Posture1.xml). */
+#define BUS_REVISION 3u
 
 static int property_get_revision(sd_bus *bus, const char *path, const char *interface, const char *property,
         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
@@ -459,7 +459,7 @@ static int method_get_day(sd_bus_message *msg, void *userdata, sd_bus_error *err
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(reply, "a{sv}", 14, "date", "s", date_buf, "sitting_seconds", "t",
+        r = sd_bus_message_append(reply, "a{sv}", 15, "date", "s", date_buf, "sitting_seconds", "t",
                 seconds_u64(stats.sitting_s), "standing_seconds", "t", seconds_u64(stats.standing_s),
                 "walking_seconds", "t", seconds_u64(stats.walking_s), "lying_seconds", "t",
                 seconds_u64(stats.lying_s), "sitting_bouts", "u", stats.sitting_bouts,
@@ -468,7 +468,7 @@ static int method_get_day(sd_bus_message *msg, void *userdata, sd_bus_error *err
                 "stretches_self_reported", "u", stats.stretches_self_reported, "tilt_mean", "d",
                 psoas_day_stats_tilt_mean(&stats), "tilt_p90", "d",
                 psoas_day_stats_tilt_percentile(&stats, 90), "high_tilt_seconds", "t",
-                seconds_u64(stats.high_tilt_s));
+                seconds_u64(stats.high_tilt_s), "steps", "u", stats.steps);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);

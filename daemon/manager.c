@@ -458,6 +458,12 @@ void manager_on_samples(Manager *m, struct psoas_sample *samples, size_t n) {
                 m->sensor.samples_fed++;
                 if (m->sensor.sample_rate == 0)
                         sensor_measure_rate(m, s->t_us);
+                if (m->record && !m->record_started) {
+                        /* At the first sample recorded: the clock is mapped by then. */
+                        (void)record_write_start(m->record, s->t_us,
+                                psoas_engine_local_time(m->engine, s->t_us), m->clock.utc_offset_s);
+                        m->record_started = true;
+                }
                 if (m->record && record_write(m->record, m->record_has_gyro, s) < 0) {
                         log_error("Could not write to %s; recording stopped.", m->options.record_path);
                         fclose(m->record);

@@ -88,6 +88,7 @@ typedef struct Manager {
         Sensor sensor;
         FILE *record;
         bool record_has_gyro;
+        bool record_started; /* its "# psoas start:" line is written */
 
         SampleClock clock;
         bool restored; /* the first sample was taken: the clock synced and the saved state back */

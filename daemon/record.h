@@ -11,6 +11,10 @@
 
 /* Opens (truncates) path and writes the header. */
 int record_open(const char *path, bool has_gyro, FILE **ret);
+/* The "# psoas start:" line (common/csv.h) before the first sample: sample time t_us was local time local_us
+ * (µs since 1970-01-01 00:00 local), local time being utc_offset_s ahead of UTC. psoas-analyze reads it, so
+ * that a recording's days are the days it was made. */
+int record_write_start(FILE *f, int64_t t_us, int64_t local_us, long utc_offset_s);
 /* Buffered; returns -errno when the stream has failed. */
 int record_write(FILE *f, bool has_gyro, const struct psoas_sample *sample);
 /* Flushes; -errno on failure. */

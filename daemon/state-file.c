@@ -161,11 +161,13 @@ typedef enum DayFieldKind {
         DAY_FIELD_TILT_SUM, /* double, degree-seconds, may be negative */
 } DayFieldKind;
 
-/* The scalar members of a day file, in the order they are written. */
+/* The scalar members of a day file, in the order they are written. A member added since the format's first
+ * version is optional: a file written before it has none, and reads as 0. */
 static const struct {
         const char *key;
         DayFieldKind kind;
         size_t offset;
+        bool optional;
 } day_fields[] = {
         { "sitting_seconds", DAY_FIELD_DURATION, offsetof(struct psoas_day_stats, sitting_s) },
         { "standing_seconds", DAY_FIELD_DURATION, offsetof(struct psoas_day_stats, standing_s) },
@@ -182,6 +184,7 @@ static const struct {
         { "tilt_sum_deg_s", DAY_FIELD_TILT_SUM, offsetof(struct psoas_day_stats, tilt_sum_deg_s) },
         { "tilt_seconds", DAY_FIELD_DURATION, offsetof(struct psoas_day_stats, tilt_s) },
         { "high_tilt_seconds", DAY_FIELD_DURATION, offsetof(struct psoas_day_stats, high_tilt_s) },
+        { "steps", DAY_FIELD_COUNT, offsetof(struct psoas_day_stats, steps), .optional = true },
 };
 
 #define HISTOGRAM_KEY "tilt_histogram"
@@ -488,6 +491,8 @@ int state_file_parse_day(
         for (size_t i = 0; i < ELEMENTSOF(day_fields); i++) {
                 void *field = day_field(&stats, i);
 
+                if (day_fields[i].optional && !json_object_object_get_ex(root, day_fields[i].key, NULL))
+                        continue;
                 if (day_fields[i].kind == DAY_FIELD_COUNT) {
                         int64_t v;
 

@@ -48,6 +48,8 @@ struct psoas_engine {
 
         bool has_last;
         int64_t last_us;
+        uint32_t
+                steps_seen; /* posture.motion.steps_walked when the day's steps were last brought up to date */
 
         bool has_clock;
         int64_t clock_t_us;
@@ -616,6 +618,9 @@ int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *theirs)
         engine_clock_advance(e, t);
         sitting_tracker_update(&e->sitting, t, accounted, e->minute_day, e->posture.posture,
                 e->posture.calibrated && e->posture.forward_known, tilt, &e->events);
+        /* Steps go to the day of the sample that saw them, whatever posture the record says since. */
+        e->sitting.today.steps += e->posture.motion.steps_walked - e->steps_seen;
+        e->steps_seen = e->posture.motion.steps_walked;
         /* The evidence began to contradict the posture here: a revision may come back to this sample. */
         if (e->posture.contradicted_by != PSOAS_POSTURE_UNKNOWN && e->posture.contradiction_us == t)
                 sitting_tracker_mark(&e->sitting);

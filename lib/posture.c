@@ -95,7 +95,11 @@ void posture_classifier_set_tuning(PostureClassifier *p, const PostureTuning *tu
 }
 
 void posture_classifier_reset_motion(PostureClassifier *p) {
+        uint32_t steps_walked = p->motion.steps_walked;
+
         memset(&p->motion, 0, sizeof(p->motion));
+        /* A count, not motion: whoever reads it by differences must not see it jump back. */
+        p->motion.steps_walked = steps_walked;
         memset(&p->episode, 0, sizeof(p->episode));
         vec3_copy(p->episode.rest_up, p->up0);
         /* Whatever happened during the gap was not seen: judge the posture afresh from the orientation. */
@@ -157,8 +161,14 @@ static void motion_detect_steps(MotionDetector *m, int64_t t_us) {
                 m->last_step_us = t_us;
                 /* Someone already on their feet starts walking within three steps; from a seat it takes a
                  * fourth, because rising and settling jolt the pelvis too. */
-                if (steps_regular(m, STEPS_FROM_SEAT) || (steps_regular(m, STEPS_FROM_FEET) && m->on_feet))
+                if (m->walking)
+                        m->steps_walked++;
+                else if (steps_regular(m, STEPS_FROM_SEAT) ||
+                        (steps_regular(m, STEPS_FROM_FEET) && m->on_feet)) {
                         m->walking = true;
+                        /* The steps that showed it was a walk were steps of it. */
+                        m->steps_walked += m->n_steps;
+                }
         } else if (!m->armed && m->vert_lp < STEP_REARM)
                 m->armed = true;
 

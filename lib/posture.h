@@ -47,6 +47,9 @@ typedef struct MotionDetector {
         int64_t last_step_us;
         bool walking;
         bool on_feet; /* the classifier's posture is standing or walking: fewer steps make a walk */
+        /* Steps counted in walks since the start: each step while walking, and the steps that made a walk
+         * one when it was recognised. Wraps, which a difference of two counts does not mind. */
+        uint32_t steps_walked;
 } MotionDetector;
 
 typedef enum TransitionKind {

@@ -39,7 +39,7 @@ static bool day_stats_is_empty(const struct psoas_day_stats *d) {
         return d->sitting_s == 0 && d->standing_s == 0 && d->walking_s == 0 && d->lying_s == 0 &&
                 d->unknown_s == 0 && d->sitting_bouts == 0 && d->longest_bout_s == 0 && d->alerts == 0 &&
                 d->breaks == 0 && d->stretches_verified == 0 && d->stretches_self_reported == 0 &&
-                d->tilt_s == 0;
+                d->tilt_s == 0 && d->steps == 0;
 }
 
 static unsigned tilt_hist_bin(float tilt_deg) {
@@ -169,6 +169,7 @@ static void snapshot_restore(SittingTracker *s, const SittingTrackerSnapshot *sn
         s->today.alerts = kept.alerts;
         s->today.stretches_verified = kept.stretches_verified;
         s->today.stretches_self_reported = kept.stretches_self_reported;
+        s->today.steps = kept.steps;
 }
 
 void sitting_tracker_mark(SittingTracker *s) {

@@ -37,6 +37,13 @@ static int context_start(Context *c, const CsvRecord *first) {
         c->first_t_us = first->t_us;
         c->has_gyro = csv_reader_has_gyro(c->reader) && !c->no_gyro;
 
+        /* Without --start, a recording that says when it was made (psoasd --record's "# psoas start:" line)
+         * gives the wall clock. */
+        CsvStart start;
+        if (!c->has_start && csv_reader_start(c->reader, &start)) {
+                c->start_local_us = start.local_us + (first->t_us - start.t_us);
+                c->has_start = true;
+        }
         if (c->has_start)
                 psoas_engine_set_clock(c->engine, first->t_us, c->start_local_us);
 

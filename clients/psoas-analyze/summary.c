@@ -33,6 +33,7 @@ void day_stats_add(struct psoas_day_stats *sum, const struct psoas_day_stats *d)
         sum->tilt_sum_deg_s += d->tilt_sum_deg_s;
         sum->tilt_s += d->tilt_s;
         sum->high_tilt_s += d->high_tilt_s;
+        sum->steps += d->steps;
         for (size_t i = 0; i < PSOAS_TILT_HIST_BINS; i++)
                 sum->tilt_hist_s[i] += d->tilt_hist_s[i];
 }
@@ -138,6 +139,7 @@ void summary_write_text(Context *c, const struct psoas_state *state, const struc
                 writer_printf(w, ", the longest %s", format_duration(a, sizeof(a), total->longest_bout_s));
         writer_puts(w, "\n");
         writer_printf(w, LABEL "%u\n", "Breaks", (unsigned)total->breaks);
+        writer_printf(w, LABEL "%u while walking\n", "Steps", (unsigned)total->steps);
         writer_printf(w, LABEL "%" PRIu64 " sitting, %" PRIu64 " tilt\n", "Alerts",
                 c->n_alerts[PSOAS_ALERT_SITTING], c->n_alerts[PSOAS_ALERT_TILT]);
         writer_printf(w, LABEL "%" PRIu64 "\n", "Stretch prompts", c->n_prompts);
@@ -223,6 +225,7 @@ void summary_write_json(Context *c, const struct psoas_state *state, const struc
         writer_json_number(w, total->longest_bout_s, 3);
         writer_puts(w, "}");
         writer_printf(w, ",\n  \"breaks\": %u", (unsigned)total->breaks);
+        writer_printf(w, ",\n  \"steps\": %u", (unsigned)total->steps);
         writer_printf(w,
                 ",\n  \"alerts\": {\"sitting\": %" PRIu64 ", \"tilt\": %" PRIu64 ", \"total\": %" PRIu64 "}",
                 c->n_alerts[PSOAS_ALERT_SITTING], c->n_alerts[PSOAS_ALERT_TILT],

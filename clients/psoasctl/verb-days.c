@@ -21,6 +21,7 @@ typedef struct DayStats {
         uint32_t alerts, breaks, stretches_verified, stretches_self_reported;
         double tilt_mean_deg, tilt_p90_deg;
         uint64_t high_tilt_s;
+        uint32_t steps; /* 0 from a psoasd older than the interface's revision 3 */
 } DayStats;
 
 /* The keys as GetDay() gives them; psoasctl's JSON uses the same. */
@@ -39,6 +40,7 @@ static const DictField day_fields[] = {
         { "tilt_mean", 'd', offsetof(DayStats, tilt_mean_deg) },
         { "tilt_p90", 'd', offsetof(DayStats, tilt_p90_deg) },
         { "high_tilt_seconds", 't', offsetof(DayStats, high_tilt_s) },
+        { "steps", 'u', offsetof(DayStats, steps) },
 };
 
 static void day_stats_done(DayStats *d) {
@@ -88,7 +90,8 @@ static json_object *day_to_json(const DayStats *d) {
                         0 ||
                 json_add(o, "tilt_mean", json_new_double(d->tilt_mean_deg)) < 0 ||
                 json_add(o, "tilt_p90", json_new_double(d->tilt_p90_deg)) < 0 ||
-                json_add(o, "high_tilt_seconds", json_object_new_uint64(d->high_tilt_s)) < 0)
+                json_add(o, "high_tilt_seconds", json_object_new_uint64(d->high_tilt_s)) < 0 ||
+                json_add(o, "steps", json_object_new_uint64(d->steps)) < 0)
                 return NULL;
         return TAKE_PTR(o);
 }
@@ -106,7 +109,8 @@ static void print_day(const DayStats *d) {
                 printf("; the longest %s", format_duration(b, sizeof(b), d->longest_bout_s));
         printf("\n");
         printf("  Standing:   %s\n", format_duration(a, sizeof(a), d->standing_s));
-        printf("  Walking:    %s\n", format_duration(a, sizeof(a), d->walking_s));
+        printf("  Walking:    %s, %u step%s\n", format_duration(a, sizeof(a), d->walking_s), d->steps,
+                d->steps == 1 ? "" : "s");
         printf("  Lying:      %s\n", format_duration(a, sizeof(a), d->lying_s));
         printf("  Alerts:     %u; breaks from sitting: %u\n", d->alerts, d->breaks);
         printf("  Stretches:  %u seen done by the sensor, %u reported done\n", d->stretches_verified,

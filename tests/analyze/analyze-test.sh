@@ -192,7 +192,21 @@ for k in ["requested", "status", "ok", "neutral_inclination_deg", "message"]:
     assert k in doc["calibration"], k
 assert doc["calibration"]["requested"] == "first"
 assert doc["samples_rejected"] == 0
+assert doc["steps"] == 0, doc["steps"]  # standing only
 '
+}
+
+# Steps are counted in walks: "test" walks 30 s and 20 s, at 1.6 to 2 steps a second; the truth's heel strikes
+# against the count are step-bench's (BENCHMARKS.md, "Steps").
+case_summary_steps() {
+        "$PSOAS_SYNTH" --scenario test --seed 3 --mount random >"$tmp/walks.csv"
+        run 0 --json --calibrate-first 5 "$tmp/walks.csv"
+        json_check "$tmp/out" '
+assert 60 <= doc["steps"] <= 110, doc["steps"]
+assert doc["posture_s"]["walking"] > 30, doc["posture_s"]
+'
+        run 0 --calibrate-first 5 "$tmp/walks.csv"
+        grep -Eq '^Steps +[0-9]+ while walking$' "$tmp/out" || fail "no Steps line: $(cat "$tmp/out")"
 }
 
 case_summary_text() {
@@ -447,6 +461,46 @@ case_days() {
 assert all(e["time"].startswith("2024-05-0") for e in doc), doc
 assert [e for e in doc if e.get("current") == "2024-05-02" and e.get("previous") == "2024-05-01"], doc
 '
+}
+
+# A recording that says when it was made ("# psoas start:", as psoasd --record writes it) is put on its days
+# without --start; --start overrides it; a start line that is malformed or comes after a sample is an error.
+case_start_line() {
+        gen --seconds 30 >"$tmp/plain.csv"
+        first=$(sed -n 2p "$tmp/plain.csv" | cut -d, -f1)
+        { echo "# psoas start: t=$first local=2024-05-01T23:59:50.500000 utc_offset_s=7200"; cat "$tmp/plain.csv"; } \
+                >"$tmp/rec.csv"
+        run 0 --json "$tmp/rec.csv"
+        json_check "$tmp/out" 'assert doc["days"] == 2, doc["days"]; assert doc["samples"] == 3000'
+        run 0 --output events --json "$tmp/rec.csv"
+        json_check "$tmp/out" '
+assert [e for e in doc if e.get("current") == "2024-05-02" and e.get("previous") == "2024-05-01"], doc
+'
+        run 0 --json --start 2024-05-01T08:00 "$tmp/rec.csv"
+        json_check "$tmp/out" 'assert doc["days"] == 1, doc["days"]'
+
+        # Any other comment is skipped, wherever it is.
+        { echo "# made by hand"; head -3 "$tmp/plain.csv"; echo "# halfway"; tail -n +4 "$tmp/plain.csv"; } \
+                >"$tmp/rec.csv"
+        run 0 --json "$tmp/rec.csv"
+        json_check "$tmp/out" 'assert doc["samples"] == 3000 and doc["days"] == 1, doc'
+
+        { head -3 "$tmp/plain.csv"; echo "# psoas start: t=0 local=2024-05-01T08:00:00"; tail -n +4 "$tmp/plain.csv"; } \
+                >"$tmp/rec.csv"
+        run 65 "$tmp/rec.csv"
+        expect_stderr "rec.csv:4: '# psoas start:' after the first sample"
+        { echo "# psoas start: t=0 local=2024-05-01 08:00"; cat "$tmp/plain.csv"; } >"$tmp/rec.csv"
+        run 65 "$tmp/rec.csv"
+        expect_stderr "rec.csv:1: '# psoas start:' local=2024-05-01 is not YYYY-MM-DDTHH:MM:SS[.ffffff]"
+        { echo "# psoas start: t=0 local=2024-05-01T08:00:00 anyway"; cat "$tmp/plain.csv"; } >"$tmp/rec.csv"
+        run 65 "$tmp/rec.csv"
+        expect_stderr "rec.csv:1: '# psoas start:' expects KEY=VALUE words, got 'anyway'"
+        { echo "# psoas start: t=0 local=2024-02-30T08:00:00"; cat "$tmp/plain.csv"; } >"$tmp/rec.csv"
+        run 65 "$tmp/rec.csv"
+        expect_stderr "rec.csv:1: '# psoas start:' local=2024-02-30T08:00:00 is not YYYY-MM-DDTHH:MM:SS[.ffffff]"
+        { echo "# psoas start: local=2024-05-01T08:00:00"; cat "$tmp/plain.csv"; } >"$tmp/rec.csv"
+        run 65 "$tmp/rec.csv"
+        expect_stderr "rec.csv:1: '# psoas start:' needs t= (sample time, s) and local= (the local time then)"
 }
 
 # units_refused UNITS MESSAGE HINT: a recording written in UNITS is refused with exit 65, a message naming the

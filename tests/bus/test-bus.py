@@ -4,8 +4,10 @@
 One meson test per case: dbus-run-session -- python3 test-bus.py CASE.
 """
 
+import datetime
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -134,8 +136,10 @@ def case_scripted_session():
         day = bus.call('GetDay', '(s)', '')[0]
         for key in ('sitting_seconds', 'standing_seconds', 'walking_seconds', 'lying_seconds', 'sitting_bouts',
                     'longest_bout_seconds', 'alerts', 'breaks', 'stretches_verified', 'stretches_self_reported',
-                    'tilt_mean', 'tilt_p90', 'high_tilt_seconds'):
+                    'tilt_mean', 'tilt_p90', 'high_tilt_seconds', 'steps'):
             assert key in day, key
+        # The walk's steps, counted as it goes (a walk is one from its third step on); nothing before it was.
+        bus.wait(lambda: bus.call('GetDay', '(s)', '')[0]['steps'] >= 3, 20, 'steps of the walk')
         assert 31 * 60 - 30 <= day['sitting_seconds'] <= 31 * 60 + 90, day
         assert day['sitting_bouts'] == 1 and day['breaks'] == 1 and day['alerts'] >= 1, day
         assert day['standing_seconds'] >= 300, day
@@ -563,7 +567,15 @@ def case_record_round_trip():
         with open(out) as f:
             lines = f.read().split('\n')
         assert lines[0] == 't,ax,ay,az,gx,gy,gz', lines[0]
-        recorded = [line.split(',') for line in lines[1:] if line]
+        # When the first sample was, on psoasd's clock (a replay's starts now): psoas-analyze reads it.
+        m = re.fullmatch(r'# psoas start: t=([0-9.]+) local=(\S+) utc_offset_s=(-?\d+)', lines[1])
+        assert m, lines[1]
+        assert abs(float(m.group(1)) - float(original[0][0])) < 1e-6, (m.group(1), original[0])
+        local = datetime.datetime.strptime(m.group(2), '%Y-%m-%dT%H:%M:%S.%f')
+        now = datetime.datetime.now()
+        assert abs((local - now).total_seconds()) < 60, (local, now)
+        assert int(m.group(3)) == time.localtime().tm_gmtoff, m.group(3)
+        recorded = [line.split(',') for line in lines[2:] if line]
         assert len(recorded) == len(original), (len(recorded), len(original))
         for a, b in zip(original, recorded):
             assert abs(float(a[0]) - float(b[0])) < 1e-6, (a, b)
@@ -1021,7 +1033,7 @@ def journal_inner():
 def case_stretch_catalog():
     bus = Bus()
     with Daemon(bus, '--replay', REC, '--speed', '1'):
-        assert bus.get('Revision') == 2
+        assert bus.get('Revision') == 3
         flags = bus.get('StretchRedFlags')
         for words in ('warm up', 'sharp pain', 'Numbness, tingling or weakness in a leg', 'immediate care',
                       'no substitute for a diagnosis'):

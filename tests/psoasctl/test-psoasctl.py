@@ -33,7 +33,7 @@ STATUS_KEYS = {'posture', 'tilt', 'inclination', 'calibrated', 'sitting_since_us
                'snoozed_until_us', 'inhibited', 'haptics', 'version', 'clock_us'}
 DAY_KEYS = {'date', 'sitting_seconds', 'standing_seconds', 'walking_seconds', 'lying_seconds', 'sitting_bouts',
             'longest_bout_seconds', 'alerts', 'breaks', 'stretches_verified', 'stretches_self_reported',
-            'tilt_mean', 'tilt_p90', 'high_tilt_seconds'}
+            'tilt_mean', 'tilt_p90', 'high_tilt_seconds', 'steps'}
 WAYBAR_CLASSES = {'off', 'nosensor', 'uncalibrated', 'alert', 'inhibited', 'snoozed', 'standing', 'sitting',
                   'walking', 'lying', 'unknown'}
 SVG = '{http://www.w3.org/2000/svg}'
@@ -575,6 +575,9 @@ def case_today():
             assert f'  Sitting:    {duration_words(day["sitting_seconds"])} in {day["sitting_bouts"]} bouts; ' \
                    f'the longest {duration_words(day["longest_bout_seconds"])}\n' in text, text
             assert f'  Standing:   {duration_words(day["standing_seconds"])}\n' in text, text
+            steps = day['steps']
+            assert f'  Walking:    {duration_words(day["walking_seconds"])}, {steps} step{"" if steps == 1 else "s"}\n' \
+                in text, text
             assert f'  Alerts:     {day["alerts"]}; breaks from sitting: {day["breaks"]}\n' in text, text
             assert 'no per-hour data' in text, text
             chart = {line.split()[0]: line for line in text.splitlines()[-4:]}

@@ -198,6 +198,7 @@ static struct psoas_day_stats sample_stats(int32_t day) {
                 .tilt_sum_deg_s = -12345.678901234567,
                 .tilt_s = DBL_TRUE_MIN,
                 .high_tilt_s = 90000.0,
+                .steps = 12345,
         };
 
         for (unsigned i = 0; i < PSOAS_TILT_HIST_BINS; i++)
@@ -234,6 +235,7 @@ static void assert_stats_identical(const struct psoas_day_stats *a, const struct
         assert_same_double(a->tilt_sum_deg_s, b->tilt_sum_deg_s, "tilt_sum_deg_s");
         assert_same_double(a->tilt_s, b->tilt_s, "tilt_s");
         assert_same_double(a->high_tilt_s, b->high_tilt_s, "high_tilt_s");
+        ASSERT_EQ(a->steps, b->steps);
         for (unsigned i = 0; i < PSOAS_TILT_HIST_BINS; i++) {
                 char what[32];
 
@@ -291,9 +293,9 @@ static char *day_document(const char *key, const char *value) {
         static const char *const keys[] = { "version", "date", "sitting_seconds", "standing_seconds",
                 "walking_seconds", "lying_seconds", "unknown_seconds", "sitting_bouts",
                 "longest_bout_seconds", "alerts", "breaks", "stretches_verified", "stretches_self_reported",
-                "tilt_sum_deg_s", "tilt_seconds", "high_tilt_seconds", "tilt_histogram" };
+                "tilt_sum_deg_s", "tilt_seconds", "high_tilt_seconds", "steps", "tilt_histogram" };
         static const char *const values[] = { "1", "\"2026-11-21\"", "3600.5", "1200", "600.25", "28800",
-                "0", "5", "1800", "2", "4", "1", "0", "-250.5", "1200", "60", NULL };
+                "0", "5", "1800", "2", "4", "1", "0", "-250.5", "1200", "60", "250", NULL };
         static const char *const histogram_keys[] = { "min_deg", "bin_deg", "seconds" };
         char seconds[PSOAS_TILT_HIST_BINS * 8 + 8], *doc = NULL, *p;
         size_t size = 0;
@@ -455,7 +457,7 @@ TEST(day_round_trip_zeros_and_limits) {
         full.sitting_s = full.standing_s = full.walking_s = full.lying_s = full.unknown_s = 90000.0;
         full.longest_bout_s = full.tilt_s = full.high_tilt_s = 90000.0;
         full.sitting_bouts = full.alerts = full.breaks = 10000000;
-        full.stretches_verified = full.stretches_self_reported = 10000000;
+        full.stretches_verified = full.stretches_self_reported = full.steps = 10000000;
         full.tilt_sum_deg_s = 180.0 * 90000.0;
         for (unsigned i = 0; i < PSOAS_TILT_HIST_BINS; i++)
                 full.tilt_hist_s[i] = 90000.0f;
@@ -494,6 +496,8 @@ TEST(day_file_format) {
         ASSERT_TRUE(json_object_get_double(v) == saved.sitting_s);
         ASSERT_TRUE(json_object_object_get_ex(root, "stretches_self_reported", &v));
         ASSERT_EQ(json_object_get_int64(v), 10000000);
+        ASSERT_TRUE(json_object_object_get_ex(root, "steps", &v));
+        ASSERT_EQ(json_object_get_int64(v), 12345);
         ASSERT_TRUE(json_object_object_get_ex(root, "tilt_histogram", &histogram));
         ASSERT_TRUE(json_object_object_get_ex(histogram, "min_deg", &v));
         ASSERT_TRUE(json_object_get_double(v) == -45.0);
@@ -606,6 +610,8 @@ TEST(fixture_day_written_by_hand) {
         ASSERT_TRUE(st.tilt_s == 7000.0);
         ASSERT_TRUE(st.high_tilt_s == 600.5);
         ASSERT_TRUE(st.tilt_sum_deg_s == -3500.75);
+        /* Written before steps were counted: it has none, and reads as none. */
+        ASSERT_EQ(st.steps, 0);
         for (unsigned i = 0; i < PSOAS_TILT_HIST_BINS; i++) {
                 float expected = i == 80 ? 1000.0f
                         : i == 81        ? 2000.5f
@@ -878,7 +884,7 @@ TEST(parse_valid_documents) {
         doc = day_document("tilt_histogram.bin_deg", "0.5, \"max_deg\": 45, \"labels\": [\"a\"]");
         ASSERT_EQ(parse_day_exact(doc, strlen(doc), &st), 0);
         free(doc);
-        doc = day_document("version", "1, \"steps\": 12000, \"notes\": {\"a\": null}");
+        doc = day_document("version", "1, \"floors_climbed\": 12, \"notes\": {\"a\": null}");
         ASSERT_EQ(parse_day_exact(doc, strlen(doc), &st), 0);
         free(doc);
 
@@ -944,6 +950,10 @@ TEST(parse_rejects_bad_counts) {
         assert_day_rejected("stretches_verified", "99999999999999999999999");
         assert_day_rejected("stretches_self_reported", "\"3\"");
         assert_day_rejected("stretches_self_reported", NULL);
+        /* Optional (a file from before steps were counted has none), but checked when present. */
+        assert_day_rejected("steps", "-1");
+        assert_day_rejected("steps", "10000001");
+        assert_day_rejected("steps", "\"12\"");
         assert_day_rejected("version", "2");
         assert_day_rejected("version", "\"1\"");
         assert_day_rejected("version", NULL);

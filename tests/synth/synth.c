@@ -1296,6 +1296,9 @@ struct Synth {
         /* running state, reset by synth_rewind() */
         size_t k;
         size_t cur;
+        unsigned steps; /* heel strikes so far (SynthTruth.steps) */
+        size_t steps_plan; /* the walk whose phase steps_phase is, +1 (0: none yet) */
+        double steps_phase;
         double drift[3];
         Rng noise;
         Rng jitter;
@@ -1433,6 +1436,8 @@ int synth_new(const SynthScenario *scenario, const SynthOptions *options, Synth 
 void synth_rewind(Synth *g) {
         g->k = 0;
         g->cur = 0;
+        g->steps = 0;
+        g->steps_plan = 0;
         memcpy(g->drift, g->drift0, sizeof(g->drift));
         rng_seed(&g->noise, seed_derive(g->opt.seed, 4));
         rng_seed(&g->jitter, seed_derive(g->opt.seed, 5));
@@ -1483,6 +1488,21 @@ static void pose_quat(const Plan *p, double tau, Pose *ret_pose, double ret_q[4]
         quat_from_euler(ret_pose->pitch, ret_pose->roll, ret_pose->yaw, ret_q);
 }
 
+/* The heel strikes of a walk come once per cycle of its impact phase (plan_accel()). One counts as a step when
+ * the walker is at least half way into full stride: the first and last, in the ramps of the envelope, are too
+ * faint for anyone to call them steps, or for a step counter to be asked to see them. */
+#define STEP_MIN_ENVELOPE 0.5
+
+static void count_steps(Synth *g, const Plan *p, double tau) {
+        double de, dde, phase = p->w_step / (2.0 * M_PI) * tau + p->imp_phase;
+
+        if (g->steps_plan == g->cur + 1 && floor(phase) > floor(g->steps_phase) &&
+                walk_envelope(p, tau, &de, &dde) >= STEP_MIN_ENVELOPE)
+                g->steps += (unsigned)(floor(phase) - floor(g->steps_phase));
+        g->steps_plan = g->cur + 1;
+        g->steps_phase = phase;
+}
+
 int synth_next(Synth *g, struct psoas_sample *ret_sample, SynthTruth *ret_truth) {
         const SynthErrorModel *m = &g->opt.model;
         unsigned errors = g->opt.errors;
@@ -1502,6 +1522,9 @@ int synth_next(Synth *g, struct psoas_sample *ret_sample, SynthTruth *ret_truth)
                 g->cur++;
         const Plan *p = &g->plans[g->cur];
         double tau = t - p->t0;
+
+        if (p->type == SYNTH_WALK)
+                count_steps(g, p, tau);
 
         /* Orientation and its derivative: ω_pelvis = 2·vec(q*·dq/dt), central difference. */
         Pose pose, pose_m, pose_p;
@@ -1560,6 +1583,7 @@ int synth_next(Synth *g, struct psoas_sample *ret_sample, SynthTruth *ret_truth)
 
                 tr->t_s = t;
                 tr->segment = g->cur;
+                tr->steps = g->steps;
                 tr->type = p->type;
                 tr->segment_t_s = tau;
                 tr->segment_left_s = p->dur - tau;

@@ -193,6 +193,9 @@ typedef struct SynthTruth {
         double settled_s;
         /* Not walking, not in a transition, and the true angular rate below 20 °/s. */
         bool still_or_slow;
+        /* Steps taken since the start: the heel strikes of every walk so far, those in full enough stride to
+         * be steps (synth.c, STEP_MIN_ENVELOPE). */
+        unsigned steps;
 
         double tilt_deg; /* anterior pelvic tilt relative to neutral standing */
         double pitch_deg, roll_deg, yaw_deg;

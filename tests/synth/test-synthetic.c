@@ -1701,6 +1701,59 @@ static int tilt_markdown(void) {
         return EXIT_SUCCESS;
 }
 
+/* Steps are counted in walks only: standing up, sitting down, fidgeting while seated, squatting and jumping jolt
+ * the pelvis, and count nothing; a walk's steps are counted within a step or two. */
+static unsigned steps_counted(const SynthScenario *sc, uint64_t seed, unsigned *ret_taken) {
+        Synth *g = synth_make(sc, 100, seed, "random", SYNTH_ERR_ALL);
+        struct psoas_config config;
+        struct psoas_engine *e = NULL;
+        struct psoas_day_stats today = { .size = sizeof(today) };
+        struct psoas_sample smp;
+        struct psoas_event ev;
+        SynthTruth tr;
+
+        psoas_config_init(PSOAS_SIZED(&config));
+        ASSERT_EQ(psoas_engine_new(&config, &e), 0);
+        ASSERT_EQ(psoas_engine_calibrate_window(e, 0, 5000000), 0);
+        while (synth_next(g, &smp, &tr) > 0) {
+                (void)psoas_engine_feed(e, &smp);
+                while (psoas_engine_pop_event(e, PSOAS_SIZED(&ev)) > 0)
+                        ;
+        }
+        ASSERT_EQ(psoas_engine_get_day_stats(e, &today), 0);
+        *ret_taken = tr.steps;
+        psoas_engine_free(e);
+        synth_free(g);
+        return today.steps;
+}
+
+TEST(engine_steps_only_in_walks) {
+        for (uint64_t seed = 1; seed <= 3; seed++) {
+                SynthScenario *sc = NULL;
+                unsigned taken;
+
+                ASSERT_EQ(synth_scenario_new(seed, &sc), 0);
+                ASSERT_EQ(synth_scenario_add(sc, SYNTH_STAND, 15, 0), 0);
+                ASSERT_EQ(synth_scenario_add(sc, SYNTH_SIT_DOWN, 0, 0), 0);
+                ASSERT_EQ(synth_scenario_add(sc, SYNTH_SIT, 120, 0), 0);
+                ASSERT_EQ(synth_scenario_add(sc, SYNTH_STAND_UP, 0, 0), 0);
+                ASSERT_EQ(synth_scenario_add(sc, SYNTH_STAND, 20, 0), 0);
+                ASSERT_EQ(synth_scenario_add(sc, SYNTH_SQUAT, 0, 0), 0);
+                ASSERT_EQ(synth_scenario_add(sc, SYNTH_STAND, 10, 0), 0);
+                ASSERT_EQ(synth_scenario_add(sc, SYNTH_JUMP, 0, 0), 0);
+                ASSERT_EQ(synth_scenario_add(sc, SYNTH_STAND, 10, 0), 0);
+                ASSERT_EQ(steps_counted(sc, seed, &taken), 0u);
+                ASSERT_EQ(taken, 0u);
+
+                ASSERT_EQ(synth_scenario_add(sc, SYNTH_WALK, 60, 0), 0);
+                ASSERT_EQ(synth_scenario_add(sc, SYNTH_STAND, 10, 0), 0);
+                unsigned counted = steps_counted(sc, seed, &taken);
+                ASSERT_GE(taken, 90u); /* a minute at 1.6 to 2 steps a second, less the ramps */
+                ASSERT_LE(abs((int)counted - (int)taken), 3);
+                synth_scenario_free(sc);
+        }
+}
+
 /* TEST_MAIN's main() runs the cases; this one answers --markdown first. */
 int test_main(int argc, char **argv);
 #define main test_main

@@ -247,6 +247,10 @@ struct psoas_day_stats {
         double tilt_s;
         double high_tilt_s;
         float tilt_hist_s[PSOAS_TILT_HIST_BINS];
+        /* Steps taken while walking: each heel strike the engine saw in a walk, the first few of a walk
+         * included once it is one (libpsoas(3), STEPS). The member added last: a caller's smaller struct is
+         * filled without it. */
+        uint32_t steps;
 };
 
 /* Mean standing tilt in degrees, 0 when there is none (or stats->size is not set). */
