@@ -12,6 +12,8 @@ const EngineKey engine_keys[] = {
                 "first sitting alert after MIN minutes in one bout" },
         { "sitting.repeat_minutes", FIELD(sitting_repeat_s), "minutes", 60, "sitting-repeat", "MIN",
                 "then again every MIN minutes" },
+        { "sitting.heads_up_minutes", FIELD(sitting_heads_up_s), "minutes", 60, "sitting-heads-up", "MIN",
+                "a heads-up MIN minutes before a bout's first sitting alert (0: none)" },
         { "sitting.break_seconds", FIELD(break_s), "seconds", 1, "break", "SECONDS",
                 "standing or walking this long ends a bout" },
         { "tilt.alert_degrees", FIELD(tilt_alert_deg), "degrees", 1, "tilt-threshold", "DEG",

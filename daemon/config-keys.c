@@ -174,6 +174,7 @@ static const ConfigKey sensor_keys[] = {
 static const ConfigKey sitting_keys[] = {
         { "alert_minutes", CONFIG_ENGINE_NUMBER, 0, "the first sitting alert after this long in one bout" },
         { "repeat_minutes", CONFIG_ENGINE_NUMBER, 0, "then again every this long" },
+        { "heads_up_minutes", CONFIG_ENGINE_NUMBER, 0, "a heads-up this long before a bout's first alert" },
         { "break_seconds", CONFIG_ENGINE_NUMBER, 0, "standing or walking this long is a break" },
 };
 

@@ -508,6 +508,11 @@ static int config_from_json(const char *name, struct json_object *root, Config *
 
         /* The ranges above are the engine's own; this guards what the special readers set. */
         r = psoas_config_validate(&c->engine, &field);
+        if (r < 0 && field && strcmp(field, "sitting_heads_up_s") == 0)
+                /* Its own range was checked with the key: what is left is the rule between the two. */
+                return reader_error(&rd, engine_field_to_key(field), NULL,
+                        "must be less than sitting.alert_minutes (%g), got %g",
+                        (double)c->engine.sitting_alert_s / 60, (double)c->engine.sitting_heads_up_s / 60);
         if (r < 0)
                 return reader_error(&rd, engine_field_to_key(field), NULL, "rejected by the engine (%s)",
                         field ? field : "?");

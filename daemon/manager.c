@@ -347,6 +347,19 @@ static void handle_event(Manager *m, const struct psoas_event *ev) {
                         (void)bus_emit_break_taken(m, duration_whole_seconds(ev->bout.duration_s));
                 break;
         case PSOAS_EVENT_ALERT:
+                if (ev->alert.kind == PSOAS_ALERT_SITTING_SOON) {
+                        char left[DURATION_TEXT_MAX];
+
+                        /* A warning for the screen only: the motor is for the alert itself. */
+                        snprintf(message, sizeof(message),
+                                "You have been sitting for %s: a sitting alert comes in %s",
+                                duration_format(d, sizeof(d), duration_whole_seconds(ev->alert.duration_s)),
+                                duration_format(left, sizeof(left),
+                                        duration_whole_seconds(
+                                                m->config->engine.sitting_alert_s - ev->alert.duration_s)));
+                        (void)bus_emit_alert(m, psoas_alert_kind_to_string(ev->alert.kind), message, 0);
+                        break;
+                }
                 if (ev->alert.kind == PSOAS_ALERT_SITTING)
                         snprintf(message, sizeof(message), "You have been sitting for %s",
                                 duration_format(d, sizeof(d), duration_whole_seconds(ev->alert.duration_s)));

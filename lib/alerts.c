@@ -35,6 +35,7 @@ static void alert_policy_update_due(AlertPolicy *a) {
 void alert_policy_set_config(AlertPolicy *a, const struct psoas_config *config) {
         a->sitting_alert_s = config->sitting_alert_s;
         a->sitting_repeat_s = config->sitting_repeat_s;
+        a->sitting_heads_up_s = config->sitting_heads_up_s;
         a->tilt_alert_deg = config->tilt_alert_deg;
         a->tilt_alert_s = config->tilt_alert_s;
         a->quiet_start_min = config->quiet_start_min;
@@ -79,6 +80,7 @@ static void alert_policy_track_bout(AlertPolicy *a, bool in_bout, int64_t bout_s
         if (!in_bout) {
                 a->has_bout = false;
                 a->sitting_fired = 0;
+                a->heads_up_given = false;
                 return;
         }
         if (a->has_bout && a->bout_start_us == bout_start_us)
@@ -87,6 +89,7 @@ static void alert_policy_track_bout(AlertPolicy *a, bool in_bout, int64_t bout_s
         a->has_bout = true;
         a->bout_start_us = bout_start_us;
         a->sitting_fired = 0;
+        a->heads_up_given = false;
         alert_policy_update_due(a);
 }
 
@@ -128,7 +131,12 @@ int alert_policy_update(AlertPolicy *a, int64_t t_us, int32_t minute_of_day, enu
          * counts from when it actually reaches the wearer. */
         bool sitting_due = a->has_bout && posture == PSOAS_POSTURE_SITTING && t_us >= a->sitting_next_us;
         bool tilt_due = a->tilt_high && t_us >= a->tilt_next_us;
-        if (!sitting_due && !tilt_due)
+        /* Only before the first alert, and only until it is due: a heads-up that could not come in time is
+         * dropped, not given with the alert or after it. */
+        bool heads_up_due = a->sitting_heads_up_s > 0 && a->has_bout && !a->heads_up_given &&
+                a->sitting_fired == 0 && posture == PSOAS_POSTURE_SITTING && !sitting_due &&
+                t_us >= a->sitting_next_us - seconds_to_us(a->sitting_heads_up_s);
+        if (!sitting_due && !tilt_due && !heads_up_due)
                 return 0;
         if (alert_policy_suppressed(a, t_us, minute_of_day))
                 return 0;
@@ -140,6 +148,16 @@ int alert_policy_update(AlertPolicy *a, int64_t t_us, int32_t minute_of_day, enu
                 *ret = (Alert){
                         .kind = PSOAS_ALERT_SITTING,
                         .level = alert_level(a->sitting_fired),
+                        .duration_s = us_to_seconds(t_us - a->bout_start_us),
+                };
+                return 1;
+        }
+
+        if (heads_up_due) {
+                a->heads_up_given = true;
+                *ret = (Alert){
+                        .kind = PSOAS_ALERT_SITTING_SOON,
+                        .level = 0,
                         .duration_s = us_to_seconds(t_us - a->bout_start_us),
                 };
                 return 1;

@@ -17,6 +17,7 @@ typedef struct Alert {
 typedef struct AlertPolicy {
         float sitting_alert_s;
         float sitting_repeat_s;
+        float sitting_heads_up_s; /* 0: none */
         float tilt_alert_deg;
         float tilt_alert_s;
         int32_t quiet_start_min;
@@ -31,6 +32,7 @@ typedef struct AlertPolicy {
         uint32_t sitting_fired; /* alerts fired in this bout */
         int64_t sitting_last_us; /* when the last one fired, valid when sitting_fired > 0 */
         int64_t sitting_next_us; /* when the next one is due */
+        bool heads_up_given; /* in this bout */
 
         /* Tilt episode: standing with tilt above the threshold. */
         bool tilt_high;
@@ -52,7 +54,9 @@ void alert_policy_set_inhibited(AlertPolicy *a, bool inhibited);
 bool alert_policy_suppressed(const AlertPolicy *a, int64_t t_us, int32_t minute_of_day);
 
 /* Call once per sample. Returns 1 and fills *ret when an alert fires at t_us, else 0 (at most one per call;
- * sitting first, the other stays due). Nothing fires while lying or walking, while snoozed or inhibited, or in
+ * sitting first, the other stays due). The heads-up (PSOAS_ALERT_SITTING_SOON, level 0) comes once a bout,
+ * sitting_heads_up_s before its first sitting alert is due (or as soon after as nothing suppresses it), and never
+ * once that alert is due. Nothing fires while lying or walking, while snoozed or inhibited, or in
  * quiet hours; an alert due while suppressed (or, for sitting, while briefly out of the seat) fires at the first
  * sample where it is allowed, and the next one is due a repeat interval after that. Clears snoozed_until_us once
  * the snooze has run out. */

@@ -55,6 +55,8 @@ static const struct {
         { "quiet_start_min", offsetof(struct psoas_config, quiet_start_min), true, 0, 1439, 0 },
         { "quiet_end_min", offsetof(struct psoas_config, quiet_end_min), true, 0, 1439, 0 },
         { "stretch_window_s", offsetof(struct psoas_config, stretch_window_s), false, 60, 7200, 600 },
+        /* 0: no heads-up; and less than sitting_alert_s (checked below). */
+        { "sitting_heads_up_s", offsetof(struct psoas_config, sitting_heads_up_s), false, 0, 3600, 0 },
 };
 
 /* The defaults: the flags', and each number's from config_fields[]. */
@@ -122,6 +124,12 @@ PSOAS_API int psoas_config_validate(const struct psoas_config *theirs, const cha
                                 *ret_field = config_fields[i].name;
                         return r;
                 }
+        }
+        /* A heads-up after the alert it announces would announce nothing. */
+        if (config->sitting_heads_up_s > 0 && config->sitting_heads_up_s >= config->sitting_alert_s) {
+                if (ret_field)
+                        *ret_field = "sitting_heads_up_s";
+                return -ERANGE;
         }
         return 0;
 }

@@ -99,6 +99,7 @@ const char *psoas_alert_kind_to_string(enum psoas_alert_kind kind) {
         static const char *const names[_PSOAS_ALERT_KIND_MAX] = {
                 [PSOAS_ALERT_SITTING] = "sitting",
                 [PSOAS_ALERT_TILT] = "tilt",
+                [PSOAS_ALERT_SITTING_SOON] = "sitting-soon",
         };
         return (unsigned)kind < _PSOAS_ALERT_KIND_MAX ? names[kind] : NULL;
 }
@@ -423,6 +424,9 @@ static void engine_alerts(struct psoas_engine *e, int64_t t_us, float tilt) {
                 ev.alert.level = alert.level;
                 ev.alert.duration_s = alert.duration_s;
                 engine_push(e, &ev);
+                /* A heads-up warns of the alert to come: it is none, and asks for no stretch yet. */
+                if (alert.kind == PSOAS_ALERT_SITTING_SOON)
+                        return;
                 e->sitting.today.alerts++;
 
                 int idx = stretch_planner_select(&e->stretches, alert.kind);

@@ -165,6 +165,11 @@ static void event_write_text(Context *c, const struct psoas_event *e) {
                         e->bout.is_break ? ", by a break" : "");
                 break;
         case PSOAS_EVENT_ALERT:
+                if (e->alert.kind == PSOAS_ALERT_SITTING_SOON) {
+                        writer_printf(w, "sitting-soon heads-up: sitting for %s",
+                                format_duration(a, sizeof(a), e->alert.duration_s));
+                        break;
+                }
                 s = psoas_alert_kind_to_string(e->alert.kind);
                 writer_printf(w, "%s alert, level %u: %s for %s", s ? s : "unknown",
                         (unsigned)e->alert.level,

@@ -199,7 +199,12 @@ int context_run(Context *c) {
                         if (field && strcmp(field, c->bindings[i].field) == 0) {
                                 double min, max;
 
-                                if (r == -ERANGE && c->bindings[i].key &&
+                                if (r == -ERANGE && strcmp(field, "sitting_heads_up_s") == 0 &&
+                                        c->config.sitting_heads_up_s <= 3600)
+                                        /* In range, but not before the alert it announces. */
+                                        log_error("--%s %s: must be less than --sitting-alert",
+                                                c->bindings[i].option, c->bindings[i].arg);
+                                else if (r == -ERANGE && c->bindings[i].key &&
                                         engine_key_range(c->bindings[i].key, &min, &max) >= 0)
                                         log_error("--%s %s: out of range: %g to %g %s",
                                                 c->bindings[i].option, c->bindings[i].arg, min, max,

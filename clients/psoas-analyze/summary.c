@@ -140,8 +140,13 @@ void summary_write_text(Context *c, const struct psoas_state *state, const struc
         writer_puts(w, "\n");
         writer_printf(w, LABEL "%u\n", "Breaks", (unsigned)total->breaks);
         writer_printf(w, LABEL "%u while walking\n", "Steps", (unsigned)total->steps);
-        writer_printf(w, LABEL "%" PRIu64 " sitting, %" PRIu64 " tilt\n", "Alerts",
+        writer_printf(w, LABEL "%" PRIu64 " sitting, %" PRIu64 " tilt", "Alerts",
                 c->n_alerts[PSOAS_ALERT_SITTING], c->n_alerts[PSOAS_ALERT_TILT]);
+        if (c->n_alerts[PSOAS_ALERT_SITTING_SOON] > 0)
+                writer_printf(w, "; %" PRIu64 " heads-up%s before them",
+                        c->n_alerts[PSOAS_ALERT_SITTING_SOON],
+                        c->n_alerts[PSOAS_ALERT_SITTING_SOON] == 1 ? "" : "s");
+        writer_puts(w, "\n");
         writer_printf(w, LABEL "%" PRIu64 "\n", "Stretch prompts", c->n_prompts);
         writer_printf(w, LABEL "%u verified, %u self-reported\n", "Stretches done",
                 (unsigned)total->stretches_verified, (unsigned)total->stretches_self_reported);
@@ -227,9 +232,11 @@ void summary_write_json(Context *c, const struct psoas_state *state, const struc
         writer_printf(w, ",\n  \"breaks\": %u", (unsigned)total->breaks);
         writer_printf(w, ",\n  \"steps\": %u", (unsigned)total->steps);
         writer_printf(w,
-                ",\n  \"alerts\": {\"sitting\": %" PRIu64 ", \"tilt\": %" PRIu64 ", \"total\": %" PRIu64 "}",
+                ",\n  \"alerts\": {\"sitting\": %" PRIu64 ", \"tilt\": %" PRIu64 ", \"total\": %" PRIu64
+                ", \"sitting_soon\": %" PRIu64 "}",
                 c->n_alerts[PSOAS_ALERT_SITTING], c->n_alerts[PSOAS_ALERT_TILT],
-                c->n_alerts[PSOAS_ALERT_SITTING] + c->n_alerts[PSOAS_ALERT_TILT]);
+                c->n_alerts[PSOAS_ALERT_SITTING] + c->n_alerts[PSOAS_ALERT_TILT],
+                c->n_alerts[PSOAS_ALERT_SITTING_SOON]);
         writer_printf(w, ",\n  \"stretch_prompts\": %" PRIu64, c->n_prompts);
         writer_printf(w, ",\n  \"stretches_verified\": %u", (unsigned)total->stretches_verified);
         writer_printf(w, ",\n  \"stretches_self_reported\": %u", (unsigned)total->stretches_self_reported);

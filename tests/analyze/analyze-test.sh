@@ -463,6 +463,23 @@ assert [e for e in doc if e.get("current") == "2024-05-02" and e.get("previous")
 '
 }
 
+# The heads-up: an event "sitting-soon" that long before the bout's first sitting alert, not counted as an alert.
+case_sitting_heads_up() {
+        "$PSOAS_SYNTH" --scenario daemon --seed 1 --rate 25 >"$tmp/day.csv"
+        run 0 --output events --json --calibrate-first 5 --sitting-alert 20 --sitting-heads-up 5 "$tmp/day.csv"
+        json_check "$tmp/out" '
+alerts = [e for e in doc if e["type"] == "alert"]
+assert [(a["kind"], a["level"]) for a in alerts[:2]] == [("sitting-soon", 0), ("sitting", 1)], alerts
+assert abs(alerts[1]["duration_s"] - alerts[0]["duration_s"] - 300) < 1, alerts
+prompts = [e for e in doc if e["type"] == "stretch-prompt"]
+assert prompts and prompts[0]["t"] >= alerts[1]["t"], (prompts[:1], alerts[:2])
+'
+        run 0 --json --calibrate-first 5 --sitting-alert 20 --sitting-heads-up 5 "$tmp/day.csv"
+        json_check "$tmp/out" 'assert doc["alerts"]["sitting_soon"] >= 1 and doc["alerts"]["total"] == doc["alerts"]["sitting"] + doc["alerts"]["tilt"], doc["alerts"]'
+        run 64 --sitting-alert 20 --sitting-heads-up 20 "$tmp/day.csv"
+        expect_stderr "--sitting-heads-up 20: must be less than --sitting-alert"
+}
+
 # A recording that says when it was made ("# psoas start:", as psoasd --record writes it) is put on its days
 # without --start; --start overrides it; a start line that is malformed or comes after a sample is an error.
 case_start_line() {

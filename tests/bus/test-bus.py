@@ -652,6 +652,21 @@ def case_replay_quiet_hours_on_replay_clock():
         assert day['alerts'] == 0, day
 
 
+def case_sitting_heads_up():
+    """With sitting.heads_up_minutes, a "sitting-soon" Alert at level 0 comes that long before the bout's first
+    sitting alert, once; it is not counted in the day's alerts."""
+    bus = Bus()
+    with Daemon(bus, '--replay', REC, '--speed', '120', '--calibrate-first', '5',
+                config=json.dumps({'sitting': {'alert_minutes': 20, 'heads_up_minutes': 5}})):
+        bus.wait(lambda: [a for a in bus.signals_named('Alert') if a[0] == 'sitting'], 40 * 60 / 120 + 10,
+                 'the sitting alert')
+        alerts = [a for a in bus.signals_named('Alert') if a[0] in ('sitting', 'sitting-soon')]
+        assert [(a[0], a[2]) for a in alerts[:2]] == [('sitting-soon', 0), ('sitting', 1)], alerts
+        assert 'a sitting alert comes in 5 min' in alerts[0][1], alerts[0][1]
+        assert alerts[0][1].startswith('You have been sitting for 15 min'), alerts[0][1]
+        assert bus.call('GetDay', '(s)', '')[0]['alerts'] == 1
+
+
 def case_replay_clock_unpaced():
     """A replay at full speed has no speed to compute its clock with: ClockSpeed is 0 and ClockAnchor stands at the
     newest sample; at the end, at the last one, on a clock that started when the replay did."""

@@ -374,6 +374,7 @@ static const struct {
         { "sitting", "alert_minutes", "1", "1440", "0", "1441" },
         { "sitting", "repeat_minutes", "1", "1440", "0.5", "2000" },
         { "sitting", "break_seconds", "10", "3600", "9", "3601" },
+        { "sitting", "heads_up_minutes", "0", "60", "-1", "61" },
         { "tilt", "alert_degrees", "2", "45", "1.99", "45.01" },
         { "tilt", "alert_seconds", "5", "3600", "-5", "1e4" },
         { "calibration", "still_seconds", "1", "30", "0", "31" },
@@ -390,7 +391,9 @@ TEST(range_bounds_accepted) {
                 const char *extra = strcmp(numeric_keys[i].key, "still_seconds") == 0
                         ? ", \"timeout_seconds\": 30"
                         : strcmp(numeric_keys[i].key, "timeout_seconds") == 0 ? ", \"still_seconds\": 1"
-                                                                              : "";
+                        /* and the heads-up must come before the alert. */
+                        : strcmp(numeric_keys[i].key, "heads_up_minutes") == 0 ? ", \"alert_minutes\": 61"
+                                                                               : "";
                 Config *c;
 
                 snprintf(json, sizeof(json), "{\"%s\": {\"%s\": %s%s}}", numeric_keys[i].section,
@@ -654,6 +657,17 @@ TEST(calibration_timeout_below_still) {
                 "got 20");
         /* Equal is fine. */
         config_free(parse_ok("{\"calibration\": {\"still_seconds\": 15}}"));
+}
+
+TEST(sitting_heads_up_before_the_alert) {
+        Config *c = parse_ok("{\"sitting\": {\"alert_minutes\": 45, \"heads_up_minutes\": 5}}");
+
+        ASSERT_NEAR(c->engine.sitting_heads_up_s, 300, 0);
+        config_free(c);
+        parse_fails("{\"sitting\": {\"heads_up_minutes\": 30}}",
+                NAME ": sitting.heads_up_minutes: must be less than sitting.alert_minutes (30), got 30");
+        parse_fails("{\"sitting\": {\"alert_minutes\": 10, \"heads_up_minutes\": 15}}",
+                NAME ": sitting.heads_up_minutes: must be less than sitting.alert_minutes (10), got 15");
 }
 
 TEST(paths_must_be_absolute) {

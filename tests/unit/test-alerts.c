@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+
 #include "alerts.h"
 #include "macro.h"
 #include "test-util.h"
@@ -469,6 +471,74 @@ TEST(sitting_alert_while_standing_in_bout_lets_tilt_fire) {
         ASSERT_EQ(sim_run_until_alert(&m, 1, &alert), 1);
         ASSERT_EQ(alert.kind, PSOAS_ALERT_SITTING);
         ASSERT_EQ(alert.level, 1);
+}
+
+/* The heads-up: once a bout, that long before the first sitting alert, at level 0; none by default; a new bout
+ * gets its own; one that cannot come before the alert (snoozed until then) does not come at all. */
+TEST(sitting_heads_up) {
+        Sim m;
+        Alert alert = {};
+
+        sim_init(&m);
+        sim_sit_down(&m);
+        ASSERT_EQ(sim_run_until_alert(&m, 5000, &alert), 1800);
+        ASSERT_EQ(alert.kind, PSOAS_ALERT_SITTING); /* none by default */
+
+        sim_init(&m);
+        m.config.sitting_heads_up_s = 300;
+        ASSERT_EQ(psoas_config_validate(&m.config, NULL), 0);
+        alert_policy_set_config(&m.a, &m.config);
+        sim_sit_down(&m);
+        ASSERT_EQ(sim_run_until_alert(&m, 5000, &alert), 1500);
+        ASSERT_EQ(alert.kind, PSOAS_ALERT_SITTING_SOON);
+        ASSERT_EQ(alert.level, 0);
+        ASSERT_NEAR(alert.duration_s, 1500, 1e-9);
+        ASSERT_EQ(sim_run_until_alert(&m, 5000, &alert), 300);
+        ASSERT_EQ(alert.kind, PSOAS_ALERT_SITTING);
+        ASSERT_EQ(alert.level, 1);
+        /* Once a bout: the repeats come unannounced. */
+        ASSERT_EQ(sim_run_until_alert(&m, 5000, &alert), 600);
+        ASSERT_EQ(alert.kind, PSOAS_ALERT_SITTING);
+        ASSERT_EQ(alert.level, 2);
+
+        /* A new bout, its own heads-up. */
+        m.in_bout = false;
+        m.posture = PSOAS_POSTURE_STANDING;
+        ASSERT_EQ(sim_run_until_alert(&m, 100, &alert), -1);
+        sim_sit_down(&m);
+        ASSERT_EQ(sim_run_until_alert(&m, 5000, &alert), 1500);
+        ASSERT_EQ(alert.kind, PSOAS_ALERT_SITTING_SOON);
+
+        /* Snoozed past the heads-up but not the alert: the heads-up comes as soon as the snooze ends. */
+        m.in_bout = false;
+        ASSERT_EQ(sim_run_until_alert(&m, 1, &alert), -1);
+        sim_sit_down(&m);
+        alert_policy_snooze(&m.a, m.bout_start_us + 1600 * US_PER_SEC);
+        ASSERT_EQ(sim_run_until_alert(&m, 5000, &alert), 1600);
+        ASSERT_EQ(alert.kind, PSOAS_ALERT_SITTING_SOON);
+
+        /* Snoozed until the alert is due: no heads-up, the alert itself. */
+        m.in_bout = false;
+        ASSERT_EQ(sim_run_until_alert(&m, 1, &alert), -1);
+        sim_sit_down(&m);
+        alert_policy_snooze(&m.a, m.bout_start_us + 1900 * US_PER_SEC);
+        ASSERT_EQ(sim_run_until_alert(&m, 5000, &alert), 1900);
+        ASSERT_EQ(alert.kind, PSOAS_ALERT_SITTING);
+}
+
+/* A heads-up as long as the alert's own delay, or longer, announces nothing: refused. */
+TEST(sitting_heads_up_shorter_than_the_alert) {
+        struct psoas_config c;
+        const char *field = NULL;
+
+        psoas_config_init(PSOAS_SIZED(&c));
+        c.sitting_heads_up_s = c.sitting_alert_s;
+        ASSERT_EQ(psoas_config_validate(&c, &field), -ERANGE);
+        ASSERT_STREQ(field, "sitting_heads_up_s");
+        c.sitting_heads_up_s = c.sitting_alert_s - 60;
+        ASSERT_EQ(psoas_config_validate(&c, NULL), 0);
+        c.sitting_heads_up_s = -1;
+        ASSERT_EQ(psoas_config_validate(&c, &field), -ERANGE);
 }
 
 TEST_MAIN

@@ -127,6 +127,10 @@ struct psoas_config {
 
         /* How long after a prompt the engine watches for the prompted stretch to verify it. */
         float stretch_window_s;
+
+        /* A heads-up (PSOAS_ALERT_SITTING_SOON) this long before a bout's first sitting alert; 0: none. Less
+         * than sitting_alert_s. The member added last: a caller's smaller struct leaves it 0. */
+        float sitting_heads_up_s;
 };
 
 /* Sets every field but size to its default, as far as config->size goes. -EINVAL when size is not set. */
@@ -290,9 +294,12 @@ struct psoas_calibration {
 enum psoas_alert_kind {
         PSOAS_ALERT_SITTING,
         PSOAS_ALERT_TILT,
+        /* sitting_heads_up_s before a bout's first sitting alert, at level 0: a warning, not an alert. It is
+         * not counted in the day's alerts and prompts no stretch. */
+        PSOAS_ALERT_SITTING_SOON,
         _PSOAS_ALERT_KIND_MAX,
 };
-/* "sitting", "tilt" */
+/* "sitting", "tilt", "sitting-soon" */
 PSOAS_API const char *psoas_alert_kind_to_string(enum psoas_alert_kind kind);
 
 enum psoas_stretch_result {
