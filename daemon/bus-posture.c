@@ -459,7 +459,7 @@ static int method_get_day(sd_bus_message *msg, void *userdata, sd_bus_error *err
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(reply, "a{sv}", 15, "date", "s", date_buf, "sitting_seconds", "t",
+        r = sd_bus_message_append(reply, "a{sv}", 16, "date", "s", date_buf, "sitting_seconds", "t",
                 seconds_u64(stats.sitting_s), "standing_seconds", "t", seconds_u64(stats.standing_s),
                 "walking_seconds", "t", seconds_u64(stats.walking_s), "lying_seconds", "t",
                 seconds_u64(stats.lying_s), "sitting_bouts", "u", stats.sitting_bouts,
@@ -468,7 +468,8 @@ static int method_get_day(sd_bus_message *msg, void *userdata, sd_bus_error *err
                 "stretches_self_reported", "u", stats.stretches_self_reported, "tilt_mean", "d",
                 psoas_day_stats_tilt_mean(&stats), "tilt_p90", "d",
                 psoas_day_stats_tilt_percentile(&stats, 90), "high_tilt_seconds", "t",
-                seconds_u64(stats.high_tilt_s), "steps", "u", stats.steps);
+                seconds_u64(stats.high_tilt_s), "steps", "u", stats.steps, "no_data_seconds", "t",
+                manager_day_no_data_s(m, &stats));
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);

@@ -146,6 +146,9 @@ int manager_complete_stretch(Manager *m, const char *id);
  * failed, -ENOENT when the gpio section has a button but no motor. */
 int manager_test_haptics(Manager *m, HapticPattern pattern);
 int manager_get_day(Manager *m, int32_t day, struct psoas_day_stats *ret);
+/* The seconds of a day (today: of the day so far, on psoasd's clock) that no posture accounts for: the sensor
+ * was off, unplugged or missing, or psoasd was not running. A day psoasd never saw is all of it. */
+uint64_t manager_day_no_data_s(Manager *m, const struct psoas_day_stats *stats);
 int32_t manager_today(Manager *m);
 uint64_t manager_sitting_today_s(Manager *m);
 uint32_t stretch_hold_seconds(const struct psoas_stretch *s);

@@ -138,6 +138,20 @@ void persistence_maybe_save(Manager *m) {
                 m, time_now_us(CLOCK_MONOTONIC) - m->persistence.durable_mono_us >= SAVE_DURABLE_USEC);
 }
 
+uint64_t manager_day_no_data_s(Manager *m, const struct psoas_day_stats *stats) {
+        int64_t start = local_day_start_realtime_us(stats->day),
+                end = local_day_start_realtime_us(stats->day + 1);
+        int64_t now = (int64_t)psoas_clock_now(&m->clock.shown);
+        double span_s, accounted_s;
+
+        if (now < end)
+                end = now;
+        span_s = end > start ? (double)(end - start) / 1e6 : 0.0;
+        accounted_s =
+                stats->sitting_s + stats->standing_s + stats->walking_s + stats->lying_s + stats->unknown_s;
+        return span_s > accounted_s ? duration_whole_seconds(span_s - accounted_s) : 0;
+}
+
 int manager_get_day(Manager *m, int32_t day, struct psoas_day_stats *ret) {
         const struct psoas_state *st = PSOAS_ENGINE_STATE(m->engine);
         int r;

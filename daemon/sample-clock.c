@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <time.h>
 
+#include "calendar.h"
 #include "sample-clock.h"
 
 /* A difference between the mapped wall time of the newest sample and the wall clock this large is a clock step. */
@@ -24,6 +25,22 @@ int32_t wall_today(void) {
         int64_t now = (int64_t)time_now_us(CLOCK_REALTIME);
 
         return (int32_t)floor_div64(now + (int64_t)utc_offset_at(now) * (int64_t)USEC_PER_SEC, USEC_PER_DAY);
+}
+
+int64_t local_day_start_realtime_us(int32_t day) {
+        int64_t year;
+        unsigned month, mday;
+        struct tm tm;
+        time_t t;
+
+        calendar_date_from_days(day, &year, &month, &mday);
+        tm = (struct tm){
+                .tm_year = (int)(year - 1900), .tm_mon = (int)month - 1, .tm_mday = (int)mday, .tm_isdst = -1
+        };
+        t = mktime(&tm);
+        if (t == (time_t)-1) /* outside what the C library can represent: as UTC */
+                return (int64_t)day * USEC_PER_DAY;
+        return (int64_t)t * (int64_t)USEC_PER_SEC;
 }
 
 void sample_clock_init(SampleClock *c) {

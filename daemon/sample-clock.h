@@ -35,6 +35,11 @@ int32_t wall_today(void);
 /* Seconds local time is ahead of UTC at realtime_us. */
 long utc_offset_at(int64_t realtime_us);
 
+/* When the local day (days since 1970-01-01) begins, realtime µs: its midnight in the local time zone (the first
+ * moment of the day when midnight is skipped). A day is mostly 24 h long, 23 or 25 h across a change of the UTC
+ * offset. */
+int64_t local_day_start_realtime_us(int32_t day);
+
 void sample_clock_init(SampleClock *c);
 int64_t sample_clock_to_realtime(const SampleClock *c, int64_t t_us);
 /* The local day of a sample time, with the engine's current mapping. */

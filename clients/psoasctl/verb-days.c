@@ -22,7 +22,13 @@ typedef struct DayStats {
         double tilt_mean_deg, tilt_p90_deg;
         uint64_t high_tilt_s;
         uint32_t steps; /* 0 from a psoasd older than the interface's revision 3 */
+        uint64_t no_data_s; /* likewise */
 } DayStats;
+
+/* Whether psoasd has samples of the day at all: a day it never saw is no data, not a day of zeros. */
+static bool day_has_data(const DayStats *d) {
+        return d->sitting_s + d->standing_s + d->walking_s + d->lying_s > 0;
+}
 
 /* The keys as GetDay() gives them; psoasctl's JSON uses the same. */
 static const DictField day_fields[] = {
@@ -41,6 +47,7 @@ static const DictField day_fields[] = {
         { "tilt_p90", 'd', offsetof(DayStats, tilt_p90_deg) },
         { "high_tilt_seconds", 't', offsetof(DayStats, high_tilt_s) },
         { "steps", 'u', offsetof(DayStats, steps) },
+        { "no_data_seconds", 't', offsetof(DayStats, no_data_s) },
 };
 
 static void day_stats_done(DayStats *d) {
@@ -91,7 +98,8 @@ static json_object *day_to_json(const DayStats *d) {
                 json_add(o, "tilt_mean", json_new_double(d->tilt_mean_deg)) < 0 ||
                 json_add(o, "tilt_p90", json_new_double(d->tilt_p90_deg)) < 0 ||
                 json_add(o, "high_tilt_seconds", json_object_new_uint64(d->high_tilt_s)) < 0 ||
-                json_add(o, "steps", json_object_new_uint64(d->steps)) < 0)
+                json_add(o, "steps", json_object_new_uint64(d->steps)) < 0 ||
+                json_add(o, "no_data_seconds", json_object_new_uint64(d->no_data_s)) < 0)
                 return NULL;
         return TAKE_PTR(o);
 }
@@ -112,6 +120,9 @@ static void print_day(const DayStats *d) {
         printf("  Walking:    %s, %u step%s\n", format_duration(a, sizeof(a), d->walking_s), d->steps,
                 d->steps == 1 ? "" : "s");
         printf("  Lying:      %s\n", format_duration(a, sizeof(a), d->lying_s));
+        if (d->no_data_s > 0)
+                printf("  No data:    %s of the day so far (no sensor, or psoasd not running)\n",
+                        format_duration(a, sizeof(a), d->no_data_s));
         printf("  Alerts:     %u; breaks from sitting: %u\n", d->alerts, d->breaks);
         printf("  Stretches:  %u seen done by the sensor, %u reported done\n", d->stretches_verified,
                 d->stretches_self_reported);
@@ -223,15 +234,35 @@ static int print_history_json(const DayStats *days, size_t n) {
         return json_print(array, true);
 }
 
-static void print_history_table(const DayStats *days, const ChartBar *bars, size_t n) {
+/* The mean sitting a day over the days with data among days[from, to); false when none has any. */
+static bool mean_sitting(const DayStats *days, size_t from, size_t to, uint64_t *ret_s, size_t *ret_n) {
         uint64_t total = 0;
+        size_t n = 0;
+
+        for (size_t i = from; i < to; i++)
+                if (day_has_data(&days[i])) {
+                        total += days[i].sitting_s;
+                        n++;
+                }
+        *ret_n = n;
+        *ret_s = n > 0 ? total / n : 0;
+        return n > 0;
+}
+
+static void print_history_table(const DayStats *days, const ChartBar *bars, size_t n) {
         char sitting[16], longest[16], standing[16], walking[16], tilt[DEGREES_MAX], average[DURATION_MAX];
+        uint64_t mean;
+        size_t with_data;
 
         printf("%-14s  %7s  %5s  %7s  %8s  %7s  %6s  %6s  %9s  %7s\n", "Date", "Sitting", "Bouts", "Longest",
                 "Standing", "Walking", "Alerts", "Breaks", "Stretches", "Tilt");
         for (size_t i = 0; i < n; i++) {
                 const DayStats *d = &days[i];
 
+                if (!day_has_data(d)) {
+                        printf("%-14s  no data\n", bars[i].label);
+                        continue;
+                }
                 if (d->standing_s > 0 && isfinite(d->tilt_mean_deg))
                         format_degrees(tilt, sizeof(tilt), d->tilt_mean_deg);
                 else
@@ -242,10 +273,28 @@ static void print_history_table(const DayStats *days, const ChartBar *bars, size
                         format_hours_minutes(standing, sizeof(standing), d->standing_s),
                         format_hours_minutes(walking, sizeof(walking), d->walking_s), d->alerts, d->breaks,
                         d->stretches_verified + d->stretches_self_reported, tilt);
-                total += d->sitting_s;
         }
-        printf("Sitting: %s a day on average over %zu day%s; Tilt is the mean standing tilt.\n",
-                format_duration(average, sizeof(average), total / n), n, n == 1 ? "" : "s");
+
+        /* Weeks counted back from today, the oldest first; a part week at the start is a week too. */
+        if (n > 7)
+                for (size_t end = n % 7 ? n % 7 : 7; end <= n; end += 7) {
+                        size_t start = end >= 7 ? end - 7 : 0;
+
+                        if (mean_sitting(days, start, end, &mean, &with_data))
+                                printf("Week to %s: %s sitting a day on average over %zu day%s with data\n",
+                                        days[end - 1].date, format_duration(average, sizeof(average), mean),
+                                        with_data, with_data == 1 ? "" : "s");
+                        else
+                                printf("Week to %s: no data\n", days[end - 1].date);
+                }
+        if (mean_sitting(days, 0, n, &mean, &with_data))
+                printf("Sitting: %s a day on average over %zu day%s with data (of %zu); Tilt is the mean "
+                       "standing "
+                       "tilt.\n",
+                        format_duration(average, sizeof(average), mean), with_data,
+                        with_data == 1 ? "" : "s", n);
+        else
+                printf("Sitting: no data in these %zu day%s.\n", n, n == 1 ? "" : "s");
 }
 
 int verb_history(Context *c, int argc, char **argv) {

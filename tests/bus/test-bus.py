@@ -467,6 +467,11 @@ def case_get_day_arguments():
         old = bus.call('GetDay', '(s)', '2001-02-03')[0]
         assert old['sitting_seconds'] == 0 and old['sitting_bouts'] == 0, old
         assert isinstance(old['tilt_mean'], float)
+        # A day psoasd never saw is no data, all of it; today, the part of it before the replay began.
+        assert old['no_data_seconds'] == 86400, old
+        midnight = time.mktime(time.strptime(today, '%Y-%m-%d'))
+        before = time.time() - midnight
+        assert before - 120 <= a['no_data_seconds'] <= before + 5, (a['no_data_seconds'], before)
         for bad in ('yesterday', '2026-02-30', '2026-1-5', '20260105', '2026-01-05x', '9999-12-31'):
             try:
                 bus.call('GetDay', '(s)', bad)

@@ -33,7 +33,7 @@ STATUS_KEYS = {'posture', 'tilt', 'inclination', 'calibrated', 'sitting_since_us
                'snoozed_until_us', 'inhibited', 'haptics', 'version', 'clock_us'}
 DAY_KEYS = {'date', 'sitting_seconds', 'standing_seconds', 'walking_seconds', 'lying_seconds', 'sitting_bouts',
             'longest_bout_seconds', 'alerts', 'breaks', 'stretches_verified', 'stretches_self_reported',
-            'tilt_mean', 'tilt_p90', 'high_tilt_seconds', 'steps'}
+            'tilt_mean', 'tilt_p90', 'high_tilt_seconds', 'steps', 'no_data_seconds'}
 WAYBAR_CLASSES = {'off', 'nosensor', 'uncalibrated', 'alert', 'inhibited', 'snoozed', 'standing', 'sitting',
                   'walking', 'lying', 'unknown'}
 SVG = '{http://www.w3.org/2000/svg}'
@@ -636,12 +636,25 @@ def case_history():
             table = {row.split()[0]: row.split() for row in rows}
             yesterday = (today - datetime.timedelta(days=1)).isoformat()
             assert table[yesterday][2] == '1:00' and table[yesterday][3] == '1', table[yesterday]
+            # The days psoasd never saw are no data, not days of zeros, and stay out of the average.
+            for back in (2, 4):
+                date = (today - datetime.timedelta(days=back)).isoformat()
+                assert table[date][2:] == ['no', 'data'], table[date]
+                assert days[4 - back]['no_data_seconds'] == 86400, days[4 - back]
+            mean = (3600 + 7200 + days[4]['sitting_seconds']) // 3
+            assert f'Sitting: {duration_words(mean)} a day on average over 3 days with data (of 5)' in text, text
             assert 'Sitting per day' in text
 
             # One bar per day for a month too (the labels are slanted then).
             assert len(svg_bars(svg)) == 5
-            user('history', '--days', '30', '--svg', svg, status=0)
+            text = user('history', '--days', '30', '--svg', svg, status=0).stdout
             assert len(svg_bars(svg)) == 30
+            # And weekly averages, counted back from today: two days, then four weeks.
+            weeks = [line for line in text.splitlines() if line.startswith('Week to ')]
+            assert len(weeks) == 5, text
+            assert weeks[-1].startswith(f'Week to {today.isoformat()}: ') and \
+                'a day on average over 3 days with data' in weeks[-1], weeks
+            assert all(w.endswith(': no data') for w in weeks[:-1]), weeks
             assert len(json.loads(user('history', '--json', status=0).stdout)) == 7  # the default
             # An SVG that cannot be written is an error that names the file.
             p = user('history', '--svg', '/nonexistent/dir/h.svg')
