@@ -30,6 +30,9 @@ typedef enum OutputMode {
         OUTPUT_SUMMARY,
         OUTPUT_SAMPLES,
         OUTPUT_EVENTS,
+        /* The summary as one CSV row without a header (or, with --json, the summary object): what each file of
+         * a cohort (cohort.c) gives. */
+        OUTPUT_ROW,
 } OutputMode;
 
 typedef enum CalibrateMode {
@@ -49,6 +52,10 @@ typedef enum CalibrationStatus {
 typedef struct Context {
         /* Options */
         const char *input;
+        /* More than one FILE: a cohort (cohort.c), analysed --jobs at a time. */
+        char **inputs;
+        size_t n_inputs;
+        unsigned jobs;
         OutputMode output;
         bool json;
         bool quat;
@@ -132,3 +139,11 @@ void day_stats_add(struct psoas_day_stats *sum, const struct psoas_day_stats *d)
 const char *calibration_words(const Context *c, char *buf, size_t size);
 void summary_write_text(Context *c, const struct psoas_state *state, const struct psoas_day_stats *total);
 void summary_write_json(Context *c, const struct psoas_state *state, const struct psoas_day_stats *total);
+/* A cohort's CSV: the header, and a row per file (its columns after input and status). */
+extern const char summary_row_header[];
+void summary_write_row(Context *c, const struct psoas_state *state, const struct psoas_day_stats *total);
+
+/* cohort.c: every input analysed as if alone, c->jobs at a time; one row (or object) per input, in order. Returns
+ * an exit status: 0, or the first failed input's. */
+int cohort_run(Context *c);
+#define COHORT_JOBS_MAX 256

@@ -36,5 +36,5 @@ int main(int argc, char **argv) {
         if (r <= 0)
                 return r < 0 ? EX_USAGE : EX_OK;
 
-        return context_run(c);
+        return c->n_inputs > 1 ? cohort_run(c) : context_run(c);
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analyze.h"
 #include "build-config.h"
@@ -20,9 +21,12 @@
 
 static void help(void) {
         printf("Usage: %s [OPTIONS] FILE\n"
+               "       %s [OPTIONS] [--jobs=N] FILE FILE...\n"
                "\n"
                "Runs the psoas posture engine over a recording: CSV t,ax,ay,az[,gx,gy,gz]\n"
                "(seconds, m/s², rad/s), header optional. FILE may be - for standard input.\n"
+               "Several FILEs are a cohort: each is analysed alone, N at a time, and the summary\n"
+               "is one CSV row per file (--json: an array of the summaries).\n"
                "A recording that looks like g, °/s or milliseconds is refused; --units converts it.\n"
                "\n"
                "Input:\n"
@@ -33,6 +37,7 @@ static void help(void) {
                "  -o, --output=summary|samples|events  what to print (default: summary)\n"
                "  -j, --json                 JSON instead of words (summary, events)\n"
                "      --quat                 add qw,qx,qy,qz to the samples output\n"
+               "      --jobs=N               a cohort's files analysed at once (default: the CPUs)\n"
                "\n"
                "Calibration (the neutral standing posture), in the file's seconds:\n"
                "      --calibrate=START,END  on the samples from START to END\n"
@@ -42,7 +47,7 @@ static void help(void) {
                "Engine:\n"
                "      --no-gyro              ignore the gyroscope columns\n"
                "      --forward=X,Y,Z        the wearer's forward direction in the sensor's frame\n",
-                "psoas-analyze");
+                "psoas-analyze", "psoas-analyze");
         for (size_t i = 0; i < engine_keys_count; i++) {
                 char option[64];
 
@@ -182,6 +187,7 @@ int parse_argv(Context *c, int argc, char **argv) {
                 ARG_UNITS,
                 ARG_FLOOR_EXERCISES,
                 ARG_STRETCH,
+                ARG_JOBS,
                 /* ARG_ENGINE_KEY + i: engine_keys[i].option */
                 ARG_ENGINE_KEY,
         };
@@ -197,6 +203,7 @@ int parse_argv(Context *c, int argc, char **argv) {
                 { "calibrate-auto", no_argument, NULL, ARG_CALIBRATE_AUTO },
                 { "forward", required_argument, NULL, ARG_FORWARD },
                 { "start", required_argument, NULL, ARG_START },
+                { "jobs", required_argument, NULL, ARG_JOBS },
                 { "quiet-hours", required_argument, NULL, ARG_QUIET_HOURS },
                 { "units", required_argument, NULL, ARG_UNITS },
                 { "floor-exercises", no_argument, NULL, ARG_FLOOR_EXERCISES },
@@ -333,6 +340,20 @@ int parse_argv(Context *c, int argc, char **argv) {
                         }
                         break;
                 }
+                case ARG_JOBS: {
+                        char *end;
+                        unsigned long n;
+
+                        errno = 0;
+                        n = strtoul(optarg, &end, 10);
+                        if (errno || end == optarg || *end || n < 1 || n > COHORT_JOBS_MAX) {
+                                log_error("--jobs '%s': expected a number from 1 to %d", optarg,
+                                        COHORT_JOBS_MAX);
+                                return -EINVAL;
+                        }
+                        c->jobs = (unsigned)n;
+                        break;
+                }
                 case '?':
                         return -EINVAL; /* getopt_long() said what */
                 default:
@@ -348,11 +369,29 @@ int parse_argv(Context *c, int argc, char **argv) {
                 log_error("no input: give a FILE, or - for standard input (see --help)");
                 return -EINVAL;
         }
+        c->input = argv[optind];
         if (optind + 1 < argc) {
-                log_error("one input at a time, not '%s' as well", argv[optind + 1]);
+                /* A cohort: summaries only, of files (standard input cannot be read twice). */
+                if (c->output != OUTPUT_SUMMARY) {
+                        log_error("several inputs give one summary each; --output %s takes one input",
+                                c->output == OUTPUT_SAMPLES ? "samples" : "events");
+                        return -EINVAL;
+                }
+                for (int i = optind; i < argc; i++)
+                        if (strcmp(argv[i], "-") == 0) {
+                                log_error("standard input (-) cannot be one of several inputs");
+                                return -EINVAL;
+                        }
+                c->inputs = argv + optind;
+                c->n_inputs = (size_t)(argc - optind);
+                if (c->jobs == 0) {
+                        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+                        c->jobs = cpus < 1 ? 1 : cpus > COHORT_JOBS_MAX ? COHORT_JOBS_MAX : (unsigned)cpus;
+                }
+        } else if (c->jobs > 0) {
+                log_error("--jobs is for several inputs");
                 return -EINVAL;
         }
-        c->input = argv[optind];
 
         if (n_calibrate > 1) {
                 log_error("--calibrate, --calibrate-first and --calibrate-auto exclude one another");

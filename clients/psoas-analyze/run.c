@@ -111,6 +111,12 @@ static int context_finish_output(Context *c) {
                 if (c->json)
                         writer_puts(c->out, c->n_events_written > 0 ? "\n]\n" : "]\n");
                 break;
+        case OUTPUT_ROW:
+                if (c->json)
+                        summary_write_json(c, state, &total);
+                else
+                        summary_write_row(c, state, &total);
+                break;
         case OUTPUT_SAMPLES:
                 break;
         }

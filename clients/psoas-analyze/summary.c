@@ -167,6 +167,37 @@ void summary_write_text(Context *c, const struct psoas_state *state, const struc
                 writer_printf(w, LABEL "%" PRIu64 "\n", "Events dropped", state->events_dropped);
 }
 
+const char summary_row_header[] =
+        "input,status,samples,duration_s,days,gyro,calibration,neutral_inclination_deg,standing_s,sitting_s,"
+        "walking_s,lying_s,unknown_s,sitting_bouts,longest_bout_s,breaks,steps,alerts_sitting,alerts_tilt,"
+        "tilt_mean_deg";
+
+void summary_write_row(Context *c, const struct psoas_state *state, const struct psoas_day_stats *total) {
+        const double seconds[] = { total->standing_s, total->sitting_s, total->walking_s, total->lying_s,
+                total->unknown_s };
+        Writer *w = c->out;
+
+        /* The input and status columns are the cohort's (cohort.c). */
+        writer_printf(w, "%" PRIu64 ",", c->n_samples);
+        writer_json_number(w, us_to_s(c->last_t_us - c->first_t_us), 3);
+        writer_printf(w, ",%u,%s,%s,", c->has_start ? c->n_days : 1, c->has_gyro ? "true" : "false",
+                calibration_status(c));
+        if (c->calibration == CALIBRATION_OK)
+                writer_json_number(w, c->neutral_inclination_deg, 2);
+        for (size_t i = 0; i < ELEMENTSOF(seconds); i++) {
+                writer_puts(w, ",");
+                writer_json_number(w, seconds[i], 3);
+        }
+        writer_printf(w, ",%u,", (unsigned)total->sitting_bouts);
+        writer_json_number(w, total->longest_bout_s, 3);
+        writer_printf(w, ",%u,%u,%" PRIu64 ",%" PRIu64 ",", (unsigned)total->breaks, (unsigned)total->steps,
+                c->n_alerts[PSOAS_ALERT_SITTING], c->n_alerts[PSOAS_ALERT_TILT]);
+        if (total->tilt_s > 0)
+                writer_json_number(w, psoas_day_stats_tilt_mean(total), 2);
+        writer_puts(w, "\n");
+        (void)state;
+}
+
 void summary_write_json(Context *c, const struct psoas_state *state, const struct psoas_day_stats *total) {
         Writer *w = c->out;
 

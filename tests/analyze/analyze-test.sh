@@ -444,7 +444,10 @@ case_usage() {
         expect_stderr "--json is for"
         run 64 --quat x
         expect_stderr "--quat adds columns to --output samples only"
-        run 64 a b
+        # Two inputs are a cohort: each that cannot be opened has its row, and its message.
+        run 66 a b
+        expect_stderr "cannot open a: No such file or directory"
+        expect_stderr "cannot open b: No such file or directory"
         run 0 --help
         grep -q -- '--calibrate-first' "$tmp/out" || fail "--help does not list --calibrate-first"
         run 0 --version
@@ -461,6 +464,45 @@ case_days() {
 assert all(e["time"].startswith("2024-05-0") for e in doc), doc
 assert [e for e in doc if e.get("current") == "2024-05-02" and e.get("previous") == "2024-05-01"], doc
 '
+}
+
+# A cohort: several files, each analysed alone (the same figures as one by one), a CSV row each in the order given;
+# a broken file spoils its own row only, and the exit status is its.
+case_cohort() {
+        for seed in 1 2 3; do
+                "$PSOAS_SYNTH" --scenario seated --seed $seed --rate 50 >"$tmp/r$seed.csv"
+        done
+        printf 't,ax,ay\n0,1,2\n' >"$tmp/bad.csv"
+        run 65 --calibrate-first 5 --jobs 2 "$tmp/r1.csv" "$tmp/bad.csv" "$tmp/r2.csv" "$tmp/r3.csv"
+        expect_stderr "bad.csv:1: the header lacks column az"
+        cp "$tmp/out" "$tmp/rows.csv"
+        for seed in 1 2 3; do
+                run 0 --json --calibrate-first 5 "$tmp/r$seed.csv"
+                cp "$tmp/out" "$tmp/alone$seed.json"
+        done
+        "$py" - "$tmp" <<'EOF'
+import csv, json, sys
+tmp = sys.argv[1]
+rows = list(csv.DictReader(open(f"{tmp}/rows.csv")))
+assert [r["input"] for r in rows] == [f"{tmp}/r1.csv", f"{tmp}/bad.csv", f"{tmp}/r2.csv", f"{tmp}/r3.csv"], rows
+assert rows[1]["status"] == "65" and rows[1]["samples"] == "", rows[1]
+for row, seed in zip([rows[0], rows[2], rows[3]], (1, 2, 3)):
+    alone = json.load(open(f"{tmp}/alone{seed}.json"))
+    assert row["status"] == "0" and int(row["samples"]) == alone["samples"], (row, alone["samples"])
+    for key in ("sitting", "standing", "walking"):
+        assert abs(float(row[key + "_s"]) - alone["posture_s"][key]) < 0.01, (key, row, alone["posture_s"])
+    assert int(row["steps"]) == alone["steps"] and int(row["sitting_bouts"]) == alone["sitting_bouts"]["count"]
+EOF
+        run 65 --json --calibrate-first 5 "$tmp/r1.csv" "$tmp/bad.csv"
+        json_check "$tmp/out" 'assert doc[0]["input"].endswith("r1.csv") and doc[0]["samples"] > 0 and doc[1] == {"input": doc[1]["input"], "status": 65}, doc'
+        run 64 --output events "$tmp/r1.csv" "$tmp/r2.csv"
+        expect_stderr "--output events takes one input"
+        run 64 --jobs 2 "$tmp/r1.csv"
+        expect_stderr "--jobs is for several inputs"
+        run 64 --jobs 0 "$tmp/r1.csv" "$tmp/r2.csv"
+        expect_stderr "--jobs '0': expected a number from 1 to 256"
+        run 64 "$tmp/r1.csv" -
+        expect_stderr "standard input (-) cannot be one of several inputs"
 }
 
 # The heads-up: an event "sitting-soon" that long before the bout's first sitting alert, not counted as an alert.
