@@ -21,7 +21,7 @@
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(Catalog *, catalog_free);
 
-/* The names lib/gen-catalog.py accepts, in the order of the enum's bits. */
+/* The names of the places and targets, in the order of the enum's bits. */
 static const char *const place_names[] = { "desk", "floor" };
 static const char *const target_names[] = {
         "hip-flexors",
@@ -58,7 +58,7 @@ static int entry_error(const EntryContext *e, const char *key, const char *forma
         return json_doc_error(e->ret_error, e->name, e->path, key, "%s", reason);
 }
 
-/* Python's str.isspace(), which lib/gen-catalog.py's strip() uses to call a string empty. */
+/* The Unicode white space (as Python's str.isspace()): a string of nothing else is empty. */
 static bool code_point_is_space(uint32_t cp) {
         return (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x20) || cp == 0x85 || cp == 0xA0 ||
                 cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 ||
@@ -96,8 +96,8 @@ static bool string_is_blank(const char *s, size_t n) {
         return true;
 }
 
-/* gen-catalog.py's string(): non-empty, no control characters (NUL included), at most CATALOG_STRING_MAX
- * bytes. Returns the string, owned by v. */
+/* A catalog string: non-empty, no control characters (NUL included), at most CATALOG_STRING_MAX bytes. Returns
+ * the string, owned by v. */
 static int check_string(const EntryContext *e, const char *key, struct json_object *v, const char **ret) {
         const char *s;
         size_t n;

@@ -3,8 +3,9 @@
 
 /*
  * The stretch catalog as a data file (data/stretches.json, installed to PKGDATADIR and replaceable by the
- * admin), read with json-c into the engine's struct psoas_stretch array. The format is the one lib/gen-catalog.py
- * documents and checks at build time; this reader checks the same rules at run time.
+ * admin), read with json-c into the engine's struct psoas_stretch array. Its format is psoasd.json(5)'s, STRETCH
+ * CATALOG; this reader is the one place that checks it (over psoas_stretch_validate()): lib/gen-catalog reads the
+ * file with it to compile the default catalog into libpsoas, and psoasd to use an installed one.
  */
 
 #include <stddef.h>

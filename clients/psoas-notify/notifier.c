@@ -17,6 +17,7 @@
 #include "notification-server.h"
 #include "notifier.h"
 #include "prompt-details.h"
+#include "xdg.h"
 
 #define DAEMON_NAME "org.psoas.Posture1"
 #define DAEMON_PATH "/org/psoas/Posture1"
@@ -739,7 +740,6 @@ static void describe_amount(char *buf, size_t size, uint32_t lo, uint32_t hi, bo
  * under $XDG_STATE_HOME (~/.local/state), or for this run only when there is no such place. */
 static void show_red_flags_once(Notifier *n) {
         _cleanup_free_ char *path = NULL;
-        const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
         FILE *f;
 
         if (n->red_flags_shown)
@@ -750,13 +750,8 @@ static void show_red_flags_once(Notifier *n) {
                 return;
         }
         n->red_flags_shown = true;
-        if (state && *state == '/') {
-                if (asprintf(&path, "%s/psoas-notify-red-flags-shown", state) < 0)
-                        path = NULL;
-        } else if (home && *home == '/') {
-                if (asprintf(&path, "%s/.local/state/psoas-notify-red-flags-shown", home) < 0)
-                        path = NULL;
-        }
+        if (xdg_user_path("XDG_STATE_HOME", ".local/state", "psoas-notify-red-flags-shown", &path) < 0)
+                path = NULL;
         if (path && access(path, F_OK) == 0)
                 return;
 

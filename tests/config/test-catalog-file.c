@@ -12,7 +12,7 @@
 
 #define NAME "cat.json"
 
-/* The catalog of lib/gen-catalog.py's own tests (tests/unit/gen-catalog-tests.py), to break one piece at a
+/* The catalog of lib/gen-catalog's own tests (tests/unit/gen-catalog-tests.py), to break one piece at a
  * time. */
 static const char good[] = "{\n"
                            "  \"version\": 1,\n"

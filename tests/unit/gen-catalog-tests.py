@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Tests for lib/gen-catalog.py: broken catalogs are refused with a message naming the file, the entry and the key,
+"""Tests for lib/gen-catalog (the C tool that compiles the catalog through psoasd's catalog reader): broken catalogs are refused with a message naming the file, the entry and the key,
 and good ones compile to C whose strings come back byte for byte.
 
-Usage: gen-catalog-tests.py [GEN_CATALOG_PY [STRETCHES_JSON]]   (defaults: the files in this source tree)
+Usage: gen-catalog-tests.py GEN_CATALOG [STRETCHES_JSON]   (default: the catalog in this source tree)
 """
 
 import copy
@@ -15,10 +15,10 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-GEN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "lib", "gen-catalog.py"))
+GEN = os.path.abspath(sys.argv[1])
 DATA = os.path.abspath(
     sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "..", "..", "data", "stretches.json"))
-INCLUDE = os.path.join(os.path.dirname(GEN), "include")
+INCLUDE = os.path.join(HERE, "..", "..", "lib", "include")
 
 GOOD = {
     "version": 1,
@@ -76,60 +76,60 @@ DELETE = object()
 
 # name, a mutation of GOOD (or raw file text), and the pieces the error message must contain.
 BROKEN = [
-    ("top-level unknown key", change(["extra", 1]), ["top level", "'extra'"]),
-    ("missing version", change(["version", DELETE]), ["top level", "'version'", "missing"]),
-    ("unknown version", change(["version", 2]), ["'version'"]),
-    ("version not an integer", change(["version", 1.0]), ["'version'"]),
-    ("empty stretches", change(["stretches", []]), ["'stretches'"]),
-    ("stretches not a list", change(["stretches", {}]), ["'stretches'"]),
+    ("top-level unknown key", change(["extra", 1]), ["extra:"]),
+    ("missing version", change(["version", DELETE]), ["version:", "missing"]),
+    ("unknown version", change(["version", 2]), ["version:"]),
+    ("version not an integer", change(["version", 1.0]), ["version:"]),
+    ("empty stretches", change(["stretches", []]), ["stretches:"]),
+    ("stretches not a list", change(["stretches", {}]), ["stretches:"]),
     ("entry not an object", change(["stretches", 1, "nope"]), ["stretches[1]"]),
-    ("unknown entry key", change(["stretches", 0, "hold", [1, 2]]), ["stretches[0]", "id 'first'", "'hold'"]),
-    ("missing title", change(["stretches", 1, "title", DELETE]), ["stretches[1]", "id 'second'", "'title'"]),
-    ("missing id", change(["stretches", 1, "id", DELETE]), ["stretches[1]", "'id'", "missing"]),
-    ("missing per_side", change(["stretches", 0, "per_side", DELETE]), ["id 'first'", "'per_side'"]),
-    ("missing safety", change(["stretches", 0, "safety", DELETE]), ["id 'first'", "'safety'"]),
-    ("title not a string", change(["stretches", 0, "title", 7]), ["id 'first'", "'title'", "string"]),
-    ("empty muscles", change(["stretches", 0, "muscles", " "]), ["id 'first'", "'muscles'", "empty"]),
+    ("unknown entry key", change(["stretches", 0, "hold", [1, 2]]), ["stretches[0]", "(stretch \'first\')", "hold:"]),
+    ("missing title", change(["stretches", 1, "title", DELETE]), ["stretches[1]", "(stretch \'second\')", "title:"]),
+    ("missing id", change(["stretches", 1, "id", DELETE]), ["stretches[1]", "id:", "missing"]),
+    ("missing per_side", change(["stretches", 0, "per_side", DELETE]), ["(stretch \'first\')", "per_side:"]),
+    ("missing safety", change(["stretches", 0, "safety", DELETE]), ["(stretch \'first\')", "safety:"]),
+    ("title not a string", change(["stretches", 0, "title", 7]), ["(stretch \'first\')", "title:", "string"]),
+    ("empty muscles", change(["stretches", 0, "muscles", " "]), ["(stretch \'first\')", "muscles:", "empty"]),
     ("control character", change(["stretches", 1, "instructions", "Lie\ndown."]),
-     ["id 'second'", "'instructions'"]),
-    ("NUL in a string", change(["stretches", 1, "safety", "Stop\u0000"]), ["id 'second'", "'safety'"]),
-    ("id upper case", change(["stretches", 0, "id", "First"]), ["stretches[0]", "'id'", "First"]),
-    ("id underscore", change(["stretches", 1, "id", "sec_ond"]), ["stretches[1]", "'id'"]),
-    ("id empty", change(["stretches", 1, "id", ""]), ["stretches[1]", "'id'"]),
-    ("id not a string", change(["stretches", 1, "id", 2]), ["stretches[1]", "'id'"]),
-    ("duplicate id", change(["stretches", 1, "id", "first"]), ["stretches[1]", "id 'first'", "'id'",
+     ["(stretch \'second\')", "instructions:"]),
+    ("NUL in a string", change(["stretches", 1, "safety", "Stop\u0000"]), ["(stretch \'second\')", "safety:"]),
+    ("id upper case", change(["stretches", 0, "id", "First"]), ["stretches[0]", "id:", "First"]),
+    ("id underscore", change(["stretches", 1, "id", "sec_ond"]), ["stretches[1]", "id:"]),
+    ("id empty", change(["stretches", 1, "id", ""]), ["stretches[1]", "id:"]),
+    ("id not a string", change(["stretches", 1, "id", 2]), ["stretches[1]", "id:"]),
+    ("duplicate id", change(["stretches", 1, "id", "first"]), ["stretches[1]", "(stretch \'first\')", "id:",
                                                                "stretches[0]"]),
-    ("both hold and reps", change(["stretches", 0, "reps", [1, 2]]), ["id 'first'", "'reps'", "both"]),
-    ("neither hold nor reps", change(["stretches", 0, "hold_seconds", DELETE]), ["id 'first'", "'hold_seconds'"]),
-    ("min > max", change(["stretches", 1, "reps", [12, 10]]), ["id 'second'", "'reps'", "greater"]),
-    ("range of one", change(["stretches", 0, "hold_seconds", [30]]), ["id 'first'", "'hold_seconds'"]),
-    ("range of three", change(["stretches", 0, "hold_seconds", [1, 2, 3]]), ["id 'first'", "'hold_seconds'"]),
-    ("range not a list", change(["stretches", 0, "hold_seconds", 30]), ["id 'first'", "'hold_seconds'"]),
-    ("fractional seconds", change(["stretches", 0, "hold_seconds", [20.5, 30]]), ["id 'first'", "'hold_seconds'"]),
-    ("boolean as a number", change(["stretches", 1, "reps", [True, 12]]), ["id 'second'", "'reps'"]),
-    ("zero minimum", change(["stretches", 1, "reps", [0, 12]]), ["id 'second'", "'reps'"]),
-    ("beyond uint32", change(["stretches", 1, "reps", [1, 2**32]]), ["id 'second'", "'reps'"]),
-    ("per_side not a boolean", change(["stretches", 0, "per_side", "yes"]), ["id 'first'", "'per_side'"]),
-    ("per_side as 1", change(["stretches", 0, "per_side", 1]), ["id 'first'", "'per_side'"]),
-    ("unknown place", change(["stretches", 0, "places", ["desk", "kitchen"]]), ["id 'first'", "'places'",
+    ("both hold and reps", change(["stretches", 0, "reps", [1, 2]]), ["(stretch \'first\')", "reps:", "both"]),
+    ("neither hold nor reps", change(["stretches", 0, "hold_seconds", DELETE]), ["(stretch \'first\')", "hold_seconds:"]),
+    ("min > max", change(["stretches", 1, "reps", [12, 10]]), ["(stretch \'second\')", "reps:", "greater"]),
+    ("range of one", change(["stretches", 0, "hold_seconds", [30]]), ["(stretch \'first\')", "hold_seconds:"]),
+    ("range of three", change(["stretches", 0, "hold_seconds", [1, 2, 3]]), ["(stretch \'first\')", "hold_seconds:"]),
+    ("range not a list", change(["stretches", 0, "hold_seconds", 30]), ["(stretch \'first\')", "hold_seconds:"]),
+    ("fractional seconds", change(["stretches", 0, "hold_seconds", [20.5, 30]]), ["(stretch \'first\')", "hold_seconds:"]),
+    ("boolean as a number", change(["stretches", 1, "reps", [True, 12]]), ["(stretch \'second\')", "reps:"]),
+    ("zero minimum", change(["stretches", 1, "reps", [0, 12]]), ["(stretch \'second\')", "reps:"]),
+    ("beyond uint32", change(["stretches", 1, "reps", [1, 2**32]]), ["(stretch \'second\')", "reps:"]),
+    ("per_side not a boolean", change(["stretches", 0, "per_side", "yes"]), ["(stretch \'first\')", "per_side:"]),
+    ("per_side as 1", change(["stretches", 0, "per_side", 1]), ["(stretch \'first\')", "per_side:"]),
+    ("unknown place", change(["stretches", 0, "places", ["desk", "kitchen"]]), ["(stretch \'first\')", "places:",
                                                                                 "kitchen"]),
-    ("no places", change(["stretches", 0, "places", []]), ["id 'first'", "'places'"]),
-    ("place twice", change(["stretches", 0, "places", ["desk", "desk"]]), ["id 'first'", "'places'", "twice"]),
-    ("places not a list", change(["stretches", 0, "places", "desk"]), ["id 'first'", "'places'"]),
-    ("unknown target", change(["stretches", 1, "targets", ["abs"]]), ["id 'second'", "'targets'", "abs"]),
-    ("no targets", change(["stretches", 1, "targets", []]), ["id 'second'", "'targets'"]),
-    ("target not a string", change(["stretches", 1, "targets", [["core"]]]), ["id 'second'", "'targets'"]),
-    ("unknown check", change(["stretches", 1, "check", "standing"]), ["id 'second'", "'check'", "standing"]),
-    ("check not a string", change(["stretches", 1, "check", None]), ["id 'second'", "'check'"]),
+    ("no places", change(["stretches", 0, "places", []]), ["(stretch \'first\')", "places:"]),
+    ("place twice", change(["stretches", 0, "places", ["desk", "desk"]]), ["(stretch \'first\')", "places:", "twice"]),
+    ("places not a list", change(["stretches", 0, "places", "desk"]), ["(stretch \'first\')", "places:"]),
+    ("unknown target", change(["stretches", 1, "targets", ["abs"]]), ["(stretch \'second\')", "targets:", "abs"]),
+    ("no targets", change(["stretches", 1, "targets", []]), ["(stretch \'second\')", "targets:"]),
+    ("target not a string", change(["stretches", 1, "targets", [["core"]]]), ["(stretch \'second\')", "targets:"]),
+    ("unknown check", change(["stretches", 1, "check", "standing"]), ["(stretch \'second\')", "check:", "standing"]),
+    ("check not a string", change(["stretches", 1, "check", None]), ["(stretch \'second\')", "check:"]),
     ("duplicate key in an entry",
      json.dumps(GOOD, indent=2).replace('"title": "Second",', '"title": "Second", "title": "Again",'),
-     ["stretches[1]", "id 'second'", "'title'", "more than once"]),
+     ["stretches[1]", "title:", "more than once", "line 25"]),
     ("duplicate top-level key", json.dumps(GOOD).replace('{"version": 1,', '{"version": 1, "version": 1,'),
-     ["top level", "'version'"]),
-    ("syntax error", json.dumps(GOOD)[:-5], ["invalid JSON"]),
-    ("NaN", json.dumps(GOOD).replace("[20, 30]", "[NaN, 30]"), ["invalid JSON", "NaN"]),
+     ["version:"]),
+    ("syntax error", json.dumps(GOOD)[:-5], ["not valid JSON"]),
+    ("NaN", json.dumps(GOOD).replace("[20, 30]", "[NaN, 30]"), ["not valid JSON", "NaN"]),
     ("top level not an object", "[]", ["top level"]),
-    ("not UTF-8", b'{"version": 1, "stretches": "\xff"}', ["UTF-8"]),
+    ("not UTF-8", b'{"version": 1, "stretches": "\xff"}', ["utf-8"]),
 ]
 
 failures = []
@@ -141,7 +141,7 @@ def fail(name, message):
 
 
 def run(source, output):
-    return subprocess.run([sys.executable, GEN, source, output], capture_output=True, text=True)
+    return subprocess.run([GEN, source, output], capture_output=True, text=True)
 
 
 def write(path, content):
@@ -182,7 +182,7 @@ def test_broken(tmp):
 
 
 def test_usage(tmp):
-    r = subprocess.run([sys.executable, GEN], capture_output=True, text=True)
+    r = subprocess.run([GEN], capture_output=True, text=True)
     if r.returncode == 0 or "usage" not in r.stderr:
         fail("usage", f"exit {r.returncode}, stderr {r.stderr!r}")
     r = run(os.path.join(tmp, "does-not-exist.json"), os.path.join(tmp, "x.c"))
@@ -229,7 +229,7 @@ def test_escaping(tmp):
     if r.returncode != 0:
         fail("escaping", f"generator refused a good catalog: {r.stderr.strip()}")
         return
-    with open(output, encoding="ascii") as f:
+    with open(output, encoding="utf-8") as f:
         if any(len(line.rstrip("\n")) > 109 for line in f):
             fail("escaping", "generated lines exceed 109 columns")
             return
