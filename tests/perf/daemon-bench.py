@@ -562,7 +562,8 @@ class Session:
         if not self.record_path:
             return None
         with open(self.record_path) as f:
-            return sum(1 for _ in f) - 1
+            # Less the header, and the "# psoas start:" line (comments are no samples).
+            return sum(1 for line in f if not line.startswith('#')) - 1
 
     def close(self):
         if self.stream:
