@@ -521,6 +521,13 @@ int state_file_parse_day(
         return 0;
 }
 
+/* A realtime member of the top level, checked. */
+static int get_realtime(json_object *root, const char *key, int64_t *ret, char reason[static REASON_MAX]) {
+        int r = get_integer(root, NULL, key, ret, reason);
+
+        return r < 0 ? r : check_realtime(key, *ret, reason);
+}
+
 int state_file_parse_current(
         const char *json, size_t size, CurrentState *ret, char reason[static REASON_MAX]) {
         _cleanup_json_ json_object *root = NULL;
@@ -535,16 +542,10 @@ int state_file_parse_current(
         r = get_bool(root, NULL, "in_bout", &current.in_bout, reason);
         if (r < 0)
                 return r;
-        r = get_integer(root, NULL, "bout_start_realtime_us", &current.bout_start_realtime_us, reason);
+        r = get_realtime(root, "bout_start_realtime_us", &current.bout_start_realtime_us, reason);
         if (r < 0)
                 return r;
-        r = check_realtime("bout_start_realtime_us", current.bout_start_realtime_us, reason);
-        if (r < 0)
-                return r;
-        r = get_integer(root, NULL, "last_break_realtime_us", &current.last_break_realtime_us, reason);
-        if (r < 0)
-                return r;
-        r = check_realtime("last_break_realtime_us", current.last_break_realtime_us, reason);
+        r = get_realtime(root, "last_break_realtime_us", &current.last_break_realtime_us, reason);
         if (r < 0)
                 return r;
 
