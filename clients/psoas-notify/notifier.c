@@ -58,6 +58,7 @@ static const char *const red_flags_actions[] = { "ok", "Understood", NULL };
 enum {
         ALERT_SITTING,
         ALERT_TILT,
+        ALERT_SITTING_SOON,
         ALERT_OTHER,
         _ALERT_MAX,
 };
@@ -92,6 +93,20 @@ static const AlertKind alert_kinds[_ALERT_MAX] = {
                                 "Give your lower back a rest: shift your weight, walk a few steps or sit down "
                                 "for a moment.",
                                 "psoas-standing" },
+                },
+                .actions = tilt_actions,
+        },
+        /* The heads-up before a bout's first sitting alert (level 0), when psoasd is configured to give one. */
+        [ALERT_SITTING_SOON] = {
+                .kind = "sitting-soon",
+                .tag = "sitting heads-up",
+                .levels = {
+                        { "A sitting alert is coming", "A good moment to stand up before it does.",
+                                "psoas-sitting" },
+                        { "A sitting alert is coming", "A good moment to stand up before it does.",
+                                "psoas-sitting" },
+                        { "A sitting alert is coming", "A good moment to stand up before it does.",
+                                "psoas-sitting" },
                 },
                 .actions = tilt_actions,
         },
@@ -686,6 +701,11 @@ static void handle_alert(Notifier *n, sd_bus_message *m) {
         }
         if (n->inhibited) {
                 log_debug("Dropping the %s alert: psoasd is inhibited.", kind);
+                return;
+        }
+        if (desktop_quiet(n) && kind_index == ALERT_SITTING_SOON) {
+                /* A warning of what comes later is worth nothing afterwards: the alert itself is held. */
+                log_debug("Dropping the sitting heads-up: the desktop is quiet.");
                 return;
         }
         if (desktop_quiet(n)) {

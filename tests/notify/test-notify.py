@@ -366,6 +366,24 @@ def case_level_wording_and_icons():
     server.close()
 
 
+def case_sitting_heads_up_wording():
+    """The heads-up before a sitting alert ("sitting-soon", level 0) reads as one: a title of its own, psoas's message
+    and a word of advice, at normal urgency, going away by itself; not the wording of an unknown kind."""
+    bus = Bus()
+    server = FakeNotificationServer(bus)
+    fake = FakeDaemon(bus)
+    with Notifier(bus):
+        fake.alert('sitting-soon', 'You have been sitting for 25 min: a sitting alert comes in 5 min', 0)
+        note = server.wait(bus, 1)
+        assert note['summary'] == 'A sitting alert is coming', note
+        assert note['body'] == ('You have been sitting for 25 min: a sitting alert comes in 5 min.\n'
+                                'A good moment to stand up before it does.'), note
+        assert note['hints']['urgency'] == 1 and note['timeout'] == -1, note
+        assert icon_installed(note['icon']), note
+    fake.close()
+    server.close()
+
+
 def case_sound_hint_off_by_default():
     """No sound unless asked (--sound), and then only from a server with the "sound" capability: the others get
     suppress-sound, which also silences a server's own sound."""
