@@ -168,7 +168,8 @@ int main(int argc, char **argv) {
         }
 
         if (markdown)
-                printf("| sensor | recordings | steps taken | steps counted | error, all steps | mean absolute "
+                printf("| sensor | recordings | steps taken | steps counted | error, all steps | mean "
+                       "absolute "
                        "error | worst recording |\n|---|---|---|---|---|---|---|\n");
         bool failed = false;
         for (size_t vi = 0; vi < ELEMENTSOF(variants); vi++) {
