@@ -206,8 +206,10 @@ int context_run(Context *c) {
                                 double min, max;
 
                                 if (r == -ERANGE && strcmp(field, "sitting_heads_up_s") == 0 &&
-                                        c->config.sitting_heads_up_s <= 3600)
-                                        /* In range, but not before the alert it announces. */
+                                        psoas_config_range(field, &min, &max) >= 0 &&
+                                        c->config.sitting_heads_up_s >= min &&
+                                        c->config.sitting_heads_up_s <= max)
+                                        /* In its own range (libpsoas's), but not before the alert it announces. */
                                         log_error("--%s %s: must be less than --sitting-alert",
                                                 c->bindings[i].option, c->bindings[i].arg);
                                 else if (r == -ERANGE && c->bindings[i].key &&
