@@ -38,6 +38,7 @@ const char *psoas_alert_kind_to_string(enum psoas_alert_kind kind) {
                 [PSOAS_ALERT_SITTING] = "sitting",
                 [PSOAS_ALERT_TILT] = "tilt",
                 [PSOAS_ALERT_SITTING_SOON] = "sitting-soon",
+                [PSOAS_ALERT_SLOUCH] = "slouch",
         };
         return (unsigned)kind < _PSOAS_ALERT_KIND_MAX ? names[kind] : NULL;
 }
@@ -78,6 +79,20 @@ const char *psoas_calibration_error_to_string(enum psoas_calibration_error error
                 [PSOAS_CALIBRATION_CANCELLED] = "calibration was cancelled",
                 [PSOAS_CALIBRATION_NOT_STANDING] =
                         "you seem to be sitting: the pelvis came down and has not come back up",
+                [PSOAS_CALIBRATION_NOT_SITTING] =
+                        "you are not sitting: sit upright on your sit bones and hold still",
         };
         return (unsigned)error < _PSOAS_CALIBRATION_ERROR_MAX ? messages[error] : NULL;
+}
+
+const char *psoas_bout_end_to_string(enum psoas_bout_end end) {
+        static const char *const names[_PSOAS_BOUT_END_MAX] = {
+                [PSOAS_BOUT_END_SAT_DOWN] = "sat-down",
+                [PSOAS_BOUT_END_STOOD_UP] = "stood-up",
+                [PSOAS_BOUT_END_LAY_DOWN] = "lay-down",
+                [PSOAS_BOUT_END_UNCLEAR] = "unclear",
+                [PSOAS_BOUT_END_NOT_WORN] = "not-worn",
+                [PSOAS_BOUT_END_NO_DATA] = "no-data",
+        };
+        return (unsigned)end < _PSOAS_BOUT_END_MAX ? names[end] : NULL;
 }

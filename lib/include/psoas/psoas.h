@@ -131,6 +131,12 @@ struct psoas_config {
         /* A heads-up (PSOAS_ALERT_SITTING_SOON) this long before a bout's first sitting alert; 0: none. Less
          * than sitting_alert_s. The member added last: a caller's smaller struct leaves it 0. */
         float sitting_heads_up_s;
+
+        /* Slouch alert (PSOAS_ALERT_SLOUCH): sitting with the pelvis slumped back at least slouch_alert_deg
+         * behind the upright sitting reference (psoas_engine_calibrate_sitting()) for slouch_alert_s. No alert
+         * without a reference; slouch_alert_deg 0: none. Added in 0.4. */
+        float slouch_alert_deg;
+        float slouch_alert_s;
 };
 
 /* Sets every field but size to its default, as far as config->size goes. -EINVAL when size is not set. */
@@ -255,6 +261,9 @@ struct psoas_day_stats {
          * included once it is one (libpsoas(3), STEPS). The member added last: a caller's smaller struct is
          * filled without it. */
         uint32_t steps;
+        /* Seconds the sensor was off the body (libpsoas(3), WEAR): counted here, not as any posture. Added in
+         * 0.4, after steps. */
+        double not_worn_s;
 };
 
 /* Mean standing tilt in degrees, 0 when there is none (or stats->size is not set). */
@@ -274,6 +283,8 @@ enum psoas_calibration_error {
         /* The evidence says the wearer is not standing: the pelvis came down (by a seat's height) and has not
          * come back up, or the posture is sitting or lying. Calibrating would swap sitting and standing. */
         PSOAS_CALIBRATION_NOT_STANDING,
+        /* psoas_engine_calibrate_sitting(): the wearer is not sitting. Added in 0.4. */
+        PSOAS_CALIBRATION_NOT_SITTING,
         _PSOAS_CALIBRATION_ERROR_MAX,
 };
 
@@ -286,6 +297,10 @@ struct psoas_calibration {
         float forward[3]; /* the wearer's forward in the sensor frame (unit, perpendicular to up) */
         bool forward_known;
         float neutral_inclination_deg; /* sagittal inclination at neutral, see struct psoas_state */
+        /* The upright sitting reference (psoas_engine_calibrate_sitting()): the sagittal inclination sitting
+         * upright. Added in 0.4. */
+        bool sitting_reference_known;
+        float sitting_reference_inclination_deg;
 };
 
 /* ---------------------------------------------------------------------------------------------------------- */
@@ -297,9 +312,12 @@ enum psoas_alert_kind {
         /* sitting_heads_up_s before a bout's first sitting alert, at level 0: a warning, not an alert. It is
          * not counted in the day's alerts and prompts no stretch. */
         PSOAS_ALERT_SITTING_SOON,
+        /* Sitting slumped back from the upright sitting reference (slouch_alert_deg, slouch_alert_s), level 1.
+         * Prompts a cue to sit up, not a stretch. Added in 0.4. */
+        PSOAS_ALERT_SLOUCH,
         _PSOAS_ALERT_KIND_MAX,
 };
-/* "sitting", "tilt", "sitting-soon" */
+/* "sitting", "tilt", "sitting-soon", "slouch" */
 PSOAS_API const char *psoas_alert_kind_to_string(enum psoas_alert_kind kind);
 
 enum psoas_stretch_result {
@@ -353,6 +371,9 @@ struct psoas_event {
                 } posture;
                 struct {
                         float neutral_inclination_deg;
+                        /* The upright sitting reference was captured (psoas_engine_calibrate_sitting()), not
+                         * the standing neutral: its inclination is in neutral_inclination_deg. Added in 0.4. */
+                        bool sitting;
                 } calibrated;
                 struct {
                         enum psoas_calibration_error reason;
@@ -435,6 +456,13 @@ struct psoas_state {
         uint64_t samples_accepted;
         uint64_t samples_rejected; /* non-finite values, absurd magnitudes, time not increasing */
         uint64_t events_dropped;
+        /* Whether the sensor is on the body: false once it has been perfectly still for PSOAS_NOT_WORN_S
+         * (libpsoas(3), WEAR); the posture is then unknown. Added in 0.4. */
+        bool worn;
+        /* Sitting with an upright sitting reference: how far the pelvis is behind it in degrees (positive:
+         * slumped back); 0 otherwise. Added in 0.4. */
+        bool sitting_reference_known;
+        float slouch_deg;
 };
 
 /* ---------------------------------------------------------------------------------------------------------- */
@@ -512,6 +540,10 @@ PSOAS_API int psoas_engine_calibrate(struct psoas_engine *engine);
  * The result is queued when the first sample after end_us arrives. */
 PSOAS_API int psoas_engine_calibrate_window(struct psoas_engine *engine, int64_t start_us, int64_t end_us);
 PSOAS_API void psoas_engine_calibrate_cancel(struct psoas_engine *engine);
+/* Capture the upright sitting reference for the slouch alert at the next samples: the wearer sits upright and
+ * still; queues CALIBRATED (calibrated.sitting) or CALIBRATION_FAILED (PSOAS_CALIBRATION_NOT_SITTING when the
+ * posture is not sitting). Needs the standing calibration first (-ENODATA). -EBUSY while one is running. */
+PSOAS_API int psoas_engine_calibrate_sitting(struct psoas_engine *engine);
 /* Fills *ret (ret->size set by the caller). -ENODATA when not calibrated. */
 PSOAS_API int psoas_engine_get_calibration(const struct psoas_engine *engine, struct psoas_calibration *ret);
 /* Restore a saved calibration. -EINVAL when its vectors are not unit length or not perpendicular (or its size
@@ -536,6 +568,85 @@ PSOAS_API int psoas_engine_report_stretch(struct psoas_engine *engine, const cha
  * (else -ESTALE and nothing changes). bout_start_local_us is the local wall time the bout began, 0 for none. */
 PSOAS_API int psoas_engine_restore(
         struct psoas_engine *engine, const struct psoas_day_stats *stats, int64_t bout_start_local_us);
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* The record of a day: a per-minute timeline and every bout (libpsoas(3), THE RECORD).
+ *
+ * The engine keeps the last PSOAS_RECORD_SETTLE_S seconds open, one cell a local second, since a revised
+ * posture and the test for a sensor taken off reach back that far. A minute is settled, and can be popped,
+ * once the local time is PSOAS_RECORD_SETTLE_S past its end; bouts likewise. psoas_engine_finish_record()
+ * settles everything at the end of the data (the end of a recording, psoasd stopping). Local time is that of
+ * psoas_engine_set_clock(); without a clock, sample time is taken as local time. */
+
+/* A sensor perfectly still this long (its 1 s mean acceleration within PSOAS_NOT_WORN_DEG of one direction:
+ * no breathing, no sway) is off the body, from the start of the stillness on. */
+#define PSOAS_NOT_WORN_S 180
+#define PSOAS_NOT_WORN_DEG 0.15f
+#define PSOAS_RECORD_SETTLE_S 240
+
+/* One local minute. The seconds are whole seconds of the minute, each taken by the posture of the sample that
+ * began it (as the day's totals account the time after a sample to that sample's posture); the seconds that no
+ * field counts (60 minus their sum) had no data: no sample, or a gap of over 2 s. A minute without any data is
+ * never reported. */
+struct psoas_minute {
+        uint32_t size; /* sizeof(struct psoas_minute), set by the caller */
+        int32_t day; /* local days since 1970-01-01 */
+        int32_t minute; /* of the local day, 0..1439 */
+        uint16_t sitting_s, standing_s, walking_s, lying_s;
+        uint16_t unknown_s; /* worn, but the posture not told (before calibration, during a transition) */
+        uint16_t not_worn_s;
+        uint16_t steps; /* steps taken in the minute (heel strikes counted while walking) */
+        /* Mean tilt in degrees relative to the standing neutral, positive anterior, over the seconds standing
+         * and over those sitting (sitting is a posterior tilt: negative); NaN when there are none or the
+         * sensor is not calibrated with a known forward direction. */
+        float tilt_standing_deg;
+        float tilt_sitting_deg;
+};
+
+/* How a bout ended: what came next (for break_s or more, or at once for the data's end). */
+enum psoas_bout_end {
+        PSOAS_BOUT_END_SAT_DOWN, /* the wearer sat down */
+        PSOAS_BOUT_END_STOOD_UP, /* stood up or walked (for a sitting bout: a break) */
+        PSOAS_BOUT_END_LAY_DOWN,
+        PSOAS_BOUT_END_UNCLEAR, /* the posture could not be told */
+        PSOAS_BOUT_END_NOT_WORN, /* the sensor was taken off */
+        PSOAS_BOUT_END_NO_DATA, /* the data stopped: sensor, psoasd or the recording */
+        _PSOAS_BOUT_END_MAX,
+};
+/* "sat-down", "stood-up", "lay-down", "unclear", "not-worn", "no-data"; NULL out of range. */
+PSOAS_API const char *psoas_bout_end_to_string(enum psoas_bout_end end);
+
+/* A bout: time in one of sitting, upright and lying. Anything else for less than break_s (a short stand
+ * while sitting, a pause in the data) is part of it; anything else for break_s ends it where that began, as a
+ * sitting bout ends in the day's totals. A bout belongs to the local day it began on. */
+struct psoas_bout {
+        uint32_t size; /* sizeof(struct psoas_bout), set by the caller */
+        enum psoas_posture posture; /* SITTING, STANDING (upright: standing or walking) or LYING */
+        enum psoas_bout_end ended_by;
+        int32_t day; /* local day it began on */
+        int64_t start_local_us,
+                end_local_us; /* local wall time, µs since the epoch shifted by the UTC offset */
+        uint32_t walking_s; /* of an upright bout, the seconds walking */
+        uint32_t steps;
+};
+
+/* Pops the oldest settled minute into *ret (ret->size set by the caller): 1, or 0 when there is none. The
+ * engine holds PSOAS_RECORD_QUEUE_SIZE of each; pop after every few seconds of samples and none is dropped
+ * (dropped ones are counted in state.events_dropped). */
+#define PSOAS_RECORD_QUEUE_SIZE 16
+PSOAS_API int psoas_engine_pop_minute(struct psoas_engine *engine, struct psoas_minute *ret);
+/* Pops the oldest finished bout into *ret, as psoas_engine_pop_minute(). */
+PSOAS_API int psoas_engine_pop_bout(struct psoas_engine *engine, struct psoas_bout *ret);
+/* The minutes not settled yet, as they stand (a revision or the not-worn test may still change them), oldest
+ * first, up to n: the number written. For a caller that saves what it has and may not be asked again (a
+ * crash). ret[0].size set by the caller, every entry of that size. */
+PSOAS_API int psoas_engine_peek_minutes(
+        const struct psoas_engine *engine, struct psoas_minute *ret, size_t n);
+/* The bout in progress as it stands, ending at the last sample with ended_by NO_DATA: 1, or 0 when none. */
+PSOAS_API int psoas_engine_peek_bout(const struct psoas_engine *engine, struct psoas_bout *ret);
+/* The data ends at the last sample: every open minute is settled and the bout in progress ends (NO_DATA), for
+ * popping. Samples after it start a new record. */
+PSOAS_API void psoas_engine_finish_record(struct psoas_engine *engine);
 
 #ifdef __cplusplus
 }
