@@ -42,7 +42,7 @@ static void engine_setup(struct psoas_engine *e, const struct psoas_config *conf
         event_queue_init(&e->events);
         wear_detector_init(&e->wear);
         record_init(&e->record, config->break_s);
-        e->record_tilt_second = INT64_MIN;
+        e->record_tilt_from_us = INT64_MIN / 2;
 
         e->state.size = sizeof(e->state);
         e->state.posture = PSOAS_POSTURE_UNKNOWN;
