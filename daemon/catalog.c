@@ -335,18 +335,20 @@ static int parse_entry(
         }
         s->check = (enum psoas_stretch_check)r;
 
-        r = copy_string(&e, obj, "title", &s->title);
-        if (r < 0)
-                return r;
-        r = copy_string(&e, obj, "muscles", &s->muscles);
-        if (r < 0)
-                return r;
-        r = copy_string(&e, obj, "instructions", &s->instructions);
-        if (r < 0)
-                return r;
-        r = copy_string(&e, obj, "safety", &s->safety);
-        if (r < 0)
-                return r;
+        const struct {
+                const char *key;
+                const char **text;
+        } texts[] = {
+                { "title", &s->title },
+                { "muscles", &s->muscles },
+                { "instructions", &s->instructions },
+                { "safety", &s->safety },
+        };
+        for (k = 0; k < ELEMENTSOF(texts); k++) {
+                r = copy_string(&e, obj, texts[k].key, texts[k].text);
+                if (r < 0)
+                        return r;
+        }
 
         r = check_flags(&e, obj, "places", place_names, ELEMENTSOF(place_names), &s->places);
         if (r < 0)
