@@ -168,13 +168,8 @@ int verb_today(Context *c, int argc, char **argv) {
                         return r;
         }
 
-        if (c->json) {
-                _cleanup_(json_object_put_nullp) json_object *o = day_to_json(&d);
-
-                if (!o)
-                        return log_oom();
-                return json_print(o, true);
-        }
+        if (c->json)
+                return json_print_built(day_to_json(&d), true);
         print_day(&d);
         printf("\n");
         chart_print(&chart, stdout);
