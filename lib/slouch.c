@@ -31,7 +31,7 @@ static bool slouch_measurable(const PostureClassifier *p) {
 }
 
 int slouch_capture_start(SlouchTracker *s, const PostureClassifier *p, float still_s, float timeout_s) {
-        if (!slouch_measurable(p))
+        if (!p->calibrated)
                 return -ENODATA;
         if (s->capturing)
                 return -EBUSY;
@@ -83,7 +83,8 @@ static void slouch_capture_failed(
         event_queue_push(q, &ev);
 }
 
-/* The mean tilt over still_s of stillness while sitting: what the wearer calls sitting upright. */
+/* The mean tilt over still_s of stillness while sitting: what the wearer calls sitting upright. Fails
+ * NOT_SITTING at the first sample not sitting, MOVING when no such stillness came within timeout_s. */
 static void slouch_capture_update(SlouchTracker *s, int64_t t_us, const PostureClassifier *p,
         const float up[3], bool still, float neutral_inclination_deg, EventQueue *q) {
         if (s->capture_start_us == INT64_MIN)
@@ -92,11 +93,9 @@ static void slouch_capture_update(SlouchTracker *s, int64_t t_us, const PostureC
                 slouch_capture_failed(s, t_us, PSOAS_CALIBRATION_NOT_SITTING, q);
                 return;
         }
-        if (!slouch_measurable(p)) {
-                slouch_capture_failed(s, t_us, PSOAS_CALIBRATION_CANCELLED, q);
-                return;
-        }
-        if (!still) {
+        /* Without the forward direction the tilt has no sign. Sitting still is when it is learned (posture.c,
+         * within seconds): until then the wearer is asked for more of the same stillness. */
+        if (!still || !slouch_measurable(p)) {
                 s->run_n = 0;
         } else {
                 if (s->run_n == 0) {
@@ -123,10 +122,10 @@ static void slouch_capture_update(SlouchTracker *s, int64_t t_us, const PostureC
                 slouch_capture_failed(s, t_us, PSOAS_CALIBRATION_MOVING, q);
 }
 
-/* Follows the slump; true when the pelvis is slumped now (not in a spell of sitting up). */
-static bool slouch_follow(SlouchTracker *s, int64_t t_us, float deg) {
+/* Follows the slump; true when the pelvis is slumped now (not in a spell of sitting up or out of the seat). */
+static bool slouch_follow(SlouchTracker *s, int64_t t_us, bool sitting, float deg) {
         if (!s->slumped) {
-                if (deg < s->alert_deg)
+                if (!sitting || deg < s->alert_deg)
                         return false;
                 s->slumped = true;
                 s->slumped_since_us = t_us;
@@ -135,7 +134,7 @@ static bool slouch_follow(SlouchTracker *s, int64_t t_us, float deg) {
                 s->next_due_us = t_us + seconds_to_us(s->alert_s);
                 return true;
         }
-        if (deg < s->alert_deg - SLOUCH_HYSTERESIS_DEG) {
+        if (!sitting || deg < s->alert_deg - SLOUCH_HYSTERESIS_DEG) {
                 if (!s->sitting_up) {
                         s->sitting_up = true;
                         s->upright_since_us = t_us;
@@ -153,13 +152,15 @@ int slouch_tracker_update(SlouchTracker *s, int64_t t_us, const PostureClassifie
         if (s->capturing)
                 slouch_capture_update(s, t_us, p, up, still, neutral_inclination_deg, q);
 
-        bool eligible = s->alert_deg > 0 && s->reference_known && p->posture == PSOAS_POSTURE_SITTING &&
-                slouch_measurable(p);
-        if (!eligible) {
+        if (s->alert_deg <= 0 || !s->reference_known) {
                 s->slumped = false;
                 return 0;
         }
-        if (!slouch_follow(s, t_us, slouch_degrees(s, p, up)) || t_us < s->next_due_us || !may_fire)
+        /* Out of the seat counts as sitting up: a reach forward the classifier takes for standing for a
+         * moment does not end the slump, a break does. */
+        bool sitting = p->posture == PSOAS_POSTURE_SITTING && slouch_measurable(p);
+        float deg = sitting ? slouch_degrees(s, p, up) : 0.0f;
+        if (!slouch_follow(s, t_us, sitting, deg) || t_us < s->next_due_us || !may_fire)
                 return 0;
         if (alert_policy_suppressed(policy, t_us, minute_of_day))
                 return 0;

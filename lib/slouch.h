@@ -10,15 +10,15 @@
  *
  * The rule, with its two fixed numbers:
  *  - A slump begins at the first sitting sample at least slouch_alert_deg behind the reference.
- *  - It goes on while the wearer stays seated, through any spell of sitting up shorter than
- *    SLOUCH_UPRIGHT_S: a fidget, a reach forward, a moment upright do not end it. Sitting up means less than
- *    slouch_alert_deg - SLOUCH_HYSTERESIS_DEG behind the reference, so that sway about the threshold is
- *    neither slumped nor upright for long.
- *  - It ends after SLOUCH_UPRIGHT_S of sitting up, or at once when the posture is no longer sitting
- *    (standing, walking, lying, unknown): the bout's seat was left.
- *  - The alert fires when the slump has lasted slouch_alert_s and the pelvis is slumped at that moment (not
- *    during one of its upright spells), then again every slouch_alert_s while it lasts, at levels 1, 2, 3. Like
- *    every alert it waits through a snooze, an inhibition and quiet hours.
+ *  - It goes on through any spell of sitting up shorter than SLOUCH_UPRIGHT_S: a fidget, a reach forward, a
+ *    moment upright do not end it. Sitting up means less than slouch_alert_deg - SLOUCH_HYSTERESIS_DEG behind
+ *    the reference (so that sway about the threshold is neither slumped nor upright for long), or any posture
+ *    but sitting (a reach forward can pass for standing for a moment).
+ *  - It ends after SLOUCH_UPRIGHT_S of sitting up: sitting upright, or standing, walking or lying.
+ *  - The alert fires when the slump has lasted slouch_alert_s and the pelvis is slumped at that moment, sitting
+ *    (never in a spell of sitting up, so never standing, walking or lying), then again every slouch_alert_s
+ *    while it lasts, at levels 1, 2, 3. Like every alert it waits through a snooze, an inhibition and quiet
+ *    hours.
  */
 
 #include <stdbool.h>
@@ -71,8 +71,9 @@ void slouch_tracker_init(SlouchTracker *s, const struct psoas_config *config);
 /* Keeps the reference and the slump in progress; the next alert follows the new time. */
 void slouch_tracker_set_config(SlouchTracker *s, const struct psoas_config *config);
 
-/* Starts capturing the reference: -ENODATA unless the classifier is calibrated with a known forward
- * direction (without it a slump and a lean forward look alike), -EBUSY when a capture is running. */
+/* Starts capturing the reference: -ENODATA unless the classifier is calibrated standing, -EBUSY when a
+ * capture is running. Without a forward direction a slump and a lean forward look alike: the capture counts
+ * only the stillness after it is known (configured, or learned in the first seconds of sitting still). */
 int slouch_capture_start(SlouchTracker *s, const PostureClassifier *p, float still_s, float timeout_s);
 /* Stops a capture; true when one was running. */
 bool slouch_capture_cancel(SlouchTracker *s);

@@ -367,6 +367,10 @@ int synth_scenario_add(SynthScenario *s, SynthSegmentType type, double duration_
                 if (param < -40 || param > 10)
                         return -ERANGE;
                 break;
+        case SYNTH_SIT:
+                if (param < -40 || param > 40)
+                        return -ERANGE;
+                break;
         case SYNTH_SQUAT:
         case SYNTH_BEND:
                 /* the hold, and at least 1.2 s to go down and come back */
@@ -736,6 +740,9 @@ typedef struct Plan {
         /* How far the last sit-down lowered the pelvis (m), carried through the sitting: standing up from the
          * same seat raises it by as much. 0 when unknown. */
         double seat_drop;
+        /* The pitch of the bout's upright sit (rad), carried through the sitting; and how far a sit segment
+         * slumps back from it (rad, its param; negative: leaning forward). */
+        double sit_upright, slump;
         double prep, flight, land, take_off_z, take_off_v;
 
         /* walking */
@@ -1054,6 +1061,7 @@ static void plan_segment(
         p->transition = type_is_transition(seg->type);
         p->p1 = p->p0;
         p->seat_drop = previous && previous->posture != PSOAS_POSTURE_WALKING ? previous->seat_drop : 0.0;
+        p->sit_upright = previous ? previous->sit_upright : 0.0;
 
         switch (seg->type) {
         case SYNTH_STAND:
@@ -1095,7 +1103,13 @@ static void plan_segment(
                 if (prev_type != SYNTH_SIT_DOWN && prev_type != SYNTH_SIT && prev_type != SYNTH_SIT_UP) {
                         p->p1.pitch = -rng_range(&rng, 15, 35) * DEG;
                         p->p1.roll = 0;
+                        p->sit_upright = p->p1.pitch;
                 }
+                /* Slumped back from the upright sit, or back up after a slump; otherwise the pitch the segment
+                 * before left, as ever. */
+                p->slump = seg->param * DEG;
+                if (p->slump != 0 || (prev_type == SYNTH_SIT && previous->slump != 0))
+                        p->p1.pitch = p->sit_upright - p->slump;
                 /* fidgets: weight shifts, swivelling the chair */
                 p->slot_s = rng_range(&rng, 40, 60);
                 p->slot_dmin = 0.5;
@@ -1147,6 +1161,7 @@ static void plan_segment(
                                                                  : -rng_range(&rng, 0.55, 0.65);
                 }
                 p->seat_drop = -p->rise;
+                p->sit_upright = p->p1.pitch;
                 p->shift = -rng_range(&rng, 0.08, 0.15);
                 p->rise_a = 0.2 * p->dur;
                 p->rise_b = 0.95 * p->dur;
@@ -1237,6 +1252,7 @@ static void plan_segment(
 
         case SYNTH_SIT_UP:
                 p->p1.pitch = seg->param * DEG;
+                p->sit_upright = p->p1.pitch;
                 p->p1.roll = 0;
                 p->p1.yaw = p->p0.yaw + rng_range(&rng, -30, 30) * DEG;
                 p->rise = rng_range(&rng, 0.0, 0.08);

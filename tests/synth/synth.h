@@ -39,7 +39,10 @@ typedef enum SynthSegmentType {
         SYNTH_STAND, /* upright; param: amplitude in degrees of slow tilt changes (0: neutral, sway only) */
         SYNTH_STAND_TILTED, /* upright, holding an anterior tilt of param degrees */
         SYNTH_SIT_DOWN, /* transition, 1.5..2.5 s: lean anteriorly, descend, end seated; param: enum SynthSeat */
-        SYNTH_SIT, /* posterior tilt with slow variations and occasional fidgets */
+        /* posterior tilt with slow variations and occasional fidgets; param: degrees slumped back (posterior)
+         * from the bout's upright sit, -40..40 (negative: leaning forward, as to reach for something; 0:
+         * upright, and after a slumped or leaning sit, back to the upright sit) */
+        SYNTH_SIT,
         /* transition, 1.5..2.5 s: lean anteriorly, rise, end at neutral; param: enum SynthSeat, but after a
          * sit-down the rise is what that sit-down lowered */
         SYNTH_STAND_UP,

@@ -114,15 +114,42 @@ TEST(capture_refused_unless_sitting) {
         ASSERT_TRUE(!m.s.capturing);
 }
 
-TEST(capture_needs_standing_calibration_with_forward) {
+TEST(capture_needs_standing_calibration) {
         Sim m;
 
         sim_init(&m);
-        m.p.forward_known = false;
-        ASSERT_EQ(slouch_capture_start(&m.s, &m.p, 3, 15), -ENODATA);
-        m.p.forward_known = true;
         m.p.calibrated = false;
         ASSERT_EQ(slouch_capture_start(&m.s, &m.p, 3, 15), -ENODATA);
+}
+
+/* Without the forward direction the capture waits for it: stillness before it does not count. */
+TEST(capture_waits_for_forward_direction) {
+        Sim m;
+        Alert alert;
+        struct psoas_event ev;
+
+        sim_init(&m);
+        m.p.forward_known = false;
+        m.tilt_deg = -20;
+        ASSERT_EQ(slouch_capture_start(&m.s, &m.p, 3, 15), 0);
+        ASSERT_EQ(sim_run(&m, 10, &alert), -1);
+        ASSERT_TRUE(!event_queue_pop(&m.q, &ev));
+        m.p.forward_known = true;
+        ASSERT_EQ(sim_run(&m, 2.9, &alert), -1);
+        ASSERT_TRUE(!event_queue_pop(&m.q, &ev));
+        ASSERT_EQ(sim_run(&m, 0.2, &alert), -1);
+        ASSERT_TRUE(event_queue_pop(&m.q, &ev));
+        ASSERT_EQ(ev.type, PSOAS_EVENT_CALIBRATED);
+        ASSERT_NEAR(ev.calibrated.neutral_inclination_deg, -20, 0.1);
+
+        /* Never known: MOVING at the timeout, as for a wearer who never held still. */
+        sim_init(&m);
+        m.p.forward_known = false;
+        ASSERT_EQ(slouch_capture_start(&m.s, &m.p, 3, 15), 0);
+        ASSERT_EQ(sim_run(&m, 15.1, &alert), -1);
+        ASSERT_TRUE(event_queue_pop(&m.q, &ev));
+        ASSERT_EQ(ev.type, PSOAS_EVENT_CALIBRATION_FAILED);
+        ASSERT_EQ(ev.calibration_failed.reason, PSOAS_CALIBRATION_MOVING);
 }
 
 TEST(capture_times_out_moving) {
@@ -243,13 +270,20 @@ TEST(never_standing_walking_lying) {
                 ASSERT_EQ(sim_run(&m, 3600, &alert), -1);
                 ASSERT_TRUE(!m.s.slumped);
         }
-        /* Leaving the seat ends a slump at once. */
+        /* Out of the seat for a moment (a reach taken for standing) the slump goes on, and is not alerted
+         * there; out of it for SLOUCH_UPRIGHT_S, it ends. */
         sim_init(&m);
         sim_reference(&m, -20);
         m.tilt_deg = -40;
-        ASSERT_EQ(sim_run(&m, 100, &alert), -1);
+        ASSERT_EQ(sim_run(&m, 170, &alert), -1);
         m.p.posture = PSOAS_POSTURE_STANDING;
-        ASSERT_EQ(sim_run(&m, 1, &alert), -1);
+        ASSERT_EQ(sim_run(&m, 20, &alert), -1);
+        m.p.posture = PSOAS_POSTURE_SITTING;
+        ASSERT_NEAR(sim_run(&m, 300, &alert), 0.1, 1e-6);
+        ASSERT_NEAR(alert.duration_s, 190, 0.2);
+        m.p.posture = PSOAS_POSTURE_WALKING;
+        ASSERT_EQ(sim_run(&m, SLOUCH_UPRIGHT_S + 0.2, &alert), -1);
+        ASSERT_TRUE(!m.s.slumped);
         m.p.posture = PSOAS_POSTURE_SITTING;
         ASSERT_NEAR(sim_run(&m, 300, &alert), m.config.slouch_alert_s, 0.11);
 }
