@@ -581,7 +581,21 @@ static void build_seated(Builder *b) {
         add(b, SYNTH_STAND, 70, 3);
 }
 
-const char *const synth_scenario_names[] = { "test", "morning", "day", "daemon", "seated", NULL };
+/* For the slouch alert end to end: calibrated standing, a walk, a minute sitting upright (the sitting
+ * reference), three minutes slumped back by 20°, a minute upright again, standing. */
+static void build_slouch(Builder *b) {
+        add(b, SYNTH_STAND, 10, 0);
+        add(b, SYNTH_WALK, 20, 0);
+        add(b, SYNTH_STAND, 10, 0);
+        add(b, SYNTH_SIT_DOWN, 2, SYNTH_SEAT_CHAIR);
+        add(b, SYNTH_SIT, 60, 0);
+        add(b, SYNTH_SIT, 180, 20);
+        add(b, SYNTH_SIT, 60, 0);
+        add(b, SYNTH_STAND_UP, 2, SYNTH_SEAT_CHAIR);
+        add(b, SYNTH_STAND, 30, 0);
+}
+
+const char *const synth_scenario_names[] = { "test", "morning", "day", "daemon", "seated", "slouch", NULL };
 
 int synth_scenario_named(const char *name, uint64_t seed, SynthScenario **ret) {
         Builder b = {};
@@ -604,6 +618,8 @@ int synth_scenario_named(const char *name, uint64_t seed, SynthScenario **ret) {
                 build_day(&b);
         else if (strcmp(name, "daemon") == 0)
                 build_daemon(&b);
+        else if (strcmp(name, "slouch") == 0)
+                build_slouch(&b);
         else
                 b.r = -ENOENT;
 

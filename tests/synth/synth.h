@@ -118,6 +118,8 @@ double synth_scenario_duration(const SynthScenario *s);
  *   "daemon"  about an hour for psoasd's tests and the demo: 5 min of standing, a 31 min bout, a break
  *   "seated"  3 min: 10 s standing, a 20 s walk straight into a chair, 60 s seated, 30 s standing, a squat
  *             held 3 s (about 126 s in), 70 s standing
+ *   "slouch"  6 min: 10 s standing, a 20 s walk, 10 s standing, a sit-down (42 s in), 60 s sitting upright,
+ *             180 s slumped back by 20° (from about 102 s), 60 s upright, 30 s standing
  * -ENOENT for an unknown name. */
 int synth_scenario_named(const char *name, uint64_t seed, SynthScenario **ret);
 extern const char *const synth_scenario_names[]; /* NULL-terminated */
