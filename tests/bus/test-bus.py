@@ -319,9 +319,10 @@ def case_calibrate_sitting():
 
         # Restarted: the calibration and the reference come back, and the slump is alerted without asking again.
         bus = Bus()
-        with Daemon(bus, '--replay', rec, '--speed', '10', state_dir=state, config=config):
+        with Daemon(bus, '--replay', rec, '--speed', '10', state_dir=state, config=config) as d:
             bus.wait(lambda: slouch_alerts(bus), 40, 'a slouch alert after the restart')
             assert 160 <= sample_time_now(bus) <= 185
+            assert 'and the upright sitting reference' in d.read_log(), d.read_log()
 
 
 # --------------------------------------------------------------------------------------------------------------
