@@ -68,8 +68,9 @@ int slouch_reference_set(
         return 0;
 }
 
-float slouch_degrees(const SlouchTracker *s, const PostureClassifier *p, const float up[3]) {
-        if (!s->reference_known || p->posture != PSOAS_POSTURE_SITTING || !slouch_measurable(p))
+float slouch_degrees(
+        const SlouchTracker *s, const PostureClassifier *p, enum psoas_posture posture, const float up[3]) {
+        if (!s->reference_known || posture != PSOAS_POSTURE_SITTING || !slouch_measurable(p))
                 return 0.0f;
         return s->reference_tilt_deg - posture_classifier_tilt(p, up);
 }
@@ -86,10 +87,11 @@ static void slouch_capture_failed(
 /* The mean tilt over still_s of stillness while sitting: what the wearer calls sitting upright. Fails
  * NOT_SITTING at the first sample not sitting, MOVING when no such stillness came within timeout_s. */
 static void slouch_capture_update(SlouchTracker *s, int64_t t_us, const PostureClassifier *p,
-        const float up[3], bool still, float neutral_inclination_deg, EventQueue *q) {
+        enum psoas_posture posture, const float up[3], bool still, float neutral_inclination_deg,
+        EventQueue *q) {
         if (s->capture_start_us == INT64_MIN)
                 s->capture_start_us = t_us;
-        if (p->posture != PSOAS_POSTURE_SITTING) {
+        if (posture != PSOAS_POSTURE_SITTING) {
                 slouch_capture_failed(s, t_us, PSOAS_CALIBRATION_NOT_SITTING, q);
                 return;
         }
@@ -145,12 +147,12 @@ static bool slouch_follow(SlouchTracker *s, int64_t t_us, bool sitting, float de
         return s->slumped && !s->sitting_up;
 }
 
-int slouch_tracker_update(SlouchTracker *s, int64_t t_us, const PostureClassifier *p, const float up[3],
-        bool still, float neutral_inclination_deg, const AlertPolicy *policy, int32_t minute_of_day,
-        bool may_fire, EventQueue *q, Alert *ret) {
+int slouch_tracker_update(SlouchTracker *s, int64_t t_us, const PostureClassifier *p,
+        enum psoas_posture posture, const float up[3], bool still, float neutral_inclination_deg,
+        const AlertPolicy *policy, int32_t minute_of_day, bool may_fire, EventQueue *q, Alert *ret) {
 
         if (s->capturing)
-                slouch_capture_update(s, t_us, p, up, still, neutral_inclination_deg, q);
+                slouch_capture_update(s, t_us, p, posture, up, still, neutral_inclination_deg, q);
 
         if (s->alert_deg <= 0 || !s->reference_known) {
                 s->slumped = false;
@@ -158,8 +160,8 @@ int slouch_tracker_update(SlouchTracker *s, int64_t t_us, const PostureClassifie
         }
         /* Out of the seat counts as sitting up: a reach forward the classifier takes for standing for a
          * moment does not end the slump, a break does. */
-        bool sitting = p->posture == PSOAS_POSTURE_SITTING && slouch_measurable(p);
-        float deg = sitting ? slouch_degrees(s, p, up) : 0.0f;
+        bool sitting = posture == PSOAS_POSTURE_SITTING && slouch_measurable(p);
+        float deg = sitting ? slouch_degrees(s, p, posture, up) : 0.0f;
         if (!slouch_follow(s, t_us, sitting, deg) || t_us < s->next_due_us || !may_fire)
                 return 0;
         if (alert_policy_suppressed(policy, t_us, minute_of_day))

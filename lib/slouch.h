@@ -85,12 +85,13 @@ void slouch_reference_get(
 int slouch_reference_set(SlouchTracker *s, bool known, float inclination_deg, float neutral_inclination_deg);
 
 /* How far the pelvis is behind the reference (positive: slumped back), when sitting with a reference, else
- * 0. */
-float slouch_degrees(const SlouchTracker *s, const PostureClassifier *p, const float up[3]);
+ * 0. posture: the one the wearer is told (unknown while the sensor is off the body), not the classifier's. */
+float slouch_degrees(
+        const SlouchTracker *s, const PostureClassifier *p, enum psoas_posture posture, const float up[3]);
 
 /* Once per sample: runs a capture (queueing CALIBRATED or CALIBRATION_FAILED; neutral_inclination_deg turns
  * the reference into the event's inclination), follows the slump, and returns 1 with *ret filled when the
  * alert fires (may_fire false: another alert took this sample, this one stays due), else 0. */
-int slouch_tracker_update(SlouchTracker *s, int64_t t_us, const PostureClassifier *p, const float up[3],
-        bool still, float neutral_inclination_deg, const AlertPolicy *policy, int32_t minute_of_day,
-        bool may_fire, EventQueue *q, Alert *ret);
+int slouch_tracker_update(SlouchTracker *s, int64_t t_us, const PostureClassifier *p,
+        enum psoas_posture posture, const float up[3], bool still, float neutral_inclination_deg,
+        const AlertPolicy *policy, int32_t minute_of_day, bool may_fire, EventQueue *q, Alert *ret);

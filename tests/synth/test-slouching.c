@@ -160,8 +160,8 @@ TEST(upright_sitter_never_alerted) {
                 }
 }
 
-/* After slumping and sitting back up, standing, walking, lying on the back and sitting up on the edge of the
- * bed slumped: none of it is a slouch while sitting at the desk, and none alerts. Standing tilted back as far
+/* Standing, walking, lying on the back and curled on the side, and the sensor taken off and left on the desk:
+ * none of it is a slouch while sitting, and none alerts. Standing tilted back as far
  * as a slump would be behind the sitting reference is not sitting. */
 TEST(never_standing_walking_lying) {
         for (size_t w = 0; w < ELEMENTSOF(wearers); w++) {
@@ -178,6 +178,8 @@ TEST(never_standing_walking_lying) {
                 ASSERT_EQ(synth_scenario_add(s, SYNTH_LIE, 900, 0), 0);
                 ASSERT_EQ(synth_scenario_add(s, SYNTH_GET_UP, 0, 0), 0);
                 ASSERT_EQ(synth_scenario_add(s, SYNTH_STAND, 60, 0), 0);
+                /* Taken off and left on the desk: not worn, no posture, whatever the sensor's tilt. */
+                ASSERT_EQ(synth_scenario_add(s, SYNTH_OFF, 1800, 0), 0);
                 run(s, wearers[w].seed, wearers[w].mount, false, &r);
                 fprintf(stderr, "seed %" PRIu64 " %-16s: %u alerts\n", wearers[w].seed, wearers[w].mount,
                         r.slouch_alerts);

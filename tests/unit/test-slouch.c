@@ -45,8 +45,8 @@ static int sim_sample(Sim *m, Alert *ret) {
         float up[3] = { -sinf(t), 0, cosf(t) };
 
         m->t_us += US_PER_SEC / SAMPLES_PER_S;
-        return slouch_tracker_update(
-                &m->s, m->t_us, &m->p, up, m->still, 0.0f, &m->policy, m->minute, true, &m->q, ret);
+        return slouch_tracker_update(&m->s, m->t_us, &m->p, m->p.posture, up, m->still, 0.0f, &m->policy,
+                m->minute, true, &m->q, ret);
 }
 
 /* Runs up to seconds, stopping at the first alert: the seconds run when one fired, else -1. */
@@ -295,7 +295,7 @@ TEST(no_alert_without_reference_or_threshold) {
         sim_init(&m);
         m.tilt_deg = -40;
         ASSERT_EQ(sim_run(&m, 3600, &alert), -1);
-        ASSERT_NEAR(slouch_degrees(&m.s, &m.p, (const float[3]){ 0, 0, 1 }), 0, 1e-6);
+        ASSERT_NEAR(slouch_degrees(&m.s, &m.p, m.p.posture, (const float[3]){ 0, 0, 1 }), 0, 1e-6);
 
         sim_reference(&m, -20);
         m.config.slouch_alert_deg = 0;
