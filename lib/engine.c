@@ -304,9 +304,10 @@ static void engine_alerts(struct psoas_engine *e, int64_t t_us, float tilt, bool
         bool fired = alert_policy_update(&e->alerts, t_us, e->minute_of_day, posture, s->in_bout,
                              s->bout_start_us, p->calibrated && p->forward_known, tilt, &alert) > 0;
         /* The slouch alert after the others: on a sample where one of them fires it stays due. */
-        if (slouch_tracker_update(&e->slouch, t_us, p, posture, e->fusion.up, still,
-                    e->neutral_inclination_deg, &e->alerts, e->minute_of_day, !fired, &e->events,
-                    &alert) > 0)
+        if (slouch_tracker_active(&e->slouch) &&
+                slouch_tracker_update(&e->slouch, t_us, p, posture, e->fusion.up, still,
+                        e->neutral_inclination_deg, &e->alerts, e->minute_of_day, !fired, &e->events,
+                        &alert) > 0)
                 fired = true;
         if (fired) {
                 struct psoas_event ev = { .type = PSOAS_EVENT_ALERT, .t_us = t_us };

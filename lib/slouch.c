@@ -16,6 +16,9 @@ static int64_t seconds_to_us(double s) {
 void slouch_tracker_set_config(SlouchTracker *s, const struct psoas_config *config) {
         s->alert_deg = config->slouch_alert_deg;
         s->alert_s = config->slouch_alert_s;
+        /* Off (0°): no slump goes on, as none would be followed. */
+        if (s->alert_deg <= 0)
+                s->slumped = false;
         if (s->slumped)
                 s->next_due_us =
                         (s->fired > 0 ? s->last_fired_us : s->slumped_since_us) + seconds_to_us(s->alert_s);

@@ -89,6 +89,12 @@ int slouch_reference_set(SlouchTracker *s, bool known, float inclination_deg, fl
 float slouch_degrees(
         const SlouchTracker *s, const PostureClassifier *p, enum psoas_posture posture, const float up[3]);
 
+/* Whether slouch_tracker_update() has anything to do: most wearers never capture a reference, and the call
+ * costs a few dozen instructions a sample. */
+static inline bool slouch_tracker_active(const SlouchTracker *s) {
+        return s->capturing || (s->reference_known && s->alert_deg > 0);
+}
+
 /* Once per sample: runs a capture (queueing CALIBRATED or CALIBRATION_FAILED; neutral_inclination_deg turns
  * the reference into the event's inclination), follows the slump, and returns 1 with *ret filled when the
  * alert fires (may_fire false: another alert took this sample, this one stays due), else 0. */
