@@ -616,6 +616,8 @@ int psoas_engine_calibrate(struct psoas_engine *e) {
 int psoas_engine_calibrate_window(struct psoas_engine *e, int64_t start_us, int64_t end_us) {
         if (!e)
                 return -EINVAL;
+        if (e->slouch.capturing)
+                return -EBUSY;
         return calibrator_start_window(&e->calibrator, start_us, end_us);
 }
 

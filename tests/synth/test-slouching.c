@@ -83,6 +83,9 @@ static void run(SynthScenario *s, uint64_t seed, const char *mount, bool capture
                 if (!asked && at && tr.segment_t_s >= (capture_standing ? 5.0 : CAPTURE_AT_S)) {
                         ASSERT_EQ(psoas_engine_calibrate_sitting(e), 0);
                         ASSERT_EQ(psoas_engine_calibrate_sitting(e), -EBUSY);
+                        /* One calibration at a time, of either kind. */
+                        ASSERT_EQ(psoas_engine_calibrate(e), -EBUSY);
+                        ASSERT_EQ(psoas_engine_calibrate_window(e, smp.t_us, smp.t_us + 5000000), -EBUSY);
                         asked = true;
                 }
                 while (psoas_engine_pop_event(e, PSOAS_SIZED(&ev)) > 0) {
