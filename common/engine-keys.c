@@ -20,6 +20,9 @@ const EngineKey engine_keys[] = {
                 "anterior tilt above neutral that counts as high" },
         { "tilt.alert_seconds", FIELD(tilt_alert_s), "seconds", 1, "tilt-time", "SECONDS",
                 "high tilt this long while standing raises an alert" },
+        /* No psoas-analyze option: a recording has no upright sitting reference to measure a slump from. */
+        { "slouch.alert_degrees", FIELD(slouch_alert_deg), "degrees", 1 },
+        { "slouch.alert_minutes", FIELD(slouch_alert_s), "minutes", 60 },
         { "calibration.still_seconds", FIELD(calibration_still_s), "seconds", 1 },
         { "calibration.timeout_seconds", FIELD(calibration_timeout_s), "seconds", 1 },
         { "stretches.window_seconds", FIELD(stretch_window_s), "seconds", 1 },

@@ -19,6 +19,8 @@ typedef struct Manager Manager;
 
 #define ERROR_NOT_STILL BUS_INTERFACE ".Error.NotStill"
 #define ERROR_NOT_STANDING BUS_INTERFACE ".Error.NotStanding"
+#define ERROR_NOT_SITTING BUS_INTERFACE ".Error.NotSitting"
+#define ERROR_NOT_CALIBRATED BUS_INTERFACE ".Error.NotCalibrated"
 #define ERROR_NO_SENSOR BUS_INTERFACE ".Error.NoSensor"
 #define ERROR_BUSY BUS_INTERFACE ".Error.Busy"
 #define ERROR_NO_HAPTICS BUS_INTERFACE ".Error.NoHaptics"

@@ -26,6 +26,7 @@ static const sd_bus_error_map posture_errors[] = {
         SD_BUS_ERROR_MAP(ERROR_NO_SENSOR, ENODEV),
         SD_BUS_ERROR_MAP(ERROR_BUSY, EBUSY),
         SD_BUS_ERROR_MAP(ERROR_NO_HAPTICS, ENXIO),
+        SD_BUS_ERROR_MAP(ERROR_NOT_CALIBRATED, ENODATA),
         SD_BUS_ERROR_MAP_END,
 };
 
@@ -168,8 +169,9 @@ static int property_get_version(sd_bus *bus, const char *path, const char *inter
 }
 
 /* The interface's revision: 2 added GetStretches(), the stretch safety properties and arguments, StretchProgress
- * and StretchMissed; 3 the steps in GetDay() (data/org.psoas.Posture1.xml). */
-#define BUS_REVISION 3u
+ * and StretchMissed; 3 the steps in GetDay(); 4 CalibrateSitting() and the slouch alert
+ * (data/org.psoas.Posture1.xml). */
+#define BUS_REVISION 4u
 
 static int property_get_revision(sd_bus *bus, const char *path, const char *interface, const char *property,
         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
@@ -195,13 +197,17 @@ static int quote_length(const char *s, size_t max) {
         return (int)n;
 }
 
-static int method_calibrate(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
+/* Calibrate() and CalibrateSitting(): the engine decides, and bus_calibrate_reply() answers. */
+static int calibration_method(sd_bus_message *msg, Manager *m, bool sitting, sd_bus_error *error) {
         int r;
 
         CHECK_ACCESS(m, msg, error);
 
-        r = manager_calibrate(m, msg);
+        r = sitting ? manager_calibrate_sitting(m, msg) : manager_calibrate(m, msg);
+        if (r == -ENODATA)
+                return sd_bus_error_set(error, ERROR_NOT_CALIBRATED,
+                        "The upright sitting reference is measured from the standing calibration: calibrate "
+                        "standing first (Calibrate(), psoasctl calibrate).");
         if (r == -EBUSY)
                 return sd_bus_error_set(error, ERROR_BUSY, "A calibration is already in progress.");
         if (r == -ENODEV)
@@ -214,6 +220,14 @@ static int method_calibrate(sd_bus_message *msg, void *userdata, sd_bus_error *e
         return 1;
 }
 
+static int method_calibrate(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return calibration_method(msg, userdata, false, error);
+}
+
+static int method_calibrate_sitting(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return calibration_method(msg, userdata, true, error);
+}
+
 void bus_calibrate_reply(Manager *m, int error, enum psoas_calibration_error reason, double neutral) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         int r;
@@ -224,6 +238,14 @@ void bus_calibrate_reply(Manager *m, int error, enum psoas_calibration_error rea
                 if (error == -EAGAIN && reason == PSOAS_CALIBRATION_NOT_STANDING)
                         /* Said as the engine says it, so that psoasctl can pass it on word for word. */
                         sd_bus_error_set(&e, ERROR_NOT_STANDING, psoas_calibration_error_to_string(reason));
+                else if (error == -EAGAIN && reason == PSOAS_CALIBRATION_NOT_SITTING)
+                        sd_bus_error_set(&e, ERROR_NOT_SITTING, psoas_calibration_error_to_string(reason));
+                else if (error == -EAGAIN && m->calibrate_sitting && reason == PSOAS_CALIBRATION_MOVING)
+                        /* The engine's sentence asks the wearer to stand. */
+                        sd_bus_error_set(&e, ERROR_NOT_STILL,
+                                "Sitting reference refused: you moved: sit upright on your sit bones and "
+                                "hold "
+                                "still for a few seconds.");
                 else if (error == -EAGAIN)
                         sd_bus_error_setf(&e, ERROR_NOT_STILL, "Calibration refused: %s.",
                                 psoas_calibration_error_to_string(reason));
@@ -234,7 +256,8 @@ void bus_calibrate_reply(Manager *m, int error, enum psoas_calibration_error rea
                 r = sd_bus_reply_method_error(m->calibrate_call, &e);
         }
         if (r < 0)
-                log_debug_errno(r, "Could not reply to Calibrate(): %m");
+                log_debug_errno(
+                        r, "Could not reply to %s(): %m", sd_bus_message_get_member(m->calibrate_call));
 }
 
 /* A snooze that starts, ends, or moves by a minute or more is worth a journal line; a client repeating the same
@@ -399,7 +422,7 @@ static int method_test_haptics(sd_bus_message *msg, void *userdata, sd_bus_error
         pattern = haptic_pattern_from_string(name);
         if (pattern < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                        "Unknown pattern '%.*s': expected sitting, tilt, calibration-done or "
+                        "Unknown pattern '%.*s': expected sitting, tilt, slouch, calibration-done or "
                         "calibration-refused.",
                         quote_length(name, 64), name);
         CHECK_ACCESS(m, msg, error);
@@ -511,6 +534,9 @@ static const sd_bus_vtable posture_vtable[] = {
 
         SD_BUS_METHOD_WITH_ARGS("Calibrate", SD_BUS_NO_ARGS, SD_BUS_RESULT("d", neutral_inclination),
                 method_calibrate, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("CalibrateSitting", SD_BUS_NO_ARGS,
+                SD_BUS_RESULT("d", sitting_reference_inclination), method_calibrate_sitting,
+                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Snooze", SD_BUS_ARGS("u", seconds), SD_BUS_NO_RESULT, method_snooze,
                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Inhibit", SD_BUS_ARGS("s", app_id, "s", reason), SD_BUS_RESULT("u", cookie),

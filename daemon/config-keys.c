@@ -169,7 +169,7 @@ static const ConfigKey sensor_keys[] = {
 };
 
 /* ---------------------------------------------------------------------------------------------------------- */
-/* sitting, tilt */
+/* sitting, tilt, slouch */
 
 static const ConfigKey sitting_keys[] = {
         { "alert_minutes", CONFIG_ENGINE_NUMBER, 0, "the first sitting alert after this long in one bout" },
@@ -181,6 +181,14 @@ static const ConfigKey sitting_keys[] = {
 static const ConfigKey tilt_keys[] = {
         { "alert_degrees", CONFIG_ENGINE_NUMBER, 0, "anterior tilt above neutral that counts as high" },
         { "alert_seconds", CONFIG_ENGINE_NUMBER, 0, "high tilt this long while standing raises an alert" },
+};
+
+static const ConfigKey slouch_keys[] = {
+        { "alert_degrees", CONFIG_ENGINE_NUMBER, 0,
+                "sitting slumped back this far behind the upright sitting reference is a slump (0: no "
+                "alert)" },
+        { "alert_minutes", CONFIG_ENGINE_NUMBER, 0,
+                "a slump this long raises an alert, and again every this long" },
 };
 
 /* ---------------------------------------------------------------------------------------------------------- */
@@ -431,6 +439,7 @@ const ConfigSection config_sections[] = {
         SECTION(sensor, NULL),
         SECTION(sitting, NULL),
         SECTION(tilt, NULL),
+        SECTION(slouch, NULL),
         SECTION(quiet_hours, NULL),
         SECTION(calibration, check_calibration),
         SECTION(stretches, NULL),

@@ -25,6 +25,7 @@ static const char *const pattern_names[_HAPTIC_PATTERN_MAX] = {
         [HAPTIC_PATTERN_TILT] = "tilt",
         [HAPTIC_PATTERN_CALIBRATION_DONE] = "calibration-done",
         [HAPTIC_PATTERN_CALIBRATION_REFUSED] = "calibration-refused",
+        [HAPTIC_PATTERN_SLOUCH] = "slouch",
 };
 
 const char *haptic_pattern_to_string(HapticPattern p) {
@@ -71,6 +72,9 @@ size_t haptic_pattern_steps(HapticPattern p, uint32_t level, uint32_t ret_ms[sta
                 return pulses(ret_ms, 5, HAPTIC_SHORT_ON_MS, HAPTIC_SHORT_OFF_MS);
         case HAPTIC_PATTERN_CALIBRATION_REFUSED:
                 return pulses(ret_ms, 1, HAPTIC_REFUSED_ON_MS, 0);
+        case HAPTIC_PATTERN_SLOUCH:
+                /* A nudge to sit up: softer than tilt's three pulses, and unlike any other pattern. */
+                return pulses(ret_ms, 2, HAPTIC_SHORT_ON_MS, HAPTIC_LONG_OFF_MS);
         default:
                 return 0;
         }

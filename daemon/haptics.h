@@ -45,6 +45,7 @@ typedef enum HapticPattern {
         HAPTIC_PATTERN_TILT,
         HAPTIC_PATTERN_CALIBRATION_DONE,
         HAPTIC_PATTERN_CALIBRATION_REFUSED,
+        HAPTIC_PATTERN_SLOUCH,
         _HAPTIC_PATTERN_MAX,
 } HapticPattern;
 
@@ -67,7 +68,7 @@ typedef enum HapticPriority {
 /* The longest pattern: five short pulses with their four pauses. */
 #define HAPTIC_STEPS_MAX 9u
 
-/* "sitting", "tilt", "calibration-done", "calibration-refused"; NULL when out of range. */
+/* "sitting", "tilt", "calibration-done", "calibration-refused", "slouch"; NULL when out of range. */
 const char *haptic_pattern_to_string(HapticPattern p);
 /* -EINVAL for a name that is not a pattern. */
 int haptic_pattern_from_string(const char *s);

@@ -297,6 +297,18 @@ static void stretch_missed(Manager *m, const struct psoas_stretch *s, uint32_t s
         (void)bus_emit_stretch_missed(m, s->id, (char **)strv, message);
 }
 
+/* Each alert buzzes its own pattern, so that the wearer can tell them apart without a screen. */
+static HapticPattern haptic_pattern_for_alert(enum psoas_alert_kind kind) {
+        switch (kind) {
+        case PSOAS_ALERT_SITTING:
+                return HAPTIC_PATTERN_SITTING;
+        case PSOAS_ALERT_SLOUCH:
+                return HAPTIC_PATTERN_SLOUCH;
+        default:
+                return HAPTIC_PATTERN_TILT;
+        }
+}
+
 static void handle_event(Manager *m, const struct psoas_event *ev) {
         const struct psoas_stretch *catalog;
         size_t n_catalog;
@@ -304,8 +316,12 @@ static void handle_event(Manager *m, const struct psoas_event *ev) {
 
         switch (ev->type) {
         case PSOAS_EVENT_CALIBRATED:
-                log_info("Calibrated: neutral inclination %.1f°.",
-                        (double)ev->calibrated.neutral_inclination_deg);
+                if (ev->calibrated.sitting)
+                        log_info("Captured the upright sitting reference: inclination %.1f°.",
+                                (double)ev->calibrated.neutral_inclination_deg);
+                else
+                        log_info("Calibrated: neutral inclination %.1f°.",
+                                (double)ev->calibrated.neutral_inclination_deg);
                 manager_mark_changed(m, MANAGER_CHANGE_CALIBRATED);
                 calibration_finish(m, 0, PSOAS_CALIBRATION_OK, ev->calibrated.neutral_inclination_deg);
                 wearable_feedback(m, HAPTIC_PATTERN_CALIBRATION_DONE, 0);
@@ -363,6 +379,12 @@ static void handle_event(Manager *m, const struct psoas_event *ev) {
                 if (ev->alert.kind == PSOAS_ALERT_SITTING)
                         snprintf(message, sizeof(message), "You have been sitting for %s",
                                 duration_format(d, sizeof(d), duration_whole_seconds(ev->alert.duration_s)));
+                else if (ev->alert.kind == PSOAS_ALERT_SLOUCH)
+                        snprintf(message, sizeof(message),
+                                "You have been sitting slumped back by %.0f° from your upright posture for "
+                                "%s",
+                                (double)PSOAS_ENGINE_STATE(m->engine)->slouch_deg,
+                                duration_format(d, sizeof(d), duration_whole_seconds(ev->alert.duration_s)));
                 else
                         snprintf(message, sizeof(message),
                                 "Your pelvis has been tilted forward by %.0f° for %s while standing",
@@ -370,9 +392,7 @@ static void handle_event(Manager *m, const struct psoas_event *ev) {
                                 duration_format(d, sizeof(d), duration_whole_seconds(ev->alert.duration_s)));
                 (void)bus_emit_alert(
                         m, psoas_alert_kind_to_string(ev->alert.kind), message, ev->alert.level);
-                wearable_feedback(m,
-                        ev->alert.kind == PSOAS_ALERT_SITTING ? HAPTIC_PATTERN_SITTING : HAPTIC_PATTERN_TILT,
-                        ev->alert.level);
+                wearable_feedback(m, haptic_pattern_for_alert(ev->alert.kind), ev->alert.level);
                 break;
         case PSOAS_EVENT_STRETCH_PROMPT:
                 catalog = psoas_engine_get_catalog(m->engine, &n_catalog);
@@ -634,7 +654,7 @@ static int on_calibrate_timeout(sd_event_source *s, uint64_t usec, void *userdat
         return 0;
 }
 
-int manager_calibrate(Manager *m, sd_bus_message *call) {
+static int calibration_start(Manager *m, sd_bus_message *call, bool sitting) {
         double speed = !sensor_live(&m->sensor) && m->options.replay_speed > 1 ? m->options.replay_speed : 1;
         uint64_t timeout;
         int r;
@@ -645,7 +665,7 @@ int manager_calibrate(Manager *m, sd_bus_message *call) {
         if (!sensor_active(&m->sensor))
                 return -ENODEV;
 
-        r = psoas_engine_calibrate(m->engine);
+        r = sitting ? psoas_engine_calibrate_sitting(m->engine) : psoas_engine_calibrate(m->engine);
         if (r < 0)
                 return r;
 
@@ -659,9 +679,22 @@ int manager_calibrate(Manager *m, sd_bus_message *call) {
                 return r;
         }
         m->calibrate_call = call ? sd_bus_message_ref(call) : NULL;
-        log_info("Calibrating: waiting for %.0f s of stillness.",
-                (double)m->config->engine.calibration_still_s);
+        m->calibrate_sitting = sitting;
+        if (sitting)
+                log_info("Capturing the upright sitting reference: waiting for %.0f s of sitting still.",
+                        (double)m->config->engine.calibration_still_s);
+        else
+                log_info("Calibrating: waiting for %.0f s of stillness.",
+                        (double)m->config->engine.calibration_still_s);
         return 0;
+}
+
+int manager_calibrate(Manager *m, sd_bus_message *call) {
+        return calibration_start(m, call, false);
+}
+
+int manager_calibrate_sitting(Manager *m, sd_bus_message *call) {
+        return calibration_start(m, call, true);
 }
 
 int manager_complete_stretch(Manager *m, const char *id) {

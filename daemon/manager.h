@@ -106,8 +106,9 @@ typedef struct Manager {
         Inhibitor *inhibitors;
         uint32_t next_cookie;
         sd_bus_track *live_track;
-        sd_bus_message *calibrate_call; /* a Calibrate() awaiting its reply */
+        sd_bus_message *calibrate_call; /* a Calibrate() or CalibrateSitting() awaiting its reply */
         sd_event_source *calibrate_timer;
+        bool calibrate_sitting; /* the one running captures the upright sitting reference */
 
         Wearable wearable;
         Persistence persistence;
@@ -139,6 +140,9 @@ int manager_set_inhibited(Manager *m, bool inhibited);
 void manager_update_live(Manager *m);
 /* call is the Calibrate() message to reply to, or NULL when the button asked. */
 int manager_calibrate(Manager *m, sd_bus_message *call);
+/* The upright sitting reference, as manager_calibrate(); call is the CalibrateSitting() message. -ENODATA
+ * before the standing calibration. */
+int manager_calibrate_sitting(Manager *m, sd_bus_message *call);
 /* The wearer did the stretch id (CompleteStretch(), or the button answering a prompt). -ENOENT for an unknown
  * id. */
 int manager_complete_stretch(Manager *m, const char *id);

@@ -59,6 +59,12 @@ void persistence_restore(Manager *m, int64_t t_us) {
                         r = psoas_engine_set_calibration(m->engine, &current.calibration);
                         if (r < 0)
                                 log_warning_errno(r, "Ignoring the saved calibration: %m");
+                        else if (current.calibration.sitting_reference_known)
+                                log_info("Restored the calibration (neutral inclination %.1f°) and the "
+                                         "upright "
+                                         "sitting reference (%.1f°).",
+                                        (double)current.calibration.neutral_inclination_deg,
+                                        (double)current.calibration.sitting_reference_inclination_deg);
                         else
                                 log_info("Restored the calibration (neutral inclination %.1f°).",
                                         (double)current.calibration.neutral_inclination_deg);

@@ -149,6 +149,13 @@ static int check_calibration(const struct psoas_calibration *c, char reason[stat
                 return invalid(reason,
                         "calibration.neutral_inclination_deg must be an angle between -180 and 180, got %g",
                         (double)c->neutral_inclination_deg);
+        /* What psoas_engine_set_calibration() takes: within 90° of the standing neutral. */
+        if (c->sitting_reference_known &&
+                !(fabsf(c->sitting_reference_inclination_deg - c->neutral_inclination_deg) <= 90.0f))
+                return invalid(reason,
+                        "calibration.sitting_reference_inclination_deg must be within 90 degrees of "
+                        "calibration.neutral_inclination_deg (%g), got %g",
+                        (double)c->neutral_inclination_deg, (double)c->sitting_reference_inclination_deg);
         return 0;
 }
 
@@ -578,6 +585,18 @@ int state_file_parse_current(
                                 "got %g",
                                 neutral);
                 current.calibration.neutral_inclination_deg = (float)neutral;
+                /* The upright sitting reference (psoasctl calibrate --sitting): optional, absent until captured
+                 * and in files written before it existed. */
+                if (json_object_object_get_ex(calibration, "sitting_reference_inclination_deg", NULL)) {
+                        double sitting;
+
+                        r = get_real(calibration, "calibration", "sitting_reference_inclination_deg",
+                                &sitting, reason);
+                        if (r < 0)
+                                return r;
+                        current.calibration.sitting_reference_known = true;
+                        current.calibration.sitting_reference_inclination_deg = (float)sitting;
+                }
                 r = check_calibration(&current.calibration, reason);
                 if (r < 0)
                         return r;
@@ -744,8 +763,15 @@ int state_file_format_current(
                 fputs(",\n  \"calibration\": {\n", o.f);
                 output_vector(&o, "up", current->calibration.up);
                 output_vector(&o, "forward", current->calibration.forward);
-                fprintf(o.f, "    \"forward_known\": %s,\n    \"neutral_inclination_deg\": %s\n  }",
+                fprintf(o.f, "    \"forward_known\": %s,\n    \"neutral_inclination_deg\": %s",
                         current->calibration.forward_known ? "true" : "false", neutral);
+                if (current->calibration.sitting_reference_known) {
+                        char sitting[32];
+
+                        format_float(current->calibration.sitting_reference_inclination_deg, sitting);
+                        fprintf(o.f, ",\n    \"sitting_reference_inclination_deg\": %s", sitting);
+                }
+                fputs("\n  }", o.f);
         }
         fputs("\n}\n", o.f);
 

@@ -57,6 +57,15 @@ static const struct {
         { "stretch_window_s", offsetof(struct psoas_config, stretch_window_s), false, 60, 7200, 600 },
         /* 0: no heads-up; and less than sitting_alert_s (checked below). */
         { "sitting_heads_up_s", offsetof(struct psoas_config, sitting_heads_up_s), false, 0, 3600, 0 },
+        /* Slouching (slouch.h): 0 degrees for none; nothing fires before psoas_engine_calibrate_sitting() anyway.
+         * 10°: the pelvis sways and shifts by a few degrees sitting still and upright (slouch.h's 3° band
+         * covers that; an hour of the synthetic upright sitters of tests/synth/test-slouching comes at most
+         * 4.1° behind the reference), so that 10°, over twice that, is a slump, not a breath or a shift of
+         * weight. 180 s: reaching, reading
+         * something close or leaning back to think for a minute is no slump to be told about, and a wearer
+         * who settles into one hears of it within a few minutes, not at the end of the bout. */
+        { "slouch_alert_deg", offsetof(struct psoas_config, slouch_alert_deg), false, 0, 45, 10 },
+        { "slouch_alert_s", offsetof(struct psoas_config, slouch_alert_s), false, 60, 3600, 180 },
 };
 
 /* The defaults: the flags', and each number's from config_fields[]. */

@@ -15,6 +15,7 @@
 #include "psoas/psoas.h"
 #include "record.h"
 #include "sitting.h"
+#include "slouch.h"
 #include "stretch.h"
 #include "wear.h"
 
@@ -41,6 +42,7 @@ struct psoas_engine {
         Calibrator calibrator;
         SittingTracker sitting;
         AlertPolicy alerts;
+        SlouchTracker slouch;
         StretchPlanner stretches;
         StretchSense sense; /* the pelvic signatures' features */
         EventQueue events;

@@ -17,6 +17,7 @@
 #include "psoas/psoas.h"
 #include "sitting.h"
 #include "sized.h"
+#include "slouch.h"
 #include "stretch.h"
 #include "vec.h"
 
@@ -37,6 +38,7 @@ static void engine_setup(struct psoas_engine *e, const struct psoas_config *conf
         calibrator_init(&e->calibrator);
         sitting_tracker_init(&e->sitting, config);
         alert_policy_init(&e->alerts, config);
+        slouch_tracker_init(&e->slouch, config);
         stretch_planner_init(&e->stretches, catalog, n);
         stretch_sense_init(&e->sense);
         event_queue_init(&e->events);
@@ -133,6 +135,7 @@ int psoas_engine_set_config(struct psoas_engine *e, const struct psoas_config *t
         sitting_tracker_set_config(&e->sitting, config);
         record_set_break(&e->record, config->break_s);
         alert_policy_set_config(&e->alerts, config);
+        slouch_tracker_set_config(&e->slouch, config);
 
         if (forward_changed && e->posture.calibrated) {
                 float f[3];
@@ -292,13 +295,21 @@ static void engine_run_calibrator(
         engine_push(e, &ev);
 }
 
-static void engine_alerts(struct psoas_engine *e, int64_t t_us, float tilt) {
+static void engine_alerts(struct psoas_engine *e, int64_t t_us, float tilt, bool still) {
         Alert alert;
         const PostureClassifier *p = &e->posture;
         const SittingTracker *s = &e->sitting;
 
-        if (alert_policy_update(&e->alerts, t_us, e->minute_of_day, engine_public_posture(e), s->now.in_bout,
-                    s->now.bout_start_us, p->calibrated && p->forward_known, tilt, &alert) > 0) {
+        enum psoas_posture posture = engine_public_posture(e);
+        bool fired = alert_policy_update(&e->alerts, t_us, e->minute_of_day, posture, s->now.in_bout,
+                             s->now.bout_start_us, p->calibrated && p->forward_known, tilt, &alert) > 0;
+        /* The slouch alert after the others: on a sample where one of them fires it stays due. */
+        if (slouch_tracker_active(&e->slouch) &&
+                slouch_tracker_update(&e->slouch, t_us, p, posture, e->fusion.up, still,
+                        e->neutral_inclination_deg, &e->alerts, e->minute_of_day, !fired, &e->events,
+                        &alert) > 0)
+                fired = true;
+        if (fired) {
                 struct psoas_event ev = { .type = PSOAS_EVENT_ALERT, .t_us = t_us };
                 ev.alert.kind = alert.kind;
                 ev.alert.level = alert.level;
@@ -308,6 +319,9 @@ static void engine_alerts(struct psoas_engine *e, int64_t t_us, float tilt) {
                 if (alert.kind == PSOAS_ALERT_SITTING_SOON)
                         return;
                 e->sitting.now.today.alerts++;
+                /* A slouch asks the wearer to sit up, not to stretch. */
+                if (alert.kind == PSOAS_ALERT_SLOUCH)
+                        return;
 
                 int idx = stretch_planner_select(&e->stretches, alert.kind);
                 if (idx >= 0) {
@@ -334,7 +348,7 @@ static void engine_compute_state(const struct psoas_engine *e, struct psoas_stat
         st->worn = e->wear.worn;
         st->confidence = p->confidence;
         st->calibrated = p->calibrated;
-        st->calibrating = calibrator_running(&e->calibrator);
+        st->calibrating = calibrator_running(&e->calibrator) || e->slouch.capturing;
         st->forward_known = p->forward_known;
         st->tilt_deg = tilt;
         if (p->calibrated && p->forward_known)
@@ -353,6 +367,8 @@ static void engine_compute_state(const struct psoas_engine *e, struct psoas_stat
         st->snoozed_until_us = e->alerts.snoozed_until_us > t_us ? e->alerts.snoozed_until_us : 0;
         st->inhibited = e->alerts.inhibited;
         st->events_dropped = e->events.dropped + e->record.dropped;
+        st->sitting_reference_known = e->slouch.reference_known;
+        st->slouch_deg = slouch_degrees(&e->slouch, p, st->posture, e->fusion.up);
 }
 
 /* The pelvic signature of a prompted stretch: features from every sample (the height is integrated even between
@@ -486,7 +502,8 @@ int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *theirs)
                 posture_classifier_reset_motion(&e->posture);
                 wear_detector_reset(&e->wear);
                 dt = 0.0f;
-                if (calibrator_running(&e->calibrator)) {
+                bool cancelled = slouch_capture_cancel(&e->slouch);
+                if (calibrator_running(&e->calibrator) || cancelled) {
                         calibrator_cancel(&e->calibrator);
                         struct psoas_event ev = { .type = PSOAS_EVENT_CALIBRATION_FAILED, .t_us = t };
                         ev.calibration_failed.reason = PSOAS_CALIBRATION_CANCELLED;
@@ -543,7 +560,7 @@ int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *theirs)
         if (wear == WEAR_STILLNESS_BEGAN)
                 sitting_tracker_mark_still(&e->sitting);
 
-        engine_alerts(e, t, tilt);
+        engine_alerts(e, t, tilt, still);
 
         engine_stretches(e, t, accounted, vertical_now, gyro, still);
         return 0;
@@ -590,6 +607,8 @@ int psoas_engine_pop_event(struct psoas_engine *e, struct psoas_event *ret) {
 int psoas_engine_calibrate(struct psoas_engine *e) {
         if (!e)
                 return -EINVAL;
+        if (e->slouch.capturing)
+                return -EBUSY;
         return calibrator_start(
                 &e->calibrator, e->config.calibration_still_s, e->config.calibration_timeout_s);
 }
@@ -597,11 +616,25 @@ int psoas_engine_calibrate(struct psoas_engine *e) {
 int psoas_engine_calibrate_window(struct psoas_engine *e, int64_t start_us, int64_t end_us) {
         if (!e)
                 return -EINVAL;
+        if (e->slouch.capturing)
+                return -EBUSY;
         return calibrator_start_window(&e->calibrator, start_us, end_us);
 }
 
+int psoas_engine_calibrate_sitting(struct psoas_engine *e) {
+        if (!e)
+                return -EINVAL;
+        if (calibrator_running(&e->calibrator))
+                return -EBUSY;
+        return slouch_capture_start(
+                &e->slouch, &e->posture, e->config.calibration_still_s, e->config.calibration_timeout_s);
+}
+
 void psoas_engine_calibrate_cancel(struct psoas_engine *e) {
-        if (!e || !calibrator_running(&e->calibrator))
+        if (!e)
+                return;
+        bool cancelled = slouch_capture_cancel(&e->slouch);
+        if (!calibrator_running(&e->calibrator) && !cancelled)
                 return;
         calibrator_cancel(&e->calibrator);
         struct psoas_event ev = { .type = PSOAS_EVENT_CALIBRATION_FAILED, .t_us = e->last_us };
@@ -620,6 +653,8 @@ int psoas_engine_get_calibration(const struct psoas_engine *e, struct psoas_cali
         vec3_copy(c.up, e->posture.up0);
         vec3_copy(c.forward, e->posture.forward);
         c.neutral_inclination_deg = e->neutral_inclination_deg;
+        slouch_reference_get(&e->slouch, e->neutral_inclination_deg, &c.sitting_reference_known,
+                &c.sitting_reference_inclination_deg);
         return sized_copy_out(ret, &c, sizeof(c));
 }
 
@@ -645,9 +680,15 @@ int psoas_engine_set_calibration(struct psoas_engine *e, const struct psoas_cali
         if (c->forward_known &&
                 (fabsf(vec3_norm(c->forward) - 1.0f) > 1e-3f || fabsf(vec3_dot(c->up, c->forward)) > 1e-3f))
                 return -EINVAL;
+        float neutral = calibration_neutral_inclination(c->up, c->forward_known, c->forward);
+        r = slouch_reference_set(
+                &e->slouch, c->sitting_reference_known, c->sitting_reference_inclination_deg, neutral);
+        if (r < 0)
+                return r;
 
         posture_classifier_set_calibration(&e->posture, c->up, c->forward_known, c->forward);
-        e->neutral_inclination_deg = calibration_neutral_inclination(c->up, c->forward_known, c->forward);
+        e->neutral_inclination_deg = neutral;
+        e->state.sitting_reference_known = c->sitting_reference_known;
         e->state.calibrated = true;
         e->state.forward_known = c->forward_known;
         e->state.posture = e->posture.posture;

@@ -60,6 +60,27 @@ const AlertKind alert_kinds[_ALERT_MAX] = {
                 },
                 .actions = tilt_actions,
         },
+        /* Sitting slumped back from the upright sitting reference (psoasctl calibrate --sitting): a cue to sit
+         * up, the same cue the physiotherapists give, and then to change position. */
+        [ALERT_SLOUCH] = {
+                .kind = "slouch",
+                .tag = "slouch alert",
+                .levels = {
+                        { "Sit up on your sit bones",
+                                "Roll your pelvis forward until you sit on your sit bones, and let your spine "
+                                "grow tall.",
+                                "psoas-sitting" },
+                        { "Still slumped: sit up on your sit bones",
+                                "Slide back in the chair until your lower back meets the backrest, feet flat on "
+                                "the floor.",
+                                "psoas-sitting" },
+                        { "Slumped for a long while",
+                                "Change position: stand up for a minute, then sit back down tall on your sit "
+                                "bones.",
+                                "psoas-sitting" },
+                },
+                .actions = tilt_actions,
+        },
         [ALERT_OTHER] = {
                 .tag = "alert",
                 .levels = {
@@ -169,6 +190,11 @@ void handle_alert(Notifier *n, sd_bus_message *m) {
         if (desktop_quiet(n) && kind_index == ALERT_SITTING_SOON) {
                 /* A warning of what comes later is worth nothing afterwards: the alert itself is held. */
                 log_debug("Dropping the sitting heads-up: the desktop is quiet.");
+                return;
+        }
+        if (desktop_quiet(n) && kind_index == ALERT_SLOUCH) {
+                /* A cue to sit up now says nothing about the posture after the quiet. */
+                log_debug("Dropping the slouch alert: the desktop is quiet.");
                 return;
         }
         if (desktop_quiet(n)) {

@@ -58,6 +58,7 @@ enum {
         ALERT_SITTING,
         ALERT_TILT,
         ALERT_SITTING_SOON,
+        ALERT_SLOUCH,
         ALERT_OTHER,
         _ALERT_MAX,
 };

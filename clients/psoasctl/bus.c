@@ -117,6 +117,18 @@ int bus_log_error(const Context *c, const char *what, const sd_bus_error *error,
                         message ?: "psoasd says you are not standing");
                 return -EAGAIN;
         }
+        if (sd_bus_error_has_name(error, PSOAS_ERROR_NOT_SITTING)) {
+                log_error("%s: %s; sit down, then try again", what,
+                        message ?: "psoasd says you are not sitting");
+                return -EAGAIN;
+        }
+        if (sd_bus_error_has_name(error, PSOAS_ERROR_NOT_CALIBRATED)) {
+                log_error(
+                        "%s: psoas is not calibrated standing yet, and the sitting posture is measured from "
+                        "that: stand tall and run 'psoasctl calibrate' first",
+                        what);
+                return -ENODATA;
+        }
         if (sd_bus_error_has_name(error, PSOAS_ERROR_NO_SENSOR)) {
                 log_error("%s: no sensor is streaming, so there is nothing to measure (psoasd says: %s)",
                         what, message ?: "no sensor");

@@ -38,6 +38,7 @@ enum {
         ARG_PLAIN,
         ARG_DELAY,
         ARG_SITTING_LIMIT,
+        ARG_SITTING,
 };
 
 typedef struct VerbOption {
@@ -67,7 +68,8 @@ static int parse_snooze_args(Context *c, int argc, char **argv);
 static int parse_buzz_args(Context *c, int argc, char **argv);
 
 /* The patterns of TestHaptics(), checked here so that a typing mistake is a usage error. */
-static const char *const buzz_patterns[] = { "sitting", "tilt", "calibration-done", "calibration-refused" };
+static const char *const buzz_patterns[] = { "sitting", "tilt", "slouch", "calibration-done",
+        "calibration-refused" };
 
 static const VerbOption monitor_options[] = {
         { "count", ARG_COUNT, "N", "stop after N event lines" },
@@ -86,6 +88,8 @@ static const VerbOption waybar_options[] = {
 static const VerbOption calibrate_options[] = {
         { "delay", ARG_DELAY, "SECONDS",
                 "count down this long before the capture starts (0 to 60, default 3)" },
+        { "sitting", ARG_SITTING, NULL,
+                "capture your upright sitting posture instead, for the slouch alert" },
         {},
 };
 
@@ -145,10 +149,14 @@ static const Verb verbs[] = {
         },
         {
                 .name = "calibrate",
-                .summary = "capture your neutral standing posture",
+                .summary = "capture your neutral standing posture (or, with --sitting, your upright "
+                           "sitting posture)",
                 .description = "Captures the neutral standing posture that tilt is measured from. Stand "
                                "tall in your usual good posture and hold still: psoasd needs 3 seconds "
-                               "without movement, within 15 seconds.",
+                               "without movement, within 15 seconds. With --sitting, once calibrated "
+                               "standing: sit upright on your sit bones and hold still, and psoasd "
+                               "captures the upright sitting posture that the slouch alert measures a "
+                               "slump from; there is no slouch alert until it has one.",
                 .options = calibrate_options,
                 .flags = VERB_JSON,
                 .run = verb_calibrate,
@@ -219,8 +227,9 @@ static const Verb verbs[] = {
                 .description =
                         "Plays PATTERN on the vibration motor of the wearable psoasd runs on, so that "
                         "you can learn to tell the patterns apart: sitting (the sitting alert: two long "
-                        "pulses), tilt (the tilt alert: three short pulses), calibration-done (five "
-                        "short pulses) or calibration-refused (one long pulse).",
+                        "pulses), tilt (the tilt alert: three short pulses), slouch (the slouch alert: "
+                        "two short pulses, spaced), calibration-done (five short pulses) or "
+                        "calibration-refused (one long pulse).",
                 .min_args = 1,
                 .max_args = 1,
                 .parse_args = parse_buzz_args,
@@ -326,8 +335,9 @@ static int parse_buzz_args(Context *c, int argc, char **argv) {
                         c->pattern = buzz_patterns[i];
                         return 0;
                 }
-        log_error("buzz: '%s' is not a pattern; the patterns are sitting, tilt, calibration-done and "
-                  "calibration-refused",
+        log_error(
+                "buzz: '%s' is not a pattern; the patterns are sitting, tilt, slouch, calibration-done and "
+                "calibration-refused",
                 argv[0]);
         return -EINVAL;
 }
@@ -410,6 +420,9 @@ static int parse_verb_option(Context *c, const char *verb, int id, const char *a
         case ARG_SITTING_LIMIT:
                 return option_unsigned(
                         verb, "--sitting-limit", "minutes", 1, 1440, arg, &c->sitting_limit_min);
+        case ARG_SITTING:
+                c->sitting = true;
+                return 0;
         }
         abort();
 }

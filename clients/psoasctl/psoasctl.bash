@@ -11,7 +11,7 @@ _psoasctl() {
                 [status]='--json'
                 [monitor]='--json --count --duration --plain'
                 [waybar]='--count --duration --sitting-limit'
-                [calibrate]='--json --delay'
+                [calibrate]='--json --delay --sitting'
                 [snooze]='--cancel'
                 [inhibit]='--why --who'
                 [stretches]='--json'
@@ -100,7 +100,7 @@ _psoasctl() {
                 COMPREPLY=($(compgen -W '5 10 15 30 60 120' -- "$cur"))
                 ;;
         buzz)
-                COMPREPLY=($(compgen -W 'sitting tilt calibration-done calibration-refused' -- "$cur"))
+                COMPREPLY=($(compgen -W 'sitting tilt slouch calibration-done calibration-refused' -- "$cur"))
                 ;;
         inhibit)
                 _command_offset $cword

@@ -34,6 +34,7 @@ typedef struct Context {
         uint64_t duration_us; /* monitor, waybar --duration: stop after this long; 0 means never */
         bool plain; /* monitor --plain: lines without terminal codes even on a terminal */
         unsigned delay_s; /* calibrate --delay: a countdown before the capture starts */
+        bool sitting; /* calibrate --sitting: the upright sitting reference, not the standing neutral */
         unsigned sitting_limit_min; /* waybar --sitting-limit: the bout length shown as 100 % */
         unsigned snooze_min; /* snooze MINUTES, checked when parsed */
         const char *pattern; /* buzz PATTERN, checked when parsed */

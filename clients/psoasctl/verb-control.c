@@ -93,7 +93,10 @@ int verb_calibrate(Context *c, int argc, char **argv) {
         if (r < 0)
                 return r;
 
-        fprintf(cal.talk, "Stand tall in your usual good posture and hold still.\n");
+        if (c->sitting)
+                fprintf(cal.talk, "Sit upright on your sit bones, as you mean to sit, and hold still.\n");
+        else
+                fprintf(cal.talk, "Stand tall in your usual good posture and hold still.\n");
         if (c->delay_s > 0) {
                 fprintf(cal.talk, "Starting in");
                 for (unsigned k = c->delay_s; k > 0; k--) {
@@ -103,16 +106,16 @@ int verb_calibrate(Context *c, int argc, char **argv) {
                 }
                 fprintf(cal.talk, "\n");
         }
-        fprintf(cal.talk, "Calibrating: psoasd needs 3 seconds of stillness within %u seconds.\n",
-                CALIBRATE_WINDOW_S);
+        fprintf(cal.talk, "%s: psoasd needs 3 seconds of stillness within %u seconds.\n",
+                c->sitting ? "Capturing your upright sitting posture" : "Calibrating", CALIBRATE_WINDOW_S);
         fflush(cal.talk);
 
         /* Created only now: it blocks SIGINT, and Ctrl-C during the countdown should end psoasctl at once. */
         r = bus_event_new(bus, &event);
         if (r < 0)
                 return log_error_errno(r, "calibration failed: %m");
-        r = sd_bus_message_new_method_call(
-                bus, &call, PSOAS_BUS_NAME, PSOAS_OBJECT_PATH, PSOAS_INTERFACE, "Calibrate");
+        r = sd_bus_message_new_method_call(bus, &call, PSOAS_BUS_NAME, PSOAS_OBJECT_PATH, PSOAS_INTERFACE,
+                c->sitting ? "CalibrateSitting" : "Calibrate");
         if (r < 0)
                 return log_error_errno(r, "calibration failed: %m");
         r = sd_bus_call_async(bus, &slot, call, on_calibrate_reply, &cal, CALIBRATE_TIMEOUT_US);
@@ -140,9 +143,19 @@ int verb_calibrate(Context *c, int argc, char **argv) {
         if (c->json) {
                 _cleanup_(json_object_put_nullp) json_object *o = json_object_new_object();
 
-                if (!o || json_add(o, "neutral_inclination", json_new_double(cal.neutral_deg)) < 0)
+                if (!o ||
+                        json_add(o, c->sitting ? "sitting_reference_inclination" : "neutral_inclination",
+                                json_new_double(cal.neutral_deg)) < 0)
                         return log_oom();
                 return json_print(o, true);
+        }
+        if (c->sitting) {
+                printf("Captured: your upright sitting inclination is %s",
+                        format_degrees(neutral, sizeof(neutral), cal.neutral_deg));
+                printf(" (relative to gravity, positive anterior).\n");
+                printf("Sitting slumped back from this posture for a while raises a slouch alert from now "
+                       "on.\n");
+                return 0;
         }
         printf("Calibrated: your neutral pelvic inclination is %s",
                 format_degrees(neutral, sizeof(neutral), cal.neutral_deg));

@@ -182,14 +182,8 @@ def case_calibrate_not_standing():
     with tempfile.TemporaryDirectory() as tmp:
         rec = synth('--scenario', 'seated', '--rate', '50', '--seed', '2', path=os.path.join(tmp, 'seated.csv'))
         # Never calibrated: the height and the walk are the evidence.
-        def until_sample_time(seconds):
-            # A paced replay's clock: the recording's start at ClockAnchorWall, ClockSpeed times the wall clock.
-            bus.wait(lambda: bus.get('ClockSpeed') > 0, 30, "the replay's clock")
-            start = bus.get('ClockAnchorWall') / 1e6
-            time.sleep(max(0.0, start + seconds / bus.get('ClockSpeed') - time.time()))
-
         with Daemon(bus, '--replay', rec, '--speed', '4'):
-            until_sample_time(55)
+            until_sample_time(bus, 55)
             try:
                 bus.call('Calibrate')
             except CallError as e:
@@ -199,7 +193,7 @@ def case_calibrate_not_standing():
                 raise AssertionError('Calibrate succeeded on a seated wearer')
             assert bus.get('Calibrated') is False
             # Standing again, from 95 s of sample time until the squat at about 126 s: taken.
-            until_sample_time(102)
+            until_sample_time(bus, 102)
             neutral = bus.call('Calibrate')
             assert bus.get('Calibrated') is True, neutral
         # Calibrated while standing, then asked again in the seat: refused, and the first calibration stays.
@@ -239,6 +233,96 @@ def case_calibrate_busy_and_no_sensor():
                 assert e.name == 'org.psoas.Posture1.Error.NoSensor', e
             else:
                 raise AssertionError('Calibrate succeeded without a sensor')
+
+
+def until_sample_time(bus, seconds):
+    """Sleeps until a paced replay reaches seconds of sample time: the recording's start is at ClockAnchorWall, and
+    its clock runs at ClockSpeed times the wall clock."""
+    bus.wait(lambda: bus.get('ClockSpeed') > 0, 30, "the replay's clock")
+    time.sleep(max(0.0, sample_time_wall(bus, seconds) - time.time()))
+
+
+def sample_time_wall(bus, seconds):
+    return bus.get('ClockAnchorWall') / 1e6 + seconds / bus.get('ClockSpeed')
+
+
+def sample_time_now(bus):
+    return (time.time() - bus.get('ClockAnchorWall') / 1e6) * bus.get('ClockSpeed')
+
+
+def slouch_alerts(bus):
+    return [a for a in bus.signals_named('Alert') if a[0] == 'slouch']
+
+
+def case_calibrate_sitting():
+    """CalibrateSitting() captures the upright sitting reference; a slump of 20° behind it for slouch.alert_minutes
+    raises a "slouch" Alert, and the reference survives a restart. psoas-synth's "slouch": standing and a walk,
+    sitting upright from about 42 s to 102 s of sample time, slumped until 282 s, upright until 342 s, standing."""
+    bus = Bus()
+    config = json.dumps({'slouch': {'alert_minutes': 1}})
+    with tempfile.TemporaryDirectory() as tmp:
+        rec = synth('--scenario', 'slouch', '--rate', '50', '--seed', '2', '--mount', 'belt-back',
+                    path=os.path.join(tmp, 'slouch.csv'))
+        state = os.path.join(tmp, 'state')
+        # Never calibrated standing: nothing to measure from.
+        with Daemon(bus, '--replay', rec, '--speed', '10', state_dir=os.path.join(tmp, 'fresh')):
+            try:
+                bus.call('CalibrateSitting')
+            except CallError as e:
+                assert e.name == 'org.psoas.Posture1.Error.NotCalibrated', e
+                assert 'calibrate standing first' in e.message, e.message
+            else:
+                raise AssertionError('CalibrateSitting succeeded without a standing calibration')
+
+        with Daemon(bus, '--replay', rec, '--speed', '10', '--calibrate-first', '5', state_dir=state,
+                    config=config) as d:
+            # Standing after the walk: refused, as the engine says it.
+            until_sample_time(bus, 34)
+            try:
+                bus.call('CalibrateSitting')
+            except CallError as e:
+                assert e.name == 'org.psoas.Posture1.Error.NotSitting', e
+                assert 'you are not sitting' in e.message, e.message
+            else:
+                raise AssertionError('CalibrateSitting succeeded standing')
+            assert bus.get('Calibrated') is True
+            # Sitting upright.
+            until_sample_time(bus, 62)
+            first = bus.call_async('CalibrateSitting')
+            try:
+                bus.call('CalibrateSitting')
+            except CallError as e:
+                assert e.name == 'org.psoas.Posture1.Error.Busy', e
+            else:
+                raise AssertionError('a second CalibrateSitting was not refused')
+            bus.wait(lambda: first, 30, 'the reference')
+            assert 'reply' in first, first
+            reference, = first['reply']
+            assert -90 < reference < 90, reference
+            assert not slouch_alerts(bus), bus.signals_named('Alert')
+            bus.wait(lambda: slouch_alerts(bus), 30, 'a slouch alert')
+            at = sample_time_now(bus)
+            kind, message, level = slouch_alerts(bus)[0]
+            # The slump begins at 102 s: the alert a minute later.
+            assert 160 <= at <= 185, at
+            assert level == 1, level
+            assert message.startswith('You have been sitting slumped back by '), message
+            assert message.endswith('from your upright posture for 1 min'), message
+            bus.wait(lambda: bus.get('SensorState') == 'ended', 60, 'the end of the replay')
+            alerts = slouch_alerts(bus)
+            # Again each minute of the slump, and never once upright or standing.
+            assert [a[2] for a in alerts] in ([1, 2], [1, 2, 3]), alerts
+            assert 'Captured the upright sitting reference' in d.read_log()
+        with open(os.path.join(state, 'current.json')) as f:
+            saved = json.load(f)['calibration']
+        assert abs(saved['sitting_reference_inclination_deg'] - reference) < 1e-3, (saved, reference)
+
+        # Restarted: the calibration and the reference come back, and the slump is alerted without asking again.
+        bus = Bus()
+        with Daemon(bus, '--replay', rec, '--speed', '10', state_dir=state, config=config) as d:
+            bus.wait(lambda: slouch_alerts(bus), 40, 'a slouch alert after the restart')
+            assert 160 <= sample_time_now(bus) <= 185
+            assert 'and the upright sitting reference' in d.read_log(), d.read_log()
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -965,8 +1049,8 @@ def case_system_bus_access_checked_by_daemon():
                     cmd += ['/usr/bin/python3', '-c', CALL_AS, address, method, signature or '', *args]
                     return subprocess.run(cmd, capture_output=True, text=True, timeout=20)
 
-                for args in (('Snooze', 'u', '60'), ('Inhibit', 'ss', 'x', 'y'), ('Calibrate',), ('ClaimLive',),
-                             ('CompleteStretch', 's', 'kneeling-hip-flexor')):
+                for args in (('Snooze', 'u', '60'), ('Inhibit', 'ss', 'x', 'y'), ('Calibrate',),
+                             ('CalibrateSitting',), ('ClaimLive',), ('CompleteStretch', 's', 'kneeling-hip-flexor')):
                     p = busctl(*args)
                     assert p.returncode != 0 and 'org.freedesktop.DBus.Error.AccessDenied' in p.stderr, \
                         (args, p.stderr)
@@ -1053,7 +1137,7 @@ def journal_inner():
 def case_stretch_catalog():
     bus = Bus()
     with Daemon(bus, '--replay', REC, '--speed', '1'):
-        assert bus.get('Revision') == 3
+        assert bus.get('Revision') == 4
         flags = bus.get('StretchRedFlags')
         for words in ('warm up', 'sharp pain', 'Numbness, tingling or weakness in a leg', 'immediate care',
                       'no substitute for a diagnosis'):

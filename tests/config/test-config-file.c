@@ -192,6 +192,8 @@ TEST(full_file_maps_every_key) {
         ASSERT_NEAR(c->engine.break_s, 90, 0);
         ASSERT_NEAR(c->engine.tilt_alert_deg, 12.5, 0);
         ASSERT_NEAR(c->engine.tilt_alert_s, 300, 0);
+        ASSERT_NEAR(c->engine.slouch_alert_deg, 14, 0);
+        ASSERT_NEAR(c->engine.slouch_alert_s, 240, 0);
         ASSERT_EQ(c->engine.quiet_start_min, 22 * 60 + 30);
         ASSERT_EQ(c->engine.quiet_end_min, 6 * 60 + 45);
         ASSERT_NEAR(c->engine.calibration_still_s, 5, 0);
@@ -377,6 +379,8 @@ static const struct {
         { "sitting", "heads_up_minutes", "0", "60", "-1", "61" },
         { "tilt", "alert_degrees", "2", "45", "1.99", "45.01" },
         { "tilt", "alert_seconds", "5", "3600", "-5", "1e4" },
+        { "slouch", "alert_degrees", "0", "45", "-1", "45.5" },
+        { "slouch", "alert_minutes", "1", "60", "0.5", "61" },
         { "calibration", "still_seconds", "1", "30", "0", "31" },
         { "calibration", "timeout_seconds", "2", "600", "1", "601" },
         { "stretches", "window_seconds", "60", "7200", "59", "7201" },
@@ -668,6 +672,20 @@ TEST(sitting_heads_up_before_the_alert) {
                 NAME ": sitting.heads_up_minutes: must be less than sitting.alert_minutes (30), got 30");
         parse_fails("{\"sitting\": {\"alert_minutes\": 10, \"heads_up_minutes\": 15}}",
                 NAME ": sitting.heads_up_minutes: must be less than sitting.alert_minutes (10), got 15");
+}
+
+/* The slouch alert's keys, in degrees and minutes, and their defaults (10°, 3 min). */
+TEST(slouch_keys) {
+        Config *c = parse_ok("{}");
+
+        ASSERT_NEAR(c->engine.slouch_alert_deg, 10, 0);
+        ASSERT_NEAR(c->engine.slouch_alert_s, 180, 0);
+        config_free(c);
+        c = parse_ok("{\"slouch\": {\"alert_degrees\": 15, \"alert_minutes\": 2.5}}");
+        ASSERT_NEAR(c->engine.slouch_alert_deg, 15, 0);
+        ASSERT_NEAR(c->engine.slouch_alert_s, 150, 0);
+        config_free(c);
+        parse_fails("{\"slouch\": {\"alert_seconds\": 60}}", NAME ": slouch.alert_seconds: unknown key");
 }
 
 TEST(paths_must_be_absolute) {

@@ -51,6 +51,7 @@ def expected_pattern(name, level=1):
         'tilt': (3, 0.15, 0.15),
         'calibration-done': (5, 0.15, 0.15),
         'calibration-refused': (1, 1.5, 0.0),
+        'slouch': (2, 0.15, 0.4),
     }[name]
 
 
@@ -137,7 +138,7 @@ def case_umockdev_lines_and_patterns():
             assert 'Haptics ready: motor on line 17 and button on line 27 of /dev/gpiochip0 [psoas-test]' \
                 in d.read_log(), d.read_log()
 
-            for name in ('tilt', 'calibration-done', 'calibration-refused', 'sitting'):
+            for name in ('tilt', 'calibration-done', 'calibration-refused', 'sitting', 'slouch'):
                 since = time.monotonic()
                 assert bus.call('TestHaptics', '(s)', name) == ()
                 wait_pattern(rig, since, name)

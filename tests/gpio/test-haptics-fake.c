@@ -285,6 +285,7 @@ TEST(fake_pattern_table) {
                 { HAPTIC_PATTERN_TILT, 1, 3, 150, 150 },
                 { HAPTIC_PATTERN_CALIBRATION_DONE, 0, 5, 150, 150 },
                 { HAPTIC_PATTERN_CALIBRATION_REFUSED, 0, 1, 1500, 0 },
+                { HAPTIC_PATTERN_SLOUCH, 1, 2, 150, 400 },
         };
         uint32_t ms[HAPTIC_STEPS_MAX];
 
@@ -307,6 +308,8 @@ TEST(fake_pattern_table) {
 
         ASSERT_EQ(haptic_pattern_priority(HAPTIC_PATTERN_SITTING), HAPTIC_PRIORITY_ALERT);
         ASSERT_EQ(haptic_pattern_priority(HAPTIC_PATTERN_TILT), HAPTIC_PRIORITY_ALERT);
+        ASSERT_EQ(haptic_pattern_priority(HAPTIC_PATTERN_SLOUCH), HAPTIC_PRIORITY_ALERT);
+        ASSERT_STREQ(haptic_pattern_to_string(HAPTIC_PATTERN_SLOUCH), "slouch");
         ASSERT_EQ(haptic_pattern_priority(HAPTIC_PATTERN_CALIBRATION_DONE), HAPTIC_PRIORITY_CALIBRATION);
         ASSERT_EQ(haptic_pattern_priority(HAPTIC_PATTERN_CALIBRATION_REFUSED), HAPTIC_PRIORITY_CALIBRATION);
 }

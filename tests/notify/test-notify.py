@@ -384,6 +384,51 @@ def case_sitting_heads_up_wording():
     server.close()
 
 
+def case_slouch_alert_wording():
+    """The slouch alert ("slouch", revision 4) asks the wearer to sit up on their sit bones: a title and advice of
+    its own at each level, psoasd's message first, one notification replaced; held back by nothing, but dropped
+    rather than held while the desktop is busy, since a cue to sit up says nothing about the posture after."""
+    bus = Bus()
+    server = FakeNotificationServer(bus)
+    fake = FakeDaemon(bus)
+    with Notifier(bus):
+        message = 'You have been sitting slumped back by 14° from your upright posture for 3 min'
+        for level in (1, 2, 3):
+            fake.alert('slouch', message, level)
+            server.wait(bus, level)
+        notes = server.notes
+        assert [n['summary'] for n in notes] == ['Sit up on your sit bones', 'Still slumped: sit up on your sit bones',
+                                                 'Slumped for a long while'], notes
+        assert notes[0]['body'] == (message + '.\nRoll your pelvis forward until you sit on your sit bones, and '
+                                    'let your spine grow tall.'), notes[0]
+        assert len({n['body'].split('\n', 1)[1] for n in notes}) == 3, notes
+        assert len({n['replaces_id'] for n in notes[1:]}) == 1 and notes[1]['replaces_id'] > 0, notes
+        assert [n['hints']['urgency'] for n in notes] == [1, 1, 2], notes
+        for n in notes:
+            assert n['app'] == 'psoas' and icon_installed(n['icon']), n
+            assert 'Posture alert' not in n['summary'], n
+    fake.close()
+    server.close()
+
+    # A call holds the other alerts back; the slouch alert it drops, and the summary after does not mention it.
+    bus = Bus()
+    with Desktop(bus) as desk:
+        fake = FakeDaemon(bus)
+        inhibitors = FakeInhibitors()
+        with Notifier(bus) as notifier:
+            call = inhibitors.inhibit(flags=8)
+            bus.wait(lambda: 'The desktop is busy' in notifier.log(), 10, 'psoas-notify to see the call')
+            fake.alert('slouch', message, 1)
+            fake.alert('tilt', 'Your pelvis has been tilted forward for 2 min', 1)
+            bus.wait(lambda: 'Dropping the slouch alert: the desktop is quiet.' in notifier.log()
+                     and 'Holding the tilt alert' in notifier.log(), 10, 'the slouch dropped, the tilt held')
+            inhibitors.uninhibit(call)
+            desk.wait_displayed(1)
+            assert held_summaries(desk) == [['Your pelvis has been tilted forward for 2 min.']], desk.history()
+        fake.close()
+        inhibitors.close()
+
+
 def case_sound_hint_off_by_default():
     """No sound unless asked (--sound), and then only from a server with the "sound" capability: the others get
     suppress-sound, which also silences a server's own sound."""

@@ -362,6 +362,41 @@ def case_calibrate_not_standing():
         assert bus.get('Calibrated') is True, 'the old calibration must stay'
 
 
+def case_calibrate_sitting():
+    """calibrate --sitting: refused before the standing calibration and while standing, taken sitting upright.
+    psoas-synth's "slouch": standing and a walk, sitting upright from about 42 s to 102 s of sample time."""
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp:
+        rec = synth('--scenario', 'slouch', '--rate', '50', '--seed', '2', '--mount', 'belt-back',
+                    path=os.path.join(tmp, 'slouch.csv'))
+        with Daemon(bus, '--replay', rec, '--speed', '10'):
+            p = user('calibrate', '--sitting', '--delay', '0')
+            assert p.returncode == 1, (p.returncode, p.stdout, p.stderr)
+            assert "not calibrated standing yet" in p.stderr and "run 'psoasctl calibrate' first" in p.stderr, \
+                p.stderr
+        with Daemon(bus, '--replay', rec, '--speed', '10', '--calibrate-first', '5'):
+            def until_sample_time(seconds):
+                bus.wait(lambda: bus.get('ClockSpeed') > 0, 30, "the replay's clock")
+                start = bus.get('ClockAnchorWall') / 1e6
+                time.sleep(max(0.0, start + seconds / bus.get('ClockSpeed') - time.time()))
+
+            until_sample_time(34)
+            p = user('calibrate', '--sitting', '--delay', '0')
+            assert p.returncode == 1, (p.returncode, p.stdout, p.stderr)
+            assert 'calibration failed: you are not sitting' in p.stderr, p.stderr
+            assert 'sit down, then try again' in p.stderr, p.stderr
+            until_sample_time(60)
+            p = user('calibrate', '--sitting', '--delay', '0', status=0)
+            assert 'Sit upright on your sit bones, as you mean to sit, and hold still.' in p.stdout, p.stdout
+            assert 'Capturing your upright sitting posture: psoasd needs 3 seconds' in p.stdout, p.stdout
+            m = re.search(r'Captured: your upright sitting inclination is ([+-]\d+|0) deg', p.stdout)
+            assert m, p.stdout
+            assert 'raises a slouch alert from now on' in p.stdout, p.stdout
+            p = user('calibrate', '--sitting', '--json', '--delay', '0', status=0)
+            reference = json.loads(p.stdout)['sitting_reference_inclination']
+            assert abs(reference - int(m.group(1))) <= 3, (reference, m.group(1))
+
+
 def case_calibrate_no_sensor():
     bus = Bus()
     with tempfile.TemporaryDirectory() as tmp:
@@ -1165,7 +1200,7 @@ def case_bash_completion():
     assert complete('inhibit', '') == {'COMMAND:2'}
     assert complete('-H', 'desk-pc', 'to') == {'today'}
     assert complete('snooze', '') >= {'15', '60'}
-    assert complete('buzz', '') == {'sitting', 'tilt', 'calibration-done', 'calibration-refused'}
+    assert complete('buzz', '') == {'sitting', 'tilt', 'slouch', 'calibration-done', 'calibration-refused'}
     assert complete('--user', 'buzz', 'cal') == {'calibration-done', 'calibration-refused'}
     # Stretch ids from the catalog of the psoasd on the bus named so far.
     assert complete('--user', 'done', '') == set()

@@ -284,6 +284,11 @@ static void assert_current_identical(const CurrentState *a, const CurrentState *
         ASSERT_EQ(a->calibration.forward_known, b->calibration.forward_known);
         assert_same_float(a->calibration.neutral_inclination_deg, b->calibration.neutral_inclination_deg,
                 "calibration.neutral_inclination_deg");
+        ASSERT_EQ(a->calibration.sitting_reference_known, b->calibration.sitting_reference_known);
+        if (a->calibration.sitting_reference_known)
+                assert_same_float(a->calibration.sitting_reference_inclination_deg,
+                        b->calibration.sitting_reference_inclination_deg,
+                        "calibration.sitting_reference_inclination_deg");
 }
 
 /* A valid day document written from the specification (not by state.c), with one member replaced. key is a
@@ -543,6 +548,41 @@ TEST(current_round_trip_calibrated) {
         ASSERT_EQ(state_store_save_current(s, &saved), 0);
         ASSERT_EQ(state_store_load_current(s, &loaded), 0);
         assert_current_identical(&saved, &loaded);
+
+        state_store_free(s);
+}
+
+/* The upright sitting reference (psoasctl calibrate --sitting) is kept with the calibration, bit for bit, and
+ * left out until there is one. */
+TEST(current_round_trip_sitting_reference) {
+        StateStore *s = open_store(90);
+        CurrentState saved = sample_current(true), loaded;
+        char path[PATH_MAX];
+        char *text;
+
+        pathf(path, "%s/current.json", state_directory);
+        ASSERT_EQ(state_store_save_current(s, &saved), 0);
+        text = read_whole_file(path, NULL);
+        ASSERT_TRUE(text);
+        ASSERT_TRUE(!strstr(text, "sitting_reference"));
+        free(text);
+        ASSERT_EQ(state_store_load_current(s, &loaded), 0);
+        ASSERT_TRUE(!loaded.calibration.sitting_reference_known);
+
+        saved.calibration.sitting_reference_known = true;
+        saved.calibration.sitting_reference_inclination_deg = -13.31415927f;
+        ASSERT_EQ(state_store_save_current(s, &saved), 0);
+        memset(&loaded, 0x5a, sizeof(loaded));
+        ASSERT_EQ(state_store_load_current(s, &loaded), 0);
+        assert_current_identical(&saved, &loaded);
+        text = read_whole_file(path, NULL);
+        ASSERT_TRUE(text);
+        ASSERT_TRUE(strstr(text, "\"sitting_reference_inclination_deg\": -13.314159"));
+        free(text);
+
+        /* Never written out of range. */
+        saved.calibration.sitting_reference_inclination_deg = 120.0f;
+        ASSERT_EQ(state_store_save_current(s, &saved), -EINVAL);
 
         state_store_free(s);
 }
@@ -1053,6 +1093,16 @@ TEST(parse_rejects_bad_current) {
                 "\"neutral_inclination_deg\": NaN}");
         assert_current_rejected(
                 "calibration", "{\"up\": [0, 0, 1], \"forward\": [1, 0, 0], \"forward_known\": true}");
+        /* The sitting reference: a number within 90° of the neutral. */
+        assert_current_rejected("calibration",
+                "{\"up\": [0, 0, 1], \"forward\": [1, 0, 0], \"forward_known\": true, "
+                "\"neutral_inclination_deg\": 0, \"sitting_reference_inclination_deg\": \"-20\"}");
+        assert_current_rejected("calibration",
+                "{\"up\": [0, 0, 1], \"forward\": [1, 0, 0], \"forward_known\": true, "
+                "\"neutral_inclination_deg\": 10, \"sitting_reference_inclination_deg\": -95}");
+        assert_current_rejected("calibration",
+                "{\"up\": [0, 0, 1], \"forward\": [1, 0, 0], \"forward_known\": true, "
+                "\"neutral_inclination_deg\": 0, \"sitting_reference_inclination_deg\": NaN}");
 }
 
 TEST(parse_rejects_non_json) {

@@ -368,6 +368,10 @@ int synth_scenario_add(SynthScenario *s, SynthSegmentType type, double duration_
                 if (param < -40 || param > 10)
                         return -ERANGE;
                 break;
+        case SYNTH_SIT:
+                if (param < -40 || param > 40)
+                        return -ERANGE;
+                break;
         case SYNTH_SQUAT:
         case SYNTH_BEND:
                 /* the hold, and at least 1.2 s to go down and come back */
@@ -578,7 +582,21 @@ static void build_seated(Builder *b) {
         add(b, SYNTH_STAND, 70, 3);
 }
 
-const char *const synth_scenario_names[] = { "test", "morning", "day", "daemon", "seated", NULL };
+/* For the slouch alert end to end: calibrated standing, a walk, a minute sitting upright (the sitting
+ * reference), three minutes slumped back by 20°, a minute upright again, standing. */
+static void build_slouch(Builder *b) {
+        add(b, SYNTH_STAND, 10, 0);
+        add(b, SYNTH_WALK, 20, 0);
+        add(b, SYNTH_STAND, 10, 0);
+        add(b, SYNTH_SIT_DOWN, 2, SYNTH_SEAT_CHAIR);
+        add(b, SYNTH_SIT, 60, 0);
+        add(b, SYNTH_SIT, 180, 20);
+        add(b, SYNTH_SIT, 60, 0);
+        add(b, SYNTH_STAND_UP, 2, SYNTH_SEAT_CHAIR);
+        add(b, SYNTH_STAND, 30, 0);
+}
+
+const char *const synth_scenario_names[] = { "test", "morning", "day", "daemon", "seated", "slouch", NULL };
 
 int synth_scenario_named(const char *name, uint64_t seed, SynthScenario **ret) {
         Builder b = {};
@@ -601,6 +619,8 @@ int synth_scenario_named(const char *name, uint64_t seed, SynthScenario **ret) {
                 build_day(&b);
         else if (strcmp(name, "daemon") == 0)
                 build_daemon(&b);
+        else if (strcmp(name, "slouch") == 0)
+                build_slouch(&b);
         else
                 b.r = -ENOENT;
 
@@ -737,6 +757,9 @@ typedef struct Plan {
         /* How far the last sit-down lowered the pelvis (m), carried through the sitting: standing up from the
          * same seat raises it by as much. 0 when unknown. */
         double seat_drop;
+        /* The pitch of the bout's upright sit (rad), carried through the sitting; and how far a sit segment
+         * slumps back from it (rad, its param; negative: leaning forward). */
+        double sit_upright, slump;
         double prep, flight, land, take_off_z, take_off_v;
 
         /* walking */
@@ -1057,6 +1080,7 @@ static void plan_segment(
         p->transition = type_is_transition(seg->type);
         p->p1 = p->p0;
         p->seat_drop = previous && previous->posture != PSOAS_POSTURE_WALKING ? previous->seat_drop : 0.0;
+        p->sit_upright = previous ? previous->sit_upright : 0.0;
 
         switch (seg->type) {
         case SYNTH_STAND:
@@ -1101,7 +1125,13 @@ static void plan_segment(
                 if (prev_type != SYNTH_SIT_DOWN && prev_type != SYNTH_SIT && prev_type != SYNTH_SIT_UP) {
                         p->p1.pitch = -rng_range(&rng, 15, 35) * DEG;
                         p->p1.roll = 0;
+                        p->sit_upright = p->p1.pitch;
                 }
+                /* Slumped back from the upright sit, or back up after a slump; otherwise the pitch the segment
+                 * before left, as ever. */
+                p->slump = seg->param * DEG;
+                if (p->slump != 0 || (prev_type == SYNTH_SIT && previous->slump != 0))
+                        p->p1.pitch = p->sit_upright - p->slump;
                 /* fidgets: weight shifts, swivelling the chair */
                 p->slot_s = rng_range(&rng, 40, 60);
                 p->slot_dmin = 0.5;
@@ -1160,6 +1190,7 @@ static void plan_segment(
                                                                  : -rng_range(&rng, 0.55, 0.65);
                 }
                 p->seat_drop = -p->rise;
+                p->sit_upright = p->p1.pitch;
                 p->shift = -rng_range(&rng, 0.08, 0.15);
                 p->rise_a = 0.2 * p->dur;
                 p->rise_b = 0.95 * p->dur;
@@ -1250,6 +1281,7 @@ static void plan_segment(
 
         case SYNTH_SIT_UP:
                 p->p1.pitch = seg->param * DEG;
+                p->sit_upright = p->p1.pitch;
                 p->p1.roll = 0;
                 p->p1.yaw = p->p0.yaw + rng_range(&rng, -30, 30) * DEG;
                 p->rise = rng_range(&rng, 0.0, 0.08);

@@ -39,7 +39,10 @@ typedef enum SynthSegmentType {
         SYNTH_STAND, /* upright; param: amplitude in degrees of slow tilt changes (0: neutral, sway only) */
         SYNTH_STAND_TILTED, /* upright, holding an anterior tilt of param degrees */
         SYNTH_SIT_DOWN, /* transition, 1.5..2.5 s: lean anteriorly, descend, end seated; param: enum SynthSeat */
-        SYNTH_SIT, /* posterior tilt with slow variations and occasional fidgets */
+        /* posterior tilt with slow variations and occasional fidgets; param: degrees slumped back (posterior)
+         * from the bout's upright sit, -40..40 (negative: leaning forward, as to reach for something; 0:
+         * upright, and after a slumped or leaning sit, back to the upright sit) */
+        SYNTH_SIT,
         /* transition, 1.5..2.5 s: lean anteriorly, rise, end at neutral; param: enum SynthSeat, but after a
          * sit-down the rise is what that sit-down lowered */
         SYNTH_STAND_UP,
@@ -118,6 +121,8 @@ double synth_scenario_duration(const SynthScenario *s);
  *   "daemon"  about an hour for psoasd's tests and the demo: 5 min of standing, a 31 min bout, a break
  *   "seated"  3 min: 10 s standing, a 20 s walk straight into a chair, 60 s seated, 30 s standing, a squat
  *             held 3 s (about 126 s in), 70 s standing
+ *   "slouch"  6 min: 10 s standing, a 20 s walk, 10 s standing, a sit-down (42 s in), 60 s sitting upright,
+ *             180 s slumped back by 20° (from about 102 s), 60 s upright, 30 s standing
  * -ENOENT for an unknown name. */
 int synth_scenario_named(const char *name, uint64_t seed, SynthScenario **ret);
 extern const char *const synth_scenario_names[]; /* NULL-terminated */

@@ -48,6 +48,7 @@ PROPERTIES = {
 # name: [(argument name, type, direction)]
 METHODS = {
     "Calibrate": [("neutral_inclination", "d", "out")],
+    "CalibrateSitting": [("sitting_reference_inclination", "d", "out")],
     "Snooze": [("seconds", "u", "in")],
     "Inhibit": [("app_id", "s", "in"), ("reason", "s", "in"), ("cookie", "u", "out")],
     "Uninhibit": [("cookie", "u", "in")],
@@ -76,6 +77,9 @@ SIGNALS = {
 METHOD_ERRORS = {
     "Calibrate": ["org.psoas.Posture1.Error.NotStill", "org.psoas.Posture1.Error.NotStanding",
                   "org.psoas.Posture1.Error.NoSensor", "org.psoas.Posture1.Error.Busy"],
+    "CalibrateSitting": ["org.psoas.Posture1.Error.NotCalibrated", "org.psoas.Posture1.Error.NotSitting",
+                         "org.psoas.Posture1.Error.NotStill", "org.psoas.Posture1.Error.NoSensor",
+                         "org.psoas.Posture1.Error.Busy"],
     "Snooze": ["org.freedesktop.DBus.Error.InvalidArgs"],
     "TestHaptics": ["org.freedesktop.DBus.Error.InvalidArgs", "org.psoas.Posture1.Error.NoHaptics"],
 }

@@ -312,8 +312,8 @@ enum psoas_alert_kind {
         /* sitting_heads_up_s before a bout's first sitting alert, at level 0: a warning, not an alert. It is
          * not counted in the day's alerts and prompts no stretch. */
         PSOAS_ALERT_SITTING_SOON,
-        /* Sitting slumped back from the upright sitting reference (slouch_alert_deg, slouch_alert_s), level 1.
-         * Prompts a cue to sit up, not a stretch. Added in 0.4. */
+        /* Sitting slumped back from the upright sitting reference (slouch_alert_deg, slouch_alert_s), levels
+         * 1 to 3 as it repeats while the slump lasts. Prompts a cue to sit up, not a stretch. Added in 0.4. */
         PSOAS_ALERT_SLOUCH,
         _PSOAS_ALERT_KIND_MAX,
 };
