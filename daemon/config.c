@@ -68,46 +68,36 @@ static bool is_number(const struct json_object *v) {
         return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
 }
 
-/* A number between min and max. Returns 1 and sets *ret when the key is present, 0 when it is not. */
+/* A number between min and max, a whole one when integer (in JSON's integer syntax: 10, not 10.0). Returns 1 and
+ * sets *ret when the key is present, 0 when it is not. The integers here are small (minutes, seconds, lines):
+ * a double holds them exactly. */
 static int get_number(const ConfigReader *rd, struct json_object *obj, const char *section, const char *key,
-        double min, double max, double *ret) {
+        bool integer, double min, double max, double *ret) {
         char shown[JSON_DOC_DESCRIBE_MAX];
         struct json_object *v;
         double d;
 
         if (!json_object_object_get_ex(obj, key, &v))
                 return 0;
-        if (!is_number(v))
-                return reader_error(rd, section, key, "must be a number, got %s", json_doc_type_name(v));
-        d = json_object_get_double(v);
-        if (!isfinite(d))
-                return reader_error(rd, section, key, "must be a finite number, got %s",
-                        json_doc_describe(v, shown, sizeof(shown)));
-        if (d < min || d > max)
-                return reader_error(rd, section, key, "must be between %g and %g, got %s", min, max,
-                        json_doc_describe(v, shown, sizeof(shown)));
-        *ret = d;
-        return 1;
-}
-
-static int get_integer(const ConfigReader *rd, struct json_object *obj, const char *section, const char *key,
-        int64_t min, int64_t max, int64_t *ret) {
-        char shown[JSON_DOC_DESCRIBE_MAX];
-        struct json_object *v;
-        int64_t i;
-
-        if (!json_object_object_get_ex(obj, key, &v))
-                return 0;
-        if (!json_object_is_type(v, json_type_int))
+        if (integer && !json_object_is_type(v, json_type_int))
                 return reader_error(rd, section, key, "must be an integer, got %s",
                         json_object_is_type(v, json_type_double) ? json_doc_describe(v, shown, sizeof(shown))
                                                                  : json_doc_type_name(v));
+        if (!is_number(v))
+                return reader_error(rd, section, key, "must be a number, got %s", json_doc_type_name(v));
         /* Above INT64_MAX json-c gives INT64_MAX, which is out of range as well. */
-        i = json_object_get_int64(v);
-        if (i < min || i > max)
-                return reader_error(rd, section, key, "must be between %" PRId64 " and %" PRId64 ", got %s",
-                        min, max, json_doc_describe(v, shown, sizeof(shown)));
-        *ret = i;
+        d = integer ? (double)json_object_get_int64(v) : json_object_get_double(v);
+        if (!isfinite(d))
+                return reader_error(rd, section, key, "must be a finite number, got %s",
+                        json_doc_describe(v, shown, sizeof(shown)));
+        if (d < min || d > max) {
+                json_doc_describe(v, shown, sizeof(shown));
+                return integer ? reader_error(rd, section, key, "must be between %.0f and %.0f, got %s", min,
+                                         max, shown)
+                               : reader_error(rd, section, key, "must be between %g and %g, got %s", min,
+                                         max, shown);
+        }
+        *ret = d;
         return 1;
 }
 
@@ -233,7 +223,6 @@ static int read_choice(const ConfigReader *rd, struct json_object *obj, const ch
 static int read_key(const ConfigReader *rd, struct json_object *obj, const ConfigSection *section,
         const ConfigKey *k, Config *c) {
         const EngineKey *ek;
-        int64_t integer = 0;
         double d = 0, min, max;
         int r;
 
@@ -241,11 +230,11 @@ static int read_key(const ConfigReader *rd, struct json_object *obj, const Confi
         case CONFIG_STRING:
                 return read_string(rd, obj, section->name, k, c);
         case CONFIG_NUMBER:
-                return get_number(rd, obj, section->name, k->key, k->min, k->max, config_field(c, k));
+                return get_number(rd, obj, section->name, k->key, false, k->min, k->max, config_field(c, k));
         case CONFIG_INTEGER:
-                r = get_integer(rd, obj, section->name, k->key, (int64_t)k->min, (int64_t)k->max, &integer);
+                r = get_number(rd, obj, section->name, k->key, true, k->min, k->max, &d);
                 if (r > 0)
-                        *(uint32_t *)config_field(c, k) = (uint32_t)integer;
+                        *(uint32_t *)config_field(c, k) = (uint32_t)d;
                 return r;
         case CONFIG_BOOLEAN:
                 return get_bool(rd, obj, section->name, k->key, config_field(c, k));
@@ -253,7 +242,7 @@ static int read_key(const ConfigReader *rd, struct json_object *obj, const Confi
                 ek = config_engine_key(section, k);
                 if (!ek || engine_key_range(ek, &min, &max) < 0)
                         return -EINVAL; /* the tables disagree: tests/config catches it */
-                r = get_number(rd, obj, section->name, k->key, min, max, &d);
+                r = get_number(rd, obj, section->name, k->key, false, min, max, &d);
                 if (r > 0)
                         engine_key_set(ek, &c->engine, d);
                 return r;
