@@ -562,6 +562,23 @@ assert [e for e in doc if e.get("current") == "2024-05-02" and e.get("previous")
         expect_stderr "rec.csv:1: '# psoas start:' needs t= (sample time, s) and local= (the local time then)"
 }
 
+# The record's outputs and their limits: one input only, no --quat, a warning without a wall clock.
+case_record_usage() {
+        "$PSOAS_SYNTH" --scenario seated --seed 1 --rate 50 >"$tmp/r1.csv"
+        cp "$tmp/r1.csv" "$tmp/r2.csv"
+        run 64 --output bouts "$tmp/r1.csv" "$tmp/r2.csv"
+        expect_stderr "several inputs give one summary each; --output bouts takes one input"
+        run 64 --output timeline --jobs 2 "$tmp/r1.csv" "$tmp/r2.csv"
+        expect_stderr "--output timeline takes one input"
+        run 64 --output timeline --quat "$tmp/r1.csv"
+        expect_stderr "--quat adds columns to --output samples only"
+        run 64 --output minutes "$tmp/r1.csv"
+        expect_stderr "--output 'minutes': expected summary, samples, events, timeline or bouts"
+        run 0 --output timeline --calibrate-first 5 "$tmp/r1.csv"
+        expect_stderr "warning: no wall clock"
+        head -1 "$tmp/out" | grep -q '^date,minute,' || fail "no header: $(head -1 "$tmp/out")"
+}
+
 # units_refused UNITS MESSAGE HINT: a recording written in UNITS is refused with exit 65, a message naming the
 # columns and the unit they look like, and the --units that converts it.
 units_refused() {
