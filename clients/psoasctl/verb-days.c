@@ -30,9 +30,10 @@ typedef struct DayStats {
         DayRecord record; /* hours and bouts (its minutes are GetTimeline()'s), from revision 4 on */
 } DayStats;
 
-/* Whether psoasd has samples of the day at all: a day it never saw is no data, not a day of zeros. */
+/* Whether psoasd has samples of the day at all: a day it never saw is no data, not a day of zeros. A day the
+ * sensor lay on a desk has data: it was not worn. */
 static bool day_has_data(const DayStats *d) {
-        return d->sitting_s + d->standing_s + d->walking_s + d->lying_s > 0;
+        return d->sitting_s + d->standing_s + d->walking_s + d->lying_s + d->not_worn_s > 0;
 }
 
 /* The keys as GetDay() gives them; psoasctl's JSON uses the same. */
