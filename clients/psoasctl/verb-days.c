@@ -222,9 +222,9 @@ static void print_day(const DayStats *d) {
 /* "09:12": a bout's start or end, with the date when it is not the record's day. */
 static const char *format_bout_time(char buf[static CALENDAR_TEXT_MAX], int64_t local_us, int32_t day) {
         calendar_format_local_time(local_us, buf);
+        buf[16] = '\0'; /* "YYYY-MM-DD HH:MM" */
         if (calendar_day_of_local_us(local_us) == day)
-                return memmove(buf, buf + 11, 6);
-        buf[16] = '\0';
+                memmove(buf, buf + 11, 6); /* "HH:MM" */
         return buf;
 }
 

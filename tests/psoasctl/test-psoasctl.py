@@ -741,6 +741,8 @@ def case_today_record():
         # The bouts, and the sitting ones by length.
         listed = text[text.index('\nBouts:\n') + 8:].split('\n')[:len(bouts)]
         for line, bout in zip(listed, bouts):
+            start, end = (datetime.datetime.fromtimestamp(t / 1e6).strftime('%H:%M') for t in bout[1:3])
+            assert line.startswith(f'  {start}-{end}  '), (line, bout)
             ended = 'going on' if bout[3] == 'ongoing' else bout[3]
             assert bout[0] in line and line.endswith(ended), (line, bout)
             assert duration_words(bout_seconds(bout)) in line, (line, bout)
