@@ -562,6 +562,21 @@ assert [e for e in doc if e.get("current") == "2024-05-02" and e.get("previous")
         expect_stderr "rec.csv:1: '# psoas start:' needs t= (sample time, s) and local= (the local time then)"
 }
 
+# Every column of the record is documented, in psoas-analyze(1) as an item of its own, and in psoasctl(1)'s export.
+case_record_columns_documented() {
+        "$PSOAS_SYNTH" --scenario seated --seed 1 --rate 50 --duration 10 >"$tmp/r.csv"
+        for kind in timeline bouts; do
+                run 0 --output "$kind" --start 2024-05-01T08:00 "$tmp/r.csv"
+                for column in $(head -1 "$tmp/out" | tr , ' '); do
+                        grep -q -- "^	- \*$column\*\|^	- \*[a-z_]*\*, \*$column\*\|, \*$column\*:\| \*$column\*, \*[a-z_]*\*:" \
+                                "$here/../../man/psoas-analyze.1.scd" ||
+                                fail "psoas-analyze(1) does not say what the $kind column $column is"
+                        grep -q -- "\*$column\*" "$here/../../man/psoasctl.1.scd" ||
+                                fail "psoasctl(1) does not name the $kind column $column"
+                done
+        done
+}
+
 # The record's outputs and their limits: one input only, no --quat, a warning without a wall clock.
 case_record_usage() {
         "$PSOAS_SYNTH" --scenario seated --seed 1 --rate 50 >"$tmp/r1.csv"
