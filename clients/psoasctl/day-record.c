@@ -214,8 +214,10 @@ void day_chart_write_svg(const DayRecord *d, const char *title, FILE *f) {
                 hour_cells(d, h, now, &next, row, data);
                 fprintf(f, "<g class=\"hour\" id=\"hour-%02u\">\n", h);
                 fprintf(f, "<text x=\"%d\" y=\"%d\">%02u:00</text>\n", 4, y + SVG_ROW - 6, h);
+                /* The row's background: no data, up to now (the minutes to come stay blank). */
                 fprintf(f, "<rect class=\"no-data\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/>\n",
-                        SVG_LEFT, y + 1, 60 * SVG_CELL, SVG_ROW - 2);
+                        SVG_LEFT, y + 1, (int)MIN(now > h * 60 ? now - h * 60 : 0, 60u) * SVG_CELL,
+                        SVG_ROW - 2);
                 /* A rectangle per minute with data (minutes without any are the row's background). */
                 for (unsigned k = 0; k < 60; k++) {
                         if (!data[k])

@@ -198,6 +198,15 @@ TEST(svg) {
         ASSERT_EQ(xpath_number(path,
                           "count(//*[@id=\"hour-09\"]/*[local-name()=\"rect\"][@class=\"minute lying\"])"),
                 10);
+        /* The hour now is no data up to 09:17 (17 cells of 10 px), blank after; the hour before all 60. */
+        ASSERT_EQ(
+                xpath_number(path,
+                        "string(//*[@id=\"hour-09\"]/*[local-name()=\"rect\"][@class=\"no-data\"]/@width)"),
+                170);
+        ASSERT_EQ(
+                xpath_number(path,
+                        "string(//*[@id=\"hour-08\"]/*[local-name()=\"rect\"][@class=\"no-data\"]/@width)"),
+                600);
         /* 09:15 had data, mostly none: a minute of its own, drawn as no data. */
         ASSERT_EQ(xpath_number(path, "count(//*[local-name()=\"rect\"][@class=\"minute no-data\"])"), 1);
         unlink(path);
