@@ -588,7 +588,10 @@ int verb_export(Context *c, int argc, char **argv) {
                 return log_error_errno(EBADMSG,
                         "psoasd gave today's date as '%s', which is not a YYYY-MM-DD date", today.date);
         if (from > to) {
-                log_error("export: --from %s is after --to %s", c->from ?: today.date, c->to ?: today.date);
+                if (c->from)
+                        log_error("export: --from %s is after --to %s", c->from, c->to ?: today.date);
+                else /* --from is psoasd's today */
+                        log_error("export: --to %s is before today, %s; give --from too", c->to, today.date);
                 return -EINVAL;
         }
         if (to - from >= EXPORT_DAYS_MAX) {

@@ -814,6 +814,11 @@ def case_export():
     with tempfile.TemporaryDirectory() as tmp:
         with Daemon(bus, '--replay', REC, '--speed', '0', '--calibrate-first', '5'):
             bus.wait(lambda: bus.get('SensorState') != 'replay', 60, 'the end of the recording')
+            date = bus.call('GetDay', '(s)', '')[0]['date']
+            yesterday = (datetime.date.fromisoformat(date) - datetime.timedelta(days=1)).isoformat()
+            # --from defaults to psoasd's today.
+            p = user('export', '--to', yesterday, status=1)
+            assert f'--to {yesterday} is before today, {date}; give --from too' in p.stderr, p.stderr
             if not has_record(bus):
                 for kind in ('timeline', 'bouts'):
                     p = user('export', '--output', kind, status=1)
@@ -821,8 +826,6 @@ def case_export():
                 return
             # The clock stands at the last sample (org.psoas.Posture1(5), ClockSpeed).
             last_us = bus.get('ClockAnchor')
-            date = bus.call('GetDay', '(s)', '')[0]['date']
-            yesterday = (datetime.date.fromisoformat(date) - datetime.timedelta(days=1)).isoformat()
             exported = {kind: user('export', '--output', kind, status=0).stdout for kind in ('timeline', 'bouts')}
             # A day without data has no rows.
             assert user('export', '--from', yesterday, '--to', date, status=0).stdout == exported['timeline']
