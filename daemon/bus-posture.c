@@ -14,6 +14,7 @@
 
 #include "build-config.h"
 #include "bus-internal.h"
+#include "bus-message.h"
 #include "config.h"
 #include "duration.h"
 #include "log-journal.h"
@@ -310,15 +311,10 @@ int bus_append_stretch_details(sd_bus_message *reply, const struct psoas_stretch
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(place_names); i++)
                 if (s->places & (1u << i))
                         r = sd_bus_message_append(reply, "s", place_names[i]);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
         if (r < 0)
                 return r;
-        return sd_bus_message_close_container(reply);
+        /* The array, the variant, the entry and the dictionary. */
+        return bus_message_close_containers(reply, 4);
 }
 
 /* The catalog as a reply: an array of element, each stretch appended by append. */

@@ -335,18 +335,20 @@ static int parse_entry(
         }
         s->check = (enum psoas_stretch_check)r;
 
-        r = copy_string(&e, obj, "title", &s->title);
-        if (r < 0)
-                return r;
-        r = copy_string(&e, obj, "muscles", &s->muscles);
-        if (r < 0)
-                return r;
-        r = copy_string(&e, obj, "instructions", &s->instructions);
-        if (r < 0)
-                return r;
-        r = copy_string(&e, obj, "safety", &s->safety);
-        if (r < 0)
-                return r;
+        const struct {
+                const char *key;
+                const char **text;
+        } texts[] = {
+                { "title", &s->title },
+                { "muscles", &s->muscles },
+                { "instructions", &s->instructions },
+                { "safety", &s->safety },
+        };
+        for (k = 0; k < ELEMENTSOF(texts); k++) {
+                r = copy_string(&e, obj, texts[k].key, texts[k].text);
+                if (r < 0)
+                        return r;
+        }
 
         r = check_flags(&e, obj, "places", place_names, ELEMENTSOF(place_names), &s->places);
         if (r < 0)
@@ -363,7 +365,8 @@ static int parse_entry(
         return 0;
 }
 
-static int catalog_from_json(const char *name, struct json_object *root, Catalog **ret, char **ret_error) {
+/* A JsonDocReader: ret is a Catalog **. */
+static int catalog_from_json(const char *name, struct json_object *root, void *ret, char **ret_error) {
         static const char *const known[] = { "$comment", "version", "stretches" };
         _cleanup_(catalog_freep) Catalog *c = NULL;
         char shown[JSON_DOC_DESCRIBE_MAX];
@@ -433,36 +436,16 @@ static int catalog_from_json(const char *name, struct json_object *root, Catalog
                         }
         }
 
-        *ret = TAKE_PTR(c);
+        *(Catalog **)ret = TAKE_PTR(c);
         return 0;
 }
 
 int catalog_parse(const char *name, const char *json, size_t size, Catalog **ret, char **ret_error) {
-        _cleanup_(json_object_putp) struct json_object *root = NULL;
-        int r;
-
-        if (!ret)
-                return -EINVAL;
-        if (!name)
-                name = "(input)";
-
-        r = json_doc_parse(name, json, size, &root, ret_error);
-        if (r < 0)
-                return r;
-        return catalog_from_json(name, root, ret, ret_error);
+        return json_doc_parse_into(name, json, size, catalog_from_json, ret, ret_error);
 }
 
 int catalog_load(const char *path, Catalog **ret, char **ret_error) {
-        _cleanup_(json_object_putp) struct json_object *root = NULL;
-        int r;
-
-        if (!path || !ret)
-                return -EINVAL;
-
-        r = json_doc_load(path, &root, ret_error);
-        if (r < 0)
-                return r;
-        return catalog_from_json(path, root, ret, ret_error);
+        return json_doc_load_into(path, catalog_from_json, ret, ret_error);
 }
 
 Catalog *catalog_free(Catalog *c) {

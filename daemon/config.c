@@ -475,7 +475,8 @@ static const char *engine_field_to_key(const char *field) {
         return field;
 }
 
-static int config_from_json(const char *name, struct json_object *root, Config **ret, char **ret_error) {
+/* A JsonDocReader: ret is a Config **. */
+static int config_from_json(const char *name, struct json_object *root, void *ret, char **ret_error) {
         _cleanup_(config_freep) Config *c = NULL;
         const ConfigReader rd = { .name = name, .ret_error = ret_error };
         const char *sections[32], *field = NULL;
@@ -517,40 +518,25 @@ static int config_from_json(const char *name, struct json_object *root, Config *
                 return reader_error(&rd, engine_field_to_key(field), NULL, "rejected by the engine (%s)",
                         field ? field : "?");
 
-        *ret = TAKE_PTR(c);
+        *(Config **)ret = TAKE_PTR(c);
         return 0;
 }
 
 int config_parse(const char *name, const char *json, size_t size, Config **ret, char **ret_error) {
-        _cleanup_(json_object_putp) struct json_object *root = NULL;
+        return json_doc_parse_into(name, json, size, config_from_json, ret, ret_error);
+}
+
+int config_load(const char *path, bool allow_missing, Config **ret, char **ret_error) {
+        _cleanup_free_ char *error = NULL;
         int r;
 
         if (!ret)
                 return -EINVAL;
-        if (!name)
-                name = "(input)";
 
-        r = json_doc_parse(name, json, size, &root, ret_error);
-        if (r < 0)
-                return r;
-        return config_from_json(name, root, ret, ret_error);
-}
-
-int config_load(const char *path, bool allow_missing, Config **ret, char **ret_error) {
-        _cleanup_(json_object_putp) struct json_object *root = NULL;
-        _cleanup_free_ char *error = NULL;
-        int r;
-
-        if (!path || !ret)
-                return -EINVAL;
-
-        r = json_doc_load(path, &root, &error);
+        r = json_doc_load_into(path, config_from_json, ret, &error);
         if (r == -ENOENT && allow_missing)
                 return config_new(ret);
-        if (r < 0) {
-                if (ret_error)
-                        *ret_error = TAKE_PTR(error);
-                return r;
-        }
-        return config_from_json(path, root, ret, ret_error);
+        if (r < 0 && ret_error)
+                *ret_error = TAKE_PTR(error);
+        return r;
 }

@@ -86,13 +86,16 @@ void json_message_finish(FILE *f, char **text, char **ret_error) {
         *text = NULL;
 }
 
-int json_doc_error(
-        char **ret_error, const char *name, const char *parent, const char *key, const char *format, ...) {
+/* "NAME: PLACE.KEY: reason" into *ret_error, as json_doc_error() describes it; place is a PARENT path or, for a
+ * syntax error, "not valid JSON". Returns -EINVAL. */
+static int json_error_va(char **ret_error, const char *name, const char *place, const char *key,
+        const char *format, va_list ap) __attribute__((format(printf, 5, 0)));
+static int json_error_va(char **ret_error, const char *name, const char *place, const char *key,
+        const char *format, va_list ap) {
         /* An empty key is still a key: it is shown as "". */
-        bool has_parent = parent && *parent, has_key = key;
+        bool has_place = place && *place, has_key = key;
         char *text = NULL;
         size_t size;
-        va_list ap;
         FILE *f;
 
         if (!ret_error)
@@ -102,20 +105,29 @@ int json_doc_error(
                 return -EINVAL;
 
         fprintf(f, "%s: ", name);
-        if (has_parent)
-                fputs(parent, f);
-        if (has_parent && has_key)
+        if (has_place)
+                fputs(place, f);
+        if (has_place && has_key)
                 fputc('.', f);
         if (has_key)
                 json_key_print(f, key);
-        if (has_parent || has_key)
+        if (has_place || has_key)
                 fputs(": ", f);
-        va_start(ap, format);
         vfprintf(f, format, ap);
-        va_end(ap);
 
         json_message_finish(f, &text, ret_error);
         return -EINVAL;
+}
+
+int json_doc_error(
+        char **ret_error, const char *name, const char *parent, const char *key, const char *format, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, format);
+        r = json_error_va(ret_error, name, parent, key, format, ap);
+        va_end(ap);
+        return r;
 }
 
 const char *json_doc_type_name(const struct json_object *v) {
@@ -182,25 +194,21 @@ void json_offset_to_position(const char *data, size_t offset, size_t *ret_line, 
 
 int json_syntax_error(
         char **ret_error, const char *name, const char *data, size_t offset, const char *format, ...) {
-        size_t line, column, size;
-        char *text = NULL;
+        _cleanup_free_ char *where = NULL;
+        size_t line, column;
         va_list ap;
-        FILE *f;
+        int r;
 
         if (!ret_error)
                 return -EINVAL;
-        f = open_memstream(&text, &size);
-        if (!f)
+        json_offset_to_position(data, offset, &line, &column);
+        if (asprintf(&where, "%s:%zu:%zu", name, line, column) < 0)
                 return -EINVAL;
 
-        json_offset_to_position(data, offset, &line, &column);
-        fprintf(f, "%s:%zu:%zu: not valid JSON: ", name, line, column);
         va_start(ap, format);
-        vfprintf(f, format, ap);
+        r = json_error_va(ret_error, where, "not valid JSON", NULL, format, ap);
         va_end(ap);
-
-        json_message_finish(f, &text, ret_error);
-        return -EINVAL;
+        return r;
 }
 
 /* ---------------------------------------------------------------------------------------------------------- */
@@ -292,12 +300,28 @@ static int read_file(const char *path, size_t max_size, char **ret_data, size_t 
         return 0;
 }
 
-int json_doc_load(const char *path, struct json_object **ret, char **ret_error) {
+int json_doc_parse_into(
+        const char *name, const char *data, size_t size, JsonDocReader reader, void *ret, char **ret_error) {
+        _cleanup_(json_object_putp) struct json_object *root = NULL;
+        int r;
+
+        if (!reader || !ret)
+                return -EINVAL;
+        if (!name)
+                name = "(input)";
+
+        r = json_doc_parse(name, data, size, &root, ret_error);
+        if (r < 0)
+                return r;
+        return reader(name, root, ret, ret_error);
+}
+
+int json_doc_load_into(const char *path, JsonDocReader reader, void *ret, char **ret_error) {
         _cleanup_free_ char *data = NULL;
         size_t size = 0;
         int r;
 
-        if (!path)
+        if (!path || !reader || !ret)
                 return -EINVAL;
 
         r = read_file(path, JSON_DOC_SIZE_MAX, &data, &size);
@@ -311,5 +335,5 @@ int json_doc_load(const char *path, struct json_object **ret, char **ret_error) 
                 json_doc_error(ret_error, path, NULL, NULL, "%m");
                 return r;
         }
-        return json_doc_parse(path, data, size, ret, ret_error);
+        return json_doc_parse_into(path, data, size, reader, ret, ret_error);
 }

@@ -27,13 +27,24 @@ static inline void json_object_putp(struct json_object **p) {
 /* No file psoasd reads comes near this size; the limit bounds the work a corrupt file can cause. */
 #define JSON_DOC_SIZE_MAX ((size_t)1024 * 1024)
 
-/* Reads and parses path; the top level must be an object. On failure returns a negative errno (-ENOENT,
- * -EACCES … for the file, -EINVAL for its contents, -EFBIG for a file larger than JSON_DOC_SIZE_MAX) and
- * *ret_error (if not NULL) is a malloc'ed sentence naming the file, the place and the reason. */
-int json_doc_load(const char *path, struct json_object **ret, char **ret_error);
-/* The same for a buffer in memory (not NUL-terminated; may contain any bytes); name is used in messages. */
+/* Parses a buffer in memory (not NUL-terminated; may contain any bytes); the top level must be an object. name
+ * is used in messages ("(input)" when NULL). On failure returns a negative errno (-EINVAL for the contents,
+ * -EFBIG for more than JSON_DOC_SIZE_MAX bytes) and *ret_error (if not NULL) is a malloc'ed sentence naming
+ * the buffer, the place and the reason. */
 int json_doc_parse(
         const char *name, const char *data, size_t size, struct json_object **ret, char **ret_error);
+
+/* What a reader of one kind of document (the configuration, the catalog) makes of its top level: its own
+ * object, through ret (a pointer to the reader's pointer); or -EINVAL with *ret_error set as by
+ * json_doc_error(), name being the file's or the buffer's. */
+typedef int (*JsonDocReader)(const char *name, struct json_object *root, void *ret, char **ret_error);
+
+/* json_doc_parse(), then reader over its top level: a document in memory turned into the reader's object. */
+int json_doc_parse_into(
+        const char *name, const char *data, size_t size, JsonDocReader reader, void *ret, char **ret_error);
+/* The same for the file at path, named by its path; besides those of json_doc_parse_into(), a negative errno
+ * for the file (-ENOENT, -EACCES …, -EFBIG for a file larger than JSON_DOC_SIZE_MAX). */
+int json_doc_load_into(const char *path, JsonDocReader reader, void *ret, char **ret_error);
 
 /* Sets *ret_error (when ret_error is not NULL) to "NAME: PARENT.KEY: reason" and returns -EINVAL. parent is
  * an already formatted path, NULL or "" for none; key is a raw key from the file, quoted and escaped here

@@ -11,6 +11,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "build-config.h"
+#include "cli.h"
 #include "config.h"
 #include "csv-units.h"
 #include "log-journal.h"
@@ -81,10 +82,7 @@ static int parse_log_level(const char *s) {
 }
 
 enum {
-        ARG_VERSION = 0x100,
-        ARG_SYSTEM,
-        ARG_USER,
-        ARG_REPLAY,
+        ARG_REPLAY = CLI_ARG_OWN,
         ARG_SPEED,
         ARG_EXIT_ON_END,
         ARG_CALIBRATE_FIRST,
@@ -97,10 +95,7 @@ enum {
 /* Returns 1 to run, 0 to exit successfully (--help), or a negative errno (the message printed). */
 static int parse_argv(int argc, char *argv[], ManagerOptions *o, CsvUnits *units) {
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, ARG_VERSION },
-                { "system", no_argument, NULL, ARG_SYSTEM },
-                { "user", no_argument, NULL, ARG_USER },
+                CLI_BUS_OPTIONS,
                 { "config", required_argument, NULL, 'c' },
                 { "sensor", required_argument, NULL, 's' },
                 { "replay", required_argument, NULL, ARG_REPLAY },
@@ -117,20 +112,16 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, CsvUnits *units
         char why[256];
         int c, level;
 
-        while ((c = getopt_long(argc, argv, "hc:s:", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "hc:s:", options, NULL)) >= 0) {
+                if (cli_parse_bus_option(c, &o->user_bus))
+                        continue;
                 switch (c) {
                 case 'h':
                         help();
                         return 0;
-                case ARG_VERSION:
+                case CLI_ARG_VERSION:
                         printf("psoasd %s (libpsoas %s)\n", PACKAGE_VERSION, psoas_version());
                         return 0;
-                case ARG_SYSTEM:
-                        o->user_bus = false;
-                        break;
-                case ARG_USER:
-                        o->user_bus = true;
-                        break;
                 case 'c':
                         o->config_path = optarg;
                         break;
@@ -199,6 +190,7 @@ static int parse_argv(int argc, char *argv[], ManagerOptions *o, CsvUnits *units
                 default:
                         abort();
                 }
+        }
 
         if (optind < argc) {
                 fprintf(stderr, "psoasd: unexpected argument '%s'. Try 'psoasd --help'.\n", argv[optind]);

@@ -54,8 +54,8 @@ struct psoas_engine {
         } wear_settling;
         int64_t wear_put_on_us;
         Record record;
-        /* The tilt the record's cells take: worked out once a local second, in record_tilt_second. */
-        int64_t record_tilt_second;
+        /* The tilt the record's cells take: worked out once a local second, the one from record_tilt_from_us. */
+        int64_t record_tilt_from_us;
         float record_tilt_deg;
 
         bool has_last;

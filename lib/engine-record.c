@@ -80,11 +80,10 @@ static int64_t floor_seconds(int64_t us) {
 void engine_record_sample(struct psoas_engine *e, int64_t t_us, int64_t accounted_us, uint32_t new_steps) {
         const PostureClassifier *p = &e->posture;
         int64_t local = engine_record_local_time(e, t_us);
-        int64_t second = floor_seconds(local);
 
-        /* The tilt takes an arctangent: once a second is plenty for a per-minute mean. */
-        if (second != e->record_tilt_second) {
-                e->record_tilt_second = second;
+        /* The tilt takes an arctangent: once a local second is plenty for a per-minute mean. */
+        if (local < e->record_tilt_from_us || local >= e->record_tilt_from_us + US_PER_SEC) {
+                e->record_tilt_from_us = floor_seconds(local) * US_PER_SEC;
                 e->record_tilt_deg =
                         p->calibrated && p->forward_known ? posture_classifier_tilt(p, e->fusion.up) : NAN;
         }

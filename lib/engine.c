@@ -42,7 +42,7 @@ static void engine_setup(struct psoas_engine *e, const struct psoas_config *conf
         event_queue_init(&e->events);
         wear_detector_init(&e->wear);
         record_init(&e->record, config->break_s);
-        e->record_tilt_second = INT64_MIN;
+        e->record_tilt_from_us = INT64_MIN / 2;
 
         e->state.size = sizeof(e->state);
         e->state.posture = PSOAS_POSTURE_UNKNOWN;
@@ -297,8 +297,8 @@ static void engine_alerts(struct psoas_engine *e, int64_t t_us, float tilt) {
         const PostureClassifier *p = &e->posture;
         const SittingTracker *s = &e->sitting;
 
-        if (alert_policy_update(&e->alerts, t_us, e->minute_of_day, engine_public_posture(e), s->in_bout,
-                    s->bout_start_us, p->calibrated && p->forward_known, tilt, &alert) > 0) {
+        if (alert_policy_update(&e->alerts, t_us, e->minute_of_day, engine_public_posture(e), s->now.in_bout,
+                    s->now.bout_start_us, p->calibrated && p->forward_known, tilt, &alert) > 0) {
                 struct psoas_event ev = { .type = PSOAS_EVENT_ALERT, .t_us = t_us };
                 ev.alert.kind = alert.kind;
                 ev.alert.level = alert.level;
@@ -307,7 +307,7 @@ static void engine_alerts(struct psoas_engine *e, int64_t t_us, float tilt) {
                 /* A heads-up warns of the alert to come: it is none, and asks for no stretch yet. */
                 if (alert.kind == PSOAS_ALERT_SITTING_SOON)
                         return;
-                e->sitting.today.alerts++;
+                e->sitting.now.today.alerts++;
 
                 int idx = stretch_planner_select(&e->stretches, alert.kind);
                 if (idx >= 0) {
@@ -346,10 +346,10 @@ static void engine_compute_state(const struct psoas_engine *e, struct psoas_stat
                 st->inclination_deg = calibration_neutral_inclination(e->fusion.up, false, NULL);
         fusion_quat(&e->fusion, st->quat);
         vec3_copy(st->gyro_bias, e->fusion.bias);
-        st->in_bout = e->sitting.in_bout;
-        st->bout_start_us = e->sitting.in_bout ? e->sitting.bout_start_us : 0;
-        st->has_last_break = e->sitting.has_last_break;
-        st->last_break_us = e->sitting.last_break_us;
+        st->in_bout = e->sitting.now.in_bout;
+        st->bout_start_us = e->sitting.now.in_bout ? e->sitting.now.bout_start_us : 0;
+        st->has_last_break = e->sitting.now.has_last_break;
+        st->last_break_us = e->sitting.now.last_break_us;
         st->snoozed_until_us = e->alerts.snoozed_until_us > t_us ? e->alerts.snoozed_until_us : 0;
         st->inhibited = e->alerts.inhibited;
         st->events_dropped = e->events.dropped + e->record.dropped;
@@ -391,7 +391,7 @@ static void engine_stretches(struct psoas_engine *e, int64_t t, double accounted
                 ev.type = PSOAS_EVENT_STRETCH_DONE;
                 ev.stretch.stretch = u.stretch;
                 ev.stretch.result = PSOAS_STRETCH_VERIFIED;
-                e->sitting.today.stretches_verified++;
+                e->sitting.now.today.stretches_verified++;
         } else if (u.missed) {
                 ev.type = PSOAS_EVENT_STRETCH_MISSED;
                 ev.missed.stretch = u.stretch;
@@ -522,8 +522,8 @@ int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *theirs)
 
         /* Per sample the tilt matters only standing: to the tilt alert, and to the day's tilt statistics, which
          * account the interval since the previous sample to that sample's posture. */
-        float tilt =
-                e->posture.posture == PSOAS_POSTURE_STANDING || e->sitting.posture == PSOAS_POSTURE_STANDING
+        float tilt = e->posture.posture == PSOAS_POSTURE_STANDING ||
+                        e->sitting.now.posture == PSOAS_POSTURE_STANDING
                 ? posture_classifier_tilt(&e->posture, e->fusion.up)
                 : 0.0f;
         int64_t accounted_us = gap <= GAP_ACCOUNT_MAX_US ? gap : 0;
@@ -533,7 +533,7 @@ int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *theirs)
                 e->posture.calibrated && e->posture.forward_known, tilt, &e->events);
         /* Steps go to the day of the sample that saw them, whatever posture the record says since. */
         uint32_t new_steps = e->posture.motion.steps_walked - e->steps_seen;
-        e->sitting.today.steps += new_steps;
+        e->sitting.now.today.steps += new_steps;
         e->steps_seen = e->posture.motion.steps_walked;
         engine_record_sample(e, t, accounted_us, new_steps);
         /* The evidence began to contradict the posture here: a revision may come back to this sample. */
@@ -566,7 +566,7 @@ int psoas_engine_get_day_stats(const struct psoas_engine *e, struct psoas_day_st
 
         if (!e || !ret)
                 return -EINVAL;
-        today = e->sitting.today;
+        today = e->sitting.now.today;
         today.size = sizeof(today);
         return sized_copy_out(ret, &today, sizeof(today));
 }
@@ -623,13 +623,18 @@ int psoas_engine_get_calibration(const struct psoas_engine *e, struct psoas_cali
         return sized_copy_out(ret, &c, sizeof(c));
 }
 
-int psoas_engine_set_calibration(struct psoas_engine *e, const struct psoas_calibration *theirs) {
-        struct psoas_calibration whole = { .size = sizeof(whole) }, *c = &whole;
-        int r;
-
+/* The caller's sized struct theirs read into ours (sized ours_size, holding the defaults), for a function of
+ * the engine e: -EINVAL without either. */
+static int engine_read_in(const struct psoas_engine *e, void *ours, size_t ours_size, const void *theirs) {
         if (!e || !theirs)
                 return -EINVAL;
-        r = sized_copy_in(&whole, sizeof(whole), theirs);
+        return sized_copy_in(ours, ours_size, theirs);
+}
+
+int psoas_engine_set_calibration(struct psoas_engine *e, const struct psoas_calibration *theirs) {
+        struct psoas_calibration whole = { .size = sizeof(whole) }, *c = &whole;
+        int r = engine_read_in(e, &whole, sizeof(whole), theirs);
+
         if (r < 0)
                 return r;
         for (unsigned i = 0; i < 3; i++)
@@ -685,18 +690,15 @@ int psoas_engine_report_stretch(struct psoas_engine *e, const char *id) {
         ev.stretch.stretch = idx;
         ev.stretch.result = PSOAS_STRETCH_SELF_REPORTED;
         engine_push(e, &ev);
-        e->sitting.today.stretches_self_reported++;
+        e->sitting.now.today.stretches_self_reported++;
         return 0;
 }
 
 int psoas_engine_restore(
         struct psoas_engine *e, const struct psoas_day_stats *theirs, int64_t bout_start_local_us) {
         struct psoas_day_stats whole = { .size = sizeof(whole) }, *stats = &whole;
-        int r;
+        int r = engine_read_in(e, &whole, sizeof(whole), theirs);
 
-        if (!e || !theirs)
-                return -EINVAL;
-        r = sized_copy_in(&whole, sizeof(whole), theirs);
         if (r < 0)
                 return r;
         if (!e->has_clock)

@@ -229,25 +229,27 @@ static void record_settle_to(Record *r, int64_t to_s) {
         }
 }
 
-static void record_write_to(Record *r, int64_t to_s, RecordClass class) {
-        for (int64_t s = r->written_to_s; s < to_s; s++) {
-                record_settle_to(r, s + 1 - RECORD_OPEN_S);
-                /* The steps seen in the previous sample's second go to that second, the first written. */
-                r->cells[(uint64_t)s % RECORD_CELLS] = cell_make(class, r->current_steps);
-                r->tilt_centideg[(uint64_t)s % RECORD_TILT_CELLS] = r->current_tilt;
-                r->current_steps = 0;
-        }
-        r->written_to_s = MAX(r->written_to_s, to_s);
-}
-
 static int16_t tilt_to_centideg(float tilt_deg) {
         if (!isfinite(tilt_deg))
                 return RECORD_TILT_NONE;
         return (int16_t)lroundf(CLAMP(tilt_deg, -180.0f, 180.0f) * 100.0f);
 }
 
-void record_sample(Record *r, int64_t local_us, int64_t accounted_us, RecordClass class, float tilt_deg,
-        uint32_t new_steps) {
+static void record_write_to(Record *r, int64_t to_s, RecordClass class) {
+        int16_t tilt = tilt_to_centideg(r->current_tilt_deg);
+
+        for (int64_t s = r->written_to_s; s < to_s; s++) {
+                record_settle_to(r, s + 1 - RECORD_OPEN_S);
+                /* The steps seen in the previous sample's second go to that second, the first written. */
+                r->cells[(uint64_t)s % RECORD_CELLS] = cell_make(class, r->current_steps);
+                r->tilt_centideg[(uint64_t)s % RECORD_TILT_CELLS] = tilt;
+                r->current_steps = 0;
+        }
+        r->written_to_s = MAX(r->written_to_s, to_s);
+}
+
+void record_sample_new_second(Record *r, int64_t local_us, int64_t accounted_us, RecordClass class,
+        float tilt_deg, uint32_t new_steps) {
         int64_t s = floor_div(local_us, US_PER_SEC);
 
         if (!r->started) {
@@ -263,10 +265,11 @@ void record_sample(Record *r, int64_t local_us, int64_t accounted_us, RecordClas
                 record_write_to(r, s, RECORD_NO_DATA);
         }
         r->last_local_us = local_us;
+        r->second_start_us = s * US_PER_SEC;
         /* A clock set back (s before written_to_s) leaves the written seconds alone: this sample's time goes to
          * the second after them. */
         r->current = class;
-        r->current_tilt = tilt_to_centideg(tilt_deg);
+        r->current_tilt_deg = tilt_deg;
         r->current_steps += new_steps;
 }
 

@@ -62,8 +62,9 @@ typedef struct Record {
         /* The sample being accounted: its local time, the class and tilt the next cells take, steps seen in the
          * current one. */
         int64_t last_local_us;
+        int64_t second_start_us; /* of the second last_local_us is in */
         RecordClass current;
-        int16_t current_tilt;
+        float current_tilt_deg;
         uint32_t current_steps;
 
         RecordMinute minute; /* being settled */
@@ -83,8 +84,21 @@ void record_set_break(Record *r, float break_s);
  * previous one take that sample's class as far as accounted_us reaches (a clock set forward is no time
  * accounted), no data beyond, and cells old enough settle. Then this sample's class, tilt (NaN: none) and steps
  * are what the time after it goes to. A second takes the class of the last sample in it. */
-void record_sample(Record *r, int64_t local_us, int64_t accounted_us, RecordClass class, float tilt_deg,
-        uint32_t new_steps);
+void record_sample_new_second(Record *r, int64_t local_us, int64_t accounted_us, RecordClass class,
+        float tilt_deg, uint32_t new_steps);
+
+static inline void record_sample(Record *r, int64_t local_us, int64_t accounted_us, RecordClass class,
+        float tilt_deg, uint32_t new_steps) {
+        /* Most samples fall in the second of the one before: a few stores, and no division. */
+        if (r->started && local_us >= r->second_start_us && local_us - r->second_start_us < 1000000) {
+                r->current = class;
+                r->current_tilt_deg = tilt_deg;
+                r->current_steps += new_steps;
+                r->last_local_us = local_us;
+                return;
+        }
+        record_sample_new_second(r, local_us, accounted_us, class, tilt_deg, new_steps);
+}
 /* The time since since_local_us was in fact class: the open cells from there on that have data say so. */
 void record_revise(Record *r, int64_t since_local_us, RecordClass class);
 /* The data ends: the last sample's second counts, every cell settles, and the bout in progress ends. */

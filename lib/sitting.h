@@ -14,19 +14,24 @@
  * not_worn_s; it ends a bout as any posture but sitting does, without a break. */
 #define SITTING_NOT_WORN ((enum psoas_posture)_PSOAS_POSTURE_MAX)
 
-/* The part of the tracker a revision goes back to. */
-typedef struct SittingTrackerSnapshot {
-        bool valid;
-        int64_t t_us; /* taken as the sample at t_us took its posture */
-        enum psoas_posture posture; /* the posture before that sample */
+/* What the tracker knows after a sample: the part a revision goes back to. */
+typedef struct SittingTrackerState {
+        enum psoas_posture posture; /* of the last sample */
         bool in_bout;
         int64_t bout_start_us;
+        /* Out of the seat during a bout: since when, and how much of that was standing or walking. */
         bool away;
         int64_t away_since_us;
         double away_upright_s;
         bool has_last_break;
         int64_t last_break_us;
         struct psoas_day_stats today;
+} SittingTrackerState;
+
+typedef struct SittingTrackerSnapshot {
+        bool valid;
+        int64_t t_us; /* taken as the sample at t_us took its posture; state.posture is the one before it */
+        SittingTrackerState state;
 } SittingTrackerSnapshot;
 
 typedef struct SittingTracker {
@@ -35,19 +40,8 @@ typedef struct SittingTracker {
 
         bool has_last;
         int64_t last_t_us;
-        enum psoas_posture posture; /* of the last sample */
+        SittingTrackerState now;
 
-        bool in_bout;
-        int64_t bout_start_us;
-        /* Out of the seat during a bout: since when, and how much of that was standing or walking. */
-        bool away;
-        int64_t away_since_us;
-        double away_upright_s;
-
-        bool has_last_break;
-        int64_t last_break_us;
-
-        struct psoas_day_stats today;
         bool has_previous;
         struct psoas_day_stats previous; /* the day before today, once the day has rolled over */
 

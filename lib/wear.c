@@ -6,10 +6,9 @@
 #include "psoas/psoas.h"
 #include "wear.h"
 
-/* The block over which the acceleration is averaged: long enough for the noise to fall well below the threshold
- * (white noise of 0.02 m/s² at 50 Hz averages to 0.003 m/s², 0.02°), short enough that breathing (a cycle every
- * 3 to 6 s) does not average out, and that putting the sensor on shows at once. */
-#define WEAR_BLOCK_US US_PER_SEC
+/* WEAR_BLOCK_US, the block over which the acceleration is averaged: long enough for the noise to fall well below
+ * the threshold (white noise of 0.02 m/s² at 50 Hz averages to 0.003 m/s², 0.02°), short enough that breathing (a
+ * cycle every 3 to 6 s) does not average out, and that putting the sensor on shows at once. */
 /* A mean under this is no direction (free fall, a broken reading): it restarts the stillness. */
 #define WEAR_MIN_NORM 1.0
 /* A second's mean direction strays from the true one by the sensor's noise over the root of the samples in it: a
@@ -36,12 +35,15 @@ void wear_detector_reset(WearDetector *w) {
 static WearChange wear_detector_block(WearDetector *w, int64_t t_us) {
         double mean[3], norm = 0, spread = 0;
 
+        /* The samples' variance about the mean, summed over the axes. */
+        spread = (double)w->sum_sq / w->n;
         for (unsigned i = 0; i < 3; i++) {
-                mean[i] = w->sum[i] / w->n;
+                double offset = (double)w->sum[i] / w->n;
+                mean[i] = w->first[i] + offset;
                 norm += mean[i] * mean[i];
-                /* The samples' variance about the mean, summed over the axes. */
-                spread += fmax(w->sum_sq[i] / w->n - mean[i] * mean[i], 0.0);
+                spread -= offset * offset;
         }
+        spread = fmax(spread, 0.0);
         norm = sqrt(norm);
         if (norm < WEAR_MIN_NORM) {
                 w->has_reference = false;
@@ -90,24 +92,16 @@ static WearChange wear_detector_block(WearDetector *w, int64_t t_us) {
         return w->worn ? WEAR_STILLNESS_BEGAN : WEAR_UNCHANGED;
 }
 
-WearChange wear_detector_update(WearDetector *w, int64_t t_us, const float accel[3]) {
+WearChange wear_detector_next_block(WearDetector *w, int64_t t_us, const float accel[3]) {
         WearChange change = WEAR_UNCHANGED;
 
-        if (w->has_block && t_us - w->block_start_us >= WEAR_BLOCK_US) {
+        if (w->has_block)
                 change = wear_detector_block(w, t_us);
-                w->has_block = false;
-        }
-        if (!w->has_block) {
-                w->has_block = true;
-                w->block_start_us = t_us;
-                memset(w->sum, 0, sizeof(w->sum));
-                memset(w->sum_sq, 0, sizeof(w->sum_sq));
-                w->n = 0;
-        }
-        for (unsigned i = 0; i < 3; i++) {
-                w->sum[i] += accel[i];
-                w->sum_sq[i] += (double)accel[i] * accel[i];
-        }
-        w->n++;
+        w->has_block = true;
+        w->block_start_us = t_us;
+        memcpy(w->first, accel, sizeof(w->first));
+        memset(w->sum, 0, sizeof(w->sum));
+        w->sum_sq = 0;
+        w->n = 0;
         return change;
 }

@@ -11,6 +11,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* The second over which the acceleration is averaged (wear.c says why). */
+#define WEAR_BLOCK_US 1000000LL
+
 typedef enum WearChange {
         WEAR_UNCHANGED,
         WEAR_TAKEN_OFF, /* not worn since WearDetector.still_since_us */
@@ -19,10 +22,12 @@ typedef enum WearChange {
 } WearChange;
 
 typedef struct WearDetector {
-        /* The second being averaged: since block_start_us, the sum of n samples' accelerations. */
+        /* The second being averaged: since block_start_us, n samples' accelerations less the first's, summed,
+         * and their squares. */
         bool has_block;
         int64_t block_start_us;
-        double sum[3], sum_sq[3];
+        float first[3];
+        float sum[3], sum_sq; /* sum_sq: of the squared length of the difference */
         uint32_t n;
 
         /* The direction the stillness is measured against (the sum of its seconds' unit means), and since
@@ -39,4 +44,22 @@ typedef struct WearDetector {
 void wear_detector_init(WearDetector *w);
 /* After a gap in the samples: the stillness starts again (whether the sensor is worn stays as it was). */
 void wear_detector_reset(WearDetector *w);
-WearChange wear_detector_update(WearDetector *w, int64_t t_us, const float accel[3]);
+/* Ends the second being averaged (judging it) and starts the next at this sample: once a second. */
+WearChange wear_detector_next_block(WearDetector *w, int64_t t_us, const float accel[3]);
+
+/* Every sample: inline, since it is a few additions but for once a second. */
+static inline WearChange wear_detector_update(WearDetector *w, int64_t t_us, const float accel[3]) {
+        WearChange change = WEAR_UNCHANGED;
+
+        if (!w->has_block || t_us - w->block_start_us >= WEAR_BLOCK_US)
+                change = wear_detector_next_block(w, t_us, accel);
+        /* About the block's first sample: small numbers, whose squares a float sums without losing the
+         * variance to cancellation. */
+        float d[3] = { accel[0] - w->first[0], accel[1] - w->first[1], accel[2] - w->first[2] };
+        w->sum[0] += d[0];
+        w->sum[1] += d[1];
+        w->sum[2] += d[2];
+        w->sum_sq += d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+        w->n++;
+        return change;
+}

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bus-message.h"
 #include "bus-owner.h"
 #include "duration.h"
 #include "indicator.h"
@@ -281,11 +282,10 @@ static int menu_append_item(Indicator *i, sd_bus_message *m, int id, int32_t dep
                 if (r >= 0)
                         r = sd_bus_message_close_container(m);
         }
-        if (r >= 0)
-                r = sd_bus_message_close_container(m);
-        if (r >= 0)
-                r = sd_bus_message_close_container(m);
-        return r;
+        if (r < 0)
+                return r;
+        /* The array of children and the item. */
+        return bus_message_close_containers(m, 2);
 }
 
 static bool menu_id_valid(int32_t id) {

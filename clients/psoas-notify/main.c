@@ -11,6 +11,7 @@
 #include <systemd/sd-event.h>
 
 #include "build-config.h"
+#include "cli.h"
 #include "log.h"
 #include "notifier.h"
 
@@ -47,10 +48,7 @@ static void help(void) {
 }
 
 enum {
-        ARG_VERSION = 0x100,
-        ARG_SYSTEM,
-        ARG_USER,
-        ARG_SOUND,
+        ARG_SOUND = CLI_ARG_OWN,
         ARG_QUIET_DURING,
         ARG_NO_INDICATOR,
 };
@@ -100,10 +98,7 @@ static int parse_quiet_during(const char *list, QuietFlags *ret) {
  * printed). */
 static int parse_argv(int argc, char *argv[], NotifierOptions *o) {
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, ARG_VERSION },
-                { "system", no_argument, NULL, ARG_SYSTEM },
-                { "user", no_argument, NULL, ARG_USER },
+                CLI_BUS_OPTIONS,
                 { "host", required_argument, NULL, 'H' },
                 { "sound", no_argument, NULL, ARG_SOUND },
                 { "no-indicator", no_argument, NULL, ARG_NO_INDICATOR },
@@ -113,20 +108,16 @@ static int parse_argv(int argc, char *argv[], NotifierOptions *o) {
         };
         int c;
 
-        while ((c = getopt_long(argc, argv, "hvH:", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "hvH:", options, NULL)) >= 0) {
+                if (cli_parse_bus_option(c, &o->user_bus))
+                        continue;
                 switch (c) {
                 case 'h':
                         help();
                         return 0;
-                case ARG_VERSION:
-                        printf("psoas-notify %s\n", PACKAGE_VERSION);
+                case CLI_ARG_VERSION:
+                        cli_print_version("psoas-notify");
                         return 0;
-                case ARG_SYSTEM:
-                        o->user_bus = false;
-                        break;
-                case ARG_USER:
-                        o->user_bus = true;
-                        break;
                 case 'H':
                         /* ssh would take a leading '-' for an option. */
                         if (isempty(optarg) || optarg[0] == '-' ||
@@ -158,6 +149,7 @@ static int parse_argv(int argc, char *argv[], NotifierOptions *o) {
                 default:
                         abort();
                 }
+        }
 
         if (o->host && o->user_bus) {
                 fprintf(stderr,

@@ -538,22 +538,25 @@ int notifier_new(sd_event *event, const NotifierOptions *options, Notifier **ret
                 if (r < 0)
                         return log_error_errno(r, "Out of memory.");
         }
-        r = notification_new(n->server, "stretch", on_stretch_action, n, &n->stretch);
-        if (r < 0)
-                return log_error_errno(r, "Out of memory.");
-        r = notification_new(n->server, "safety", on_safety_action, n, &n->safety);
-        if (r < 0)
-                return log_error_errno(r, "Out of memory.");
-        r = notification_new(n->server, "problem", NULL, n, &n->problem);
-        if (r < 0)
-                return log_error_errno(r, "Out of memory.");
-        /* Its actions are the tilt alert's: snooze, or only close it. */
-        r = notification_new(n->server, "held alerts", on_alert_action, n, &n->held_summary);
-        if (r < 0)
-                return log_error_errno(r, "Out of memory.");
-        r = notification_new(n->server, "calibration", NULL, n, &n->calibration);
-        if (r < 0)
-                return log_error_errno(r, "Out of memory.");
+        /* The notifications shown one at a time besides the alerts, each under its tag. */
+        const struct {
+                const char *tag;
+                NotificationActionHandler on_action;
+                Notification **notification;
+        } others[] = {
+                { "stretch", on_stretch_action, &n->stretch },
+                { "safety", on_safety_action, &n->safety },
+                { "problem", NULL, &n->problem },
+                /* Its actions are the tilt alert's: snooze, or only close it. */
+                { "held alerts", on_alert_action, &n->held_summary },
+                { "calibration", NULL, &n->calibration },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(others); i++) {
+                r = notification_new(
+                        n->server, others[i].tag, others[i].on_action, n, others[i].notification);
+                if (r < 0)
+                        return log_error_errno(r, "Out of memory.");
+        }
         if (options->indicator) {
                 r = indicator_new(n->session_bus, event, on_indicator_action, n, &n->indicator);
                 if (r < 0)

@@ -9,6 +9,7 @@
 
 #include "duration.h"
 #include "format.h"
+#include "log.h"
 #include "macro.h"
 
 bool output_utf8(void) {
@@ -82,6 +83,14 @@ int json_print(json_object *value, bool pretty) {
         if (puts(text) < 0 || fflush(stdout) != 0)
                 return -errno;
         return 0;
+}
+
+int json_print_built(json_object *value, bool pretty) {
+        _cleanup_(json_object_put_nullp) json_object *o = value;
+
+        if (!o)
+                return log_oom();
+        return json_print(o, pretty);
 }
 
 void print_wrapped(FILE *f, const char *text, unsigned indent, unsigned width) {

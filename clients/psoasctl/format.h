@@ -42,6 +42,9 @@ json_object *json_new_double(double value);
 int json_add(json_object *object, const char *key, json_object *value);
 /* Prints the value on one line (pretty-printed instead when stdout is a terminal and pretty is true). */
 int json_print(json_object *value, bool pretty);
+/* json_print() of what a builder (properties_to_json() …) returned, which it takes over and frees; NULL, a
+ * builder out of memory, is logged as such. */
+int json_print_built(json_object *value, bool pretty);
 
 /* Prints text wrapped at width columns, each line indented by indent spaces. */
 void print_wrapped(FILE *f, const char *text, unsigned indent, unsigned width);

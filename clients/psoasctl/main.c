@@ -20,14 +20,15 @@
 
 #include "build-config.h"
 #include "calendar.h"
+#include "cli.h"
 #include "format.h"
 #include "psoasctl.h"
 
 enum {
-        ARG_VERSION = 0x100,
-        ARG_SYSTEM,
-        ARG_USER,
-        ARG_JSON,
+        ARG_VERSION = CLI_ARG_VERSION,
+        ARG_SYSTEM = CLI_ARG_SYSTEM,
+        ARG_USER = CLI_ARG_USER,
+        ARG_JSON = CLI_ARG_OWN,
         ARG_CANCEL,
         ARG_WHY,
         ARG_WHO,
@@ -378,13 +379,9 @@ static int parse_export_args(Context *c, int argc, char **argv) {
 
 /* An option that every verb takes; returns 0 when it is not one. */
 static int parse_common_option(Context *c, int id, const char *arg) {
+        if (cli_parse_bus_option(id, &c->user_bus))
+                return 1;
         switch (id) {
-        case ARG_SYSTEM:
-                c->user_bus = false;
-                return 1;
-        case ARG_USER:
-                c->user_bus = true;
-                return 1;
         case 'H':
                 if (isempty(arg)) {
                         log_error("--host needs a host name, as [USER@]HOST");
@@ -581,10 +578,7 @@ static const Verb *find_verb(const char *name) {
 
 int main(int argc, char *argv[]) {
         static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, ARG_VERSION },
-                { "system", no_argument, NULL, ARG_SYSTEM },
-                { "user", no_argument, NULL, ARG_USER },
+                CLI_BUS_OPTIONS,
                 { "host", required_argument, NULL, 'H' },
                 { "json", no_argument, NULL, ARG_JSON },
                 {},
@@ -610,7 +604,7 @@ int main(int argc, char *argv[]) {
                         return EXIT_SUCCESS;
                 }
                 if (opt == ARG_VERSION) {
-                        printf("psoasctl %s\n", PACKAGE_VERSION);
+                        cli_print_version("psoasctl");
                         return EXIT_SUCCESS;
                 }
                 if (opt == '?') {

@@ -299,13 +299,8 @@ static int today_without_record(Context *c, DayStats *d) {
                         return r;
         }
 
-        if (c->json) {
-                _cleanup_(json_object_put_nullp) json_object *o = day_to_json(d, false);
-
-                if (!o)
-                        return log_oom();
-                return json_print(o, true);
-        }
+        if (c->json)
+                return json_print_built(day_to_json(d, false), true);
         print_day(d);
         printf("\n");
         chart_print(&chart, stdout);
@@ -335,13 +330,8 @@ int verb_today(Context *c, int argc, char **argv) {
                 if (r < 0)
                         return r;
         }
-        if (c->json) {
-                _cleanup_(json_object_put_nullp) json_object *o = day_to_json(&d, true);
-
-                if (!o)
-                        return log_oom();
-                return json_print(o, true);
-        }
+        if (c->json)
+                return json_print_built(day_to_json(&d, true), true);
         print_day(&d);
         printf("\n");
         day_chart_print(&d.record, use_color(), stdout);

@@ -249,7 +249,8 @@ static int monitor_properties(Monitor *m, Watch *w, uint64_t changed) {
 /* "hold 20–30 s per side", "10–12 repetitions": the range from a revision 2 psoasd, the upper end from 1. */
 static void describe_prompt_dose(char *buf, size_t size, const WatchEvent *e) {
         bool hold = e->hold_s > 0;
-        uint32_t hi = hold ? e->hold_s : e->repetitions, lo = hold ? e->hold_min_s : e->repetitions_min;
+        uint32_t hi = hold ? e->hold_s : e->repetitions,
+                 lo = hold ? e->details.hold_min_s : e->details.repetitions_min;
         char range[32];
 
         if (lo == 0 || lo == hi)
@@ -257,7 +258,7 @@ static void describe_prompt_dose(char *buf, size_t size, const WatchEvent *e) {
         else
                 snprintf(range, sizeof(range), "%u–%u", lo, hi);
         snprintf(buf, size, "%s%s%s%s", hold ? "hold " : "", range, hold ? " s" : " repetitions",
-                e->per_side ? " per side" : "");
+                e->details.per_side ? " per side" : "");
 }
 
 static int on_watch_event(Watch *w, const WatchEvent *e, void *userdata) {
@@ -288,19 +289,22 @@ static int on_watch_event(Watch *w, const WatchEvent *e, void *userdata) {
                                 json_add(o, "hold_seconds", json_object_new_uint64(e->hold_s)) < 0 ||
                                 json_add(o, "repetitions", json_object_new_uint64(e->repetitions)) < 0))
                         o = json_object_put_null(o);
-                if (o && e->safety &&
-                        (json_add(o, "safety", json_object_new_string(e->safety)) < 0 ||
-                                json_add(o, "hold_min_seconds", json_object_new_uint64(e->hold_min_s)) < 0 ||
-                                json_add(o, "repetitions_min", json_object_new_uint64(e->repetitions_min)) <
-                                        0 ||
-                                json_add(o, "per_side", json_object_new_boolean(e->per_side)) < 0 ||
-                                json_add(o, "verifiable", json_object_new_boolean(e->verifiable)) < 0))
+                if (o && e->details.safety &&
+                        (json_add(o, "safety", json_object_new_string(e->details.safety)) < 0 ||
+                                json_add(o, "hold_min_seconds",
+                                        json_object_new_uint64(e->details.hold_min_s)) < 0 ||
+                                json_add(o, "repetitions_min",
+                                        json_object_new_uint64(e->details.repetitions_min)) < 0 ||
+                                json_add(o, "per_side", json_object_new_boolean(e->details.per_side)) < 0 ||
+                                json_add(o, "verifiable", json_object_new_boolean(e->details.verifiable)) <
+                                        0))
                         o = json_object_put_null(o);
                 describe_prompt_dose(a, sizeof(a), e);
                 snprintf(text, sizeof(text), "stretch suggested: %s [%s], %s. %s%s%s%s", e->title, e->id, a,
-                        e->instructions, e->safety ? " Safety: " : "", e->safety ?: "",
-                        e->safety && !e->verifiable ? " The sensor cannot see it: report it done yourself."
-                                                    : "");
+                        e->instructions, e->details.safety ? " Safety: " : "", e->details.safety ?: "",
+                        e->details.safety && !e->details.verifiable
+                                ? " The sensor cannot see it: report it done yourself."
+                                : "");
                 return monitor_event(m, w, "stretch-prompt", o, text);
         case WATCH_STRETCH_VERIFIED:
                 o = json_object_new_object();

@@ -19,13 +19,8 @@ int verb_status(Context *c, int argc, char **argv) {
         if (r < 0)
                 return r;
 
-        if (c->json) {
-                _cleanup_(json_object_put_nullp) json_object *o = properties_to_json(&p);
-
-                if (!o)
-                        return log_oom();
-                return json_print(o, true);
-        }
+        if (c->json)
+                return json_print_built(properties_to_json(&p), true);
 
         if (!p.calibrated)
                 printf("Posture:    unknown: not calibrated yet; stand tall and run 'psoasctl calibrate'\n");

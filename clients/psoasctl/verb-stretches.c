@@ -116,14 +116,19 @@ static int read_stretch(sd_bus_message *reply, Stretch *s) {
         return 1;
 }
 
-/* Calls GetStretches(); the stretches point into *ret_reply, which the caller keeps. */
-static int list_stretches(
-        sd_bus *bus, const Context *c, sd_bus_message **ret_reply, Stretch **ret_stretches, size_t *ret_n) {
+/* Connects to psoasd (*ret_bus) and calls GetStretches(); the stretches point into *ret_reply, which the caller
+ * keeps. */
+static int list_stretches(const Context *c, sd_bus **ret_bus, sd_bus_message **ret_reply,
+        Stretch **ret_stretches, size_t *ret_n) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ Stretch *stretches = NULL;
         size_t n = 0, allocated = 0;
         int r;
 
+        r = bus_connect(c, &bus);
+        if (r < 0)
+                return r;
         r = bus_call(bus, c, "cannot read the stretch catalog", "GetStretches", 0, &reply, NULL);
         if (r < 0)
                 return r;
@@ -151,6 +156,7 @@ static int list_stretches(
                 }
                 stretches[n++] = s;
         }
+        *ret_bus = TAKE_PTR(bus);
         *ret_reply = TAKE_PTR(reply);
         *ret_stretches = TAKE_PTR(stretches);
         *ret_n = n;
@@ -220,10 +226,7 @@ int verb_stretches(Context *c, int argc, char **argv) {
         size_t n;
         int r;
 
-        r = bus_connect(c, &bus);
-        if (r < 0)
-                return r;
-        r = list_stretches(bus, c, &reply, &stretches, &n);
+        r = list_stretches(c, &bus, &reply, &stretches, &n);
         if (r < 0)
                 return r;
         if (c->json)
@@ -272,11 +275,8 @@ int verb_done(Context *c, int argc, char **argv) {
         size_t n;
         int r;
 
-        r = bus_connect(c, &bus);
-        if (r < 0)
-                return r;
         /* The catalog first: an unknown id is then told apart from other refusals, with the ids to choose. */
-        r = list_stretches(bus, c, &reply, &stretches, &n);
+        r = list_stretches(c, &bus, &reply, &stretches, &n);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n && !found; i++)

@@ -63,22 +63,6 @@ static char **strv_free(char **l) {
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free);
 
-/* StretchPrompt's safety note and details (revision 2), into the event's fields of the same names. */
-static int read_prompt_details(sd_bus_message *m, WatchEvent *e) {
-        PromptDetails d = {};
-        int r;
-
-        r = prompt_details_read(m, &d);
-        if (r < 0)
-                return r;
-        e->safety = d.safety;
-        e->hold_min_s = d.hold_min_s;
-        e->repetitions_min = d.repetitions_min;
-        e->per_side = d.per_side;
-        e->verifiable = d.verifiable;
-        return 0;
-}
-
 static int on_daemon_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         _cleanup_(strv_freep) char **seen = NULL;
         Watch *w = userdata;
@@ -99,7 +83,7 @@ static int on_daemon_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret
                         m, "sssuu", &e.id, &e.title, &e.instructions, &e.hold_s, &e.repetitions);
                 /* Revision 2 appended the safety note and the details. */
                 if (r >= 0 && sd_bus_message_at_end(m, false) == 0)
-                        r = read_prompt_details(m, &e);
+                        r = prompt_details_read(m, &e.details);
         } else if (sd_bus_message_is_signal(m, PSOAS_INTERFACE, "StretchVerified")) {
                 e.type = WATCH_STRETCH_VERIFIED;
                 r = sd_bus_message_read(m, "s", &e.id);

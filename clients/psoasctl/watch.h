@@ -8,6 +8,7 @@
  */
 
 #include "bus.h"
+#include "prompt-details.h"
 
 typedef enum WatchEventType {
         WATCH_STARTED, /* the first state, read when psoasd is there */
@@ -31,11 +32,9 @@ typedef struct WatchEvent {
         const char *id, *title,
                 *instructions; /* WATCH_STRETCH_PROMPT, and id for the other stretch events */
         uint32_t hold_s, repetitions; /* WATCH_STRETCH_PROMPT: the upper ends of the ranges */
-        /* WATCH_STRETCH_PROMPT from a revision 2 psoasd (safety NULL from revision 1): the safety note, the
-         * lower ends of the ranges, per side, whether the sensor can confirm it. */
-        const char *safety;
-        uint32_t hold_min_s, repetitions_min;
-        bool per_side, verifiable;
+        /* WATCH_STRETCH_PROMPT from a revision 2 psoasd (details.safety NULL from revision 1): the safety note,
+         * the lower ends of the ranges, per side, whether the sensor can confirm it. */
+        PromptDetails details;
         uint32_t side, goal; /* WATCH_STRETCH_PROGRESS, with seconds_held and repetitions */
         uint32_t seconds_held;
         char **seen; /* WATCH_STRETCH_MISSED, with message */

@@ -79,10 +79,10 @@ TEST(first_call_sets_day_without_event) {
         sim_init(&m);
         m.day = 19000;
         sim_sample(&m, PSOAS_POSTURE_STANDING);
-        ASSERT_EQ(m.s.today.day, 19000);
+        ASSERT_EQ(m.s.now.today.day, 19000);
         ASSERT_TRUE(!m.s.has_previous);
         assert_no_event(&m);
-        ASSERT_TRUE(!m.s.in_bout);
+        ASSERT_TRUE(!m.s.now.in_bout);
         ASSERT_EQ(sitting_tracker_bout_seconds(&m.s, m.t_us), 0);
 }
 
@@ -94,13 +94,13 @@ TEST(bout_starts_at_first_sitting_sample) {
         sim_sample(&m, PSOAS_POSTURE_STANDING);
         sim_run(&m, PSOAS_POSTURE_STANDING, 10);
         sim_run(&m, PSOAS_POSTURE_WALKING, 10);
-        ASSERT_TRUE(!m.s.in_bout);
+        ASSERT_TRUE(!m.s.now.in_bout);
         assert_no_event(&m);
 
         sim_run(&m, PSOAS_POSTURE_SITTING, 1);
-        ASSERT_TRUE(m.s.in_bout);
-        ASSERT_EQ(m.s.bout_start_us, T0_US + 21 * US_PER_SEC);
-        ASSERT_EQ(m.s.today.sitting_bouts, 1);
+        ASSERT_TRUE(m.s.now.in_bout);
+        ASSERT_EQ(m.s.now.bout_start_us, T0_US + 21 * US_PER_SEC);
+        ASSERT_EQ(m.s.now.today.sitting_bouts, 1);
         assert_next_event(&m, PSOAS_EVENT_BOUT_STARTED, &e);
         ASSERT_EQ(e.t_us, T0_US + 21 * US_PER_SEC);
         ASSERT_EQ(e.bout.start_us, T0_US + 21 * US_PER_SEC);
@@ -108,7 +108,7 @@ TEST(bout_starts_at_first_sitting_sample) {
 
         sim_run(&m, PSOAS_POSTURE_SITTING, 600);
         ASSERT_NEAR(sitting_tracker_bout_seconds(&m.s, m.t_us), 600, 1e-9);
-        ASSERT_EQ(m.s.today.sitting_bouts, 1);
+        ASSERT_EQ(m.s.now.today.sitting_bouts, 1);
         assert_no_event(&m);
 }
 
@@ -120,24 +120,24 @@ TEST(short_stand_does_not_end_bout) {
         assert_next_event(&m, PSOAS_EVENT_BOUT_STARTED, NULL);
         sim_run(&m, PSOAS_POSTURE_SITTING, 600);
         sim_run(&m, PSOAS_POSTURE_STANDING, 45);
-        ASSERT_TRUE(m.s.in_bout);
-        ASSERT_TRUE(m.s.away);
+        ASSERT_TRUE(m.s.now.in_bout);
+        ASSERT_TRUE(m.s.now.away);
         sim_run(&m, PSOAS_POSTURE_SITTING, 600);
 
-        ASSERT_TRUE(m.s.in_bout);
-        ASSERT_TRUE(!m.s.away);
-        ASSERT_EQ(m.s.bout_start_us, T0_US);
-        ASSERT_EQ(m.s.today.sitting_bouts, 1);
-        ASSERT_EQ(m.s.today.breaks, 0);
-        ASSERT_TRUE(!m.s.has_last_break);
+        ASSERT_TRUE(m.s.now.in_bout);
+        ASSERT_TRUE(!m.s.now.away);
+        ASSERT_EQ(m.s.now.bout_start_us, T0_US);
+        ASSERT_EQ(m.s.now.today.sitting_bouts, 1);
+        ASSERT_EQ(m.s.now.today.breaks, 0);
+        ASSERT_TRUE(!m.s.now.has_last_break);
         ASSERT_NEAR(sitting_tracker_bout_seconds(&m.s, m.t_us), 1245, 1e-9);
-        ASSERT_NEAR(m.s.today.longest_bout_s, 1245, 1e-9);
+        ASSERT_NEAR(m.s.now.today.longest_bout_s, 1245, 1e-9);
         assert_no_event(&m);
 
         /* A second short stand later in the same bout starts its own count: 45 + 45 s is not a break. */
         sim_run(&m, PSOAS_POSTURE_STANDING, 45);
         sim_run(&m, PSOAS_POSTURE_SITTING, 10);
-        ASSERT_TRUE(m.s.in_bout);
+        ASSERT_TRUE(m.s.now.in_bout);
         assert_no_event(&m);
 }
 
@@ -154,11 +154,11 @@ TEST(stand_60s_ends_bout_with_break) {
         /* The first standing sample is a second after the last sitting one; the absence begins there. */
         away_us = m.t_us + US_PER_SEC;
         sim_run(&m, PSOAS_POSTURE_STANDING, 60);
-        ASSERT_TRUE(m.s.in_bout); /* 59 s since the first standing sample */
+        ASSERT_TRUE(m.s.now.in_bout); /* 59 s since the first standing sample */
         assert_no_event(&m);
 
         sim_run(&m, PSOAS_POSTURE_STANDING, 1);
-        ASSERT_TRUE(!m.s.in_bout);
+        ASSERT_TRUE(!m.s.now.in_bout);
         assert_next_event(&m, PSOAS_EVENT_BOUT_ENDED, &e);
         ASSERT_EQ(e.t_us, away_us + 60 * US_PER_SEC);
         ASSERT_EQ(e.bout.start_us, T0_US);
@@ -166,17 +166,17 @@ TEST(stand_60s_ends_bout_with_break) {
         ASSERT_TRUE(e.bout.is_break);
         assert_no_event(&m);
 
-        ASSERT_EQ(m.s.today.breaks, 1);
-        ASSERT_TRUE(m.s.has_last_break);
-        ASSERT_EQ(m.s.last_break_us, away_us);
-        ASSERT_NEAR(m.s.today.longest_bout_s, 601, 1e-9);
+        ASSERT_EQ(m.s.now.today.breaks, 1);
+        ASSERT_TRUE(m.s.now.has_last_break);
+        ASSERT_EQ(m.s.now.last_break_us, away_us);
+        ASSERT_NEAR(m.s.now.today.longest_bout_s, 601, 1e-9);
         ASSERT_EQ(sitting_tracker_bout_seconds(&m.s, m.t_us), 0);
 
         /* Sitting again is a new bout. */
         sim_run(&m, PSOAS_POSTURE_SITTING, 1);
         assert_next_event(&m, PSOAS_EVENT_BOUT_STARTED, &e);
         ASSERT_EQ(e.bout.start_us, m.t_us);
-        ASSERT_EQ(m.s.today.sitting_bouts, 2);
+        ASSERT_EQ(m.s.now.today.sitting_bouts, 2);
 }
 
 TEST(walking_counts_as_upright) {
@@ -190,13 +190,13 @@ TEST(walking_counts_as_upright) {
         sim_run(&m, PSOAS_POSTURE_STANDING, 20);
         sim_run(&m, PSOAS_POSTURE_WALKING, 30);
         sim_run(&m, PSOAS_POSTURE_STANDING, 10);
-        ASSERT_TRUE(m.s.in_bout);
+        ASSERT_TRUE(m.s.now.in_bout);
         sim_run(&m, PSOAS_POSTURE_STANDING, 1);
-        ASSERT_TRUE(!m.s.in_bout);
+        ASSERT_TRUE(!m.s.now.in_bout);
         assert_next_event(&m, PSOAS_EVENT_BOUT_ENDED, &e);
         ASSERT_TRUE(e.bout.is_break);
         ASSERT_NEAR(e.bout.duration_s, 301, 1e-9);
-        ASSERT_EQ(m.s.today.breaks, 1);
+        ASSERT_EQ(m.s.now.today.breaks, 1);
 }
 
 TEST(lying_ends_bout_without_break) {
@@ -208,15 +208,15 @@ TEST(lying_ends_bout_without_break) {
         assert_next_event(&m, PSOAS_EVENT_BOUT_STARTED, NULL);
         sim_run(&m, PSOAS_POSTURE_SITTING, 1200);
         sim_run(&m, PSOAS_POSTURE_LYING, 60);
-        ASSERT_TRUE(m.s.in_bout);
+        ASSERT_TRUE(m.s.now.in_bout);
         sim_run(&m, PSOAS_POSTURE_LYING, 1);
-        ASSERT_TRUE(!m.s.in_bout);
+        ASSERT_TRUE(!m.s.now.in_bout);
         assert_next_event(&m, PSOAS_EVENT_BOUT_ENDED, &e);
         ASSERT_TRUE(!e.bout.is_break);
         ASSERT_NEAR(e.bout.duration_s, 1201, 1e-9);
-        ASSERT_EQ(m.s.today.breaks, 0);
-        ASSERT_TRUE(!m.s.has_last_break);
-        ASSERT_NEAR(m.s.today.longest_bout_s, 1201, 1e-9);
+        ASSERT_EQ(m.s.now.today.breaks, 0);
+        ASSERT_TRUE(!m.s.now.has_last_break);
+        ASSERT_NEAR(m.s.now.today.longest_bout_s, 1201, 1e-9);
         assert_no_event(&m);
 
         /* Lying on does not start anything. */
@@ -236,13 +236,13 @@ TEST(mixed_absence_is_not_a_break) {
         sim_run(&m, PSOAS_POSTURE_STANDING, 30);
         sim_run(&m, PSOAS_POSTURE_UNKNOWN, 10);
         sim_run(&m, PSOAS_POSTURE_STANDING, 19);
-        ASSERT_TRUE(m.s.in_bout);
+        ASSERT_TRUE(m.s.now.in_bout);
         assert_no_event(&m);
         sim_run(&m, PSOAS_POSTURE_STANDING, 2);
         assert_next_event(&m, PSOAS_EVENT_BOUT_ENDED, &e);
         ASSERT_TRUE(!e.bout.is_break);
         ASSERT_EQ(e.t_us, T0_US + 161 * US_PER_SEC);
-        ASSERT_EQ(m.s.today.breaks, 0);
+        ASSERT_EQ(m.s.now.today.breaks, 0);
 }
 
 TEST(break_counts_when_sitting_down_after_it) {
@@ -254,7 +254,7 @@ TEST(break_counts_when_sitting_down_after_it) {
         assert_next_event(&m, PSOAS_EVENT_BOUT_STARTED, NULL);
         sim_run(&m, PSOAS_POSTURE_SITTING, 100);
         sim_run(&m, PSOAS_POSTURE_STANDING, 59); /* first standing sample at +101, last at +159 */
-        ASSERT_TRUE(m.s.in_bout);
+        ASSERT_TRUE(m.s.now.in_bout);
 
         /* No sample at exactly +161: the next one, two seconds on, is already sitting. The 60 s on one's feet
          * were a break all the same, and the new sitting starts a new bout. */
@@ -265,10 +265,10 @@ TEST(break_counts_when_sitting_down_after_it) {
         ASSERT_NEAR(e.bout.duration_s, 101, 1e-9);
         assert_next_event(&m, PSOAS_EVENT_BOUT_STARTED, &e);
         ASSERT_EQ(e.bout.start_us, T0_US + 161 * US_PER_SEC);
-        ASSERT_TRUE(m.s.in_bout);
-        ASSERT_EQ(m.s.today.sitting_bouts, 2);
-        ASSERT_EQ(m.s.today.breaks, 1);
-        ASSERT_EQ(m.s.last_break_us, T0_US + 101 * US_PER_SEC);
+        ASSERT_TRUE(m.s.now.in_bout);
+        ASSERT_EQ(m.s.now.today.sitting_bouts, 2);
+        ASSERT_EQ(m.s.now.today.breaks, 1);
+        ASSERT_EQ(m.s.now.last_break_us, T0_US + 101 * US_PER_SEC);
 }
 
 TEST(break_with_fine_samples) {
@@ -284,7 +284,7 @@ TEST(break_with_fine_samples) {
                 m.t_us += 10000;
                 sim_sample(&m, PSOAS_POSTURE_SITTING);
         }
-        while (m.s.in_bout && n < 7000) {
+        while (m.s.now.in_bout && n < 7000) {
                 m.t_us += 10000;
                 sim_sample(&m, PSOAS_POSTURE_STANDING);
                 n++;
@@ -304,15 +304,15 @@ TEST(break_s_from_config) {
         sim_sample(&m, PSOAS_POSTURE_SITTING);
         sim_run(&m, PSOAS_POSTURE_SITTING, 100);
         sim_run(&m, PSOAS_POSTURE_STANDING, 20);
-        ASSERT_TRUE(m.s.in_bout);
+        ASSERT_TRUE(m.s.now.in_bout);
         sim_run(&m, PSOAS_POSTURE_STANDING, 1);
-        ASSERT_TRUE(!m.s.in_bout);
-        ASSERT_EQ(m.s.today.breaks, 1);
+        ASSERT_TRUE(!m.s.now.in_bout);
+        ASSERT_EQ(m.s.now.today.breaks, 1);
 }
 
 TEST(daily_totals_add_up) {
         Sim m;
-        const struct psoas_day_stats *d = &m.s.today;
+        const struct psoas_day_stats *d = &m.s.now.today;
 
         sim_init(&m);
         sim_sample(&m, PSOAS_POSTURE_UNKNOWN);
@@ -341,26 +341,26 @@ TEST(longest_bout_live) {
         sim_init(&m);
         sim_sample(&m, PSOAS_POSTURE_SITTING);
         sim_run(&m, PSOAS_POSTURE_SITTING, 900);
-        ASSERT_NEAR(m.s.today.longest_bout_s, 900, 1e-9);
+        ASSERT_NEAR(m.s.now.today.longest_bout_s, 900, 1e-9);
 
         /* While out of the seat it stops growing at the point the bout would end. */
         sim_run(&m, PSOAS_POSTURE_STANDING, 30);
-        ASSERT_NEAR(m.s.today.longest_bout_s, 901, 1e-9);
+        ASSERT_NEAR(m.s.now.today.longest_bout_s, 901, 1e-9);
 
         /* Back in the seat the stand belongs to the bout. */
         sim_run(&m, PSOAS_POSTURE_SITTING, 1);
-        ASSERT_NEAR(m.s.today.longest_bout_s, 931, 1e-9);
+        ASSERT_NEAR(m.s.now.today.longest_bout_s, 931, 1e-9);
 
         /* A shorter later bout leaves it alone. */
         sim_run(&m, PSOAS_POSTURE_STANDING, 61);
-        ASSERT_TRUE(!m.s.in_bout);
+        ASSERT_TRUE(!m.s.now.in_bout);
         sim_run(&m, PSOAS_POSTURE_SITTING, 100);
-        ASSERT_NEAR(m.s.today.longest_bout_s, 932, 1e-9);
+        ASSERT_NEAR(m.s.now.today.longest_bout_s, 932, 1e-9);
 }
 
 TEST(tilt_stats_only_standing_calibrated) {
         Sim m;
-        const struct psoas_day_stats *d = &m.s.today;
+        const struct psoas_day_stats *d = &m.s.now.today;
         unsigned bin12 = (unsigned)((12.0f - PSOAS_TILT_HIST_MIN_DEG) / PSOAS_TILT_HIST_BIN_DEG);
         unsigned bin4 = (unsigned)((4.0f - PSOAS_TILT_HIST_MIN_DEG) / PSOAS_TILT_HIST_BIN_DEG);
 
@@ -402,13 +402,13 @@ TEST(tilt_at_threshold_is_high) {
         sim_run(&m, PSOAS_POSTURE_STANDING, 10);
         m.tilt_deg = nextafterf(m.config.tilt_alert_deg, 0);
         sim_run(&m, PSOAS_POSTURE_STANDING, 10);
-        ASSERT_NEAR(m.s.today.high_tilt_s, 10, 1e-9);
-        ASSERT_NEAR(m.s.today.tilt_s, 20, 1e-9);
+        ASSERT_NEAR(m.s.now.today.high_tilt_s, 10, 1e-9);
+        ASSERT_NEAR(m.s.now.today.tilt_s, 20, 1e-9);
 }
 
 TEST(tilt_histogram_clamps_to_end_bins) {
         Sim m;
-        const struct psoas_day_stats *d = &m.s.today;
+        const struct psoas_day_stats *d = &m.s.now.today;
 
         sim_init(&m);
         m.tilt_deg = 80;
@@ -440,7 +440,7 @@ TEST(day_rollover_keeps_bout) {
         sim_run(&m, PSOAS_POSTURE_STANDING, 60);
         sim_run(&m, PSOAS_POSTURE_SITTING, 600);
         assert_next_event(&m, PSOAS_EVENT_BOUT_STARTED, NULL);
-        ASSERT_EQ(m.s.today.sitting_bouts, 1);
+        ASSERT_EQ(m.s.now.today.sitting_bouts, 1);
 
         m.day = 101;
         sim_run(&m, PSOAS_POSTURE_SITTING, 1);
@@ -458,23 +458,23 @@ TEST(day_rollover_keeps_bout) {
         ASSERT_NEAR(m.s.previous.sitting_s, 600, 1e-9);
         ASSERT_NEAR(day_total(&m.s.previous), sim_seconds(&m), 1e-9);
 
-        ASSERT_EQ(m.s.today.day, 101);
-        ASSERT_NEAR(day_total(&m.s.today), 0, 1e-12);
-        ASSERT_EQ(m.s.today.sitting_bouts, 0);
-        ASSERT_TRUE(m.s.in_bout);
-        ASSERT_EQ(m.s.bout_start_us, T0_US + 61 * US_PER_SEC);
+        ASSERT_EQ(m.s.now.today.day, 101);
+        ASSERT_NEAR(day_total(&m.s.now.today), 0, 1e-12);
+        ASSERT_EQ(m.s.now.today.sitting_bouts, 0);
+        ASSERT_TRUE(m.s.now.in_bout);
+        ASSERT_EQ(m.s.now.bout_start_us, T0_US + 61 * US_PER_SEC);
 
         sim_run(&m, PSOAS_POSTURE_SITTING, 100);
-        ASSERT_NEAR(m.s.today.sitting_s, 100, 1e-9);
+        ASSERT_NEAR(m.s.now.today.sitting_s, 100, 1e-9);
         /* The bout in progress is 700 s long, yesterday's part included. */
-        ASSERT_NEAR(m.s.today.longest_bout_s, 700, 1e-9);
+        ASSERT_NEAR(m.s.now.today.longest_bout_s, 700, 1e-9);
         ASSERT_NEAR(m.s.previous.sitting_s, 600, 1e-9);
 
         sim_run(&m, PSOAS_POSTURE_STANDING, 61);
         assert_next_event(&m, PSOAS_EVENT_BOUT_ENDED, &e);
         ASSERT_TRUE(e.bout.is_break);
         ASSERT_EQ(e.bout.start_us, T0_US + 61 * US_PER_SEC);
-        ASSERT_EQ(m.s.today.breaks, 1);
+        ASSERT_EQ(m.s.now.today.breaks, 1);
         ASSERT_EQ(m.s.previous.breaks, 0);
 }
 
@@ -496,7 +496,7 @@ TEST(day_rollover_twice) {
         ASSERT_EQ(e.day.current, 102);
         ASSERT_EQ(m.s.previous.day, 101);
         ASSERT_NEAR(m.s.previous.lying_s, 20, 1e-9);
-        ASSERT_NEAR(m.s.today.lying_s, 4, 1e-9);
+        ASSERT_NEAR(m.s.now.today.lying_s, 4, 1e-9);
 }
 
 TEST(restore_resumes_bout) {
@@ -511,20 +511,20 @@ TEST(restore_resumes_bout) {
 
         sim_init(&m);
         sitting_tracker_restore(&m.s, &stats, true, T0_US - 1200 * US_PER_SEC);
-        ASSERT_TRUE(m.s.in_bout);
+        ASSERT_TRUE(m.s.now.in_bout);
         ASSERT_NEAR(sitting_tracker_bout_seconds(&m.s, T0_US), 1200, 1e-9);
 
         sim_sample(&m, PSOAS_POSTURE_SITTING);
         sim_run(&m, PSOAS_POSTURE_SITTING, 100);
         assert_no_event(&m); /* no new bout, no day change */
-        ASSERT_EQ(m.s.today.day, 100);
-        ASSERT_EQ(m.s.today.sitting_bouts, 3);
-        ASSERT_EQ(m.s.today.breaks, 2);
-        ASSERT_EQ(m.s.today.alerts, 1);
-        ASSERT_NEAR(m.s.today.sitting_s, 1100, 1e-9);
-        ASSERT_NEAR(m.s.today.standing_s, 50, 1e-9);
-        ASSERT_EQ(m.s.bout_start_us, T0_US - 1200 * US_PER_SEC);
-        ASSERT_NEAR(m.s.today.longest_bout_s, 1300, 1e-9);
+        ASSERT_EQ(m.s.now.today.day, 100);
+        ASSERT_EQ(m.s.now.today.sitting_bouts, 3);
+        ASSERT_EQ(m.s.now.today.breaks, 2);
+        ASSERT_EQ(m.s.now.today.alerts, 1);
+        ASSERT_NEAR(m.s.now.today.sitting_s, 1100, 1e-9);
+        ASSERT_NEAR(m.s.now.today.standing_s, 50, 1e-9);
+        ASSERT_EQ(m.s.now.bout_start_us, T0_US - 1200 * US_PER_SEC);
+        ASSERT_NEAR(m.s.now.today.longest_bout_s, 1300, 1e-9);
 }
 
 TEST(restore_without_bout) {
@@ -534,8 +534,8 @@ TEST(restore_without_bout) {
 
         sim_init(&m);
         sitting_tracker_restore(&m.s, &stats, false, 0);
-        ASSERT_TRUE(!m.s.in_bout);
-        ASSERT_NEAR(m.s.today.walking_s, 321, 1e-9);
+        ASSERT_TRUE(!m.s.now.in_bout);
+        ASSERT_NEAR(m.s.now.today.walking_s, 321, 1e-9);
 
         /* Restored data is a day's worth: moving on to another day reports it even before any sample. */
         sim_sample(&m, PSOAS_POSTURE_SITTING);
@@ -545,7 +545,7 @@ TEST(restore_without_bout) {
         ASSERT_NEAR(m.s.previous.walking_s, 321, 1e-9);
         ASSERT_EQ(m.s.previous.sitting_bouts, 4);
         assert_next_event(&m, PSOAS_EVENT_BOUT_STARTED, NULL);
-        ASSERT_EQ(m.s.today.sitting_bouts, 1);
+        ASSERT_EQ(m.s.now.today.sitting_bouts, 1);
 }
 
 TEST(restore_cancels_absence) {
@@ -556,14 +556,14 @@ TEST(restore_cancels_absence) {
         sim_sample(&m, PSOAS_POSTURE_SITTING);
         sim_run(&m, PSOAS_POSTURE_SITTING, 10);
         sim_run(&m, PSOAS_POSTURE_STANDING, 50);
-        ASSERT_TRUE(m.s.away);
+        ASSERT_TRUE(m.s.now.away);
         sitting_tracker_restore(&m.s, &stats, true, T0_US - 60 * US_PER_SEC);
-        ASSERT_TRUE(!m.s.away);
+        ASSERT_TRUE(!m.s.now.away);
         /* The absence starts over from the next standing sample. */
         sim_run(&m, PSOAS_POSTURE_STANDING, 60);
-        ASSERT_TRUE(m.s.in_bout);
+        ASSERT_TRUE(m.s.now.in_bout);
         sim_run(&m, PSOAS_POSTURE_STANDING, 1);
-        ASSERT_TRUE(!m.s.in_bout);
+        ASSERT_TRUE(!m.s.now.in_bout);
 }
 
 /* Revisions: the engine found the posture was in fact another since some earlier time. */
@@ -589,18 +589,18 @@ TEST(revise_missed_sit_down_starts_bout_back_then) {
         assert_next_event(&m, PSOAS_EVENT_BOUT_STARTED, &e);
         ASSERT_EQ(e.bout.start_us, since);
         assert_no_event(&m);
-        ASSERT_TRUE(m.s.in_bout);
-        ASSERT_EQ(m.s.bout_start_us, since);
-        ASSERT_NEAR(m.s.today.sitting_s, 29.0, 1e-9);
-        ASSERT_NEAR(m.s.today.standing_s, 1.0, 1e-9);
-        ASSERT_NEAR(m.s.today.walking_s, 10.0, 1e-9);
-        ASSERT_EQ(m.s.today.sitting_bouts, 1u);
-        ASSERT_NEAR(day_total(&m.s.today), sim_seconds(&m), 1e-9);
+        ASSERT_TRUE(m.s.now.in_bout);
+        ASSERT_EQ(m.s.now.bout_start_us, since);
+        ASSERT_NEAR(m.s.now.today.sitting_s, 29.0, 1e-9);
+        ASSERT_NEAR(m.s.now.today.standing_s, 1.0, 1e-9);
+        ASSERT_NEAR(m.s.now.today.walking_s, 10.0, 1e-9);
+        ASSERT_EQ(m.s.now.today.sitting_bouts, 1u);
+        ASSERT_NEAR(day_total(&m.s.now.today), sim_seconds(&m), 1e-9);
 
         /* And the tracker goes on from there: the bout continues with the next sitting sample. */
         sim_run(&m, PSOAS_POSTURE_SITTING, 5);
         assert_no_event(&m);
-        ASSERT_NEAR(m.s.today.sitting_s, 34.0, 1e-9);
+        ASSERT_NEAR(m.s.now.today.sitting_s, 34.0, 1e-9);
 }
 
 TEST(revise_squat_withdraws_bout) {
@@ -613,7 +613,7 @@ TEST(revise_squat_withdraws_bout) {
         sim_run(&m, PSOAS_POSTURE_SITTING, 3); /* the squat, taken for sitting at T0 + 21 s */
         sim_run(&m, PSOAS_POSTURE_STANDING, 20);
         drain(&m);
-        ASSERT_EQ(m.s.today.sitting_bouts, 1u);
+        ASSERT_EQ(m.s.now.today.sitting_bouts, 1u);
         int64_t since = T0_US + 21 * US_PER_SEC;
 
         ASSERT_EQ(sitting_tracker_revise(&m.s, since, PSOAS_POSTURE_STANDING, true, 0.0f, &m.q), 0);
@@ -621,11 +621,11 @@ TEST(revise_squat_withdraws_bout) {
         ASSERT_TRUE(e.bout.withdrawn);
         ASSERT_EQ(e.bout.start_us, since);
         assert_no_event(&m);
-        ASSERT_TRUE(!(m.s.in_bout));
-        ASSERT_EQ(m.s.today.sitting_bouts, 0u);
-        ASSERT_NEAR(m.s.today.sitting_s, 0.0, 1e-9);
-        ASSERT_NEAR(m.s.today.standing_s, 43.0, 1e-9);
-        ASSERT_EQ(m.s.today.breaks, 0u);
+        ASSERT_TRUE(!(m.s.now.in_bout));
+        ASSERT_EQ(m.s.now.today.sitting_bouts, 0u);
+        ASSERT_NEAR(m.s.now.today.sitting_s, 0.0, 1e-9);
+        ASSERT_NEAR(m.s.now.today.standing_s, 43.0, 1e-9);
+        ASSERT_EQ(m.s.now.today.breaks, 0u);
 }
 
 TEST(revise_keeps_alert_and_stretch_counts) {
@@ -634,12 +634,12 @@ TEST(revise_keeps_alert_and_stretch_counts) {
         sim_init(&m);
         sim_sample(&m, PSOAS_POSTURE_STANDING);
         sim_run(&m, PSOAS_POSTURE_SITTING, 10);
-        m.s.today.alerts = 2; /* counted by the engine while the wrong posture held */
-        m.s.today.stretches_verified = 1;
+        m.s.now.today.alerts = 2; /* counted by the engine while the wrong posture held */
+        m.s.now.today.stretches_verified = 1;
         ASSERT_EQ(sitting_tracker_revise(&m.s, T0_US + US_PER_SEC, PSOAS_POSTURE_STANDING, true, 0.0f, &m.q),
                 0);
-        ASSERT_EQ(m.s.today.alerts, 2u);
-        ASSERT_EQ(m.s.today.stretches_verified, 1u);
+        ASSERT_EQ(m.s.now.today.alerts, 2u);
+        ASSERT_EQ(m.s.now.today.stretches_verified, 1u);
 }
 
 TEST(revise_from_a_mark) {
@@ -658,8 +658,8 @@ TEST(revise_from_a_mark) {
                 0);
         assert_next_event(&m, PSOAS_EVENT_BOUT_STARTED, &e);
         ASSERT_EQ(e.bout.start_us, T0_US + 100 * US_PER_SEC);
-        ASSERT_NEAR(m.s.today.sitting_s, 20.0, 1e-9);
-        ASSERT_NEAR(m.s.today.standing_s, 100.0, 1e-9);
+        ASSERT_NEAR(m.s.now.today.sitting_s, 20.0, 1e-9);
+        ASSERT_NEAR(m.s.now.today.standing_s, 100.0, 1e-9);
 }
 
 TEST(revise_without_a_point_to_go_back_to) {
@@ -672,8 +672,8 @@ TEST(revise_without_a_point_to_go_back_to) {
         ASSERT_EQ(sitting_tracker_revise(
                           &m.s, T0_US + 5 * US_PER_SEC, PSOAS_POSTURE_SITTING, true, 0.0f, &m.q),
                 -ESTALE);
-        ASSERT_NEAR(m.s.today.standing_s, 10.0, 1e-9);
-        ASSERT_TRUE(!(m.s.in_bout));
+        ASSERT_NEAR(m.s.now.today.standing_s, 10.0, 1e-9);
+        ASSERT_TRUE(!(m.s.now.in_bout));
 }
 
 TEST(revise_does_not_cross_midnight) {
@@ -687,7 +687,7 @@ TEST(revise_does_not_cross_midnight) {
         drain(&m);
         ASSERT_EQ(sitting_tracker_revise(&m.s, T0_US + US_PER_SEC, PSOAS_POSTURE_STANDING, true, 0.0f, &m.q),
                 -ESTALE);
-        ASSERT_TRUE(m.s.in_bout);
+        ASSERT_TRUE(m.s.now.in_bout);
 }
 
 TEST_MAIN
