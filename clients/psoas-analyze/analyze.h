@@ -9,7 +9,8 @@
  * stderr, and the exit status says the run failed. Exit statuses follow sysexits.h.
  *
  * The program by concern: main.c starts it, options.c reads the command line, run.c feeds the recording to the
- * engine, events.c writes the events and samples it gives, summary.c the summary at the end.
+ * engine, events.c writes the events and samples it gives, record.c the timeline or bouts, summary.c the
+ * summary at the end.
  */
 
 #include <stdbool.h>
@@ -20,6 +21,7 @@
 #include "csv.h"
 #include "engine-keys.h"
 #include "psoas/psoas.h"
+#include "record-format.h"
 #include "time-util.h"
 #include "writer.h"
 
@@ -30,6 +32,9 @@ typedef enum OutputMode {
         OUTPUT_SUMMARY,
         OUTPUT_SAMPLES,
         OUTPUT_EVENTS,
+        /* The record: one row per minute with data, or per bout (common/record-format.h). */
+        OUTPUT_TIMELINE,
+        OUTPUT_BOUTS,
         /* The summary as one CSV row without a header (or, with --json, the summary object): what each file of
          * a cohort (cohort.c) gives. */
         OUTPUT_ROW,
@@ -79,6 +84,7 @@ typedef struct Context {
         struct psoas_engine *engine;
         CsvReader *reader;
         Writer *out;
+        RecordWriter record; /* OUTPUT_TIMELINE, OUTPUT_BOUTS */
         const struct psoas_stretch *catalog;
         size_t n_catalog;
         /* --stretch: the one stretch prompted, a copy of the default catalog's entry. */
@@ -133,6 +139,12 @@ const char *calibration_error_words(enum psoas_calibration_error e);
 void context_drain_events(Context *c);
 void samples_write_header(Context *c);
 void sample_write(Context *c, int64_t t_us, const struct psoas_state *state);
+
+/* record.c: the timeline or the bouts the engine has settled, written (OUTPUT_TIMELINE, OUTPUT_BOUTS). */
+void record_output_begin(Context *c);
+void context_drain_record(Context *c);
+/* At the end of the data: everything settled, written, and the JSON array closed. */
+void record_output_finish(Context *c);
 
 /* summary.c */
 void day_stats_add(struct psoas_day_stats *sum, const struct psoas_day_stats *d);

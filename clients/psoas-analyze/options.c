@@ -34,8 +34,10 @@ static void help(void) {
                "                             deg/s, s, ms or us (those not given are m/s2, rad/s, s)\n"
                "\n"
                "Output:\n"
-               "  -o, --output=summary|samples|events  what to print (default: summary)\n"
-               "  -j, --json                 JSON instead of words (summary, events)\n"
+               "  -o, --output=WHAT          what to print: summary (the default), samples,\n"
+               "                             events, timeline (a CSV row per minute with data)\n"
+               "                             or bouts (a row per sitting, upright or lying bout)\n"
+               "  -j, --json                 JSON instead of words or CSV (all but samples)\n"
                "      --quat                 add qw,qx,qy,qz to the samples output\n"
                "      --jobs=N               a cohort's files analysed at once (default: the CPUs)\n"
                "\n"
@@ -157,15 +159,22 @@ static int parse_quiet_hours(const char *s, int32_t *ret_start, int32_t *ret_end
         return 0;
 }
 
-static int parse_output(const char *s, OutputMode *ret) {
-        static const char *const names[] = {
-                [OUTPUT_SUMMARY] = "summary",
-                [OUTPUT_SAMPLES] = "samples",
-                [OUTPUT_EVENTS] = "events",
-        };
+/* --output's names; OUTPUT_ROW is a cohort's, not chosen. */
+static const char *const output_names[] = {
+        [OUTPUT_SUMMARY] = "summary",
+        [OUTPUT_SAMPLES] = "samples",
+        [OUTPUT_EVENTS] = "events",
+        [OUTPUT_TIMELINE] = "timeline",
+        [OUTPUT_BOUTS] = "bouts",
+};
 
-        for (size_t i = 0; i < ELEMENTSOF(names); i++)
-                if (strcmp(s, names[i]) == 0) {
+static const char *output_name(OutputMode mode) {
+        return (size_t)mode < ELEMENTSOF(output_names) ? output_names[mode] : "row";
+}
+
+static int parse_output(const char *s, OutputMode *ret) {
+        for (size_t i = 0; i < ELEMENTSOF(output_names); i++)
+                if (output_names[i] && strcmp(s, output_names[i]) == 0) {
                         *ret = (OutputMode)i;
                         return 0;
                 }
@@ -232,7 +241,9 @@ int parse_argv(Context *c, int argc, char **argv) {
                         return 0;
                 case 'o':
                         if (parse_output(optarg, &c->output) < 0) {
-                                log_error("--output '%s': expected summary, samples or events", optarg);
+                                log_error("--output '%s': expected summary, samples, events, timeline or "
+                                          "bouts",
+                                        optarg);
                                 return -EINVAL;
                         }
                         break;
@@ -374,7 +385,7 @@ int parse_argv(Context *c, int argc, char **argv) {
                 /* A cohort: summaries only, of files (standard input cannot be read twice). */
                 if (c->output != OUTPUT_SUMMARY) {
                         log_error("several inputs give one summary each; --output %s takes one input",
-                                c->output == OUTPUT_SAMPLES ? "samples" : "events");
+                                output_name(c->output));
                         return -EINVAL;
                 }
                 for (int i = optind; i < argc; i++)
@@ -398,7 +409,7 @@ int parse_argv(Context *c, int argc, char **argv) {
                 return -EINVAL;
         }
         if (c->json && c->output == OUTPUT_SAMPLES) {
-                log_error("--json is for the summary and events outputs; samples are CSV");
+                log_error("--json is for the summary, events, timeline and bouts outputs; samples are CSV");
                 return -EINVAL;
         }
         if (c->quat && c->output != OUTPUT_SAMPLES) {

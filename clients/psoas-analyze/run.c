@@ -82,6 +82,15 @@ static void context_check_day(Context *c, int64_t t_us) {
         c->n_days++;
 }
 
+/* Without a wall clock the record's dates and times are the recording's own time taken as local time: the
+ * first day is 1970-01-01 for a recording that starts at t = 0. Worth a word, not a refusal. */
+static void context_warn_clock(const Context *c) {
+        if (!c->has_start && (c->output == OUTPUT_TIMELINE || c->output == OUTPUT_BOUTS))
+                log_error(
+                        "warning: no wall clock (--start, or a '# psoas start:' line in the recording): the "
+                        "dates and times are the recording's own seconds, from 1970-01-01 00:00");
+}
+
 static void context_warn_calibration(const Context *c) {
         char buf[256];
 
@@ -116,6 +125,10 @@ static int context_finish_output(Context *c) {
                         summary_write_json(c, state, &total);
                 else
                         summary_write_row(c, state, &total);
+                break;
+        case OUTPUT_TIMELINE:
+        case OUTPUT_BOUTS:
+                record_output_finish(c);
                 break;
         case OUTPUT_SAMPLES:
                 break;
@@ -188,6 +201,8 @@ static int context_feed(Context *c, const CsvRecord *rec) {
         context_drain_events(c);
         if (c->output == OUTPUT_SAMPLES)
                 sample_write(c, rec->t_us, PSOAS_ENGINE_STATE(c->engine));
+        else if (c->output == OUTPUT_TIMELINE || c->output == OUTPUT_BOUTS)
+                context_drain_record(c);
         if (c->calibration == CALIBRATION_FAILED && c->calibration_error == PSOAS_CALIBRATION_NOT_STANDING)
                 return context_refuse_calibration(c);
         return EX_OK;
@@ -268,6 +283,8 @@ int context_run(Context *c) {
                 samples_write_header(c);
         else if (c->output == OUTPUT_EVENTS && c->json)
                 writer_puts(c->out, "[");
+        else if (c->output == OUTPUT_TIMELINE || c->output == OUTPUT_BOUTS)
+                record_output_begin(c);
 
         r = reader_thread_start(c->reader, &thread);
         if (r < 0) {
@@ -312,6 +329,7 @@ int context_run(Context *c) {
                 log_error("cannot write the output: %s", strerror(-r));
                 return EX_IOERR;
         }
+        context_warn_clock(c);
         context_warn_calibration(c);
         return EX_OK;
 }

@@ -209,9 +209,15 @@ static int read_variant(sd_bus_message *m, const DictField *f, void *field) {
         const char type[2] = { f->type, 0 };
         int r;
 
-        r = sd_bus_message_enter_container(m, 'v', type);
+        r = sd_bus_message_enter_container(m, 'v', f->read ? f->signature : type);
         if (r < 0)
                 return r;
+        if (f->read) {
+                r = f->read(m, field);
+                if (r < 0)
+                        return r;
+                return sd_bus_message_exit_container(m);
+        }
         switch (f->type) {
         case 's': {
                 const char *s;
@@ -276,7 +282,9 @@ int bus_read_dict(
                 if (r < 0)
                         return r;
                 for (i = 0; i < n_fields; i++)
-                        if (streq(fields[i].key, key) && contents[0] == fields[i].type && contents[1] == 0)
+                        if (streq(fields[i].key, key) &&
+                                (fields[i].read ? streq(contents, fields[i].signature)
+                                                : contents[0] == fields[i].type && contents[1] == 0))
                                 break;
                 if (i < n_fields) {
                         r = read_variant(m, &fields[i], (char *)base + fields[i].offset);

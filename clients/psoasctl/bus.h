@@ -29,11 +29,14 @@
 
 /* One key of an a{sv} dictionary to pick out: its expected type ('s' as a malloc'ed char *, 'b' as bool, 'u'
  * as uint32_t, 't' as uint64_t, 'd' as double), where it goes in the struct, and its bit in the mask of keys
- * found. Keys not listed, or of another type, are skipped: psoasd may add keys. */
+ * found. Keys not listed, or of another type, are skipped: psoasd may add keys. A value of any other type
+ * (an array) has type 0, its signature, and a function that reads it from inside the variant into the field. */
 typedef struct DictField {
         const char *key;
         char type;
         size_t offset;
+        const char *signature;
+        int (*read)(sd_bus_message *m, void *field);
 } DictField;
 
 /* psoasd's properties, all of them, as GetAll gives them. */

@@ -56,7 +56,7 @@ void chart_print(const Chart *chart, FILE *f) {
         }
 }
 
-static void xml_escaped(FILE *f, const char *s) {
+void xml_escaped(FILE *f, const char *s) {
         for (; *s; s++)
                 switch (*s) {
                 case '&':
@@ -172,7 +172,7 @@ static void write_svg(const Chart *chart, FILE *f) {
         fputs("</svg>\n", f);
 }
 
-int chart_write_svg(const Chart *chart, const char *path) {
+int chart_write_file(const char *path, void (*write)(FILE *f, const void *userdata), const void *userdata) {
         FILE *f;
         int r = 0;
 
@@ -182,7 +182,7 @@ int chart_write_svg(const Chart *chart, const char *path) {
                 log_error("cannot write the chart to %s: %s", path, strerror(-r));
                 return r;
         }
-        write_svg(chart, f);
+        write(f, userdata);
         if (ferror(f))
                 r = -EIO;
         if (fclose(f) != 0 && r == 0)
@@ -192,4 +192,12 @@ int chart_write_svg(const Chart *chart, const char *path) {
                 return r;
         }
         return 0;
+}
+
+static void write_bars_svg(FILE *f, const void *chart) {
+        write_svg(chart, f);
+}
+
+int chart_write_svg(const Chart *chart, const char *path) {
+        return chart_write_file(path, write_bars_svg, chart);
 }

@@ -24,3 +24,9 @@ void chart_print(const Chart *chart, FILE *f);
 
 /* Vertical bars with an axis in hours, one <rect class="bar"> per bar. Says why on failure. */
 int chart_write_svg(const Chart *chart, const char *path);
+
+/* Writes a file with write(f, userdata); says why on failure. */
+int chart_write_file(const char *path, void (*write)(FILE *f, const void *userdata), const void *userdata);
+
+/* s in XML text or an attribute's value, escaped. */
+void xml_escaped(FILE *f, const char *s);

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "build-config.h"
+#include "calendar.h"
 #include "cli.h"
 #include "format.h"
 #include "psoasctl.h"
@@ -39,6 +40,9 @@ enum {
         ARG_DELAY,
         ARG_SITTING_LIMIT,
         ARG_SITTING,
+        ARG_FROM,
+        ARG_TO,
+        ARG_OUTPUT,
 };
 
 typedef struct VerbOption {
@@ -66,6 +70,7 @@ typedef struct Verb {
 
 static int parse_snooze_args(Context *c, int argc, char **argv);
 static int parse_buzz_args(Context *c, int argc, char **argv);
+static int parse_export_args(Context *c, int argc, char **argv);
 
 /* The patterns of TestHaptics(), checked here so that a typing mistake is a usage error. */
 static const char *const buzz_patterns[] = { "sitting", "tilt", "slouch", "calibration-done",
@@ -106,6 +111,13 @@ static const VerbOption inhibit_options[] = {
 
 static const VerbOption today_options[] = {
         { "svg", ARG_SVG, "FILE", "also write the chart as an SVG image" },
+        {},
+};
+
+static const VerbOption export_options[] = {
+        { "from", ARG_FROM, "DAY", "the first day, YYYY-MM-DD (default: today)" },
+        { "to", ARG_TO, "DAY", "the last day, YYYY-MM-DD (default: the first)" },
+        { "output", 'o', "KIND", "timeline: a row per minute with data (default); bouts: per bout" },
         {},
 };
 
@@ -204,12 +216,28 @@ static const Verb verbs[] = {
         },
         {
                 .name = "today",
-                .summary = "today's statistics, with a chart of time per posture",
-                .description = "Shows today's statistics and a chart of today's time per posture (psoasd "
-                               "keeps no per-hour data).",
+                .summary = "today's statistics, a minute-by-minute chart of the day, and its bouts",
+                .description = "Shows today's statistics, a chart of the day with one row per hour and a "
+                               "letter (or colour) per minute for the posture that took most of it, the "
+                               "bouts of sitting, standing and lying with how each ended, and the sitting "
+                               "bouts by length. From a psoasd older than interface revision 4, which keeps "
+                               "no per-minute record, a chart of the time per posture instead.",
                 .options = today_options,
                 .flags = VERB_JSON,
                 .run = verb_today,
+        },
+        {
+                .name = "export",
+                .summary = "psoasd's record of some days as CSV or JSON: the timeline or the bouts",
+                .description = "Writes psoasd's record of the days from --from to --to (at most 366) on "
+                               "standard output: with --output timeline a CSV row per minute with data, "
+                               "with --output bouts a row per bout; with --json an array of objects with "
+                               "the same keys. The columns are psoas-analyze --output's (see psoasctl(1)). "
+                               "Needs a psoasd of interface revision 4 or later.",
+                .options = export_options,
+                .flags = VERB_JSON,
+                .parse_args = parse_export_args,
+                .run = verb_export,
         },
         {
                 .name = "history",
@@ -342,6 +370,23 @@ static int parse_buzz_args(Context *c, int argc, char **argv) {
         return -EINVAL;
 }
 
+static int parse_export_args(Context *c, int argc, char **argv) {
+        int32_t from, to;
+
+        if (c->from && c->to && day_from_string(c->from, &from) >= 0 && day_from_string(c->to, &to) >= 0) {
+                if (from > to) {
+                        log_error("export: --from %s is after --to %s", c->from, c->to);
+                        return -EINVAL;
+                }
+                if (to - from >= EXPORT_DAYS_MAX) {
+                        log_error("export: %s to %s is %d days; at most %d at a time", c->from, c->to,
+                                to - from + 1, EXPORT_DAYS_MAX);
+                        return -EINVAL;
+                }
+        }
+        return 0;
+}
+
 /* An option that every verb takes; returns 0 when it is not one. */
 static int parse_common_option(Context *c, int id, const char *arg) {
         if (cli_parse_bus_option(id, &c->user_bus))
@@ -384,11 +429,33 @@ static int option_unsigned(const char *verb, const char *option, const char *uni
         return 0;
 }
 
+/* A day's name, YYYY-MM-DD, as psoasd's GetDay() takes it. */
+static int option_day(const char *verb, const char *option, const char *arg, const char **ret) {
+        int32_t day;
+
+        if (day_from_string(arg, &day) < 0) {
+                log_error("%s: %s: '%s' is not a date as YYYY-MM-DD", verb, option, arg);
+                return -EINVAL;
+        }
+        *ret = arg;
+        return 0;
+}
+
 static int parse_verb_option(Context *c, const char *verb, int id, const char *arg) {
         double d;
         char *end;
 
         switch (id) {
+        case ARG_FROM:
+                return option_day(verb, "--from", arg, &c->from);
+        case ARG_TO:
+                return option_day(verb, "--to", arg, &c->to);
+        case 'o':
+                if (record_kind_from_string(arg, &c->record_kind) < 0) {
+                        log_error("%s: --output: '%s' is neither timeline nor bouts", verb, arg);
+                        return -EINVAL;
+                }
+                return 0;
         case ARG_CANCEL:
                 c->cancel = true;
                 return 0;

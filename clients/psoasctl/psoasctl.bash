@@ -5,7 +5,7 @@ _psoasctl() {
         local cur prev words cword
         _init_completion || return
 
-        local verbs='status monitor waybar calibrate snooze inhibit stretches done today history buzz'
+        local verbs='status monitor waybar calibrate snooze inhibit stretches done today export history buzz'
         local common='--help --system --user --host'
         local -A verb_options=(
                 [status]='--json'
@@ -17,6 +17,7 @@ _psoasctl() {
                 [stretches]='--json'
                 [done]=''
                 [today]='--json --svg'
+                [export]='--json --from --to --output'
                 [history]='--json --days --svg'
                 [buzz]=''
         )
@@ -33,7 +34,8 @@ _psoasctl() {
                         bus_args+=("${words[i]}" "${words[i + 1]}")
                         i=$((i + 1))
                         ;;
-                --why | --who | --svg | --days | --count | --duration | --sitting-limit | --delay)
+                --why | --who | --svg | --days | --count | --duration | --sitting-limit | --delay | --from | --to | \
+                        --output | -o)
                         i=$((i + 1))
                         ;;
                 --)
@@ -69,7 +71,11 @@ _psoasctl() {
                 _filedir svg
                 return
                 ;;
-        --count | --duration | --sitting-limit | --delay | --days | --why | --who)
+        --output | -o)
+                [[ $verb == export ]] && COMPREPLY=($(compgen -W "timeline bouts" -- "$cur"))
+                return
+                ;;
+        --count | --duration | --sitting-limit | --delay | --days | --why | --who | --from | --to)
                 return
                 ;;
         esac

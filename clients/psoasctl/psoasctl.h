@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "macro.h"
+#include "record-format.h"
 
 /* Exit statuses, as psoasctl(1) documents them. inhibit exits with its command's status instead. */
 #define EXIT_USAGE 2
@@ -38,7 +39,12 @@ typedef struct Context {
         unsigned sitting_limit_min; /* waybar --sitting-limit: the bout length shown as 100 % */
         unsigned snooze_min; /* snooze MINUTES, checked when parsed */
         const char *pattern; /* buzz PATTERN, checked when parsed */
+        const char *from, *to; /* export --from, --to: days as YYYY-MM-DD, checked when parsed */
+        RecordKind record_kind; /* export --output */
 } Context;
+
+/* export: the most days at a time. */
+#define EXPORT_DAYS_MAX 366
 
 /* Each verb's work. Returns a negative errno on failure, after saying what failed on stderr, or else the exit
  * status. The arguments are those after the verb's options (the COMMAND for inhibit). */
@@ -52,6 +58,7 @@ int verb_stretches(Context *c, int argc, char **argv);
 int verb_done(Context *c, int argc, char **argv);
 int verb_today(Context *c, int argc, char **argv);
 int verb_history(Context *c, int argc, char **argv);
+int verb_export(Context *c, int argc, char **argv);
 int verb_buzz(Context *c, int argc, char **argv);
 
 /* Messages for the user ("psoasctl: …" on stderr) are common/log.h's log_error() and log_error_errno(). */

@@ -562,6 +562,143 @@ assert [e for e in doc if e.get("current") == "2024-05-02" and e.get("previous")
         expect_stderr "rec.csv:1: '# psoas start:' needs t= (sample time, s) and local= (the local time then)"
 }
 
+# The record (--output timeline, --output bouts) of a generated morning whose truth is known: three sitting bouts
+# of 27 to 39 minutes between walks. record_morning writes the recording, and the truth's sitting segments of 5
+# minutes or more, one "START END" (seconds) a line, in $tmp/sitting.txt.
+record_morning() {
+        "$PSOAS_SYNTH" --scenario morning --seed 1 --rate 50 >"$tmp/rec.csv"
+        "$PSOAS_SYNTH" --scenario morning --seed 1 --rate 50 --truth >"$tmp/truth.csv"
+        "$py" - "$tmp/truth.csv" >"$tmp/sitting.txt" <<'EOF'
+import csv, sys
+segments = []
+for row in csv.DictReader(open(sys.argv[1])):
+    t, sitting = float(row["t"]), row["posture"] == "sitting"
+    if sitting and segments and t - segments[-1][1] < 30:  # a transition of a few seconds is not a new bout
+        segments[-1][1] = t
+    elif sitting:
+        segments.append([t, t])
+for start, end in segments:
+    if end - start >= 300:
+        print(start, end)
+EOF
+        [ "$(wc -l <"$tmp/sitting.txt")" -eq 3 ] || fail "the morning's truth has not 3 sitting bouts: $(cat "$tmp/sitting.txt")"
+}
+
+case_record_bouts() {
+        record_morning
+        run 0 --output bouts --calibrate-first 5 --start 2024-05-01T08:00:00 "$tmp/rec.csv"
+        head -1 "$tmp/out" | grep -qx 'date,start,end,duration_s,posture,ended_by,walking_s,steps' ||
+                fail "the bouts' header is $(head -1 "$tmp/out")"
+        cp "$tmp/out" "$tmp/bouts.csv"
+        run 0 --output bouts --json --calibrate-first 5 --start 2024-05-01T08:00:00 "$tmp/rec.csv"
+        cp "$tmp/out" "$tmp/bouts.json"
+        run 0 --json --calibrate-first 5 --start 2024-05-01T08:00:00 "$tmp/rec.csv"
+        "$py" - "$tmp" <<'EOF'
+import csv, datetime, json, sys
+tmp = sys.argv[1]
+rows = list(csv.DictReader(open(f"{tmp}/bouts.csv")))
+start = datetime.datetime(2024, 5, 1, 8, 0, 0)
+def seconds(text):
+    return (datetime.datetime.fromisoformat(text) - start).total_seconds()
+truth = [tuple(map(float, line.split())) for line in open(f"{tmp}/sitting.txt")]
+sitting = [r for r in rows if r["posture"] == "sitting"]
+assert len(sitting) == len(truth), (sitting, truth)
+for bout, (t0, t1) in zip(sitting, truth):
+    assert bout["date"] == "2024-05-01", bout
+    assert abs(seconds(bout["start"]) - t0) <= 5 and abs(seconds(bout["end"]) - t1) <= 5, (bout, t0, t1)
+    assert abs(int(bout["duration_s"]) - (seconds(bout["end"]) - seconds(bout["start"]))) <= 1, bout
+    assert bout["ended_by"] == "stood-up" and bout["walking_s"] == "0", bout
+# In order, each bout ending where or before the next begins; the upright bouts between hold the walks.
+for a, b in zip(rows, rows[1:]):
+    assert a["end"] <= b["start"], (a, b)
+assert rows[-1]["ended_by"] == "no-data", rows[-1]
+upright = [r for r in rows if r["posture"] == "standing"]
+assert upright and sum(int(r["walking_s"]) for r in upright) > 0 and sum(int(r["steps"]) for r in upright) > 0, upright
+# The JSON: the same rows, numbers as numbers.
+doc = json.load(open(f"{tmp}/bouts.json"))
+assert len(doc) == len(rows) and all(str(o[k]) == r[k] for o, r in zip(doc, rows) for k in r), (doc, rows)
+# The summary counts the same sitting bouts.
+summary = json.load(open(f"{tmp}/out"))
+assert summary["sitting_bouts"]["count"] == len(sitting), summary["sitting_bouts"]
+EOF
+}
+
+case_record_timeline() {
+        record_morning
+        run 0 --output timeline --calibrate-first 5 --start 2024-05-01T08:00:00 "$tmp/rec.csv"
+        head -1 "$tmp/out" |
+                grep -qx 'date,minute,sitting_s,standing_s,walking_s,lying_s,unknown_s,not_worn_s,no_data_s,steps,tilt_standing_deg,tilt_sitting_deg' ||
+                fail "the timeline's header is $(head -1 "$tmp/out")"
+        cp "$tmp/out" "$tmp/timeline.csv"
+        run 0 --output timeline --json --calibrate-first 5 --start 2024-05-01T08:00:00 "$tmp/rec.csv"
+        cp "$tmp/out" "$tmp/timeline.json"
+        run 0 --json --calibrate-first 5 --start 2024-05-01T08:00:00 "$tmp/rec.csv"
+        "$py" - "$tmp" <<'EOF'
+import csv, json, math, sys
+tmp = sys.argv[1]
+rows = list(csv.DictReader(open(f"{tmp}/timeline.csv")))
+summary = json.load(open(f"{tmp}/out"))
+duration = summary["duration_s"]
+# Every minute of the recording has data: a row each, in order, from 08:00.
+assert len(rows) == math.ceil(duration / 60), (len(rows), duration)
+assert [r["minute"] for r in rows[:2]] == ["08:00", "08:01"] and all(r["date"] == "2024-05-01" for r in rows), rows[:2]
+counted = ("sitting_s", "standing_s", "walking_s", "lying_s", "unknown_s", "not_worn_s", "no_data_s")
+for r in rows[:-1]:
+    assert sum(int(r[k]) for k in counted) == 60 and int(r["no_data_s"]) == 0, r
+    assert int(r["not_worn_s"]) == 0, r  # worn all morning
+# The minutes add up to the summary's totals, and the steps to its steps.
+for key in ("sitting", "standing", "walking"):
+    total = sum(int(r[key + "_s"]) for r in rows)
+    assert abs(total - summary["posture_s"][key]) <= len(rows), (key, total, summary["posture_s"][key])
+assert sum(int(r["steps"]) for r in rows) == summary["steps"], summary["steps"]
+# Minutes wholly inside a sitting segment of the truth are sitting minutes.
+truth = [tuple(map(float, line.split())) for line in open(f"{tmp}/sitting.txt")]
+def minute_start(r):
+    return (int(r["minute"][:2]) - 8) * 3600 + int(r["minute"][3:]) * 60
+inside = [r for r in rows for t0, t1 in truth if t0 + 30 <= minute_start(r) <= t1 - 90]
+assert inside and all(int(r["sitting_s"]) >= 55 for r in inside), [r for r in inside if int(r["sitting_s"]) < 55]
+# The JSON: the same rows; a tilt with no value is null there and empty in the CSV.
+doc = json.load(open(f"{tmp}/timeline.json"))
+assert len(doc) == len(rows), (len(doc), len(rows))
+for o, r in zip(doc, rows):
+    for k, v in r.items():
+        assert (o[k] is None and v == "") or (isinstance(o[k], float) and abs(o[k] - float(v)) < 0.006) \
+            or str(o[k]) == v, (k, o, r)
+EOF
+}
+
+# Every column of the record is documented, in psoas-analyze(1) as an item of its own, and in psoasctl(1)'s export.
+case_record_columns_documented() {
+        "$PSOAS_SYNTH" --scenario seated --seed 1 --rate 50 --duration 10 >"$tmp/r.csv"
+        for kind in timeline bouts; do
+                run 0 --output "$kind" --start 2024-05-01T08:00 "$tmp/r.csv"
+                for column in $(head -1 "$tmp/out" | tr , ' '); do
+                        grep -q -- "^	- \*$column\*\|^	- \*[a-z_]*\*, \*$column\*\|, \*$column\*:\| \*$column\*, \*[a-z_]*\*:" \
+                                "$here/../../man/psoas-analyze.1.scd" ||
+                                fail "psoas-analyze(1) does not say what the $kind column $column is"
+                        grep -q -- "\*$column\*" "$here/../../man/psoasctl.1.scd" ||
+                                fail "psoasctl(1) does not name the $kind column $column"
+                done
+        done
+}
+
+# The record's outputs and their limits: one input only, no --quat, a warning without a wall clock.
+case_record_usage() {
+        "$PSOAS_SYNTH" --scenario seated --seed 1 --rate 50 >"$tmp/r1.csv"
+        cp "$tmp/r1.csv" "$tmp/r2.csv"
+        run 64 --output bouts "$tmp/r1.csv" "$tmp/r2.csv"
+        expect_stderr "several inputs give one summary each; --output bouts takes one input"
+        run 64 --output timeline --jobs 2 "$tmp/r1.csv" "$tmp/r2.csv"
+        expect_stderr "--output timeline takes one input"
+        run 64 --output timeline --quat "$tmp/r1.csv"
+        expect_stderr "--quat adds columns to --output samples only"
+        run 64 --output minutes "$tmp/r1.csv"
+        expect_stderr "--output 'minutes': expected summary, samples, events, timeline or bouts"
+        run 0 --output timeline --calibrate-first 5 "$tmp/r1.csv"
+        expect_stderr "warning: no wall clock"
+        head -1 "$tmp/out" | grep -q '^date,minute,' || fail "no header: $(head -1 "$tmp/out")"
+}
+
 # units_refused UNITS MESSAGE HINT: a recording written in UNITS is refused with exit 65, a message naming the
 # columns and the unit they look like, and the --units that converts it.
 units_refused() {

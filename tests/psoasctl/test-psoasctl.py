@@ -6,6 +6,8 @@ session bus, so psoasctl is called with --user (or --system with DBUS_SYSTEM_BUS
 The daemon harness is tests/lib/psoasd_test.py.
 """
 
+import contextlib
+import csv
 import datetime
 import json
 import os
@@ -25,9 +27,9 @@ PSOASCTL = os.environ['PSOASCTL']
 REC = os.environ.get('PSOAS_RECORDING', '')
 
 noon_zone()
-VERBS = ['status', 'monitor', 'waybar', 'calibrate', 'snooze', 'inhibit', 'stretches', 'done', 'today', 'history',
-         'buzz']
-JSON_VERBS = {'status', 'monitor', 'calibrate', 'stretches', 'today', 'history'}
+VERBS = ['status', 'monitor', 'waybar', 'calibrate', 'snooze', 'inhibit', 'stretches', 'done', 'today', 'export',
+         'history', 'buzz']
+JSON_VERBS = {'status', 'monitor', 'calibrate', 'stretches', 'today', 'export', 'history'}
 STATUS_KEYS = {'posture', 'tilt', 'inclination', 'calibrated', 'sitting_since_us', 'sitting_bout_seconds',
                'sitting_today_seconds', 'last_break_us', 'sensor_state', 'sensor', 'sensor_error', 'sample_rate',
                'snoozed_until_us', 'inhibited', 'haptics', 'version', 'clock_us'}
@@ -85,6 +87,15 @@ def svg_bars(path):
 
 def assert_close(a, b, what, tolerance=1e-6):
     assert abs(a - b) <= tolerance * max(1.0, abs(b)), f'{what}: {a} != {b}'
+
+
+@contextlib.contextmanager
+def serving_day(bus, tmp):
+    """psoasd serving today's statistics of the whole recording (prepare_state()), its short recording over."""
+    state, short = prepare_state(tmp)
+    with Daemon(bus, '--replay', short, '--speed', '1', state_dir=state):
+        bus.wait(lambda: bus.get('SensorState') != 'replay', 10, 'the end of the short recording')
+        yield
 
 
 def prepare_state(tmp):
@@ -176,7 +187,14 @@ def case_usage_errors():
                         (['buzz'], 'missing PATTERN'),
                         (['buzz', 'Tilt'], "'Tilt' is not a pattern; the patterns are sitting, tilt"),
                         (['buzz', 'tilt', 'sitting'], "unexpected argument 'sitting'"),
-                        (['buzz', '--json', 'tilt'], '--json')):
+                        (['buzz', '--json', 'tilt'], '--json'),
+                        (['export', '--from', '2026-02-30'], "--from: '2026-02-30' is not a date as YYYY-MM-DD"),
+                        (['export', '--to', 'yesterday'], "--to: 'yesterday'"),
+                        (['export', '--from', '2026-05-02', '--to', '2026-05-01'],
+                         '--from 2026-05-02 is after --to 2026-05-01'),
+                        (['export', '--from', '2025-01-01', '--to', '2026-01-02'], 'at most 366'),
+                        (['export', '--output', 'summary'], "'summary' is neither timeline nor bouts"),
+                        (['export', 'extra'], "unexpected argument 'extra'")):
         p = ctl(*args, env=env)
         assert p.returncode == 2, f'{args}: exit status {p.returncode}, stderr {p.stderr!r}'
         assert words in p.stderr, f'{args}: {words!r} not in {p.stderr!r}'
@@ -583,47 +601,51 @@ def case_done():
 
 def case_today():
     bus = Bus()
-    with tempfile.TemporaryDirectory() as tmp:
-        state, short = prepare_state(tmp)
-        with Daemon(bus, '--replay', short, '--speed', '1', state_dir=state):
-            bus.wait(lambda: bus.get('SensorState') != 'replay', 10, 'the end of the short recording')
-            day = bus.call('GetDay', '(s)', '')[0]
-            assert day['sitting_seconds'] > 1800 and day['sitting_bouts'] >= 1, day
-            svg = os.path.join(tmp, 'today.svg')
-            got = json.loads(user('today', '--json', '--svg', svg, status=0).stdout)
-            assert set(got) == DAY_KEYS, sorted(got)
-            for key, value in day.items():
-                if isinstance(value, float):
-                    assert_close(got[key], value, key)
-                else:
-                    assert got[key] == value, (key, got[key], value)
+    with tempfile.TemporaryDirectory() as tmp, serving_day(bus, tmp):
+        day = bus.call('GetDay', '(s)', '')[0]
+        assert day['sitting_seconds'] > 1800 and day['sitting_bouts'] >= 1, day
+        record = has_record(bus)
+        svg = os.path.join(tmp, 'today.svg')
+        got = json.loads(user('today', '--json', '--svg', svg, status=0).stdout)
+        assert set(got) == DAY_KEYS | (RECORD_KEYS if record else set()), sorted(got)
+        for key, value in day.items():
+            if key in ('hours', 'bouts'):  # by name in psoasctl's JSON: case_today_record
+                continue
+            if isinstance(value, float):
+                assert_close(got[key], value, key)
+            else:
+                assert got[key] == value, (key, got[key], value)
 
-            heights = svg_bars(svg)
-            assert len(heights) == 4, heights
-            seconds = [day['sitting_seconds'], day['standing_seconds'], day['walking_seconds'],
-                       day['lying_seconds']]
-            for h, s in zip(heights, seconds):
-                assert_close(h / max(heights), s / max(seconds), 'bar height', 1e-2)
+        text = user('today', status=0).stdout
+        assert f'Today, {day["date"]}\n' in text, text
+        assert f'  Sitting:    {duration_words(day["sitting_seconds"])} in {day["sitting_bouts"]} bouts; ' \
+               f'the longest {duration_words(day["longest_bout_seconds"])}\n' in text, text
+        assert f'  Standing:   {duration_words(day["standing_seconds"])}\n' in text, text
+        steps = day['steps']
+        assert f'  Walking:    {duration_words(day["walking_seconds"])}, {steps} step{"" if steps == 1 else "s"}\n' \
+            in text, text
+        assert f'  Alerts:     {day["alerts"]}; breaks from sitting: {day["breaks"]}\n' in text, text
+        if record:
+            return  # the chart of the record: case_today_record
 
-            text = user('today', status=0).stdout
-            assert f'Today, {day["date"]}\n' in text, text
-            assert f'  Sitting:    {duration_words(day["sitting_seconds"])} in {day["sitting_bouts"]} bouts; ' \
-                   f'the longest {duration_words(day["longest_bout_seconds"])}\n' in text, text
-            assert f'  Standing:   {duration_words(day["standing_seconds"])}\n' in text, text
-            steps = day['steps']
-            assert f'  Walking:    {duration_words(day["walking_seconds"])}, {steps} step{"" if steps == 1 else "s"}\n' \
-                in text, text
-            assert f'  Alerts:     {day["alerts"]}; breaks from sitting: {day["breaks"]}\n' in text, text
-            assert 'no per-hour data' in text, text
-            chart = {line.split()[0]: line for line in text.splitlines()[-4:]}
-            assert set(chart) == {'sitting', 'standing', 'walking', 'lying'}, chart
-            assert chart['sitting'].count('#') == 40, chart['sitting']
-            assert chart['lying'].count('#') == 0, chart['lying']
-            assert chart['sitting'].endswith(duration_words(day['sitting_seconds'])), chart['sitting']
+        # From a psoasd before revision 4: the time per posture as bars.
+        heights = svg_bars(svg)
+        assert len(heights) == 4, heights
+        seconds = [day['sitting_seconds'], day['standing_seconds'], day['walking_seconds'],
+                   day['lying_seconds']]
+        for h, s in zip(heights, seconds):
+            assert_close(h / max(heights), s / max(seconds), 'bar height', 1e-2)
 
-            # In a UTF-8 locale: degrees and block characters.
-            text = user('today', env={'LC_ALL': 'C.UTF-8'}, status=0).stdout
-            assert '█' * 40 in text and '°' in text and '#' not in text, text
+        assert 'no per-hour data' in text, text
+        chart = {line.split()[0]: line for line in text.splitlines()[-4:]}
+        assert set(chart) == {'sitting', 'standing', 'walking', 'lying'}, chart
+        assert chart['sitting'].count('#') == 40, chart['sitting']
+        assert chart['lying'].count('#') == 0, chart['lying']
+        assert chart['sitting'].endswith(duration_words(day['sitting_seconds'])), chart['sitting']
+
+        # In a UTF-8 locale: degrees and block characters.
+        text = user('today', env={'LC_ALL': 'C.UTF-8'}, status=0).stdout
+        assert '█' * 40 in text and '°' in text and '#' not in text, text
 
 
 def case_history():
@@ -631,7 +653,7 @@ def case_history():
     with tempfile.TemporaryDirectory() as tmp:
         state, short = prepare_state(tmp)
         days_dir = os.path.join(state, 'days')
-        today_name, = os.listdir(days_dir)
+        today_name, = (n for n in os.listdir(days_dir) if n.endswith('.json'))
         today = datetime.date.fromisoformat(today_name[:-len('.json')])
         # Two earlier days: an hour of sitting yesterday, two hours three days ago.
         with open(os.path.join(days_dir, today_name)) as f:
@@ -650,7 +672,7 @@ def case_history():
             for d in days:
                 assert set(d) == DAY_KEYS, sorted(d)
                 expected = bus.call('GetDay', '(s)', d['date'])[0]
-                for key, value in expected.items():
+                for key, value in ((k, v) for k, v in expected.items() if k in DAY_KEYS):
                     if isinstance(value, float):
                         assert_close(d[key], value, f'{d["date"]} {key}')
                     else:
@@ -694,6 +716,172 @@ def case_history():
             # An SVG that cannot be written is an error that names the file.
             p = user('history', '--svg', '/nonexistent/dir/h.svg')
             assert p.returncode == 1 and '/nonexistent/dir/h.svg' in p.stderr, (p.returncode, p.stderr)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The record of a day (interface revision 4): today's chart and bouts, export
+
+RECORD_KEYS = {'not_worn_seconds', 'hours', 'bouts'}
+
+
+def has_record(bus):
+    """Whether psoasd keeps the record of a day (interface revision 4 on)."""
+    return bus.get('Revision') >= 4
+
+
+def minute_letter(entry):
+    """The letter psoasctl today shows for a GetTimeline() entry: what took most of the minute, the first on a
+    tie (sitting, standing, walking, lying, unknown, not worn, no data)."""
+    seconds = list(entry[1:7]) + [60 - sum(entry[1:7])]
+    return 'STWL?x.'[seconds.index(max(seconds))]
+
+
+def bout_seconds(bout):
+    return (bout[2] - bout[1] + 500000) // 1000000
+
+
+def case_today_record():
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp, serving_day(bus, tmp):
+        svg = os.path.join(tmp, 'today.svg')
+        p = user('today', '--svg', svg, status=0)
+        if not has_record(bus):
+            # An older psoasd: the time per posture, and why.
+            assert 'older than interface revision 4 and keeps no per-minute record' in p.stderr, p.stderr
+            assert 'Time per posture' in p.stdout and len(svg_bars(svg)) == 4, p.stdout
+            return
+        day = bus.call('GetDay', '(s)', '')[0]
+        timeline = bus.call('GetTimeline', '(s)', day['date'])[0]
+        hours, bouts = day['hours'], day['bouts']
+        assert len(timeline) > 30 and len(hours) == 24 and bouts, (len(timeline), bouts)
+        text = p.stdout
+        assert '\x1b[' not in text, 'colours when not on a terminal'
+
+        # The chart: a row per hour from the first with data, a letter per minute.
+        rows = re.findall(r'^(\d\d)  (.{60})  sitting +(\d+) min$', text, re.M)
+        assert rows and int(rows[0][0]) == timeline[0][0] // 60, (rows[:1], timeline[0])
+        assert [int(h) for h, _, _ in rows] == list(range(int(rows[0][0]), int(rows[0][0]) + len(rows))), rows
+        last = max(h for h in range(24) if sum(hours[h][:7]) > 0)
+        now = min(last * 60 + (sum(hours[last][:7]) + 59) // 60, 1440)
+        entries = {e[0]: e for e in timeline}
+        for hour, cells, sitting in rows:
+            hour = int(hour)
+            assert int(sitting) == hours[hour][0] // 60, (hour, sitting, hours[hour])
+            for k, cell in enumerate(cells):
+                minute = hour * 60 + k
+                want = minute_letter(entries[minute]) if minute in entries else '.' if minute < now else ' '
+                assert cell == want, (f'{hour:02d}:{k:02d}', cell, want, entries.get(minute))
+        assert 'S sitting  T standing  W walking  L lying  ? unknown  x not-worn  . no-data' in text, text
+
+        # The bouts, and the sitting ones by length.
+        listed = text[text.index('\nBouts:\n') + 8:].split('\n')[:len(bouts)]
+        for line, bout in zip(listed, bouts):
+            start, end = (datetime.datetime.fromtimestamp(t / 1e6).strftime('%H:%M') for t in bout[1:3])
+            assert line.startswith(f'  {start}-{end}  '), (line, bout)
+            ended = 'going on' if bout[3] == 'ongoing' else bout[3]
+            assert bout[0] in line and line.endswith(ended), (line, bout)
+            assert duration_words(bout_seconds(bout)) in line, (line, bout)
+        sitting = [bout_seconds(b) for b in bouts if b[0] == 'sitting']
+        for words, lengths in (('under 30 min', [s for s in sitting if s < 1800]),
+                               ('30 to 60 min', [s for s in sitting if 1800 <= s <= 3600]),
+                               ('over 60 min', [s for s in sitting if s > 3600])):
+            assert re.search(rf'^  {words} +{len(lengths)}, {duration_words(sum(lengths))}$', text, re.M), \
+                (words, lengths, text)
+
+        # The SVG: the same rows, a rectangle per minute with data.
+        subprocess.run(['xmllint', '--noout', '--nonet', svg], check=True)
+        root = ET.parse(svg).getroot()
+        groups = [g for g in root.iter(SVG + 'g') if g.get('class') == 'hour']
+        assert [g.get('id') for g in groups] == [f'hour-{h}' for h, _, _ in rows], groups
+        minutes = [r for r in root.iter(SVG + 'rect') if (r.get('class') or '').startswith('minute ')]
+        assert len(minutes) == len(timeline), (len(minutes), len(timeline))
+        letters = dict(zip('STWL?x.', ('sitting', 'standing', 'walking', 'lying', 'unknown', 'not-worn',
+                                       'no-data')))
+        assert [r.get('class') for r in minutes] == [f'minute {letters[minute_letter(e)]}' for e in timeline]
+
+        # On a terminal, colours, unless NO_COLOR says not.
+        out, status, _ = on_terminal('--user', 'today')
+        assert status == 0 and '\x1b[30;43mS' in out, repr(out[:2000])
+        out, status, _ = on_terminal('--user', 'today', env={'NO_COLOR': '1'})
+        assert status == 0 and '\x1b[' not in out and re.search(r'^\d\d  [STWL?x. ]{60}  sitting', out, re.M)
+
+        # JSON: the hours and bouts of GetDay, by name.
+        got = json.loads(user('today', '--json', status=0).stdout)
+        assert set(got) == DAY_KEYS | RECORD_KEYS, sorted(got)
+        assert [list(h.values()) for h in got['hours']] == [list(h) for h in hours], got['hours']
+        assert [(b['posture'], b['duration_seconds'], b['ended_by'], b['walking_seconds'], b['steps'])
+                for b in got['bouts']] == [(b[0], bout_seconds(b), b[3], b[4], b[5]) for b in bouts]
+
+
+def with_start_line(rec, path, first_realtime_us):
+    """A copy of the recording that says when its first sample was taken, in local time, as psoasd --record
+    writes it: psoas-analyze then puts it on the days psoasd did."""
+    with open(rec) as f:
+        lines = f.read().split('\n')
+    first = lines[1].split(',')[0]
+    seconds, micro = divmod(first_realtime_us, 1000000)
+    local = datetime.datetime.fromtimestamp(seconds) + datetime.timedelta(microseconds=micro)
+    with open(path, 'w') as f:
+        f.write(f'# psoas start: t={first} local={local.isoformat(timespec="microseconds")}\n')
+        f.write('\n'.join(lines))
+    return path
+
+
+def assert_same_row(analysed, served):
+    """A row of psoas-analyze --output and the same of psoasctl export: the same words, and numbers that differ by
+    no more than the rounding of psoasd's clock to the sample (1 s, 0.05°)."""
+    for key, a in analysed.items():
+        b = served[key]
+        if key in ('start', 'end'):
+            delta = datetime.datetime.fromisoformat(a) - datetime.datetime.fromisoformat(b)
+            assert abs(delta.total_seconds()) <= 1, (key, analysed, served)
+        elif key.endswith('_deg') and a and b:
+            assert abs(float(a) - float(b)) <= 0.05, (key, analysed, served)
+        elif key.endswith('_s') or key == 'steps':
+            assert abs(int(a) - int(b)) <= 1, (key, analysed, served)
+        else:
+            assert a == b, (key, analysed, served)
+
+
+def case_export():
+    """psoasctl export against psoas-analyze --output on the same recording: the same columns, the same rows."""
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp:
+        with Daemon(bus, '--replay', REC, '--speed', '0', '--calibrate-first', '5'):
+            bus.wait(lambda: bus.get('SensorState') != 'replay', 60, 'the end of the recording')
+            date = bus.call('GetDay', '(s)', '')[0]['date']
+            yesterday = (datetime.date.fromisoformat(date) - datetime.timedelta(days=1)).isoformat()
+            # --from defaults to psoasd's today.
+            p = user('export', '--to', yesterday, status=1)
+            assert f'--to {yesterday} is before today, {date}; give --from too' in p.stderr, p.stderr
+            if not has_record(bus):
+                for kind in ('timeline', 'bouts'):
+                    p = user('export', '--output', kind, status=1)
+                    assert 'older than interface revision 4' in p.stderr, p.stderr
+                return
+            # The clock stands at the last sample (org.psoas.Posture1(5), ClockSpeed).
+            last_us = bus.get('ClockAnchor')
+            exported = {kind: user('export', '--output', kind, status=0).stdout for kind in ('timeline', 'bouts')}
+            # A day without data has no rows.
+            assert user('export', '--from', yesterday, '--to', date, status=0).stdout == exported['timeline']
+            as_json = json.loads(user('export', '--from', date, '-o', 'bouts', '--json', status=0).stdout)
+
+        with open(REC) as f:
+            times = [line.split(',')[0] for line in f.read().split('\n')[1:] if line]
+        first_us = last_us - round((float(times[-1]) - float(times[0])) * 1e6)
+        rec = with_start_line(REC, os.path.join(tmp, 'rec.csv'), first_us)
+        for kind in ('timeline', 'bouts'):
+            p = subprocess.run([os.environ['PSOAS_ANALYZE'], '--output', kind, '--calibrate-first', '5', rec],
+                               capture_output=True, text=True, timeout=60)
+            assert p.returncode == 0, p.stderr
+            assert p.stdout.split('\n')[0] == exported[kind].split('\n')[0], (p.stdout[:200], exported[kind][:200])
+            analysed, served = (list(csv.DictReader(text.split('\n'))) for text in (p.stdout, exported[kind]))
+            assert len(analysed) > 3 and len(analysed) == len(served), \
+                f'{kind}:\n--- psoas-analyze\n{p.stdout}--- psoasctl export\n{exported[kind]}'
+            for a, b in zip(analysed, served):
+                assert_same_row(a, b)
+        rows = list(csv.DictReader(exported['bouts'].split('\n')))
+        assert [{k: str(v) for k, v in o.items()} for o in as_json] == rows, (as_json, rows)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -1201,6 +1389,8 @@ def case_bash_completion():
     assert complete('-H', 'desk-pc', 'to') == {'today'}
     assert complete('snooze', '') >= {'15', '60'}
     assert complete('buzz', '') == {'sitting', 'tilt', 'slouch', 'calibration-done', 'calibration-refused'}
+    assert complete('export', '--output', '') == {'timeline', 'bouts'}
+    assert complete('export', '--from', '2026-05-01', '-o', 'b') == {'bouts'}
     assert complete('--user', 'buzz', 'cal') == {'calibration-done', 'calibration-refused'}
     # Stretch ids from the catalog of the psoasd on the bus named so far.
     assert complete('--user', 'done', '') == set()
