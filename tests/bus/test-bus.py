@@ -16,8 +16,8 @@ import time
 import xml.etree.ElementTree as ET
 
 from stretch_scene import CALIBRATE, catalog_entry, stretch_scene  # noqa: E402
-from psoasd_test import (Bus, CallError, Daemon, main, noon_zone, psoasd_command, run_psoasd, scaled,  # noqa: E402
-                         synth)
+from psoasd_test import (Bus, CallError, Daemon, main, noon_zone, psoasd_command, read_day_record,  # noqa: E402
+                         run_psoasd, scaled, synth)
 
 REC = os.environ.get('PSOAS_RECORDING', '')
 noon_zone()  # the day's totals must not depend on the hour the test runs at
@@ -494,7 +494,7 @@ def case_statistics_survive_restart():
         first = Daemon(bus, '--replay', part, '--speed', '0', '--calibrate-first', '5', '--exit-on-end',
                        state_dir=state, wait_ready=False).start()
         assert first.wait_exit(60) == 0, first.read_log()
-        day_files = os.listdir(os.path.join(state, 'days'))
+        day_files = [n for n in os.listdir(os.path.join(state, 'days')) if n.endswith('.json')]
         assert len(day_files) == 1, day_files
         with open(os.path.join(state, 'days', day_files[0])) as f:
             saved = json.load(f)
@@ -541,17 +541,27 @@ def case_statistics_survive_kill9():
         sat = bus.get('SittingToday')
         d.proc.kill()
         d.proc.wait()
-        for name in os.listdir(os.path.join(state, 'days')):
-            with open(os.path.join(state, 'days', name)) as f:
+        names = os.listdir(os.path.join(state, 'days'))
+        assert not [n for n in names if 'corrupt' in n or n.startswith('.#')], names
+        for name in names:
+            path = os.path.join(state, 'days', name)
+            if name.endswith('.record'):
+                read_day_record(path)
+                continue
+            with open(path) as f:
                 json.load(f)
         with open(os.path.join(state, 'current.json')) as f:
             json.load(f)
+        date, saved, _ = read_day_record(os.path.join(state, 'days', time.strftime('%Y-%m-%d') + '.record'))
         bus.wait(lambda: not bus.has_owner(), 5, 'the name released')
         with Daemon(bus, '--replay', REC, '--speed', '1', state_dir=state):
             restored = bus.get('SittingToday')
             assert sat - 60 <= restored <= sat + 1, f'{sat} s sat before kill -9, {restored} s after restart'
             # The bout is restored with the first sample.
             bus.wait(lambda: bus.get('SittingSince') > 0, 10, 'the bout continued')
+            # The record goes on from the file: the saved minutes are all there.
+            timeline = {e[0]: e for e in bus.call('GetTimeline', '(s)', '')[0]}
+            assert set(saved) <= set(timeline), sorted(set(saved) - set(timeline))
         d.tmp.cleanup()
 
 
@@ -1053,7 +1063,7 @@ def journal_inner():
 def case_stretch_catalog():
     bus = Bus()
     with Daemon(bus, '--replay', REC, '--speed', '1'):
-        assert bus.get('Revision') == 3
+        assert bus.get('Revision') == 4
         flags = bus.get('StretchRedFlags')
         for words in ('warm up', 'sharp pain', 'Numbness, tingling or weakness in a leg', 'immediate care',
                       'no substitute for a diagnosis'):
