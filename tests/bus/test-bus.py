@@ -6,6 +6,7 @@ One meson test per case: dbus-run-session -- python3 test-bus.py CASE.
 
 import datetime
 import json
+import math
 import os
 import re
 import signal
@@ -479,6 +480,129 @@ def case_get_day_arguments():
                 assert e.name == INVALID_ARGS, e
             else:
                 raise AssertionError(f'GetDay({bad!r}) accepted')
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The record of a day (revision 4)
+
+HOUR_FIELDS = ('sitting', 'standing', 'walking', 'lying', 'unknown', 'not_worn', 'no_data', 'steps')
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'state', 'fixtures')
+
+
+def days_ago(n):
+    return time.strftime('%Y-%m-%d', time.localtime(time.time() - n * 86400))
+
+
+def write_past_day(state, date, record_text, not_worn_seconds=None):
+    """A day psoasd saw before: its record, and its statistics (the hand-written fixture) when not_worn_seconds
+    is given."""
+    days = os.path.join(state, 'days')
+    os.makedirs(days, exist_ok=True)
+    with open(os.path.join(days, date + '.record'), 'w') as f:
+        f.write(record_text)
+    if not_worn_seconds is not None:
+        with open(os.path.join(FIXTURES, 'day-2026-03-29.json')) as f:
+            stats = json.load(f)
+        stats['date'] = date
+        stats['not_worn_seconds'] = not_worn_seconds
+        with open(os.path.join(days, date + '.json'), 'w') as f:
+            json.dump(stats, f)
+
+
+def case_record_of_a_past_day():
+    bus = Bus()
+    date = days_ago(3)
+    midnight_us = int(time.mktime(time.strptime(date, '%Y-%m-%d'))) * 1000000
+    bouts = [('sitting', midnight_us + 9 * 3600 * 10**6, midnight_us + 10 * 3600 * 10**6, 'stood-up', 0, 0),
+             ('standing', midnight_us + 10 * 3600 * 10**6, midnight_us + 10 * 3600 * 10**6 + 61 * 10**6,
+              'not-worn', 40, 66)]
+    text = (f'psoas-record 1 {date}\n'
+            '09:00 60 0 0 0 0 0 0 - -12.5\n'
+            '09:59 30 20 10 0 0 0 17 3.0 -10.0\n'
+            '10:00 0 5 0 0 10 45 0 - -\n'
+            '23:59 0 0 0 12 0 0 0 - -\n' +
+            ''.join(f'bout {p} {s} {e} {end} {w} {n}\n' for p, s, e, end, w, n in bouts) +
+            'end 4 2\n')
+    with tempfile.TemporaryDirectory() as tmp:
+        state = os.path.join(tmp, 'state')
+        write_past_day(state, date, text, not_worn_seconds=45.75)
+        with Daemon(bus, '--replay', REC, '--speed', '1', state_dir=state):
+            day = bus.call('GetDay', '(s)', date)[0]
+            timeline = bus.call('GetTimeline', '(s)', date)[0]
+    assert day['not_worn_seconds'] == 45, day['not_worn_seconds']
+    assert day['bouts'] == bouts, day['bouts']
+    hours = [dict(zip(HOUR_FIELDS, h)) for h in day['hours']]
+    assert len(hours) == 24, hours
+    assert hours[9] == dict(sitting=90, standing=20, walking=10, lying=0, unknown=0, not_worn=0,
+                            no_data=3600 - 120, steps=17), hours[9]
+    assert hours[10] == dict(sitting=0, standing=5, walking=0, lying=0, unknown=10, not_worn=45,
+                             no_data=3600 - 60, steps=0), hours[10]
+    assert hours[23]['lying'] == 12 and hours[23]['no_data'] == 3600 - 12, hours[23]
+    assert all(h == dict.fromkeys(HOUR_FIELDS, 0) | {'no_data': 3600} for i, h in enumerate(hours)
+               if i not in (9, 10, 23)), hours
+    assert [e[0] for e in timeline] == [540, 599, 600, 1439], timeline
+    assert timeline[1][:8] == (599, 30, 20, 10, 0, 0, 0, 17), timeline[1]
+    assert timeline[1][8:] == (3.0, -10.0), timeline[1]
+    assert math.isnan(timeline[0][8]) and timeline[0][9] == -12.5, timeline[0]
+
+
+def case_day_without_data():
+    bus = Bus()
+    with Daemon(bus, '--replay', REC, '--speed', '1'):
+        for date in ('2001-02-03', days_ago(1)):
+            day = bus.call('GetDay', '(s)', date)[0]
+            assert day['not_worn_seconds'] == 0 and day['bouts'] == [], day
+            assert day['hours'] == [(0, 0, 0, 0, 0, 0, 3600, 0)] * 24, day['hours']
+            assert bus.call('GetTimeline', '(s)', date)[0] == [], date
+        # Today: the hours before now are no data as far as no minute says otherwise, those to come are zero.
+        bus.wait(lambda: bus.get('SampleRate') > 0, 10, 'samples')
+        day = bus.call('GetDay', '(s)', '')[0]
+        now = time.localtime()
+        hour = now.tm_hour
+        assert all(h == (0,) * 8 for h in day['hours'][hour + 1:]), day['hours']
+        for h in day['hours'][:hour]:
+            assert sum(h[:7]) == 3600, day['hours']
+        assert sum(day['hours'][hour][:7]) <= now.tm_min * 60 + now.tm_sec + 5, day['hours'][hour]
+        for bad in ('yesterday', '2026-02-30', '9999-12-31'):
+            try:
+                bus.call('GetTimeline', '(s)', bad)
+            except CallError as e:
+                assert e.name == INVALID_ARGS, e
+            else:
+                raise AssertionError(f'GetTimeline({bad!r}) accepted')
+
+
+def case_corrupt_record_refused_and_kept():
+    bus = Bus()
+    past = days_ago(2)
+    broken_past = f'psoas-record 1 {past}\n09:00 60 0 0 0 0 0 0 - -\n09:01 61 0 0 0 0 0 0 - -\nend 2 0\n'
+    broken_today = 'psoas-record 1 ' + time.strftime('%Y-%m-%d') + '\n09:0'
+    with tempfile.TemporaryDirectory() as tmp:
+        state = os.path.join(tmp, 'state')
+        days = os.path.join(state, 'days')
+        write_past_day(state, past, broken_past)
+        write_past_day(state, time.strftime('%Y-%m-%d'), broken_today)
+        d = Daemon(bus, '--replay', REC, '--speed', '0', state_dir=state).start()
+        try:
+            assert bus.call('GetTimeline', '(s)', past)[0] == []
+            assert bus.call('GetDay', '(s)', past)[0]['hours'][9][6] == 3600
+            bus.wait(lambda: bus.get('SensorState') == 'ended', 60, 'the end of the recording')
+        finally:
+            assert d.stop() == 0
+            log = d.read_log()
+            d.tmp.cleanup()
+        # Refused with the file, the line and what is wrong; kept beside, whole.
+        assert re.search(rf'days/{past}\.record: line 3: sitting seconds .61. is above 60\. Moved it aside to '
+                         rf'\S+/days/{past}\.record\.corrupt-\d+', log), log
+        assert 'the last line is cut off' in log, log
+        for date, text in ((past, broken_past), (time.strftime('%Y-%m-%d'), broken_today)):
+            aside = [n for n in os.listdir(days) if n.startswith(date + '.record.corrupt-')]
+            assert len(aside) == 1, os.listdir(days)
+            with open(os.path.join(days, aside[0])) as f:
+                assert f.read() == text
+        # Today's record is written anew beside it; the past day's stays moved aside, not replaced.
+        read_day_record(os.path.join(days, time.strftime('%Y-%m-%d') + '.record'))
+        assert not os.path.exists(os.path.join(days, past + '.record'))
 
 
 # --------------------------------------------------------------------------------------------------------------
