@@ -21,7 +21,8 @@
 #define BOUT_KEYWORD "bout"
 #define END_KEYWORD "end"
 #define NO_TILT "-"
-#define TILT_LIMIT_DEG 180.0
+/* Beyond any tilt a pelvis can have; the formatter writes none rather than a value the parser would refuse. */
+#define TILT_LIMIT_DEG 360.0
 
 /* The postures a bout can have, as the file and the bus name them. */
 static const enum psoas_posture bout_postures[] = {
@@ -237,7 +238,7 @@ RecordBout record_bout_from_engine(const struct psoas_bout *b, long utc_offset_s
 /* Formatting */
 
 static void format_tilt(FILE *f, float tilt) {
-        if (isnan(tilt))
+        if (!(fabs((double)tilt) < TILT_LIMIT_DEG))
                 fputs(" " NO_TILT, f);
         else
                 fprintf(f, " %.1f", (double)tilt);
@@ -361,9 +362,13 @@ static int parse_tilt(Parser *ps, const char *what, float *ret) {
                 *ret = NAN;
                 return 0;
         }
-        if (n >= sizeof(text) || strspn(w, "-0123456789.") < n)
-                return fail(ps, "%s '%.*s' is not a number of degrees or '" NO_TILT "'", what,
-                        (int)MIN(n, 24u), w);
+        /* One spelling for each value, as "%.1f" writes it: an optional minus, digits without a leading zero,
+         * one decimal. */
+        size_t sign = w[0] == '-', digits = strspn(w + sign, "0123456789");
+        if (n >= sizeof(text) || digits == 0 || digits > 3 || (digits > 1 && w[sign] == '0') ||
+                sign + digits + 2 != n || w[sign + digits] != '.' || w[n - 1] < '0' || w[n - 1] > '9')
+                return fail(ps, "%s '%.*s' is not a number of degrees with one decimal, or '" NO_TILT "'",
+                        what, (int)MIN(n, 24u), w);
         memcpy(text, w, n);
         text[n] = '\0';
         errno = 0;
@@ -490,6 +495,11 @@ static int parse_bout(Parser *ps, DayRecord *rec) {
                 return fail(ps, "the bout ends before it starts");
         if (rec->n_bouts > 0 && b.start_realtime_us < rec->bouts[rec->n_bouts - 1].start_realtime_us)
                 return fail(ps, "the bout starts before the one above it");
+        for (size_t i = rec->n_bouts; i > 0 && rec->bouts[i - 1].start_realtime_us == b.start_realtime_us;
+                i--)
+                if (rec->bouts[i - 1].posture == b.posture)
+                        return fail(
+                                ps, "the same bout as line %u", ps->line - (unsigned)(rec->n_bouts - i + 1));
         if (!next_word(ps, &w, &n))
                 return fail(ps, "how the bout ended is missing");
         for (p = 0; p < _PSOAS_BOUT_END_MAX; p++)
