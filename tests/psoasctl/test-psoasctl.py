@@ -557,7 +557,8 @@ def case_today():
             svg = os.path.join(tmp, 'today.svg')
             got = json.loads(user('today', '--json', '--svg', svg, status=0).stdout)
             assert set(got) == DAY_KEYS, sorted(got)
-            for key, value in day.items():
+            # What psoasctl shows of GetDay: the keys it knows (revision 4's record has keys of its own).
+            for key, value in ((k, v) for k, v in day.items() if k in DAY_KEYS):
                 if isinstance(value, float):
                     assert_close(got[key], value, key)
                 else:
@@ -596,7 +597,7 @@ def case_history():
     with tempfile.TemporaryDirectory() as tmp:
         state, short = prepare_state(tmp)
         days_dir = os.path.join(state, 'days')
-        today_name, = os.listdir(days_dir)
+        today_name, = (n for n in os.listdir(days_dir) if n.endswith('.json'))
         today = datetime.date.fromisoformat(today_name[:-len('.json')])
         # Two earlier days: an hour of sitting yesterday, two hours three days ago.
         with open(os.path.join(days_dir, today_name)) as f:
@@ -615,7 +616,7 @@ def case_history():
             for d in days:
                 assert set(d) == DAY_KEYS, sorted(d)
                 expected = bus.call('GetDay', '(s)', d['date'])[0]
-                for key, value in expected.items():
+                for key, value in ((k, v) for k, v in expected.items() if k in DAY_KEYS):
                     if isinstance(value, float):
                         assert_close(d[key], value, f'{d["date"]} {key}')
                     else:
