@@ -9,6 +9,7 @@
 #include "calibration.h"
 #include "config-internal.h"
 #include "engine-internal.h"
+#include "engine-private.h"
 #include "event-queue.h"
 #include "fusion.h"
 #include "macro.h"
@@ -18,55 +19,6 @@
 #include "sized.h"
 #include "stretch.h"
 #include "vec.h"
-
-/* Beyond these a sample is not a measurement of a person: a broken bus read or a saturated part. */
-#define MAX_ACCEL (16.0f * STANDARD_GRAVITY)
-#define MAX_GYRO 35.0f
-/* A gap longer than this restarts the orientation and motion estimates. */
-#define GAP_RESET_US 1000000
-/* Time across a gap longer than this is not attributed to any posture. */
-#define GAP_ACCOUNT_MAX_US 2000000
-#define US_PER_DAY (86400LL * US_PER_SEC)
-#define US_PER_MINUTE (60LL * US_PER_SEC)
-
-/* The event union grew members in 0.3 without growing the struct; the size member took the padding after the
- * type. Growing it is allowed now (psoas.h's rule for sized structs), but should be a decision. */
-_Static_assert(sizeof(struct psoas_event) == 40, "struct psoas_event changed size");
-
-struct psoas_engine {
-        struct psoas_config config;
-        bool allocated;
-
-        Fusion fusion;
-        PostureClassifier posture;
-        Calibrator calibrator;
-        SittingTracker sitting;
-        AlertPolicy alerts;
-        StretchPlanner stretches;
-        StretchSense sense; /* the pelvic signatures' features */
-        EventQueue events;
-
-        bool has_last;
-        int64_t last_us;
-        uint32_t
-                steps_seen; /* posture.motion.steps_walked when the day's steps were last brought up to date */
-
-        bool has_clock;
-        int64_t clock_t_us;
-        int64_t clock_local_us;
-        /* The local minute the last sample fell in, and its bounds in sample time: the day and the minute of the
-         * day change only when a sample leaves it. */
-        bool minute_valid;
-        int64_t minute_start_us;
-        int64_t minute_end_us;
-        int32_t minute_day;
-        int32_t minute_of_day;
-
-        float neutral_inclination_deg;
-        /* What the state says that the modules do not know: the counters, and what the setters said before
-         * the first sample. The rest is worked out by psoas_engine_get_state(). */
-        struct psoas_state state;
-};
 
 size_t psoas_engine_size(void) {
         return sizeof(struct psoas_engine);
@@ -88,6 +40,9 @@ static void engine_setup(struct psoas_engine *e, const struct psoas_config *conf
         stretch_planner_init(&e->stretches, catalog, n);
         stretch_sense_init(&e->sense);
         event_queue_init(&e->events);
+        wear_detector_init(&e->wear);
+        record_init(&e->record, config->break_s);
+        e->record_tilt_second = INT64_MIN;
 
         e->state.size = sizeof(e->state);
         e->state.posture = PSOAS_POSTURE_UNKNOWN;
@@ -176,6 +131,7 @@ int psoas_engine_set_config(struct psoas_engine *e, const struct psoas_config *t
         e->config = *config;
         e->fusion.use_gyro = config->use_gyro;
         sitting_tracker_set_config(&e->sitting, config);
+        record_set_break(&e->record, config->break_s);
         alert_policy_set_config(&e->alerts, config);
 
         if (forward_changed && e->posture.calibrated) {
@@ -341,8 +297,8 @@ static void engine_alerts(struct psoas_engine *e, int64_t t_us, float tilt) {
         const PostureClassifier *p = &e->posture;
         const SittingTracker *s = &e->sitting;
 
-        if (alert_policy_update(&e->alerts, t_us, e->minute_of_day, p->posture, s->in_bout, s->bout_start_us,
-                    p->calibrated && p->forward_known, tilt, &alert) > 0) {
+        if (alert_policy_update(&e->alerts, t_us, e->minute_of_day, engine_public_posture(e), s->in_bout,
+                    s->bout_start_us, p->calibrated && p->forward_known, tilt, &alert) > 0) {
                 struct psoas_event ev = { .type = PSOAS_EVENT_ALERT, .t_us = t_us };
                 ev.alert.kind = alert.kind;
                 ev.alert.level = alert.level;
@@ -374,7 +330,8 @@ static void engine_compute_state(const struct psoas_engine *e, struct psoas_stat
         float tilt = posture_classifier_tilt(p, e->fusion.up);
 
         st->t_us = t_us;
-        st->posture = p->posture;
+        st->posture = engine_public_posture(e);
+        st->worn = e->wear.worn;
         st->confidence = p->confidence;
         st->calibrated = p->calibrated;
         st->calibrating = calibrator_running(&e->calibrator);
@@ -395,7 +352,7 @@ static void engine_compute_state(const struct psoas_engine *e, struct psoas_stat
         st->last_break_us = e->sitting.last_break_us;
         st->snoozed_until_us = e->alerts.snoozed_until_us > t_us ? e->alerts.snoozed_until_us : 0;
         st->inhibited = e->alerts.inhibited;
-        st->events_dropped = e->events.dropped;
+        st->events_dropped = e->events.dropped + e->record.dropped;
 }
 
 /* The pelvic signature of a prompted stretch: features from every sample (the height is integrated even between
@@ -450,6 +407,48 @@ static void engine_stretches(struct psoas_engine *e, int64_t t, double accounted
         engine_push(e, &ev);
 }
 
+/* The posture's events for this sample, and the revisions they carry into the totals and the record. previous is
+ * the posture the wearer was last told. */
+static void engine_posture_events(
+        struct psoas_engine *e, int64_t t, enum psoas_posture previous, WearChange wear) {
+        const PostureClassifier *p = &e->posture;
+        struct psoas_event ev = { .type = PSOAS_EVENT_POSTURE_CHANGED, .t_us = t };
+        bool revised = false;
+        int64_t since_us = 0;
+
+        if (wear == WEAR_TAKEN_OFF) {
+                /* Off the body since the stillness began: what the record said since is taken back. */
+                revised = true;
+                since_us = e->wear.still_since_us;
+        } else if (!e->wear.worn || e->wear_settling) {
+                /* Nothing the classifier says counts while the sensor lies somewhere or is being put on. */
+                if (engine_public_posture(e) == previous)
+                        return;
+        } else if (p->revised) {
+                /* A revision is reported even when the posture now is the one before it (a squat taken for
+                 * sitting is revised once the wearer is back up): what changes is the record since then. */
+                revised = true;
+                since_us = p->revised_since_us;
+                previous = p->revised_from;
+        } else if (p->posture == previous)
+                return;
+
+        ev.posture.posture = engine_public_posture(e);
+        ev.posture.previous = previous;
+        ev.posture.revised = revised;
+        ev.posture.since_us = revised ? since_us : 0;
+        engine_push(e, &ev);
+        if (!revised)
+                return;
+        /* The bouts, the totals and the record follow the revision up to the last sample; this one is
+         * accounted after, as every sample is. */
+        enum psoas_posture tracked = engine_tracked_posture(e);
+        (void)sitting_tracker_revise(&e->sitting, since_us, tracked, p->calibrated && p->forward_known,
+                posture_classifier_tilt(p, e->fusion.up), &e->events);
+        record_revise(&e->record, engine_record_local_time(e, since_us),
+                tracked == SITTING_NOT_WORN ? RECORD_NOT_WORN : (RecordClass)tracked);
+}
+
 int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *theirs) {
         const struct psoas_sample *sample = theirs;
         struct psoas_sample whole;
@@ -485,6 +484,7 @@ int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *theirs)
                 /* Nothing is known about what happened in between: start the estimates afresh. */
                 fusion_reset(&e->fusion);
                 posture_classifier_reset_motion(&e->posture);
+                wear_detector_reset(&e->wear);
                 dt = 0.0f;
                 if (calibrator_running(&e->calibrator)) {
                         calibrator_cancel(&e->calibrator);
@@ -497,6 +497,8 @@ int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *theirs)
         e->last_us = t;
         e->state.samples_accepted++;
 
+        enum psoas_posture told = engine_public_posture(e);
+        WearChange wear = engine_wear_update(e, t, sample->accel);
         float vertical =
                 e->fusion.initialized ? fusion_vertical_acceleration(&e->fusion, sample->accel) : 0.0f;
         posture_classifier_update_motion(&e->posture, t, dt, sample->accel, gyro, vertical);
@@ -509,32 +511,14 @@ int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *theirs)
         /* The vertical acceleration again, in the orientation just updated: what the posture and the stretches
          * read. */
         float vertical_now = fusion_vertical_acceleration(&e->fusion, sample->accel);
-        enum psoas_posture previous = e->posture.posture;
         if (posture_classifier_update(&e->posture, t, dt, &e->fusion, vertical_now)) {
                 e->neutral_inclination_deg =
                         calibration_neutral_inclination(e->posture.up0, true, e->posture.forward);
                 struct psoas_event ev = { .type = PSOAS_EVENT_FORWARD_LEARNED, .t_us = t };
                 engine_push(e, &ev);
         }
-        /* A revision is reported even when the posture now is the one before it (a squat taken for sitting is
-         * revised once the wearer is back up): what changes is the record since then. */
-        if (e->posture.posture != previous || e->posture.revised) {
-                struct psoas_event ev = { .type = PSOAS_EVENT_POSTURE_CHANGED, .t_us = t };
-                ev.posture.posture = e->posture.posture;
-                ev.posture.previous = previous;
-                if (e->posture.revised) {
-                        ev.posture.previous = e->posture.revised_from;
-                        ev.posture.revised = true;
-                        ev.posture.since_us = e->posture.revised_since_us;
-                }
-                engine_push(e, &ev);
-                /* The bouts and the totals follow the revision up to the last sample; this one is accounted
-                 * below, as every sample is. */
-                if (e->posture.revised)
-                        (void)sitting_tracker_revise(&e->sitting, e->posture.revised_since_us,
-                                e->posture.posture, e->posture.calibrated && e->posture.forward_known,
-                                posture_classifier_tilt(&e->posture, e->fusion.up), &e->events);
-        }
+        engine_wear_settle(e, t);
+        engine_posture_events(e, t, told, wear);
 
         /* Per sample the tilt matters only standing: to the tilt alert, and to the day's tilt statistics, which
          * account the interval since the previous sample to that sample's posture. */
@@ -542,16 +526,22 @@ int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *theirs)
                 e->posture.posture == PSOAS_POSTURE_STANDING || e->sitting.posture == PSOAS_POSTURE_STANDING
                 ? posture_classifier_tilt(&e->posture, e->fusion.up)
                 : 0.0f;
-        double accounted = gap <= GAP_ACCOUNT_MAX_US ? (double)gap / (double)US_PER_SEC : 0.0;
+        int64_t accounted_us = gap <= GAP_ACCOUNT_MAX_US ? gap : 0;
+        double accounted = (double)accounted_us / (double)US_PER_SEC;
         engine_clock_advance(e, t);
-        sitting_tracker_update(&e->sitting, t, accounted, e->minute_day, e->posture.posture,
+        sitting_tracker_update(&e->sitting, t, accounted, e->minute_day, engine_tracked_posture(e),
                 e->posture.calibrated && e->posture.forward_known, tilt, &e->events);
         /* Steps go to the day of the sample that saw them, whatever posture the record says since. */
-        e->sitting.today.steps += e->posture.motion.steps_walked - e->steps_seen;
+        uint32_t new_steps = e->posture.motion.steps_walked - e->steps_seen;
+        e->sitting.today.steps += new_steps;
         e->steps_seen = e->posture.motion.steps_walked;
+        engine_record_sample(e, t, accounted_us, new_steps);
         /* The evidence began to contradict the posture here: a revision may come back to this sample. */
         if (e->posture.contradicted_by != PSOAS_POSTURE_UNKNOWN && e->posture.contradiction_us == t)
                 sitting_tracker_mark(&e->sitting);
+        /* And a stillness began here: the test for a sensor taken off may come back to it. */
+        if (wear == WEAR_STILLNESS_BEGAN)
+                sitting_tracker_mark_still(&e->sitting);
 
         engine_alerts(e, t, tilt);
 

@@ -37,9 +37,9 @@ void sitting_tracker_init(SittingTracker *s, const struct psoas_config *config) 
 static bool day_stats_is_empty(const struct psoas_day_stats *d) {
         /* tilt_s covers the histogram and high_tilt_s: both only grow together with it. */
         return d->sitting_s == 0 && d->standing_s == 0 && d->walking_s == 0 && d->lying_s == 0 &&
-                d->unknown_s == 0 && d->sitting_bouts == 0 && d->longest_bout_s == 0 && d->alerts == 0 &&
-                d->breaks == 0 && d->stretches_verified == 0 && d->stretches_self_reported == 0 &&
-                d->tilt_s == 0 && d->steps == 0;
+                d->unknown_s == 0 && d->not_worn_s == 0 && d->sitting_bouts == 0 && d->longest_bout_s == 0 &&
+                d->alerts == 0 && d->breaks == 0 && d->stretches_verified == 0 &&
+                d->stretches_self_reported == 0 && d->tilt_s == 0 && d->steps == 0;
 }
 
 static unsigned tilt_hist_bin(float tilt_deg) {
@@ -52,7 +52,10 @@ static unsigned tilt_hist_bin(float tilt_deg) {
 static void sitting_tracker_account(SittingTracker *s, double dt_s, bool calibrated, float tilt_deg) {
         struct psoas_day_stats *d = &s->today;
 
-        switch (s->posture) {
+        switch ((int)s->posture) {
+        case SITTING_NOT_WORN:
+                d->not_worn_s += dt_s;
+                break;
         case PSOAS_POSTURE_SITTING:
                 d->sitting_s += dt_s;
                 break;
@@ -172,11 +175,19 @@ static void snapshot_restore(SittingTracker *s, const SittingTrackerSnapshot *sn
         s->today.steps = kept.steps;
 }
 
-void sitting_tracker_mark(SittingTracker *s) {
+static void sitting_tracker_mark_in(SittingTracker *s, SittingTrackerSnapshot *slot) {
         if (s->has_last)
-                snapshot_take(s, &s->at_mark, s->last_t_us);
+                snapshot_take(s, slot, s->last_t_us);
         /* The snapshot is of the state after the last sample: its posture is the one that sample took. */
-        s->at_mark.posture = s->posture;
+        slot->posture = s->posture;
+}
+
+void sitting_tracker_mark(SittingTracker *s) {
+        sitting_tracker_mark_in(s, &s->at_mark);
+}
+
+void sitting_tracker_mark_still(SittingTracker *s) {
+        sitting_tracker_mark_in(s, &s->at_still);
 }
 
 int sitting_tracker_revise(SittingTracker *s, int64_t since_us, enum psoas_posture posture, bool calibrated,
@@ -186,6 +197,8 @@ int sitting_tracker_revise(SittingTracker *s, int64_t since_us, enum psoas_postu
         /* The latest point at or before since_us. */
         if (s->at_mark.valid && s->at_mark.t_us <= since_us)
                 snap = &s->at_mark;
+        if (s->at_still.valid && s->at_still.t_us <= since_us && (!snap || s->at_still.t_us > snap->t_us))
+                snap = &s->at_still;
         for (unsigned i = 0; i < SITTING_SNAPSHOTS; i++) {
                 const SittingTrackerSnapshot *c = &s->at_change[i];
                 if (c->valid && c->t_us <= since_us && (!snap || c->t_us > snap->t_us))
@@ -216,6 +229,7 @@ int sitting_tracker_revise(SittingTracker *s, int64_t since_us, enum psoas_postu
         int32_t day = s->today.day;
         memset(s->at_change, 0, sizeof(s->at_change));
         s->at_mark.valid = false;
+        s->at_still.valid = false;
         /* The posture from the snapshot's sample on, then the time since accounted to it at the last sample. */
         s->has_last = false;
         sitting_tracker_update(s, from.t_us, 0.0, day, posture, calibrated, tilt_deg, q);
@@ -297,6 +311,7 @@ void sitting_tracker_restore(
         /* Nothing before the restart can be revised: its totals came from elsewhere. */
         memset(s->at_change, 0, sizeof(s->at_change));
         s->at_mark.valid = false;
+        s->at_still.valid = false;
         if (in_bout) {
                 s->in_bout = true;
                 s->bout_start_us = bout_start_us;

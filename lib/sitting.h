@@ -10,6 +10,9 @@
 #include "psoas/psoas.h"
 
 #define SITTING_SNAPSHOTS 4
+/* The tracker's own posture beyond the public ones: the sensor is off the body. Its time goes to the day's
+ * not_worn_s; it ends a bout as any posture but sitting does, without a break. */
+#define SITTING_NOT_WORN ((enum psoas_posture)_PSOAS_POSTURE_MAX)
 
 /* The part of the tracker a revision goes back to. */
 typedef struct SittingTrackerSnapshot {
@@ -53,6 +56,7 @@ typedef struct SittingTracker {
         SittingTrackerSnapshot at_change[SITTING_SNAPSHOTS];
         unsigned next_change; /* the slot the next change goes in */
         SittingTrackerSnapshot at_mark;
+        SittingTrackerSnapshot at_still; /* where the sensor last began to be still (lib/wear.h) */
 } SittingTracker;
 
 void sitting_tracker_init(SittingTracker *s, const struct psoas_config *config);
@@ -66,6 +70,8 @@ void sitting_tracker_update(SittingTracker *s, int64_t t_us, double dt_s, int32_
 
 /* Takes a snapshot at the last sample (its posture, the totals so far), for sitting_tracker_revise(). */
 void sitting_tracker_mark(SittingTracker *s);
+/* The same, in a slot of its own: where a stillness began, which the test for a sensor taken off goes back to. */
+void sitting_tracker_mark_still(SittingTracker *s);
 
 /* The posture was in fact `posture` since since_us: from the latest of the last SITTING_SNAPSHOTS changes of
  * posture and the last mark that is at or before since_us, the time to the last sample is accounted again, the

@@ -245,6 +245,7 @@ static const char *const segment_type_names[_SYNTH_SEGMENT_TYPE_MAX] = {
         [SYNTH_BEND] = "bend",
         [SYNTH_JUMP] = "jump",
         [SYNTH_SIT_UP] = "sit_up",
+        [SYNTH_OFF] = "off",
 };
 
 const char *synth_segment_type_to_string(SynthSegmentType type) {
@@ -845,7 +846,8 @@ static void plan_pose(const Plan *p, double tau, Pose *ret) {
         case SYNTH_STAND:
         case SYNTH_STAND_TILTED:
         case SYNTH_SIT:
-        case SYNTH_LIE: {
+        case SYNTH_LIE:
+        case SYNTH_OFF: {
                 double s = p->blend_s > 0 ? mj(tau / p->blend_s) : 1.0;
                 double w = window(p, tau), sh[3], sw[3];
 
@@ -943,7 +945,8 @@ static void plan_accel(const Plan *p, double tau, const Pose *pose, double ret[3
         case SYNTH_STAND:
         case SYNTH_STAND_TILTED:
         case SYNTH_SIT:
-        case SYNTH_LIE: {
+        case SYNTH_LIE:
+        case SYNTH_OFF: {
                 double w = window(p, tau);
                 fwd = w * p->tr_amp[0] * sin(p->tr_w[0] * tau + p->tr_ph[0]);
                 left = w * p->tr_amp[1] * sin(p->tr_w[1] * tau + p->tr_ph[1]);
@@ -1081,6 +1084,9 @@ static void plan_segment(
                         p->tr_ph[i] = rng_range(&rng, 0, 2.0 * M_PI);
                 }
                 plan_blend(p);
+                /* Put back on: the sensor is brought from the desk to the belt in a few seconds. */
+                if (prev_type == SYNTH_OFF)
+                        p->blend_s = fmin(p->blend_s, 3.0);
                 break;
         }
 
@@ -1134,6 +1140,13 @@ static void plan_segment(
                 plan_blend(p);
                 break;
         }
+
+        case SYNTH_OFF:
+                /* Taken off and laid flat, face up: no sway, no shifts, no breathing. */
+                p->p1.pitch = -90.0 * DEG;
+                p->p1.roll = 0;
+                p->blend_s = fmin(3.0, p->dur);
+                break;
 
         case SYNTH_SIT_DOWN:
                 p->lean = rng_range(&rng, 10, 15) * DEG;
@@ -1467,6 +1480,8 @@ void synth_get_errors(const Synth *g, SynthErrors *ret) {
 }
 
 const char *synth_truth_posture_name(const SynthTruth *truth) {
+        if (!truth->worn)
+                return "not-worn";
         if (truth->transition)
                 return "transition";
         switch (truth->posture) {
@@ -1589,6 +1604,7 @@ int synth_next(Synth *g, struct psoas_sample *ret_sample, SynthTruth *ret_truth)
                 tr->segment_left_s = p->dur - tau;
                 tr->posture = p->posture;
                 tr->transition = p->transition;
+                tr->worn = p->type != SYNTH_OFF;
                 tr->settled_s = t - p->settle_ref;
                 tr->rate_dps = rate;
                 tr->still_or_slow = !p->transition && p->type != SYNTH_WALK && rate < STILL_RATE_DPS;

@@ -60,6 +60,9 @@ typedef enum SynthSegmentType {
         /* transition, 2.5..4 s, from lying to sitting (on a bed's or a sofa's edge) with the pelvis's pitch at
          * param degrees (0: as upright as standing; sitting is negative, -40..10) */
         SYNTH_SIT_UP,
+        /* the sensor off the body, lying flat on a desk: handled for up to 3 s from where it was, then perfectly
+         * still (its noise and drift only); its truth is posture unknown, not worn */
+        SYNTH_OFF,
         _SYNTH_SEGMENT_TYPE_MAX,
 } SynthSegmentType;
 
@@ -193,6 +196,8 @@ typedef struct SynthTruth {
         double settled_s;
         /* Not walking, not in a transition, and the true angular rate below 20 °/s. */
         bool still_or_slow;
+        /* On the body: false in an "off" segment. */
+        bool worn;
         /* Steps taken since the start: the heel strikes of every walk so far, those in full enough stride to
          * be steps (synth.c, STEP_MIN_ENVELOPE). */
         unsigned steps;

@@ -578,16 +578,17 @@ PSOAS_API int psoas_engine_restore(
  * settles everything at the end of the data (the end of a recording, psoasd stopping). Local time is that of
  * psoas_engine_set_clock(); without a clock, sample time is taken as local time. */
 
-/* A sensor perfectly still this long (its 1 s mean acceleration within PSOAS_NOT_WORN_DEG of one direction:
- * no breathing, no sway) is off the body, from the start of the stillness on. */
+/* A sensor perfectly still this long (each second's mean acceleration within PSOAS_NOT_WORN_DEG of the
+ * stillness's mean direction, more for a sensor too noisy to see breathing: no breathing, no sway) is off the
+ * body, from the start of the stillness on (libpsoas(3), WEAR). */
 #define PSOAS_NOT_WORN_S 180
 #define PSOAS_NOT_WORN_DEG 0.15f
 #define PSOAS_RECORD_SETTLE_S 240
 
-/* One local minute. The seconds are whole seconds of the minute, each taken by the posture of the sample that
- * began it (as the day's totals account the time after a sample to that sample's posture); the seconds that no
- * field counts (60 minus their sum) had no data: no sample, or a gap of over 2 s. A minute without any data is
- * never reported. */
+/* One local minute. The seconds are whole seconds of the minute, each taking the posture of the last sample in
+ * it, or of the one before when none fell in it (as the day's totals account the time after a sample to that
+ * sample's posture); the seconds that no field counts (60 minus their sum) had no data: no sample, a gap of over
+ * 2 s, a clock set forward. A minute without any data is never reported. */
 struct psoas_minute {
         uint32_t size; /* sizeof(struct psoas_minute), set by the caller */
         int32_t day; /* local days since 1970-01-01 */
