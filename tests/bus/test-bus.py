@@ -572,6 +572,130 @@ def case_day_without_data():
                 raise AssertionError(f'GetTimeline({bad!r}) accepted')
 
 
+POSTURE_KEYS = ('sitting', 'standing', 'walking', 'lying')
+# What ended a bout, by the posture of the bout that came right after it.
+ENDED_BY_NEXT = {'sitting': 'sat-down', 'standing': 'stood-up', 'lying': 'lay-down'}
+
+
+def check_record_against_day(day, timeline):
+    """The hours, the timeline and the day's totals of one GetDay() and GetTimeline() agree."""
+    hours = day['hours']
+    assert len(hours) == 24, hours
+    # The hours are the timeline's minutes summed.
+    for h in range(24):
+        minutes = [m for m in timeline if m[0] // 60 == h]
+        for i in range(6):
+            assert hours[h][i] == sum(m[1 + i] for m in minutes), (h, i, hours[h], minutes)
+        assert hours[h][7] == sum(m[7] for m in minutes), (h, hours[h])
+        assert sum(hours[h][:7]) in (0, 3600) or h == max(m[0] for m in timeline) // 60, (h, hours[h])
+    # And the day's totals, to within the record's whole seconds: a second a minute at most.
+    for i, key in enumerate(POSTURE_KEYS):
+        in_hours = sum(h[i] for h in hours)
+        minutes = sum(1 for m in timeline if m[1 + i] > 0)
+        assert abs(in_hours - day[key + '_seconds']) <= minutes + 2, (key, in_hours, day[key + '_seconds'])
+    assert abs(sum(h[5] for h in hours) - day['not_worn_seconds']) <= \
+        sum(1 for m in timeline if m[6] > 0) + 2, (hours, day['not_worn_seconds'])
+    assert abs(sum(h[7] for h in hours) - day['steps']) <= 2, (sum(h[7] for h in hours), day['steps'])
+
+
+def check_bouts(bouts, last_ended_by):
+    assert bouts, 'no bouts'
+    for b, after in zip(bouts, bouts[1:]):
+        assert b[1] < b[2] <= after[1], (b, after)
+        assert b[0] in ENDED_BY_NEXT, b
+        # A bout that another follows at once ended by what that one is.
+        if b[2] == after[1]:
+            assert b[3] == ENDED_BY_NEXT[after[0]], (b, after)
+    assert bouts[-1][3] == last_ended_by, bouts[-1]
+
+
+def case_record_of_a_replayed_day():
+    bus = Bus()
+    with Daemon(bus, '--replay', REC, '--speed', '0', '--calibrate-first', '5'):
+        bus.wait(lambda: bus.get('SensorState') == 'ended', 60, 'the end of the recording')
+        day = bus.call('GetDay', '(s)', '')[0]
+        timeline = bus.call('GetTimeline', '(s)', '')[0]
+        end_us = bus.get('ClockAnchor')
+    # The recording is an hour: its minutes, and the rest of the day before it no data.
+    assert 55 <= len(timeline) <= 63, len(timeline)
+    assert [m[0] for m in timeline] == sorted(m[0] for m in timeline), timeline
+    assert all(0 < sum(m[1:7]) <= 60 for m in timeline), timeline
+    check_record_against_day(day, timeline)
+    assert day['sitting_seconds'] > 600 and day['steps'] > 0, day
+    # At the recording's end the data stopped: the last bout ended there, as no data.
+    check_bouts(day['bouts'], 'no-data')
+    assert abs(day['bouts'][-1][2] - end_us) <= 1000000, (day['bouts'][-1], end_us)
+    sitting = [b for b in day['bouts'] if b[0] == 'sitting']
+    assert sitting and max(b[2] - b[1] for b in sitting) / 1e6 >= day['longest_bout_seconds'] - 2, (sitting, day)
+    # Tilts once the forward direction is known (from the first walk): standing near the neutral, sitting tilted
+    # back; none in a minute without that posture.
+    standing = [m[8] for m in timeline if not math.isnan(m[8])]
+    sitting = [m[9] for m in timeline if not math.isnan(m[9])]
+    assert standing and all(abs(t) < 15 for t in standing), standing
+    assert sitting and all(-45 < t < 5 for t in sitting), sitting
+    assert all(math.isnan(m[8]) for m in timeline if m[2] == 0), timeline
+    assert all(math.isnan(m[9]) for m in timeline if m[1] == 0), timeline
+
+
+def case_record_while_it_happens():
+    bus = Bus()
+    with Daemon(bus, '--replay', REC, '--speed', scaled(40), '--calibrate-first', '5'):
+        bus.wait(lambda: bus.get('SittingToday') >= 420, 120, '7 min of sitting')
+        day = bus.call('GetDay', '(s)', '')[0]
+        timeline = bus.call('GetTimeline', '(s)', '')[0]
+        # The bout in progress is last, ongoing, and ends about now on psoasd's clock.
+        check_bouts(day['bouts'], 'ongoing')
+        props = bus.get_all()
+        now = props['ClockAnchor'] + (now_us() - props['ClockAnchorWall']) * props['ClockSpeed']
+        assert abs(day['bouts'][-1][2] - now) <= 10e6 * props['ClockSpeed'], (day['bouts'][-1], now)
+        # The minutes not settled yet are there too: the timeline reaches within a minute of now.
+        midnight = time.mktime(time.strptime(day['date'], '%Y-%m-%d')) * 1e6
+        assert timeline[-1][0] >= (now - midnight) // 60e6 - 1, (timeline[-1], (now - midnight) / 60e6)
+        # Today's hours to come are zero.
+        hour = int((now - midnight) // 3600e6)
+        assert all(h == (0,) * 8 for h in day['hours'][hour + 1:]), day['hours']
+
+
+def still_segment(start_s, seconds, rate, accel):
+    """A sensor lying on a desk: one constant acceleration with 0.01 m/s² of noise, the gyroscope at rest."""
+    import random
+    rng = random.Random(17)
+    lines = []
+    for i in range(int(seconds * rate)):
+        a = [v + rng.gauss(0, 0.01) for v in accel]
+        g = [rng.gauss(0, 0.001) for _ in range(3)]
+        lines.append(f'{start_s + i / rate:.6f},' + ','.join(f'{v:.5f}' for v in a + g))
+    return lines
+
+
+def case_record_sensor_taken_off():
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp:
+        worn = synth('--scenario', 'daemon', '--rate', '50', '--seed', '5', '--duration', '900',
+                     path=os.path.join(tmp, 'worn.csv'))
+        with open(worn) as f:
+            lines = f.read().split('\n')
+        lines = [line for line in lines if line]
+        last_t = float(lines[-1].split(',')[0])
+        off = still_segment(last_t + 0.02, 600, 50, (0.3, 9.7, 1.2))
+        path = os.path.join(tmp, 'off.csv')
+        with open(path, 'w') as f:
+            f.write('\n'.join(lines + off) + '\n')
+        with Daemon(bus, '--replay', path, '--speed', '0', '--calibrate-first', '5'):
+            bus.wait(lambda: bus.get('SensorState') == 'ended', 60, 'the end of the recording')
+            day = bus.call('GetDay', '(s)', '')[0]
+            timeline = bus.call('GetTimeline', '(s)', '')[0]
+    # The 10 min on the desk are not worn, from the start of the stillness, and no posture.
+    assert 600 - 20 <= day['not_worn_seconds'] <= 600 + 5, day['not_worn_seconds']
+    check_record_against_day(day, timeline)
+    off_minutes = [m for m in timeline if m[6] > 0]
+    assert 9 <= len(off_minutes) <= 11, off_minutes
+    assert sum(1 for m in off_minutes if m[6] == 60) >= 8, off_minutes
+    assert not [b for b in day['bouts'] if b[0] == 'lying'], day['bouts']
+    # The bout before it ended when the sensor was taken off.
+    assert 'not-worn' in [b[3] for b in day['bouts']], day['bouts']
+
+
 def case_corrupt_record_refused_and_kept():
     bus = Bus()
     past = days_ago(2)
@@ -676,7 +800,10 @@ def case_statistics_survive_kill9():
                 json.load(f)
         with open(os.path.join(state, 'current.json')) as f:
             json.load(f)
+        # The record as saved: the minutes psoasd had when it was killed, less at most the last 60 s.
         date, saved, _ = read_day_record(os.path.join(state, 'days', time.strftime('%Y-%m-%d') + '.record'))
+        saved_sitting = sum(m[0] for m in saved.values())
+        assert saved_sitting >= sat - 60 - 1, f'{sat} s sat before kill -9, {saved_sitting} s in the record'
         bus.wait(lambda: not bus.has_owner(), 5, 'the name released')
         with Daemon(bus, '--replay', REC, '--speed', '1', state_dir=state):
             restored = bus.get('SittingToday')
@@ -686,6 +813,7 @@ def case_statistics_survive_kill9():
             # The record goes on from the file: the saved minutes are all there.
             timeline = {e[0]: e for e in bus.call('GetTimeline', '(s)', '')[0]}
             assert set(saved) <= set(timeline), sorted(set(saved) - set(timeline))
+            assert sum(e[1] for e in timeline.values()) >= saved_sitting
         d.tmp.cleanup()
 
 
