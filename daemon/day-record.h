@@ -4,8 +4,8 @@
 /*
  * The record of one local day as psoasd keeps it: every minute with data and every bout (libpsoas's struct
  * psoas_minute and struct psoas_bout), in days/YYYY-MM-DD.record beside the day's statistics. The file is text,
- * 25 to 40 bytes a minute (a full day at most about 56 KB,
- * tests/state's full_day_is_compact):
+ * about 28 bytes a minute (a synthetic day 40 KiB, and no day
+ * over 62 KiB: BENCHMARKS.md, "The record of a day"):
  *
  *   psoas-record 1 2026-12-08
  *   09:41 52 0 0 0 8 0 0 - -4.2
