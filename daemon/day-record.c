@@ -296,7 +296,7 @@ typedef struct Parser {
         char *reason;
 } Parser;
 
-static int fail(Parser *ps, const char *format, ...) {
+_printf_(2, 3) static int fail(Parser *ps, const char *format, ...) {
         va_list ap;
         int n;
 
