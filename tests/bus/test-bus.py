@@ -750,6 +750,11 @@ def case_statistics_survive_restart():
             current = json.load(f)
         assert current['in_bout'] is True and current['calibrated'] is True, current
         assert saved['sitting_seconds'] > 1000, saved
+        # At the clean exit the record was finished: every minute of the 25 min, the last bout ended no-data.
+        _, saved_minutes, saved_bouts = read_day_record(
+            os.path.join(state, 'days', day_files[0][:-len('.json')] + '.record'))
+        assert 24 <= len(saved_minutes) <= 27, sorted(saved_minutes)
+        assert saved_bouts and saved_bouts[-1][3] == 'no-data', saved_bouts
 
         with Daemon(bus, '--replay', REC, '--speed', '1', state_dir=state):
             assert bus.get('SittingToday') >= int(saved['sitting_seconds']) - 1
@@ -761,6 +766,15 @@ def case_statistics_survive_restart():
             day = bus.call('GetDay', '(s)', '')[0]
             assert day['sitting_seconds'] >= int(saved['sitting_seconds']) - 1, (day, saved)
             assert day['sitting_bouts'] == saved['sitting_bouts'], (day, saved)
+            # The record goes on from the file: the first run's minutes are all there, those the two runs share
+            # added up to 60 s at most, and its bouts too.
+            bus.pump(2)
+            timeline = {m[0]: m for m in bus.call('GetTimeline', '(s)', '')[0]}
+            for minute, m in saved_minutes.items():
+                assert minute in timeline and sum(m[:6]) <= sum(timeline[minute][1:7]) <= 60, (m, timeline.get(minute))
+            bouts = bus.call('GetDay', '(s)', '')[0]['bouts']
+            assert set(saved_bouts) <= {tuple(b) for b in bouts}, (bouts, saved_bouts)
+            assert [b[1] for b in bouts] == sorted(b[1] for b in bouts), bouts
 
 
 def case_old_days_pruned_at_startup():
