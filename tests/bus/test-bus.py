@@ -556,8 +556,12 @@ def case_day_without_data():
             assert bus.call('GetTimeline', '(s)', date)[0] == [], date
         # Today: the hours before now are no data as far as no minute says otherwise, those to come are zero.
         bus.wait(lambda: bus.get('SampleRate') > 0, 10, 'samples')
-        day = bus.call('GetDay', '(s)', '')[0]
-        now = time.localtime()
+        while True:  # not across the turn of an hour
+            before = time.localtime()
+            day = bus.call('GetDay', '(s)', '')[0]
+            now = time.localtime()
+            if before.tm_hour == now.tm_hour:
+                break
         hour = now.tm_hour
         assert all(h == (0,) * 8 for h in day['hours'][hour + 1:]), day['hours']
         for h in day['hours'][:hour]:
