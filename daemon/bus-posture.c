@@ -16,6 +16,7 @@
 #include "bus-internal.h"
 #include "bus-message.h"
 #include "config.h"
+#include "day-record.h"
 #include "duration.h"
 #include "log-journal.h"
 #include "manager.h"
@@ -169,9 +170,11 @@ static int property_get_version(sd_bus *bus, const char *path, const char *inter
 }
 
 /* The interface's revision: 2 added GetStretches(), the stretch safety properties and arguments, StretchProgress
- * and StretchMissed; 3 the steps in GetDay(); 4 CalibrateSitting() and the slouch alert
- * (data/org.psoas.Posture1.xml). */
+ * and StretchMissed; 3 the steps in GetDay(); 4 CalibrateSitting() and the slouch alert, and the record of a day:
+ * GetDay()'s not_worn_seconds, hours and bouts, and GetTimeline() (data/org.psoas.Posture1.xml). */
 #define BUS_REVISION 4u
+/* How GetDay() names the bout in progress, where a finished one says how it ended. */
+#define BOUT_ONGOING "ongoing"
 
 static int property_get_revision(sd_bus *bus, const char *path, const char *interface, const char *property,
         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
@@ -447,48 +450,194 @@ static uint64_t seconds_u64(double s) {
         return duration_whole_seconds(s);
 }
 
-static int method_get_day(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        Manager *m = userdata;
-        struct psoas_day_stats stats;
+/* The day a GetDay() or GetTimeline() argument names: "" is today; days to come are refused. */
+static int read_day_argument(Manager *m, sd_bus_message *msg, int32_t *ret_day, sd_bus_error *error) {
         const char *date;
-        char date_buf[11];
-        int32_t day, today;
+        int32_t day;
         int r;
 
         r = sd_bus_message_read(msg, "s", &date);
         if (r < 0)
                 return r;
-        today = manager_today(m);
         if (isempty(date))
-                day = today;
+                day = manager_today(m);
         else if (day_from_string(date, &day) < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                         "Invalid date '%.*s': expected YYYY-MM-DD or \"\" for today.",
                         quote_length(date, 32), date);
-        else if (day > today)
+        else if (day > manager_today(m))
                 return sd_bus_error_setf(
                         error, SD_BUS_ERROR_INVALID_ARGS, "The date %s is in the future.", date);
+        *ret_day = day;
+        return 0;
+}
 
+static int read_day_record(Manager *m, int32_t day, DayRecord **ret, sd_bus_error *error) {
+        char date[DAY_NAME_LENGTH + 1];
+        int r;
+
+        r = manager_get_record(m, day, ret);
+        if (r < 0) {
+                day_to_string(day, date);
+                return sd_bus_error_set_errnof(error, r, "Cannot read the record of %s: %m", date);
+        }
+        return 0;
+}
+
+static int append_hours(sd_bus_message *reply, Manager *m, const DayRecord *record) {
+        RecordHour hours[DAY_HOURS];
+        int r;
+
+        day_record_hours(record, manager_day_elapsed_s(m, record->day), hours);
+        r = sd_bus_message_open_container(reply, 'e', "sv");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(reply, "s", "hours");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'v', "a(uuuuuuuu)");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(uuuuuuuu)");
+        if (r < 0)
+                return r;
+        for (size_t h = 0; h < DAY_HOURS; h++) {
+                r = sd_bus_message_append(reply, "(uuuuuuuu)", hours[h].sitting_s, hours[h].standing_s,
+                        hours[h].walking_s, hours[h].lying_s, hours[h].unknown_s, hours[h].not_worn_s,
+                        hours[h].no_data_s, hours[h].steps);
+                if (r < 0)
+                        return r;
+        }
+        for (unsigned i = 0; i < 3; i++) {
+                r = sd_bus_message_close_container(reply);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int append_bouts(sd_bus_message *reply, const DayRecord *record) {
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'e', "sv");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(reply, "s", "bouts");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'v', "a(sxxsuu)");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(sxxsuu)");
+        if (r < 0)
+                return r;
+        /* The bout in progress is the latest to start: last. */
+        for (size_t i = 0; i < record->n_bouts; i++) {
+                const RecordBout *b = &record->bouts[i];
+
+                r = sd_bus_message_append(reply, "(sxxsuu)", psoas_posture_to_string(b->posture),
+                        b->start_realtime_us, b->end_realtime_us,
+                        b->ongoing ? BOUT_ONGOING : psoas_bout_end_to_string(b->ended_by), b->walking_s,
+                        b->steps);
+                if (r < 0)
+                        return r;
+        }
+        for (unsigned i = 0; i < 3; i++) {
+                r = sd_bus_message_close_container(reply);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int method_get_day(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(day_record_freep) DayRecord *record = NULL;
+        Manager *m = userdata;
+        struct psoas_day_stats stats;
+        char date_buf[DAY_NAME_LENGTH + 1];
+        int32_t day;
+        int r;
+
+        r = read_day_argument(m, msg, &day, error);
+        if (r < 0 || sd_bus_error_is_set(error))
+                return r;
+        day_to_string(day, date_buf);
         r = manager_get_day(m, day, &stats);
         if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "Cannot read the statistics for %s: %m", date);
+                return sd_bus_error_set_errnof(error, r, "Cannot read the statistics for %s: %m", date_buf);
+        r = read_day_record(m, day, &record, error);
+        if (r < 0)
+                return r;
 
-        day_to_string(day, date_buf);
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(reply, "a{sv}", 16, "date", "s", date_buf, "sitting_seconds", "t",
-                seconds_u64(stats.sitting_s), "standing_seconds", "t", seconds_u64(stats.standing_s),
-                "walking_seconds", "t", seconds_u64(stats.walking_s), "lying_seconds", "t",
-                seconds_u64(stats.lying_s), "sitting_bouts", "u", stats.sitting_bouts,
+        r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(reply,
+                "{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}", "date", "s",
+                date_buf, "sitting_seconds", "t", seconds_u64(stats.sitting_s), "standing_seconds", "t",
+                seconds_u64(stats.standing_s), "walking_seconds", "t", seconds_u64(stats.walking_s),
+                "lying_seconds", "t", seconds_u64(stats.lying_s), "sitting_bouts", "u", stats.sitting_bouts,
                 "longest_bout_seconds", "t", seconds_u64(stats.longest_bout_s), "alerts", "u", stats.alerts,
                 "breaks", "u", stats.breaks, "stretches_verified", "u", stats.stretches_verified,
                 "stretches_self_reported", "u", stats.stretches_self_reported, "tilt_mean", "d",
                 psoas_day_stats_tilt_mean(&stats), "tilt_p90", "d",
                 psoas_day_stats_tilt_percentile(&stats, 90), "high_tilt_seconds", "t",
                 seconds_u64(stats.high_tilt_s), "steps", "u", stats.steps, "no_data_seconds", "t",
-                manager_day_no_data_s(m, &stats));
+                manager_day_no_data_s(m, &stats), "not_worn_seconds", "t", seconds_u64(stats.not_worn_s));
+        if (r < 0)
+                return r;
+        r = append_hours(reply, m, record);
+        if (r < 0)
+                return r;
+        r = append_bouts(reply, record);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static double tilt_or_nan(float tilt) {
+        return isnan(tilt) ? NAN : (double)tilt;
+}
+
+static int method_get_timeline(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(day_record_freep) DayRecord *record = NULL;
+        Manager *m = userdata;
+        int32_t day;
+        int r;
+
+        r = read_day_argument(m, msg, &day, error);
+        if (r < 0 || sd_bus_error_is_set(error))
+                return r;
+        r = read_day_record(m, day, &record, error);
+        if (r < 0)
+                return r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(qqqqqqqqdd)");
+        if (r < 0)
+                return r;
+        for (uint16_t i = 0; i < DAY_MINUTES; i++) {
+                const struct psoas_minute *mn = &record->minutes[i];
+
+                if (!record->has_minute[i])
+                        continue;
+                r = sd_bus_message_append(reply, "(qqqqqqqqdd)", i, mn->sitting_s, mn->standing_s,
+                        mn->walking_s, mn->lying_s, mn->unknown_s, mn->not_worn_s, mn->steps,
+                        tilt_or_nan(mn->tilt_standing_deg), tilt_or_nan(mn->tilt_sitting_deg));
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
@@ -555,6 +704,8 @@ static const sd_bus_vtable posture_vtable[] = {
                 method_complete_stretch, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetDay", SD_BUS_ARGS("s", date), SD_BUS_RESULT("a{sv}", stats),
                 method_get_day, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetTimeline", SD_BUS_ARGS("s", date),
+                SD_BUS_RESULT("a(qqqqqqqqdd)", minutes), method_get_timeline, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("TestHaptics", SD_BUS_ARGS("s", pattern), SD_BUS_NO_RESULT,
                 method_test_haptics, SD_BUS_VTABLE_UNPRIVILEGED),
 

@@ -100,6 +100,7 @@ Manager *manager_free(Manager *m) {
         m->bus = sd_bus_flush_close_unref(m->bus);
         m->event = sd_event_unref(m->event);
         m->engine = psoas_engine_free(m->engine);
+        persistence_free_records(m);
         m->persistence.store = state_store_free(m->persistence.store);
         m->catalog = catalog_free(m->catalog);
         m->config = config_free(m->config);
@@ -506,6 +507,8 @@ void manager_on_samples(Manager *m, struct psoas_sample *samples, size_t n) {
                 while (psoas_engine_pop_event(m->engine, PSOAS_SIZED(&ev)) > 0)
                         handle_event(m, &ev);
         }
+        /* A batch spans far less than the engine's queues of minutes and bouts hold. */
+        persistence_collect_record(m);
 }
 
 /* ------------------------------------------------------------------------------------------------------- */
@@ -594,6 +597,7 @@ void manager_on_sensor_gone(Manager *m, int error) {
         if (error == -EPIPE)
                 log_info("The recording ended at %s (the replay's clock): %s.",
                         format_local_time(end, sizeof(end), clock_now(m)), m->sensor.description ?: "");
+        persistence_finish_record(m);
         (void)persistence_save(m, true);
         if (m->record)
                 (void)record_flush(m->record);
@@ -790,6 +794,7 @@ int manager_run(Manager *m) {
         /* What changed in the last iteration (a replay's end) is still told. */
         bus_emit_marked_changes(m);
         (void)sd_notify(false, "STOPPING=1\nSTATUS=Saving statistics and stopping");
+        persistence_finish_record(m);
         (void)persistence_save(m, true);
         sensor_stop(m);
         wearable_done(&m->wearable);

@@ -115,6 +115,8 @@ int persistence_save(Manager *m, bool durable) {
         r = state_store_save_day(m->persistence.store, today);
         if (r >= 0)
                 r = state_store_save_current(m->persistence.store, &current);
+        if (r >= 0)
+                r = persistence_save_records(m);
         if (r < 0) {
                 if (!m->persistence.save_failed_logged)
                         log_id(LOG_ERR, MESSAGE_ID_STATE_SAVE_FAILED, r,

@@ -192,6 +192,8 @@ static const struct {
         { "tilt_seconds", DAY_FIELD_DURATION, offsetof(struct psoas_day_stats, tilt_s) },
         { "high_tilt_seconds", DAY_FIELD_DURATION, offsetof(struct psoas_day_stats, high_tilt_s) },
         { "steps", DAY_FIELD_COUNT, offsetof(struct psoas_day_stats, steps), .optional = true },
+        { "not_worn_seconds", DAY_FIELD_DURATION, offsetof(struct psoas_day_stats, not_worn_s),
+                .optional = true },
 };
 
 #define HISTOGRAM_KEY "tilt_histogram"

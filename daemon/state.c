@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "day-record.h"
 #include "fileio.h"
 #include "log-journal.h"
 #include "macro.h"
@@ -28,6 +29,7 @@
 
 /* Dates are years 1970 … 9999: days 0 … DAY_MAX (common/calendar.h). */
 #define DAY_FILE_SUFFIX ".json"
+#define RECORD_FILE_SUFFIX ".record"
 #define CURRENT_FILE_NAME "current.json"
 #define DAYS_DIRECTORY "days"
 
@@ -47,12 +49,17 @@ struct StateStore {
 /* ------------------------------------------------------------------------------------------------------- */
 /* Files */
 
-static bool is_day_file_name(const char *name, size_t n) {
+static bool is_dated_name(const char *name, size_t n, const char *suffix) {
         int32_t day;
 
-        return n == DAY_NAME_LENGTH + strlen(DAY_FILE_SUFFIX) &&
-                memcmp(name + DAY_NAME_LENGTH, DAY_FILE_SUFFIX, strlen(DAY_FILE_SUFFIX)) == 0 &&
+        return n == DAY_NAME_LENGTH + strlen(suffix) &&
+                memcmp(name + DAY_NAME_LENGTH, suffix, strlen(suffix)) == 0 &&
                 day_from_chars(name, DAY_NAME_LENGTH, &day) >= 0;
+}
+
+/* A day's statistics or its record: the files of one day, kept and removed together. */
+static bool is_day_file_name(const char *name, size_t n) {
+        return is_dated_name(name, n, DAY_FILE_SUFFIX) || is_dated_name(name, n, RECORD_FILE_SUFFIX);
 }
 
 static bool is_lower_hex(const char *s, size_t n) {
@@ -62,7 +69,7 @@ static bool is_lower_hex(const char *s, size_t n) {
         return true;
 }
 
-/* ".#current.json.0123456789abcdef" or ".#2026-11-21.json.0123456789abcdef": what write_atomic() leaves
+/* ".#current.json.0123456789abcdef", ".#2026-11-21.json.0123456789abcdef" or ".#2026-11-21.record.…": what write_atomic() leaves
  * behind when the daemon dies in the middle of a write. Anything else is not ours to remove. */
 static bool is_temporary_name(const char *name) {
         size_t n = strlen(name), prefix = strlen(TEMPORARY_PREFIX), target;
@@ -183,20 +190,56 @@ static void move_aside(int directory_fd, const char *directory, const char *name
                         reason, directory, aside);
 }
 
-typedef int (*ParseFunction)(const char *json, size_t size, void *ret, char reason[static REASON_MAX]);
+/* Parses a file's text into *ret; a day's file must hold that day (expected_day), named in reason when not. */
+typedef int (*ParseFunction)(
+        const char *text, size_t size, int32_t expected_day, void *ret, char reason[static REASON_MAX]);
 
-static int parse_day_any(const char *json, size_t size, void *ret, char reason[static REASON_MAX]) {
-        return state_file_parse_day(json, size, ret, reason);
+static int check_day(int32_t day, int32_t expected_day, char reason[static REASON_MAX]) {
+        char date[DAY_NAME_LENGTH + 1];
+
+        if (day == expected_day)
+                return 0;
+        day_to_string(day, date);
+        snprintf(reason, REASON_MAX, "date is %s, which does not match the file name", date);
+        return -EINVAL;
 }
 
-static int parse_current_any(const char *json, size_t size, void *ret, char reason[static REASON_MAX]) {
+static int parse_day_any(
+        const char *json, size_t size, int32_t expected_day, void *ret, char reason[static REASON_MAX]) {
+        struct psoas_day_stats *stats = ret;
+        int r;
+
+        r = state_file_parse_day(json, size, stats, reason);
+        return r < 0 ? r : check_day(stats->day, expected_day, reason);
+}
+
+static int parse_current_any(
+        const char *json, size_t size, int32_t expected_day, void *ret, char reason[static REASON_MAX]) {
         return state_file_parse_current(json, size, ret, reason);
 }
 
-/* Reads and parses name; expected_day >= 0 must match the date inside. A file that is there but unusable is
+_Static_assert(
+        DAY_RECORD_REASON_MAX == REASON_MAX, "a record's reason is written where a state file's goes");
+
+static int parse_record_any(
+        const char *text, size_t size, int32_t expected_day, void *ret, char reason[static REASON_MAX]) {
+        _cleanup_(day_record_freep) DayRecord *record = NULL;
+        int r;
+
+        r = day_record_parse(text, size, &record, reason);
+        if (r < 0)
+                return r;
+        r = check_day(record->day, expected_day, reason);
+        if (r < 0)
+                return r;
+        *(DayRecord **)ret = TAKE_PTR(record);
+        return 0;
+}
+
+/* Reads and parses name (at most max bytes); for a day's file, expected_day must match the date inside. A file that is there but unusable is
  * moved aside and reported as missing; errors reading it (EIO, EACCES) are returned as they are. */
-static int load_file(int directory_fd, const char *directory, const char *name, ParseFunction parse,
-        int32_t expected_day, void *ret) {
+static int load_file(int directory_fd, const char *directory, const char *name, size_t max,
+        ParseFunction parse, int32_t expected_day, void *ret) {
         _cleanup_free_ char *data = NULL;
         _cleanup_close_ int fd = -EBADF;
         char reason[REASON_MAX];
@@ -220,21 +263,14 @@ static int load_file(int directory_fd, const char *directory, const char *name, 
                 return -ENOENT;
         }
 
-        r = read_full_fd(fd, STATE_FILE_MAX, &data, &size);
+        r = read_full_fd(fd, max, &data, &size);
         if (r < 0)
                 return r;
 
         /* -EINVAL is the file's fault (reason says why); anything else (-ENOMEM) is ours. */
-        r = parse(data, size, ret, reason);
+        r = parse(data, size, expected_day, ret, reason);
         if (r < 0 && r != -EINVAL)
                 return r;
-        if (r >= 0 && expected_day >= 0 && ((struct psoas_day_stats *)ret)->day != expected_day) {
-                char date[11];
-
-                day_to_string(((struct psoas_day_stats *)ret)->day, date);
-                snprintf(reason, REASON_MAX, "date is %s, which does not match the file name", date);
-                r = -EINVAL;
-        }
         if (r < 0) {
                 move_aside(directory_fd, directory, name, reason);
                 return -ENOENT;
@@ -374,6 +410,11 @@ static void day_file_name(int32_t day, char buf[static DAY_NAME_LENGTH + sizeof(
         memcpy(buf + DAY_NAME_LENGTH, DAY_FILE_SUFFIX, sizeof(DAY_FILE_SUFFIX));
 }
 
+static void record_file_name(int32_t day, char buf[static DAY_NAME_LENGTH + sizeof(RECORD_FILE_SUFFIX)]) {
+        day_to_string(day, buf);
+        memcpy(buf + DAY_NAME_LENGTH, RECORD_FILE_SUFFIX, sizeof(RECORD_FILE_SUFFIX));
+}
+
 int state_store_load_day(StateStore *s, int32_t day, struct psoas_day_stats *ret) {
         char name[DAY_NAME_LENGTH + sizeof(DAY_FILE_SUFFIX)];
         _cleanup_free_ char *days_path = NULL;
@@ -390,7 +431,7 @@ int state_store_load_day(StateStore *s, int32_t day, struct psoas_day_stats *ret
         if (asprintf(&days_path, "%s/" DAYS_DIRECTORY, s->directory) < 0)
                 return -ENOMEM;
         day_file_name(day, name);
-        r = load_file(s->days_fd, days_path, name, parse_day_any, day, &stats);
+        r = load_file(s->days_fd, days_path, name, STATE_FILE_MAX, parse_day_any, day, &stats);
         if (r < 0)
                 return r;
         *ret = stats;
@@ -416,6 +457,45 @@ int state_store_save_day(StateStore *s, const struct psoas_day_stats *stats) {
         return write_atomic(s->days_fd, name, data, size, s->durable);
 }
 
+int state_store_load_record(StateStore *s, int32_t day, DayRecord **ret) {
+        char name[DAY_NAME_LENGTH + sizeof(RECORD_FILE_SUFFIX)];
+        _cleanup_free_ char *days_path = NULL;
+        DayRecord *record = NULL;
+        int r;
+
+        if (!s || !ret || day < 0 || day > DAY_MAX)
+                return -EINVAL;
+        r = store_open_directories(s);
+        if (r < 0)
+                return state_error_is_no_space(r) ? -ENOENT : r;
+        if (asprintf(&days_path, "%s/" DAYS_DIRECTORY, s->directory) < 0)
+                return -ENOMEM;
+        record_file_name(day, name);
+        r = load_file(s->days_fd, days_path, name, DAY_RECORD_FILE_MAX, parse_record_any, day, &record);
+        if (r < 0)
+                return r;
+        *ret = record;
+        return 0;
+}
+
+int state_store_save_record(StateStore *s, const DayRecord *record) {
+        char name[DAY_NAME_LENGTH + sizeof(RECORD_FILE_SUFFIX)];
+        _cleanup_free_ char *data = NULL;
+        size_t size;
+        int r;
+
+        if (!s || !record)
+                return -EINVAL;
+        r = day_record_format(record, &data, &size);
+        if (r < 0)
+                return r;
+        r = store_open_directories(s);
+        if (r < 0)
+                return r;
+        record_file_name(record->day, name);
+        return write_atomic(s->days_fd, name, data, size, s->durable);
+}
+
 int state_store_load_current(StateStore *s, CurrentState *ret) {
         CurrentState current;
         int r;
@@ -425,7 +505,8 @@ int state_store_load_current(StateStore *s, CurrentState *ret) {
         r = store_open_directories(s);
         if (r < 0)
                 return state_error_is_no_space(r) ? -ENOENT : r;
-        r = load_file(s->directory_fd, s->directory, CURRENT_FILE_NAME, parse_current_any, -1, &current);
+        r = load_file(s->directory_fd, s->directory, CURRENT_FILE_NAME, STATE_FILE_MAX, parse_current_any,
+                -1, &current);
         if (r < 0)
                 return r;
         *ret = current;

@@ -4,6 +4,7 @@
 /*
  * What psoasd keeps across restarts, as JSON files in the state directory:
  *   days/YYYY-MM-DD.json  the day's statistics (struct psoas_day_stats, histogram included), one per local day
+ *   days/YYYY-MM-DD.record  the day's record: its minutes and bouts, in text (daemon/day-record.h)
  *   current.json          the current sitting bout, the last break and the calibration
  * Every write is atomic: a temporary file in the same directory, fsync(), rename(), fsync() of the directory. A
  * file that cannot be parsed is renamed to NAME.corrupt-<realtime µs>, logged (MESSAGE_ID_STATE_MOVED_ASIDE) and
@@ -27,6 +28,7 @@
 #define MESSAGE_ID_STATE_SAVE_FAILED "5f0b6a4c2e8d4c1f9a3b7d6e1c2a9b14"
 
 typedef struct StateStore StateStore;
+typedef struct DayRecord DayRecord; /* daemon/day-record.h */
 
 typedef struct CurrentState {
         int32_t day; /* the local day (days since 1970-01-01) this was written on */
@@ -51,6 +53,11 @@ void state_store_set_durable(StateStore *s, bool durable);
 int state_store_load_day(StateStore *s, int32_t day, struct psoas_day_stats *ret);
 int state_store_save_day(StateStore *s, const struct psoas_day_stats *stats);
 
+/* 0 and *ret (the caller frees it); -ENOENT when there is no record of that day (or it was corrupt and has been
+ * moved aside). */
+int state_store_load_record(StateStore *s, int32_t day, DayRecord **ret);
+int state_store_save_record(StateStore *s, const DayRecord *record);
+
 int state_store_load_current(StateStore *s, CurrentState *ret);
 int state_store_save_current(StateStore *s, const CurrentState *current);
 
@@ -59,7 +66,7 @@ int state_store_save_current(StateStore *s, const CurrentState *current);
  * read-only file system, a permission problem or an I/O error, so a caller may word its message accordingly. */
 bool state_error_is_no_space(int error);
 
-/* Deletes day files older than keep_days before today. Returns how many were removed. */
+/* Deletes day files (statistics and records) older than keep_days before today. Returns how many were removed. */
 int state_store_prune(StateStore *s, int32_t today);
 
 /* Days are named by day_from_string() and day_to_string() (common/calendar.h). */

@@ -6,6 +6,7 @@ One meson test per case: dbus-run-session -- python3 test-bus.py CASE.
 
 import datetime
 import json
+import math
 import os
 import re
 import signal
@@ -16,8 +17,8 @@ import time
 import xml.etree.ElementTree as ET
 
 from stretch_scene import CALIBRATE, catalog_entry, stretch_scene  # noqa: E402
-from psoasd_test import (Bus, CallError, Daemon, main, noon_zone, psoasd_command, run_psoasd, scaled,  # noqa: E402
-                         synth)
+from psoasd_test import (Bus, CallError, Daemon, main, noon_zone, psoasd_command, read_day_record,  # noqa: E402
+                         run_psoasd, scaled, synth)
 
 REC = os.environ.get('PSOAS_RECORDING', '')
 noon_zone()  # the day's totals must not depend on the hour the test runs at
@@ -566,6 +567,257 @@ def case_get_day_arguments():
 
 
 # --------------------------------------------------------------------------------------------------------------
+# The record of a day (revision 4)
+
+HOUR_FIELDS = ('sitting', 'standing', 'walking', 'lying', 'unknown', 'not_worn', 'no_data', 'steps')
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'state', 'fixtures')
+
+
+def days_ago(n):
+    return time.strftime('%Y-%m-%d', time.localtime(time.time() - n * 86400))
+
+
+def write_past_day(state, date, record_text, not_worn_seconds=None):
+    """A day psoasd saw before: its record, and its statistics (the hand-written fixture) when not_worn_seconds
+    is given."""
+    days = os.path.join(state, 'days')
+    os.makedirs(days, exist_ok=True)
+    with open(os.path.join(days, date + '.record'), 'w') as f:
+        f.write(record_text)
+    if not_worn_seconds is not None:
+        with open(os.path.join(FIXTURES, 'day-2026-03-29.json')) as f:
+            stats = json.load(f)
+        stats['date'] = date
+        stats['not_worn_seconds'] = not_worn_seconds
+        with open(os.path.join(days, date + '.json'), 'w') as f:
+            json.dump(stats, f)
+
+
+def case_record_of_a_past_day():
+    bus = Bus()
+    date = days_ago(3)
+    midnight_us = int(time.mktime(time.strptime(date, '%Y-%m-%d'))) * 1000000
+    bouts = [('sitting', midnight_us + 9 * 3600 * 10**6, midnight_us + 10 * 3600 * 10**6, 'stood-up', 0, 0),
+             ('standing', midnight_us + 10 * 3600 * 10**6, midnight_us + 10 * 3600 * 10**6 + 61 * 10**6,
+              'not-worn', 40, 66)]
+    text = (f'psoas-record 1 {date}\n'
+            '09:00 60 0 0 0 0 0 0 - -12.5\n'
+            '09:59 30 20 10 0 0 0 17 3.0 -10.0\n'
+            '10:00 0 5 0 0 10 45 0 - -\n'
+            '23:59 0 0 0 12 0 0 0 - -\n' +
+            ''.join(f'bout {p} {s} {e} {end} {w} {n}\n' for p, s, e, end, w, n in bouts) +
+            'end 4 2\n')
+    with tempfile.TemporaryDirectory() as tmp:
+        state = os.path.join(tmp, 'state')
+        write_past_day(state, date, text, not_worn_seconds=45.75)
+        with Daemon(bus, '--replay', REC, '--speed', '1', state_dir=state):
+            day = bus.call('GetDay', '(s)', date)[0]
+            timeline = bus.call('GetTimeline', '(s)', date)[0]
+    assert day['not_worn_seconds'] == 45, day['not_worn_seconds']
+    assert day['bouts'] == bouts, day['bouts']
+    hours = [dict(zip(HOUR_FIELDS, h)) for h in day['hours']]
+    assert len(hours) == 24, hours
+    assert hours[9] == dict(sitting=90, standing=20, walking=10, lying=0, unknown=0, not_worn=0,
+                            no_data=3600 - 120, steps=17), hours[9]
+    assert hours[10] == dict(sitting=0, standing=5, walking=0, lying=0, unknown=10, not_worn=45,
+                             no_data=3600 - 60, steps=0), hours[10]
+    assert hours[23]['lying'] == 12 and hours[23]['no_data'] == 3600 - 12, hours[23]
+    assert all(h == dict.fromkeys(HOUR_FIELDS, 0) | {'no_data': 3600} for i, h in enumerate(hours)
+               if i not in (9, 10, 23)), hours
+    assert [e[0] for e in timeline] == [540, 599, 600, 1439], timeline
+    assert timeline[1][:8] == (599, 30, 20, 10, 0, 0, 0, 17), timeline[1]
+    assert timeline[1][8:] == (3.0, -10.0), timeline[1]
+    assert math.isnan(timeline[0][8]) and timeline[0][9] == -12.5, timeline[0]
+
+
+def case_day_without_data():
+    bus = Bus()
+    with Daemon(bus, '--replay', REC, '--speed', '1'):
+        for date in ('2001-02-03', days_ago(1)):
+            day = bus.call('GetDay', '(s)', date)[0]
+            assert day['not_worn_seconds'] == 0 and day['bouts'] == [], day
+            assert day['hours'] == [(0, 0, 0, 0, 0, 0, 3600, 0)] * 24, day['hours']
+            assert bus.call('GetTimeline', '(s)', date)[0] == [], date
+        # Today: the hours before now are no data as far as no minute says otherwise, those to come are zero.
+        bus.wait(lambda: bus.get('SampleRate') > 0, 10, 'samples')
+        while True:  # not across the turn of an hour
+            before = time.localtime()
+            day = bus.call('GetDay', '(s)', '')[0]
+            now = time.localtime()
+            if before.tm_hour == now.tm_hour:
+                break
+        hour = now.tm_hour
+        assert all(h == (0,) * 8 for h in day['hours'][hour + 1:]), day['hours']
+        for h in day['hours'][:hour]:
+            assert sum(h[:7]) == 3600, day['hours']
+        assert sum(day['hours'][hour][:7]) <= now.tm_min * 60 + now.tm_sec + 5, day['hours'][hour]
+        for bad in ('yesterday', '2026-02-30', '9999-12-31'):
+            try:
+                bus.call('GetTimeline', '(s)', bad)
+            except CallError as e:
+                assert e.name == INVALID_ARGS, e
+            else:
+                raise AssertionError(f'GetTimeline({bad!r}) accepted')
+
+
+POSTURE_KEYS = ('sitting', 'standing', 'walking', 'lying')
+# What ended a bout, by the posture of the bout that came right after it.
+ENDED_BY_NEXT = {'sitting': 'sat-down', 'standing': 'stood-up', 'lying': 'lay-down'}
+
+
+def check_record_against_day(day, timeline):
+    """The hours, the timeline and the day's totals of one GetDay() and GetTimeline() agree."""
+    hours = day['hours']
+    assert len(hours) == 24, hours
+    # The hours are the timeline's minutes summed.
+    for h in range(24):
+        minutes = [m for m in timeline if m[0] // 60 == h]
+        for i in range(6):
+            assert hours[h][i] == sum(m[1 + i] for m in minutes), (h, i, hours[h], minutes)
+        assert hours[h][7] == sum(m[7] for m in minutes), (h, hours[h])
+        assert sum(hours[h][:7]) in (0, 3600) or h == max(m[0] for m in timeline) // 60, (h, hours[h])
+    # And the day's totals, to within the record's whole seconds: a second a minute at most.
+    for i, key in enumerate(POSTURE_KEYS):
+        in_hours = sum(h[i] for h in hours)
+        minutes = sum(1 for m in timeline if m[1 + i] > 0)
+        assert abs(in_hours - day[key + '_seconds']) <= minutes + 2, (key, in_hours, day[key + '_seconds'])
+    assert abs(sum(h[5] for h in hours) - day['not_worn_seconds']) <= \
+        sum(1 for m in timeline if m[6] > 0) + 2, (hours, day['not_worn_seconds'])
+    assert abs(sum(h[7] for h in hours) - day['steps']) <= 2, (sum(h[7] for h in hours), day['steps'])
+
+
+def check_bouts(bouts, last_ended_by):
+    assert bouts, 'no bouts'
+    for b, after in zip(bouts, bouts[1:]):
+        assert b[1] < b[2] <= after[1], (b, after)
+        assert b[0] in ENDED_BY_NEXT, b
+        # A bout that another follows at once ended by what that one is.
+        if b[2] == after[1]:
+            assert b[3] == ENDED_BY_NEXT[after[0]], (b, after)
+    assert bouts[-1][3] == last_ended_by, bouts[-1]
+
+
+def case_record_of_a_replayed_day():
+    bus = Bus()
+    with Daemon(bus, '--replay', REC, '--speed', '0', '--calibrate-first', '5'):
+        bus.wait(lambda: bus.get('SensorState') == 'ended', 60, 'the end of the recording')
+        day = bus.call('GetDay', '(s)', '')[0]
+        timeline = bus.call('GetTimeline', '(s)', '')[0]
+        end_us = bus.get('ClockAnchor')
+    # The recording is an hour: its minutes, and the rest of the day before it no data.
+    assert 55 <= len(timeline) <= 63, len(timeline)
+    assert [m[0] for m in timeline] == sorted(m[0] for m in timeline), timeline
+    assert all(0 < sum(m[1:7]) <= 60 for m in timeline), timeline
+    check_record_against_day(day, timeline)
+    assert day['sitting_seconds'] > 600 and day['steps'] > 0, day
+    # At the recording's end the data stopped: the last bout ended there, as no data.
+    check_bouts(day['bouts'], 'no-data')
+    assert abs(day['bouts'][-1][2] - end_us) <= 1000000, (day['bouts'][-1], end_us)
+    sitting = [b for b in day['bouts'] if b[0] == 'sitting']
+    assert sitting and max(b[2] - b[1] for b in sitting) / 1e6 >= day['longest_bout_seconds'] - 2, (sitting, day)
+    # Tilts once the forward direction is known (from the first walk): standing near the neutral, sitting tilted
+    # back; none in a minute without that posture.
+    standing = [m[8] for m in timeline if not math.isnan(m[8])]
+    sitting = [m[9] for m in timeline if not math.isnan(m[9])]
+    assert standing and all(abs(t) < 15 for t in standing), standing
+    assert sitting and all(-45 < t < 5 for t in sitting), sitting
+    assert all(math.isnan(m[8]) for m in timeline if m[2] == 0), timeline
+    assert all(math.isnan(m[9]) for m in timeline if m[1] == 0), timeline
+
+
+def case_record_while_it_happens():
+    bus = Bus()
+    with Daemon(bus, '--replay', REC, '--speed', scaled(40), '--calibrate-first', '5'):
+        bus.wait(lambda: bus.get('SittingToday') >= 420, 120, '7 min of sitting')
+        day = bus.call('GetDay', '(s)', '')[0]
+        timeline = bus.call('GetTimeline', '(s)', '')[0]
+        # The bout in progress is last, ongoing, and ends about now on psoasd's clock.
+        check_bouts(day['bouts'], 'ongoing')
+        props = bus.get_all()
+        now = props['ClockAnchor'] + (now_us() - props['ClockAnchorWall']) * props['ClockSpeed']
+        assert abs(day['bouts'][-1][2] - now) <= 10e6 * props['ClockSpeed'], (day['bouts'][-1], now)
+        # The minutes not settled yet are there too: the timeline reaches within a minute of now.
+        midnight = time.mktime(time.strptime(day['date'], '%Y-%m-%d')) * 1e6
+        assert timeline[-1][0] >= (now - midnight) // 60e6 - 1, (timeline[-1], (now - midnight) / 60e6)
+        # Today's hours to come are zero.
+        hour = int((now - midnight) // 3600e6)
+        assert all(h == (0,) * 8 for h in day['hours'][hour + 1:]), day['hours']
+
+
+def still_segment(start_s, seconds, rate, accel):
+    """A sensor lying on a desk: one constant acceleration with 0.01 m/s² of noise, the gyroscope at rest."""
+    import random
+    rng = random.Random(17)
+    lines = []
+    for i in range(int(seconds * rate)):
+        a = [v + rng.gauss(0, 0.01) for v in accel]
+        g = [rng.gauss(0, 0.001) for _ in range(3)]
+        lines.append(f'{start_s + i / rate:.6f},' + ','.join(f'{v:.5f}' for v in a + g))
+    return lines
+
+
+def case_record_sensor_taken_off():
+    bus = Bus()
+    with tempfile.TemporaryDirectory() as tmp:
+        worn = synth('--scenario', 'daemon', '--rate', '50', '--seed', '5', '--duration', '900',
+                     path=os.path.join(tmp, 'worn.csv'))
+        with open(worn) as f:
+            lines = f.read().split('\n')
+        lines = [line for line in lines if line]
+        last_t = float(lines[-1].split(',')[0])
+        off = still_segment(last_t + 0.02, 600, 50, (0.3, 9.7, 1.2))
+        path = os.path.join(tmp, 'off.csv')
+        with open(path, 'w') as f:
+            f.write('\n'.join(lines + off) + '\n')
+        with Daemon(bus, '--replay', path, '--speed', '0', '--calibrate-first', '5'):
+            bus.wait(lambda: bus.get('SensorState') == 'ended', 60, 'the end of the recording')
+            day = bus.call('GetDay', '(s)', '')[0]
+            timeline = bus.call('GetTimeline', '(s)', '')[0]
+    # The 10 min on the desk are not worn, from the start of the stillness, and no posture.
+    assert 600 - 20 <= day['not_worn_seconds'] <= 600 + 5, day['not_worn_seconds']
+    check_record_against_day(day, timeline)
+    off_minutes = [m for m in timeline if m[6] > 0]
+    assert 9 <= len(off_minutes) <= 11, off_minutes
+    assert sum(1 for m in off_minutes if m[6] == 60) >= 8, off_minutes
+    assert not [b for b in day['bouts'] if b[0] == 'lying'], day['bouts']
+    # The bout before it ended when the sensor was taken off.
+    assert 'not-worn' in [b[3] for b in day['bouts']], day['bouts']
+
+
+def case_corrupt_record_refused_and_kept():
+    bus = Bus()
+    past = days_ago(2)
+    broken_past = f'psoas-record 1 {past}\n09:00 60 0 0 0 0 0 0 - -\n09:01 61 0 0 0 0 0 0 - -\nend 2 0\n'
+    broken_today = 'psoas-record 1 ' + time.strftime('%Y-%m-%d') + '\n09:0'
+    with tempfile.TemporaryDirectory() as tmp:
+        state = os.path.join(tmp, 'state')
+        days = os.path.join(state, 'days')
+        write_past_day(state, past, broken_past)
+        write_past_day(state, time.strftime('%Y-%m-%d'), broken_today)
+        d = Daemon(bus, '--replay', REC, '--speed', '0', state_dir=state).start()
+        try:
+            assert bus.call('GetTimeline', '(s)', past)[0] == []
+            assert bus.call('GetDay', '(s)', past)[0]['hours'][9][6] == 3600
+            bus.wait(lambda: bus.get('SensorState') == 'ended', 60, 'the end of the recording')
+        finally:
+            assert d.stop() == 0
+            log = d.read_log()
+            d.tmp.cleanup()
+        # Refused with the file, the line and what is wrong; kept beside, whole.
+        assert re.search(rf'days/{past}\.record: line 3: sitting seconds .61. is above 60\. Moved it aside to '
+                         rf'\S+/days/{past}\.record\.corrupt-\d+', log), log
+        assert 'the last line is cut off' in log, log
+        for date, text in ((past, broken_past), (time.strftime('%Y-%m-%d'), broken_today)):
+            aside = [n for n in os.listdir(days) if n.startswith(date + '.record.corrupt-')]
+            assert len(aside) == 1, os.listdir(days)
+            with open(os.path.join(days, aside[0])) as f:
+                assert f.read() == text
+        # Today's record is written anew beside it; the past day's stays moved aside, not replaced.
+        read_day_record(os.path.join(days, time.strftime('%Y-%m-%d') + '.record'))
+        assert not os.path.exists(os.path.join(days, past + '.record'))
+
+
+# --------------------------------------------------------------------------------------------------------------
 # Restarts
 
 
@@ -578,7 +830,7 @@ def case_statistics_survive_restart():
         first = Daemon(bus, '--replay', part, '--speed', '0', '--calibrate-first', '5', '--exit-on-end',
                        state_dir=state, wait_ready=False).start()
         assert first.wait_exit(60) == 0, first.read_log()
-        day_files = os.listdir(os.path.join(state, 'days'))
+        day_files = [n for n in os.listdir(os.path.join(state, 'days')) if n.endswith('.json')]
         assert len(day_files) == 1, day_files
         with open(os.path.join(state, 'days', day_files[0])) as f:
             saved = json.load(f)
@@ -586,6 +838,11 @@ def case_statistics_survive_restart():
             current = json.load(f)
         assert current['in_bout'] is True and current['calibrated'] is True, current
         assert saved['sitting_seconds'] > 1000, saved
+        # At the clean exit the record was finished: every minute of the 25 min, the last bout ended no-data.
+        _, saved_minutes, saved_bouts = read_day_record(
+            os.path.join(state, 'days', day_files[0][:-len('.json')] + '.record'))
+        assert 24 <= len(saved_minutes) <= 27, sorted(saved_minutes)
+        assert saved_bouts and saved_bouts[-1][3] == 'no-data', saved_bouts
 
         with Daemon(bus, '--replay', REC, '--speed', '1', state_dir=state):
             assert bus.get('SittingToday') >= int(saved['sitting_seconds']) - 1
@@ -597,6 +854,15 @@ def case_statistics_survive_restart():
             day = bus.call('GetDay', '(s)', '')[0]
             assert day['sitting_seconds'] >= int(saved['sitting_seconds']) - 1, (day, saved)
             assert day['sitting_bouts'] == saved['sitting_bouts'], (day, saved)
+            # The record goes on from the file: the first run's minutes are all there, those the two runs share
+            # added up to 60 s at most, and its bouts too.
+            bus.pump(2)
+            timeline = {m[0]: m for m in bus.call('GetTimeline', '(s)', '')[0]}
+            for minute, m in saved_minutes.items():
+                assert minute in timeline and sum(m[:6]) <= sum(timeline[minute][1:7]) <= 60, (m, timeline.get(minute))
+            bouts = bus.call('GetDay', '(s)', '')[0]['bouts']
+            assert set(saved_bouts) <= {tuple(b) for b in bouts}, (bouts, saved_bouts)
+            assert [b[1] for b in bouts] == sorted(b[1] for b in bouts), bouts
 
 
 def case_old_days_pruned_at_startup():
@@ -625,17 +891,31 @@ def case_statistics_survive_kill9():
         sat = bus.get('SittingToday')
         d.proc.kill()
         d.proc.wait()
-        for name in os.listdir(os.path.join(state, 'days')):
-            with open(os.path.join(state, 'days', name)) as f:
+        names = os.listdir(os.path.join(state, 'days'))
+        assert not [n for n in names if 'corrupt' in n or n.startswith('.#')], names
+        for name in names:
+            path = os.path.join(state, 'days', name)
+            if name.endswith('.record'):
+                read_day_record(path)
+                continue
+            with open(path) as f:
                 json.load(f)
         with open(os.path.join(state, 'current.json')) as f:
             json.load(f)
+        # The record as saved: the minutes psoasd had when it was killed, less at most the last 60 s.
+        date, saved, _ = read_day_record(os.path.join(state, 'days', time.strftime('%Y-%m-%d') + '.record'))
+        saved_sitting = sum(m[0] for m in saved.values())
+        assert saved_sitting >= sat - 60 - 1, f'{sat} s sat before kill -9, {saved_sitting} s in the record'
         bus.wait(lambda: not bus.has_owner(), 5, 'the name released')
         with Daemon(bus, '--replay', REC, '--speed', '1', state_dir=state):
             restored = bus.get('SittingToday')
             assert sat - 60 <= restored <= sat + 1, f'{sat} s sat before kill -9, {restored} s after restart'
             # The bout is restored with the first sample.
             bus.wait(lambda: bus.get('SittingSince') > 0, 10, 'the bout continued')
+            # The record goes on from the file: the saved minutes are all there.
+            timeline = {e[0]: e for e in bus.call('GetTimeline', '(s)', '')[0]}
+            assert set(saved) <= set(timeline), sorted(set(saved) - set(timeline))
+            assert sum(e[1] for e in timeline.values()) >= saved_sitting
         d.tmp.cleanup()
 
 

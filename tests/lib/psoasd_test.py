@@ -299,6 +299,34 @@ class Daemon:
         return False
 
 
+def read_day_record(path):
+    """A day's record file (daemon/day-record.h) as (date, minutes, bouts), checked line by line: minutes are
+    {minute: (sitting, standing, walking, lying, unknown, not_worn, steps, tilt_standing, tilt_sitting)}, bouts
+    [(posture, start_us, end_us, ended_by, walking_s, steps)]. Fails on anything psoasd would not write."""
+    with open(path) as f:
+        lines = f.read().split('\n')
+    assert lines[-1] == '', f'{path}: the last line is cut off'
+    header, *body, end, _ = lines
+    magic, version, date = header.split(' ')
+    assert (magic, version) == ('psoas-record', '1'), header
+    minutes, bouts = {}, []
+    for line in body:
+        w = line.split(' ')
+        if w[0] == 'bout':
+            assert len(w) == 7, line
+            bouts.append((w[1], int(w[2]), int(w[3]), w[4], int(w[5]), int(w[6])))
+            continue
+        assert not bouts and len(w) == 10, line
+        hour, minute = (int(x) for x in w[0].split(':'))
+        seconds = [int(x) for x in w[1:8]]
+        assert sum(seconds[:6]) <= 60, line
+        tilts = [float('nan') if x == '-' else float(x) for x in w[8:10]]
+        minutes[hour * 60 + minute] = (*seconds, *tilts)
+    assert end == f'end {len(minutes)} {len(bouts)}', (end, len(minutes), len(bouts))
+    assert list(minutes) == sorted(minutes), 'minutes out of order'
+    return date, minutes, bouts
+
+
 def synth(*args, path):
     """Writes a psoas-synth recording to path."""
     with open(path, 'w') as f:

@@ -81,6 +81,21 @@ def read_state(state_dir):
     return days, current, temporaries, corrupt
 
 
+def read_records(state_dir):
+    """Parses every day's record file (psoasd_test.read_day_record() fails on a torn or corrupt one); returns
+    {name: (date, minutes, bouts)}."""
+    days_dir = os.path.join(state_dir, 'days')
+    if not os.path.isdir(days_dir):
+        return {}
+    return {name: psoasd_test.read_day_record(os.path.join(days_dir, name)) for name in sorted(os.listdir(days_dir))
+            if name.endswith('.record') and not name.startswith('.#')}
+
+
+def record_seconds(record):
+    """Seconds a record's minutes account for (every posture, unknown and not worn)."""
+    return sum(sum(m[:6]) for m in record[1].values())
+
+
 def tracked_seconds(day):
     """Seconds a day file or a GetDay reply attributes to a posture (GetDay has no unknown_seconds)."""
     keys = ('sitting_seconds', 'standing_seconds', 'walking_seconds', 'lying_seconds')

@@ -17,9 +17,10 @@ saves at most once per wall second, which at higher speeds, and only in such a t
 in sample time beyond 30 s.
 
 Checked after every kill:
-  - every state file parses as JSON (no torn write), none was moved aside as corrupt, and the temporary files a
-    kill can leave are gone after the next start;
-  - the day's totals never go backwards: the restarted daemon continued the day;
+  - every state file parses as JSON and the day's record as a record (no torn write), none was moved aside as
+    corrupt, and the temporary files a kill can leave are gone after the next start;
+  - the day's totals and the seconds its record accounts for never go backwards: the restarted daemon continued
+    the day;
   - the day's totals lost at most 60 s: what the daemon reported on the bus just before the kill, plus every
     sample it can have taken after that (those the rig wrote since, and those the pty still held), minus what
     the files hold; a kill before the daemon was on the bus is bounded by all it was given;
@@ -41,7 +42,8 @@ import tempfile
 import threading
 import time
 
-from robust_test import Recording, main, read_state, scaled, tracked_seconds  # noqa: E402
+from robust_test import (Recording, main, read_records, read_state, record_seconds, scaled,  # noqa: E402
+                         tracked_seconds)
 from iiorig import IioRig, Sample  # noqa: E402
 from psoasd_test import Bus, noon_zone, psoasd_command  # noqa: E402
 
@@ -319,7 +321,12 @@ def case_kill9_at_100_random_moments():
                 assert not corrupt, f'kill {k}: files moved aside as corrupt: {corrupt}'
                 assert len(temporaries) <= 2, f'kill {k}: temporary files pile up: {temporaries}'
                 saved = day_of(days)
+                # The day's record parses whole after every kill, and never loses what an earlier run saved.
+                records = read_records(state_dir)
+                assert len(records) <= 1, f'kill {k}: more than one record file: {sorted(records)}'
+                saved_record = record_seconds(next(iter(records.values()))) if records else 0
                 record = {'kill': k, 'saved': tracked_seconds(saved) if saved else 0.0,
+                          'saved_record': saved_record,
                           'saved_sitting': float(saved.get('sitting_seconds', 0)) if saved else 0.0,
                           'life': time.monotonic() - d.started,
                           # Without a reading, all it was given is what it can have lost.
@@ -329,6 +336,7 @@ def case_kill9_at_100_random_moments():
                     # The day goes on: never less than what the last run restored.
                     assert record['saved'] >= previous['saved'] - 1e-6, (k, previous, record)
                     assert record['saved_sitting'] >= previous['saved_sitting'] - 1e-6, (k, previous, record)
+                    assert record['saved_record'] >= previous['saved_record'], (k, previous, record)
                     if previous_temporaries:
                         still = set(previous_temporaries) & set(temporaries)
                         assert not still, f'kill {k}: leftovers of an earlier kill not removed: {still}'
@@ -379,6 +387,7 @@ def case_kill9_at_100_random_moments():
         days, current, temporaries, corrupt = read_state(state_dir)
         assert not temporaries and not corrupt, (temporaries, corrupt)
         final_day = day_of(days)
+        final_records = read_records(state_dir)
         if not keep:
             shutil.rmtree(tmp)
 
@@ -405,6 +414,15 @@ def case_kill9_at_100_random_moments():
     assert missing <= bound + gaps + 1, (missing, bound, gaps)
     assert truth_sitting - sitting <= sitting_bound + 90, (truth_sitting, sitting, sitting_bound)
     assert sitting <= truth_sitting + 90, (sitting, truth_sitting)
+    # The day's record, kept through the same kills. Each run maps its samples to the wall clock when it starts,
+    # and sample time runs SPEED times faster here: the runs share wall-clock minutes, which the record caps at
+    # 60 s each (daemon/day-record.h), so it cannot hold the day's totals; what a kill loses of it is checked in
+    # real time by bus/statistics_survive_kill9. Here: it is there, whole, with its minutes and bouts.
+    assert len(final_records) == 1, sorted(final_records)
+    record = next(iter(final_records.values()))
+    print(f'the record: {len(record[1])} minutes, {len(record[2])} bouts, {record_seconds(record)} s')
+    assert record[1] and record[2], record
+    assert record_seconds(record) > 0, record
 
 
 if __name__ == '__main__':

@@ -251,7 +251,8 @@ def case_timestamp_leap_neither_moves_the_day_nor_prunes():
         s.sensor.leap_once(14 * 365.25 * 86400)
         bus.pump(4)
         assert bus.call('GetDay', '(s)', '')[0]['date'] == today, bus.call('GetDay', '(s)', '')[0]
-        assert os.listdir(os.path.join(s.daemon.state_dir, 'days')) == [today + '.json'], \
+        # Today's statistics and record, nothing else.
+        assert sorted(os.listdir(os.path.join(s.daemon.state_dir, 'days'))) == [today + '.json', today + '.record'], \
             os.listdir(os.path.join(s.daemon.state_dir, 'days'))
         # The source holds the leap until the next scan confirms it, which none does: it drops that one scan
         # and goes on, so the sensor never looks stalled and needs no reopening.
@@ -314,7 +315,10 @@ def case_clock_step_remaps_the_day():
             log = s.log()
         after = day_file_seconds(state_dir, today)
         assert after >= before + 3, (before, after, now, log)
-        assert sorted(os.listdir(os.path.join(state_dir, 'days'))) == sorted([today + '.json', tomorrow + '.json'])
+        names = os.listdir(os.path.join(state_dir, 'days'))
+        assert sorted(n for n in names if n.endswith('.json')) == sorted([today + '.json', tomorrow + '.json']), names
+        assert all(n.endswith('.record') for n in names if not n.endswith('.json')), names
+        assert {n.split('.')[0] for n in names} == {today, tomorrow}, names
 
 
 def case_utc_offset_change_followed():

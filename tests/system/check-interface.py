@@ -58,6 +58,7 @@ METHODS = {
     "GetStretches": [("stretches", "aa{sv}", "out")],
     "CompleteStretch": [("id", "s", "in")],
     "GetDay": [("date", "s", "in"), ("stats", "a{sv}", "out")],
+    "GetTimeline": [("date", "s", "in"), ("minutes", "a(qqqqqqqqdd)", "out")],
     "TestHaptics": [("pattern", "s", "in")],
 }
 
