@@ -484,6 +484,29 @@ static int read_day_record(Manager *m, int32_t day, DayRecord **ret, sd_bus_erro
         return 0;
 }
 
+/* The start of GetDay()'s and GetTimeline()'s reply: the day asked for, its record, and the reply with its array of
+ * contents open. */
+static int day_reply_begin(Manager *m, sd_bus_message *msg, const char *contents, int32_t *ret_day,
+        DayRecord **ret_record, sd_bus_message **ret_reply, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = read_day_argument(m, msg, ret_day, error);
+        if (r < 0)
+                return r;
+        r = read_day_record(m, *ret_day, ret_record, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', contents);
+        if (r < 0)
+                return r;
+        *ret_reply = TAKE_PTR(reply);
+        return 0;
+}
+
 static int append_hours(sd_bus_message *reply, Manager *m, const DayRecord *record) {
         RecordHour hours[DAY_HOURS];
         int r;
@@ -559,23 +582,13 @@ static int method_get_day(sd_bus_message *msg, void *userdata, sd_bus_error *err
         int32_t day;
         int r;
 
-        r = read_day_argument(m, msg, &day, error);
-        if (r < 0 || sd_bus_error_is_set(error))
+        r = day_reply_begin(m, msg, "{sv}", &day, &record, &reply, error);
+        if (r < 0)
                 return r;
         day_to_string(day, date_buf);
         r = manager_get_day(m, day, &stats);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Cannot read the statistics for %s: %m", date_buf);
-        r = read_day_record(m, day, &record, error);
-        if (r < 0)
-                return r;
-
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "{sv}");
-        if (r < 0)
-                return r;
         r = sd_bus_message_append(reply,
                 "{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}", "date", "s",
                 date_buf, "sitting_seconds", "t", seconds_u64(stats.sitting_s), "standing_seconds", "t",
@@ -613,17 +626,7 @@ static int method_get_timeline(sd_bus_message *msg, void *userdata, sd_bus_error
         int32_t day;
         int r;
 
-        r = read_day_argument(m, msg, &day, error);
-        if (r < 0 || sd_bus_error_is_set(error))
-                return r;
-        r = read_day_record(m, day, &record, error);
-        if (r < 0)
-                return r;
-
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "(qqqqqqqqdd)");
+        r = day_reply_begin(m, msg, "(qqqqqqqqdd)", &day, &record, &reply, error);
         if (r < 0)
                 return r;
         for (uint16_t i = 0; i < DAY_MINUTES; i++) {

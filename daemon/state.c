@@ -415,14 +415,11 @@ static void record_file_name(int32_t day, char buf[static DAY_NAME_LENGTH + size
         memcpy(buf + DAY_NAME_LENGTH, RECORD_FILE_SUFFIX, sizeof(RECORD_FILE_SUFFIX));
 }
 
-int state_store_load_day(StateStore *s, int32_t day, struct psoas_day_stats *ret) {
-        char name[DAY_NAME_LENGTH + sizeof(DAY_FILE_SUFFIX)];
+/* Loads the file name of the day directory, a file of the day day, with parse into ret. */
+static int load_day_file(
+        StateStore *s, int32_t day, const char *name, size_t max, ParseFunction parse, void *ret) {
         _cleanup_free_ char *days_path = NULL;
-        struct psoas_day_stats stats;
         int r;
-
-        if (!s || !ret || day < 0 || day > DAY_MAX)
-                return -EINVAL;
 
         /* Directories that could not be created for lack of space hold no files yet. */
         r = store_open_directories(s);
@@ -430,8 +427,27 @@ int state_store_load_day(StateStore *s, int32_t day, struct psoas_day_stats *ret
                 return state_error_is_no_space(r) ? -ENOENT : r;
         if (asprintf(&days_path, "%s/" DAYS_DIRECTORY, s->directory) < 0)
                 return -ENOMEM;
+        return load_file(s->days_fd, days_path, name, max, parse, day, ret);
+}
+
+/* Writes the file name of the day directory, atomically. */
+static int write_day_file(StateStore *s, const char *name, const char *data, size_t size) {
+        int r = store_open_directories(s);
+
+        if (r < 0)
+                return r;
+        return write_atomic(s->days_fd, name, data, size, s->durable);
+}
+
+int state_store_load_day(StateStore *s, int32_t day, struct psoas_day_stats *ret) {
+        char name[DAY_NAME_LENGTH + sizeof(DAY_FILE_SUFFIX)];
+        struct psoas_day_stats stats;
+        int r;
+
+        if (!s || !ret || day < 0 || day > DAY_MAX)
+                return -EINVAL;
         day_file_name(day, name);
-        r = load_file(s->days_fd, days_path, name, STATE_FILE_MAX, parse_day_any, day, &stats);
+        r = load_day_file(s, day, name, STATE_FILE_MAX, parse_day_any, &stats);
         if (r < 0)
                 return r;
         *ret = stats;
@@ -450,28 +466,19 @@ int state_store_save_day(StateStore *s, const struct psoas_day_stats *stats) {
         r = state_file_format_day(stats, &data, &size, reason);
         if (r < 0)
                 return r;
-        r = store_open_directories(s);
-        if (r < 0)
-                return r;
         day_file_name(stats->day, name);
-        return write_atomic(s->days_fd, name, data, size, s->durable);
+        return write_day_file(s, name, data, size);
 }
 
 int state_store_load_record(StateStore *s, int32_t day, DayRecord **ret) {
         char name[DAY_NAME_LENGTH + sizeof(RECORD_FILE_SUFFIX)];
-        _cleanup_free_ char *days_path = NULL;
         DayRecord *record = NULL;
         int r;
 
         if (!s || !ret || day < 0 || day > DAY_MAX)
                 return -EINVAL;
-        r = store_open_directories(s);
-        if (r < 0)
-                return state_error_is_no_space(r) ? -ENOENT : r;
-        if (asprintf(&days_path, "%s/" DAYS_DIRECTORY, s->directory) < 0)
-                return -ENOMEM;
         record_file_name(day, name);
-        r = load_file(s->days_fd, days_path, name, DAY_RECORD_FILE_MAX, parse_record_any, day, &record);
+        r = load_day_file(s, day, name, DAY_RECORD_FILE_MAX, parse_record_any, &record);
         if (r < 0)
                 return r;
         *ret = record;
@@ -489,11 +496,8 @@ int state_store_save_record(StateStore *s, const DayRecord *record) {
         r = day_record_format(record, &data, &size);
         if (r < 0)
                 return r;
-        r = store_open_directories(s);
-        if (r < 0)
-                return r;
         record_file_name(record->day, name);
-        return write_atomic(s->days_fd, name, data, size, s->durable);
+        return write_day_file(s, name, data, size);
 }
 
 int state_store_load_current(StateStore *s, CurrentState *ret) {

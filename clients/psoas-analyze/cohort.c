@@ -139,8 +139,15 @@ static void write_result(Context *c, const char *input, const Job *job, bool fir
         writer_printf(w, ",%d,", ok ? 0 : job->status);
         if (ok)
                 writer_put(w, job->out, job->size);
-        else
-                writer_puts(w, ",,,,,,,,,,,,,,,,,\n");
+        else {
+                /* The summary's columns, empty: as many separators as the header has after input and status. */
+                unsigned separators = 0;
+                for (const char *p = summary_row_header; *p; p++)
+                        separators += *p == ',';
+                for (unsigned i = 2; i < separators; i++)
+                        writer_puts(w, ",");
+                writer_puts(w, "\n");
+        }
 }
 
 int cohort_run(Context *c) {

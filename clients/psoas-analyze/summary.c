@@ -24,6 +24,7 @@ void day_stats_add(struct psoas_day_stats *sum, const struct psoas_day_stats *d)
         sum->walking_s += d->walking_s;
         sum->lying_s += d->lying_s;
         sum->unknown_s += d->unknown_s;
+        sum->not_worn_s += d->not_worn_s;
         sum->sitting_bouts += d->sitting_bouts;
         sum->longest_bout_s = MAX(sum->longest_bout_s, d->longest_bout_s);
         sum->alerts += d->alerts;
@@ -95,8 +96,8 @@ const char *calibration_words(const Context *c, char *buf, size_t size) {
 
 void summary_write_text(Context *c, const struct psoas_state *state, const struct psoas_day_stats *total) {
         Writer *w = c->out;
-        double posture_total =
-                total->standing_s + total->sitting_s + total->walking_s + total->lying_s + total->unknown_s;
+        double posture_total = total->standing_s + total->sitting_s + total->walking_s + total->lying_s +
+                total->unknown_s + total->not_worn_s;
         const struct {
                 const char *name;
                 double s;
@@ -106,6 +107,7 @@ void summary_write_text(Context *c, const struct psoas_state *state, const struc
                 { "Walking", total->walking_s },
                 { "Lying", total->lying_s },
                 { "Unknown", total->unknown_s },
+                { "Not worn", total->not_worn_s },
         };
         char a[64], b[64], buf[256];
         double duration = us_to_s(c->last_t_us - c->first_t_us);
@@ -170,7 +172,7 @@ void summary_write_text(Context *c, const struct psoas_state *state, const struc
 const char summary_row_header[] =
         "input,status,samples,duration_s,days,gyro,calibration,neutral_inclination_deg,standing_s,sitting_s,"
         "walking_s,lying_s,unknown_s,sitting_bouts,longest_bout_s,breaks,steps,alerts_sitting,alerts_tilt,"
-        "tilt_mean_deg";
+        "tilt_mean_deg,not_worn_s";
 
 void summary_write_row(Context *c, const struct psoas_state *state, const struct psoas_day_stats *total) {
         const double seconds[] = { total->standing_s, total->sitting_s, total->walking_s, total->lying_s,
@@ -194,6 +196,9 @@ void summary_write_row(Context *c, const struct psoas_state *state, const struct
                 c->n_alerts[PSOAS_ALERT_SITTING], c->n_alerts[PSOAS_ALERT_TILT]);
         if (total->tilt_s > 0)
                 writer_json_number(w, psoas_day_stats_tilt_mean(total), 2);
+        /* Added last, so that a reader of the columns before it reads them where they were. */
+        writer_puts(w, ",");
+        writer_json_number(w, total->not_worn_s, 3);
         writer_puts(w, "\n");
         (void)state;
 }
@@ -253,6 +258,8 @@ void summary_write_json(Context *c, const struct psoas_state *state, const struc
         writer_json_number(w, total->lying_s, 3);
         writer_puts(w, ", \"unknown\": ");
         writer_json_number(w, total->unknown_s, 3);
+        writer_puts(w, ", \"not_worn\": ");
+        writer_json_number(w, total->not_worn_s, 3);
         writer_puts(w, "}");
         writer_printf(w, ",\n  \"posture_changes\": %" PRIu64, c->n_posture_changes);
 

@@ -185,7 +185,7 @@ for k in ["input", "samples", "first_t", "last_t", "duration_s", "gyro", "calibr
     assert k in doc, k
 assert doc["samples"] == 2000, doc["samples"]
 assert abs(doc["duration_s"] - 19.99) < 1e-6, doc["duration_s"]
-assert set(doc["posture_s"]) == {"standing", "sitting", "walking", "lying", "unknown"}, doc["posture_s"]
+assert set(doc["posture_s"]) == {"standing", "sitting", "walking", "lying", "unknown", "not_worn"}, doc["posture_s"]
 assert set(doc["sitting_bouts"]) == {"count", "longest_s"}
 assert set(doc["alerts"]) >= {"sitting", "tilt"}
 for k in ["requested", "status", "ok", "neutral_inclination_deg", "message"]:
@@ -680,6 +680,56 @@ case_record_columns_documented() {
                                 fail "psoasctl(1) does not name the $kind column $column"
                 done
         done
+}
+
+# Wear time and no data through psoas-analyze: a generated recording with the sensor off the body for an hour
+# (scenario "off"), and 15 minutes cut out of its last sitting bout. The hour is not worn (not sitting, not lying)
+# in the timeline, the summary and the bouts; the cut is no data: no minutes, and a bout that ends there.
+case_record_sensor_off_and_gap() {
+        "$PSOAS_SYNTH" --scenario off --seed 3 --rate 50 --truth >"$tmp/truth.csv"
+        "$PSOAS_SYNTH" --scenario off --seed 3 --rate 50 | awk -F, 'NR == 1 || $1 < 5600 || $1 >= 6500' >"$tmp/rec.csv"
+        for kind in timeline bouts; do
+                run 0 --output "$kind" --calibrate-first 5 --start 2024-05-01T08:00:00 "$tmp/rec.csv"
+                cp "$tmp/out" "$tmp/$kind.csv"
+        done
+        run 0 --json --calibrate-first 5 --start 2024-05-01T08:00:00 "$tmp/rec.csv"
+        "$py" - "$tmp" <<'EOF'
+import csv, datetime, json, sys
+tmp = sys.argv[1]
+off = [float(r["t"]) for r in csv.DictReader(open(f"{tmp}/truth.csv")) if r["posture"] == "not-worn"]
+off0, off1 = min(off), max(off)
+assert 3590 < off1 - off0 < 3610, (off0, off1)
+gap0, gap1 = 5600, 6500
+start = datetime.datetime(2024, 5, 1, 8, 0, 0)
+def minute_start(r):
+    return (int(r["minute"][:2]) - 8) * 3600 + int(r["minute"][3:]) * 60
+rows = list(csv.DictReader(open(f"{tmp}/timeline.csv")))
+not_worn = sum(int(r["not_worn_s"]) for r in rows)
+assert 3580 <= not_worn <= 3600, not_worn
+for r in rows:
+    if int(r["not_worn_s"]) > 0:
+        assert off0 - 60 <= minute_start(r) <= off1, r
+    if off0 + 60 <= minute_start(r) <= off1 - 60:
+        assert int(r["not_worn_s"]) == 60, r  # not sitting, not lying: off the body
+    assert not gap0 + 60 <= minute_start(r) < gap1 - 60, r  # no minute in the gap
+summary = json.load(open(f"{tmp}/out"))
+assert abs(summary["posture_s"]["not_worn"] - not_worn) <= 5, (summary["posture_s"], not_worn)
+bouts = list(csv.DictReader(open(f"{tmp}/bouts.csv")))
+def seconds(text):
+    return (datetime.datetime.fromisoformat(text) - start).total_seconds()
+sitting = [b for b in bouts if b["posture"] == "sitting"]
+# The first bout ended when the sensor came off (after 30 s on the feet, too short for a break).
+first = [b for b in sitting if seconds(b["start"]) < 100]
+assert len(first) == 1 and first[0]["ended_by"] == "not-worn" and off0 - 40 <= seconds(first[0]["end"]) <= off0 + 5, first
+# The last bout stopped with the data, and went on after it.
+cut = [b for b in sitting if abs(seconds(b["end"]) - gap0) <= 3]
+assert len(cut) == 1 and cut[0]["ended_by"] == "no-data", (cut, sitting)
+after = [b for b in sitting if abs(seconds(b["start"]) - gap1) <= 10]
+assert len(after) == 1 and after[0]["ended_by"] == "stood-up", (after, sitting)
+# Nothing sat, stood or lay while the sensor was on the desk.
+for b in bouts:
+    assert seconds(b["end"]) <= off0 + 5 or seconds(b["start"]) >= off1 - 5, b
+EOF
 }
 
 # The record's outputs and their limits: one input only, no --quat, a warning without a wall clock.

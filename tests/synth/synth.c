@@ -596,7 +596,22 @@ static void build_slouch(Builder *b) {
         add(b, SYNTH_STAND, 30, 0);
 }
 
-const char *const synth_scenario_names[] = { "test", "morning", "day", "daemon", "seated", "slouch", NULL };
+/* For wear time end to end: a sitting bout, the sensor taken off and left on a desk for an hour, put back on, a
+ * walk and a half-hour bout (the tests cut a gap into it). */
+static void build_off(Builder *b) {
+        add(b, SYNTH_STAND, 10, 0);
+        add(b, SYNTH_WALK, 30, 0);
+        sit_bout(b, 20 * 60);
+        add(b, SYNTH_STAND, 30, 0);
+        add(b, SYNTH_OFF, 3600, 0);
+        add(b, SYNTH_STAND, 60, 0);
+        add(b, SYNTH_WALK, 60, 0);
+        sit_bout(b, 30 * 60);
+        add(b, SYNTH_STAND, 60, 2);
+}
+
+const char *const synth_scenario_names[] = { "test", "morning", "day", "daemon", "seated", "slouch", "off",
+        NULL };
 
 int synth_scenario_named(const char *name, uint64_t seed, SynthScenario **ret) {
         Builder b = {};
@@ -621,6 +636,8 @@ int synth_scenario_named(const char *name, uint64_t seed, SynthScenario **ret) {
                 build_daemon(&b);
         else if (strcmp(name, "slouch") == 0)
                 build_slouch(&b);
+        else if (strcmp(name, "off") == 0)
+                build_off(&b);
         else
                 b.r = -ENOENT;
 

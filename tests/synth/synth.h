@@ -123,6 +123,9 @@ double synth_scenario_duration(const SynthScenario *s);
  *             held 3 s (about 126 s in), 70 s standing
  *   "slouch"  6 min: 10 s standing, a 20 s walk, 10 s standing, a sit-down (42 s in), 60 s sitting upright,
  *             180 s slumped back by 20° (from about 102 s), 60 s upright, 30 s standing
+ *   "off"     about 1 h 56 min: 10 s standing, a 30 s walk, a 20 min sitting bout, 30 s standing, the sensor
+ *             off the body for an hour (from about 1274 s), 60 s standing, a 60 s walk, a 30 min sitting bout
+ *             (from about 4996 s), 60 s standing
  * -ENOENT for an unknown name. */
 int synth_scenario_named(const char *name, uint64_t seed, SynthScenario **ret);
 extern const char *const synth_scenario_names[]; /* NULL-terminated */
