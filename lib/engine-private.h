@@ -11,6 +11,7 @@
 #include "calibration.h"
 #include "event-queue.h"
 #include "fusion.h"
+#include "macro.h"
 #include "posture.h"
 #include "psoas/psoas.h"
 #include "record.h"
@@ -83,16 +84,49 @@ struct psoas_engine {
 };
 
 /* Local time of a sample for the record: the clock's, or without one the sample time itself. */
-int64_t engine_record_local_time(const struct psoas_engine *e, int64_t t_us);
-/* Whether the sensor is on the body, for this sample: the wear test, and the classifier started afresh when the
- * sensor is put back on. */
-WearChange engine_wear_update(struct psoas_engine *e, int64_t t_us, const float accel[3]);
+static inline int64_t engine_record_local_time(const struct psoas_engine *e, int64_t t_us) {
+        return e->has_clock ? e->clock_local_us + (t_us - e->clock_t_us) : t_us;
+}
+
+/* The sensor is back on the body (lib/engine-record.c): the posture is judged afresh once it is still there. */
+void engine_wear_put_on(struct psoas_engine *e, int64_t t_us);
 /* After the classifier's update: how far putting the sensor back on has come. */
 void engine_wear_settle(struct psoas_engine *e, int64_t t_us);
+
+/* Whether the sensor is on the body, for this sample. */
+static inline WearChange engine_wear_update(struct psoas_engine *e, int64_t t_us, const float accel[3]) {
+        WearChange change = wear_detector_update(&e->wear, t_us, accel);
+
+        if (change == WEAR_PUT_ON)
+                engine_wear_put_on(e, t_us);
+        return change;
+}
+
 /* The posture the record and the day's totals take for the last sample: not worn, or the classifier's. */
-enum psoas_posture engine_tracked_posture(const struct psoas_engine *e);
-/* The posture the wearer is told: unknown while the sensor is not worn. */
-enum psoas_posture engine_public_posture(const struct psoas_engine *e);
+static inline enum psoas_posture engine_tracked_posture(const struct psoas_engine *e) {
+        if (!e->wear.worn)
+                return SITTING_NOT_WORN;
+        return e->wear_settling ? PSOAS_POSTURE_UNKNOWN : e->posture.posture;
+}
+
+/* The posture the wearer is told: unknown while the sensor is not worn or being put on. */
+static inline enum psoas_posture engine_public_posture(const struct psoas_engine *e) {
+        return e->wear.worn && !e->wear_settling ? e->posture.posture : PSOAS_POSTURE_UNKNOWN;
+}
+
+/* Works out the tilt the record's cells take from the local second of local_us on. */
+void engine_record_tilt_second(struct psoas_engine *e, int64_t local_us);
+
 /* The sample at t_us, accounted_us after the previous one is accounted (0: a gap), with new_steps steps: into the
- * record. */
-void engine_record_sample(struct psoas_engine *e, int64_t t_us, int64_t accounted_us, uint32_t new_steps);
+ * record. Inline: most samples only update the second in progress. */
+static inline void engine_record_sample(
+        struct psoas_engine *e, int64_t t_us, int64_t accounted_us, uint32_t new_steps) {
+        int64_t local = engine_record_local_time(e, t_us);
+
+        /* The tilt takes an arctangent: once a local second is plenty for a per-minute mean. */
+        if (local < e->record_tilt_from_us || local - e->record_tilt_from_us >= US_PER_SEC)
+                engine_record_tilt_second(e, local);
+        enum psoas_posture tracked = engine_tracked_posture(e);
+        RecordClass class = tracked == SITTING_NOT_WORN ? RECORD_NOT_WORN : (RecordClass)tracked;
+        record_sample(&e->record, local, accounted_us, class, e->record_tilt_deg, new_steps);
+}

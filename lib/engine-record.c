@@ -14,31 +14,12 @@
 /* Unsettled minutes: the open seconds span at most this many (a partial one at each end). */
 #define RECORD_PEEK_MAX (RECORD_OPEN_S / 60 + 2)
 
-int64_t engine_record_local_time(const struct psoas_engine *e, int64_t t_us) {
-        return e->has_clock ? psoas_engine_local_time(e, t_us) : t_us;
-}
-
-enum psoas_posture engine_tracked_posture(const struct psoas_engine *e) {
-        if (!e->wear.worn)
-                return SITTING_NOT_WORN;
-        return e->wear_settling ? PSOAS_POSTURE_UNKNOWN : e->posture.posture;
-}
-
-enum psoas_posture engine_public_posture(const struct psoas_engine *e) {
-        return e->wear.worn && !e->wear_settling ? e->posture.posture : PSOAS_POSTURE_UNKNOWN;
-}
-
-WearChange engine_wear_update(struct psoas_engine *e, int64_t t_us, const float accel[3]) {
-        WearChange change = wear_detector_update(&e->wear, t_us, accel);
-
-        /* Back on the body: what the sensor saw on the desk and while it was handled says nothing of the
-         * wearer (lifted from flat to upright, it would look like sitting up from lying). */
-        if (change == WEAR_PUT_ON) {
-                posture_classifier_reset_motion(&e->posture);
-                e->wear_settling = WEAR_SETTLING_HANDLED;
-                e->wear_put_on_us = t_us;
-        }
-        return change;
+void engine_wear_put_on(struct psoas_engine *e, int64_t t_us) {
+        /* What the sensor saw on the desk and while it was handled says nothing of the wearer (lifted from flat
+         * to upright, it would look like sitting up from lying). */
+        posture_classifier_reset_motion(&e->posture);
+        e->wear_settling = WEAR_SETTLING_HANDLED;
+        e->wear_put_on_us = t_us;
 }
 
 void engine_wear_settle(struct psoas_engine *e, int64_t t_us) {
@@ -77,19 +58,12 @@ static int64_t floor_seconds(int64_t us) {
         return us % US_PER_SEC < 0 ? q - 1 : q;
 }
 
-void engine_record_sample(struct psoas_engine *e, int64_t t_us, int64_t accounted_us, uint32_t new_steps) {
+void engine_record_tilt_second(struct psoas_engine *e, int64_t local_us) {
         const PostureClassifier *p = &e->posture;
-        int64_t local = engine_record_local_time(e, t_us);
 
-        /* The tilt takes an arctangent: once a local second is plenty for a per-minute mean. */
-        if (local < e->record_tilt_from_us || local >= e->record_tilt_from_us + US_PER_SEC) {
-                e->record_tilt_from_us = floor_seconds(local) * US_PER_SEC;
-                e->record_tilt_deg =
-                        p->calibrated && p->forward_known ? posture_classifier_tilt(p, e->fusion.up) : NAN;
-        }
-        enum psoas_posture tracked = engine_tracked_posture(e);
-        RecordClass class = tracked == SITTING_NOT_WORN ? RECORD_NOT_WORN : (RecordClass)tracked;
-        record_sample(&e->record, local, accounted_us, class, e->record_tilt_deg, new_steps);
+        e->record_tilt_from_us = floor_seconds(local_us) * US_PER_SEC;
+        e->record_tilt_deg =
+                p->calibrated && p->forward_known ? posture_classifier_tilt(p, e->fusion.up) : NAN;
 }
 
 int psoas_engine_pop_minute(struct psoas_engine *e, struct psoas_minute *ret) {
