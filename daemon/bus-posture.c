@@ -512,16 +512,7 @@ static int append_hours(sd_bus_message *reply, Manager *m, const DayRecord *reco
         int r;
 
         day_record_hours(record, manager_day_elapsed_s(m, record->day), hours);
-        r = sd_bus_message_open_container(reply, 'e', "sv");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(reply, "s", "hours");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'v', "a(uuuuuuuu)");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "(uuuuuuuu)");
+        r = bus_message_open_dict_array(reply, "hours", "(uuuuuuuu)");
         if (r < 0)
                 return r;
         for (size_t h = 0; h < DAY_HOURS; h++) {
@@ -531,27 +522,13 @@ static int append_hours(sd_bus_message *reply, Manager *m, const DayRecord *reco
                 if (r < 0)
                         return r;
         }
-        for (unsigned i = 0; i < 3; i++) {
-                r = sd_bus_message_close_container(reply);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        return bus_message_close_containers(reply, 3);
 }
 
 static int append_bouts(sd_bus_message *reply, const DayRecord *record) {
         int r;
 
-        r = sd_bus_message_open_container(reply, 'e', "sv");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(reply, "s", "bouts");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'v', "a(sxxsuu)");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "(sxxsuu)");
+        r = bus_message_open_dict_array(reply, "bouts", "(sxxsuu)");
         if (r < 0)
                 return r;
         /* The bout in progress is the latest to start: last. */
@@ -565,12 +542,7 @@ static int append_bouts(sd_bus_message *reply, const DayRecord *record) {
                 if (r < 0)
                         return r;
         }
-        for (unsigned i = 0; i < 3; i++) {
-                r = sd_bus_message_close_container(reply);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        return bus_message_close_containers(reply, 3);
 }
 
 static int method_get_day(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
