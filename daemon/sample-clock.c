@@ -7,11 +7,6 @@
 /* A difference between the mapped wall time of the newest sample and the wall clock this large is a clock step. */
 #define CLOCK_STEP_MIN_USEC (10 * (int64_t)USEC_PER_SEC)
 
-static int64_t floor_div64(int64_t a, int64_t b) {
-        int64_t q = a / b;
-        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 long utc_offset_at(int64_t realtime_us) {
         time_t t = (time_t)(realtime_us / (int64_t)USEC_PER_SEC);
         struct tm tm;
@@ -24,7 +19,7 @@ long utc_offset_at(int64_t realtime_us) {
 int32_t wall_today(void) {
         int64_t now = (int64_t)time_now_us(CLOCK_REALTIME);
 
-        return (int32_t)floor_div64(now + (int64_t)utc_offset_at(now) * (int64_t)USEC_PER_SEC, USEC_PER_DAY);
+        return (int32_t)floor_div(now + (int64_t)utc_offset_at(now) * (int64_t)USEC_PER_SEC, USEC_PER_DAY);
 }
 
 int64_t local_day_start_realtime_us(int32_t day) {
@@ -52,7 +47,7 @@ int64_t sample_clock_to_realtime(const SampleClock *c, int64_t t_us) {
 }
 
 int32_t sample_clock_local_day(struct psoas_engine *engine, int64_t t_us) {
-        return (int32_t)floor_div64(psoas_engine_local_time(engine, t_us), USEC_PER_DAY);
+        return (int32_t)floor_div(psoas_engine_local_time(engine, t_us), USEC_PER_DAY);
 }
 
 /* Maps sample time t_us to wall time realtime_us, local time being gmtoff_s ahead of UTC: here and in the engine,

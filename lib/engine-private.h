@@ -114,6 +114,12 @@ static inline enum psoas_posture engine_public_posture(const struct psoas_engine
         return e->wear.worn && !e->wear_settling ? e->posture.posture : PSOAS_POSTURE_UNKNOWN;
 }
 
+/* What the record takes the last sample's time for: the tracked posture, or not worn. */
+static inline RecordClass engine_record_class(const struct psoas_engine *e) {
+        enum psoas_posture tracked = engine_tracked_posture(e);
+        return tracked == SITTING_NOT_WORN ? RECORD_NOT_WORN : (RecordClass)tracked;
+}
+
 /* Works out the tilt the record's cells take from the local second of local_us on. */
 void engine_record_tilt_second(struct psoas_engine *e, int64_t local_us);
 
@@ -126,7 +132,6 @@ static inline void engine_record_sample(
         /* The tilt takes an arctangent: once a local second is plenty for a per-minute mean. */
         if (local < e->record_tilt_from_us || local - e->record_tilt_from_us >= US_PER_SEC)
                 engine_record_tilt_second(e, local);
-        enum psoas_posture tracked = engine_tracked_posture(e);
-        RecordClass class = tracked == SITTING_NOT_WORN ? RECORD_NOT_WORN : (RecordClass)tracked;
-        record_sample(&e->record, local, accounted_us, class, e->record_tilt_deg, new_steps);
+        record_sample(
+                &e->record, local, accounted_us, engine_record_class(e), e->record_tilt_deg, new_steps);
 }

@@ -53,15 +53,10 @@ void engine_wear_settle(struct psoas_engine *e, int64_t t_us) {
         }
 }
 
-static int64_t floor_seconds(int64_t us) {
-        int64_t q = us / US_PER_SEC;
-        return us % US_PER_SEC < 0 ? q - 1 : q;
-}
-
 void engine_record_tilt_second(struct psoas_engine *e, int64_t local_us) {
         const PostureClassifier *p = &e->posture;
 
-        e->record_tilt_from_us = floor_seconds(local_us) * US_PER_SEC;
+        e->record_tilt_from_us = floor_div(local_us, US_PER_SEC) * US_PER_SEC;
         e->record_tilt_deg =
                 p->calibrated && p->forward_known ? posture_classifier_tilt(p, e->fusion.up) : NAN;
 }

@@ -180,11 +180,6 @@ int64_t psoas_engine_local_time(const struct psoas_engine *e, int64_t t_us) {
         return e->clock_local_us + (t_us - e->clock_t_us);
 }
 
-static int64_t floor_div(int64_t a, int64_t b) {
-        int64_t q = a / b;
-        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 static int32_t engine_day(const struct psoas_engine *e, int64_t t_us) {
         if (!e->has_clock)
                 return 0;
@@ -461,8 +456,7 @@ static void engine_posture_events(
         enum psoas_posture tracked = engine_tracked_posture(e);
         (void)sitting_tracker_revise(&e->sitting, since_us, tracked, p->calibrated && p->forward_known,
                 posture_classifier_tilt(p, e->fusion.up), &e->events);
-        record_revise(&e->record, engine_record_local_time(e, since_us),
-                tracked == SITTING_NOT_WORN ? RECORD_NOT_WORN : (RecordClass)tracked);
+        record_revise(&e->record, engine_record_local_time(e, since_us), engine_record_class(e));
 }
 
 int psoas_engine_feed(struct psoas_engine *e, const struct psoas_sample *theirs) {

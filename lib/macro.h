@@ -4,6 +4,7 @@
 /* Small helpers private to libpsoas. */
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
@@ -16,3 +17,9 @@
 
 #define _unused_ __attribute__((unused))
 #define _pure_ __attribute__((pure))
+
+/* a / b rounded towards minus infinity (b > 0): the day, minute or second a local time before 1970 falls in. */
+static inline int64_t floor_div(int64_t a, int64_t b) {
+        int64_t q = a / b;
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}

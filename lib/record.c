@@ -10,11 +10,6 @@
 #define CELL_STEPS_MAX 31u
 #define SECONDS_PER_DAY 86400
 
-static int64_t floor_div(int64_t a, int64_t b) {
-        int64_t q = a / b;
-        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 static RecordClass cell_class(uint8_t cell) {
         return (RecordClass)(cell & CELL_CLASS_MASK);
 }
