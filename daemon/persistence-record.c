@@ -92,8 +92,7 @@ static int book_get(Manager *m, int32_t day, RecordBookEntry **ret) {
                 day_to_string(day, date);
                 log_warning_errno(r,
                         "Cannot read the record of %s: %m. Leaving its file as it is; the minutes and bouts "
-                        "of "
-                        "that day are kept in memory only.",
+                        "of that day are kept in memory only.",
                         date);
                 unreadable = true;
                 r = day_record_new(day, &record);
